@@ -1,0 +1,114 @@
+# netpool - GNU make build.
+#   make                    library, tools and tests in $(O) (default build/default)
+#   make test               deps, then plain + ASan/UBSan + TSan builds, every test, one summary
+#   make check              the tests of one build (O=, SAN=, DEBUG=, CC= as given)
+#   make bench              deps (DPDK peer), release build, netpool-bench
+#   make demo               the main job
+#   make install            headers, libnetpool.{a,so}, netpool.pc under $(PREFIX)
+#   CC=clang  SAN=address,undefined  SAN=thread  DEBUG=0..3  O=build/asan  WITH_DPDK=1
+
+CC      ?= cc
+O       ?= build/default
+DEBUG   ?= 0
+SAN     ?=
+OPT     ?= -O2
+PREFIX  ?= /usr/local
+WITH_DPDK ?= 0
+
+VERSION := 0.1.0
+ifeq ($(origin CC),default)
+CC := cc
+endif
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -Iinclude -DNP_DEBUG=$(DEBUG) \
+	-fno-strict-aliasing -pthread
+ifneq ($(SAN),)
+CFLAGS_BASE += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS_SAN := -fsanitize=$(SAN)
+endif
+LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -DNETPOOL_BUILD
+LDLIBS  := -pthread -lm
+
+LIB_SRCS  := $(wildcard src/*.c)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
+TEST_SRCS := $(wildcard tests/*.c)
+TESTS     := $(TEST_SRCS:tests/%.c=$(O)/tests/%)
+BENCH_SRCS := $(filter-out bench/peer_dpdk.c,$(wildcard bench/*.c))
+BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o)
+TOOLS     := $(O)/tools/netpool-bench
+
+ifeq ($(WITH_DPDK),1)
+DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
+DPDK_LIBS   := $(shell pkg-config --libs libdpdk 2>/dev/null)
+BENCH_OBJS  += $(O)/bench/peer_dpdk.o
+BENCH_DEFS  := -DNP_WITH_DPDK=1
+endif
+
+.PHONY: all lib tests tools check test bench demo install clean deps
+all: lib tools tests
+
+lib: $(O)/libnetpool.a $(O)/libnetpool.so
+tests: $(TESTS)
+tools: $(TOOLS)
+
+$(O)/src/%.o: src/%.c $(wildcard include/*.h include/netpool/*.h src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(O)/libnetpool.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/libnetpool.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libnetpool.so.0 $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/%: tests/%.c tests/testutil.h $(O)/libnetpool.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -Isrc $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+
+$(O)/bench/peer_dpdk.o: bench/peer_dpdk.c bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(DPDK_CFLAGS) -march=native -Wno-error -c $< -o $@
+
+$(O)/bench/%.o: bench/%.c bench/bench.h $(wildcard include/netpool/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -c $< -o $@
+
+$(O)/tools/netpool-bench: tools/netpool-bench.c $(BENCH_OBJS) $(O)/libnetpool.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -Ibench $< $(BENCH_OBJS) -o $@ $(O)/libnetpool.a \
+		$(LDFLAGS_SAN) $(DPDK_LIBS) $(LDLIBS)
+
+# The tests of one build directory.
+check: tests
+	@tests/run.sh $(O)
+
+# Every variant, one summary line. Installs what it needs first.
+test:
+	@scripts/deps.sh test
+	@scripts/test-all.sh
+
+bench:
+	@scripts/deps.sh bench
+	@scripts/bench.sh
+
+demo:
+	@scripts/deps.sh demo
+	@scripts/demo.sh
+
+netpool.pc: netpool.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $(O)/netpool.pc
+
+install: lib netpool.pc
+	install -d $(DESTDIR)$(PREFIX)/include/netpool $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/netpool.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/netpool/*.h $(DESTDIR)$(PREFIX)/include/netpool/
+	install -m 644 $(O)/libnetpool.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(O)/libnetpool.so $(DESTDIR)$(PREFIX)/lib/libnetpool.so.$(VERSION)
+	ln -sf libnetpool.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libnetpool.so.0
+	ln -sf libnetpool.so.0 $(DESTDIR)$(PREFIX)/lib/libnetpool.so
+	install -m 644 $(O)/netpool.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	rm -rf build

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool.h - umbrella header: page provider, DMA layer, return ring,
+ * page_pool, statistics, fault injection and the print callback.
+ */
+#ifndef NETPOOL_H
+#define NETPOOL_H
+
+#include "netpool/compiler.h"
+#include "netpool/atomic.h"
+#include "netpool/log.h"
+#include "netpool/fault.h"
+#include "netpool/page.h"
+#include "netpool/dma.h"
+#include "netpool/ring.h"
+#include "netpool/napi_ctx.h"
+#include "netpool/stats.h"
+#include "netpool/pool.h"
+
+#define NETPOOL_VERSION_MAJOR	0
+#define NETPOOL_VERSION_MINOR	1
+
+#endif /* NETPOOL_H */

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool/dma.h - the DMA layer: what a device may touch, and where.
+ *
+ * A struct np_dma_dev stands for a device behind a DMA API. Buffers are mapped
+ * before the device may access them and unmapped when it must no longer do so;
+ * between CPU and device ownership they are synced. Backends implement a const
+ * ops table:
+ *
+ *   identity  the DMA address is the CPU address; nothing is checked.
+ *   iommu     a checking IOMMU: an IOVA allocator and an I/O page table. The
+ *             device side (np_dma_dev_access()) can reach only mapped memory
+ *             with the mapped direction; double maps, unmaps or syncs of
+ *             unknown addresses and mappings left at teardown are refused,
+ *             counted and reported (like CONFIG_DMA_API_DEBUG).
+ *   umem      AF_XDP: the DMA address is the offset inside one registered
+ *             region (the UMEM); nothing outside it can be mapped.
+ *
+ * Simulated devices read and write memory only through np_dma_dev_access().
+ */
+#ifndef NETPOOL_DMA_H
+#define NETPOOL_DMA_H
+
+#include <stddef.h>
+#include "compiler.h"
+#include "atomic.h"
+#include "page.h"
+
+#define NP_DMA_MAPPING_ERROR	(~(np_dma_addr_t)0)
+
+enum np_dma_dir {
+	NP_DMA_BIDIRECTIONAL = 0,
+	NP_DMA_TO_DEVICE = 1,
+	NP_DMA_FROM_DEVICE = 2,
+};
+
+struct np_dma_dev;
+
+struct np_dma_ops {
+	const char *name;
+	int (*map)(struct np_dma_dev *dev, void *cpu, size_t len, enum np_dma_dir dir,
+		   np_dma_addr_t *out);
+	int (*unmap)(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len, enum np_dma_dir dir);
+	int (*sync_for_device)(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
+			       enum np_dma_dir dir);
+	int (*sync_for_cpu)(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
+			    enum np_dma_dir dir);
+	/* device-side access: CPU pointer for [addr, addr+len) or NULL if refused */
+	void *(*access)(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len, bool write);
+	/* release backend state; return mappings still live (each reported) */
+	long (*teardown)(struct np_dma_dev *dev);
+};
+
+/* Counters; any thread may update them (atomic). Error kinds are never lost. */
+struct np_dma_stats {
+	uint64_t map;
+	uint64_t unmap;
+	uint64_t sync_for_device;
+	uint64_t sync_for_cpu;
+	uint64_t access;
+	uint64_t map_fail;	/* out of IOVA space, outside the UMEM, injected fault */
+	uint64_t access_fault;	/* device touched unmapped memory or against direction */
+	uint64_t double_map;	/* a CPU range mapped again while still mapped */
+	uint64_t bad_unmap;	/* unmap of an unknown address or with a wrong size */
+	uint64_t bad_sync;	/* sync of an unknown address */
+	uint64_t leaked;	/* mappings still live at teardown */
+	uint64_t live;		/* mappings live now */
+};
+
+struct np_dma_dev {
+	const struct np_dma_ops *ops;
+	char name[32];
+	struct {
+		np_atomic_u64 map, unmap, sync_for_device, sync_for_cpu, access;
+		np_atomic_u64 map_fail, access_fault, double_map, bad_unmap, bad_sync, leaked;
+		np_atomic_u64 live;
+	} st;
+	void *priv;		/* backend state */
+};
+
+struct np_dma_iommu_params {
+	np_dma_addr_t iova_base;	/* first IOVA handed out; 0: 1 MiB */
+	uint64_t iova_size;		/* bytes of IOVA space; 0: 4 GiB */
+};
+
+/** np_dma_identity_create() - DMA address == CPU address. Return: 0 or -ENOMEM. */
+NP_API int np_dma_identity_create(const char *name, struct np_dma_dev **out);
+
+/** np_dma_iommu_create() - checking IOMMU. @params may be NULL. Return: 0, -EINVAL, -ENOMEM. */
+NP_API int np_dma_iommu_create(const char *name, const struct np_dma_iommu_params *params,
+			       struct np_dma_dev **out);
+
+/**
+ * np_dma_umem_create() - DMA address == offset inside [@base, @base + @size).
+ * Return: 0, -EINVAL (NULL base or zero size), -ENOMEM.
+ */
+NP_API int np_dma_umem_create(const char *name, void *base, size_t size, struct np_dma_dev **out);
+
+/**
+ * np_dma_dev_destroy() - tear the device down; every mapping still live is a
+ * leak: reported through the print callback and counted.
+ * Return: the number of leaked mappings (0 when clean).
+ */
+NP_API long np_dma_dev_destroy(struct np_dma_dev *dev);
+
+NP_API void np_dma_get_stats(const struct np_dma_dev *dev, struct np_dma_stats *st);
+
+/**
+ * np_dma_map() - map [@cpu, @cpu + @len) for the device.
+ * Context: any thread.
+ * Return: 0 and *@out, or -ENOMEM (no IOVA space), -EINVAL (outside the UMEM,
+ * zero length), -EEXIST (checking IOMMU: range already mapped), -EIO (injected).
+ */
+NP_API int np_dma_map(struct np_dma_dev *dev, void *cpu, size_t len, enum np_dma_dir dir,
+		      np_dma_addr_t *out);
+/** np_dma_unmap() - Return: 0, or -ENOENT (unknown address, counted as bad_unmap). */
+NP_API int np_dma_unmap(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
+			enum np_dma_dir dir);
+
+/** np_dma_sync_for_device() - hand [@addr, @addr + @len) to the device. Return: 0 or -ENOENT. */
+NP_INLINE int np_dma_sync_for_device(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
+				     enum np_dma_dir dir)
+{
+	return dev->ops->sync_for_device ? dev->ops->sync_for_device(dev, addr, len, dir) : 0;
+}
+
+/** np_dma_sync_for_cpu() - hand [@addr, @addr + @len) back to the CPU. Return: 0 or -ENOENT. */
+NP_INLINE int np_dma_sync_for_cpu(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
+				  enum np_dma_dir dir)
+{
+	return dev->ops->sync_for_cpu ? dev->ops->sync_for_cpu(dev, addr, len, dir) : 0;
+}
+
+/**
+ * np_dma_dev_access() - the device side: reach [@addr, @addr + @len) through
+ * the DMA layer, for reading or (@write) writing.
+ * Context: any thread (a simulated device's engine).
+ * Return: the CPU address, or NULL when the access is refused (counted as
+ * access_fault and reported).
+ */
+NP_INLINE void *np_dma_dev_access(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
+				  bool write)
+{
+	return dev->ops->access(dev, addr, len, write);
+}
+
+#endif /* NETPOOL_DMA_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool/fault.h - fault injection points built into each layer.
+ *
+ * Off by default and free when off: a point is tested only after one load of
+ * a global mask. Each point can fail on the Nth call, on every Nth call, or at
+ * a rate in parts per million; every injected failure is counted.
+ *
+ * The environment variable NETPOOL_FAULT configures points at start-up, e.g.
+ *   NETPOOL_FAULT="page_alloc=nth:5,dma_map=ppm:10000,ring_produce=every:3"
+ */
+#ifndef NETPOOL_FAULT_H
+#define NETPOOL_FAULT_H
+
+#include "compiler.h"
+#include "atomic.h"
+
+enum np_fault_point {
+	NP_FAULT_PAGE_ALLOC = 0,	/* provider page allocation */
+	NP_FAULT_DMA_MAP,		/* DMA mapping of a page */
+	NP_FAULT_RING_PRODUCE,		/* return ring produce */
+	NP_FAULT_DESC_POST,		/* driver posting an RX/TX descriptor */
+	NP_FAULT_NR,
+};
+
+struct np_fault_spec {
+	uint64_t nth;		/* fail exactly the nth call (1-based), 0: off */
+	uint64_t every;		/* fail every nth call, 0: off */
+	uint32_t ppm;		/* fail at this rate per million calls, 0: off */
+	uint64_t seed;		/* random seed for ppm (0: fixed default) */
+};
+
+extern NP_API np_atomic_u32 np_fault_mask;
+NP_API bool np_fault_hit_slow(enum np_fault_point point);
+
+/** np_fault_hit() - true when this call at @point must fail. Context: any thread. */
+NP_INLINE bool np_fault_hit(enum np_fault_point point)
+{
+	if (np_likely(!(NP_READ_ONCE(np_fault_mask) & (1u << point))))
+		return false;
+	return np_fault_hit_slow(point);
+}
+
+/**
+ * np_fault_set() - arm (or with a zeroed spec, disarm) a point and reset its counters.
+ * Return: 0, or -EINVAL for an unknown point.
+ */
+NP_API int np_fault_set(enum np_fault_point point, const struct np_fault_spec *spec);
+/** np_fault_parse() - arm points from a NETPOOL_FAULT-style string. Return: 0 or -EINVAL. */
+NP_API int np_fault_parse(const char *config);
+/** np_fault_injected() - failures injected at @point since it was last set. */
+NP_API uint64_t np_fault_injected(enum np_fault_point point);
+/** np_fault_name() - the point's name as used in NETPOOL_FAULT, or NULL. */
+NP_API const char *np_fault_name(enum np_fault_point point);
+/** np_fault_reset() - disarm every point. */
+NP_API void np_fault_reset(void);
+
+#endif /* NETPOOL_FAULT_H */

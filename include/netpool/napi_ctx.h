@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool/napi_ctx.h - which NAPI context the calling thread is in.
+ *
+ * The pool layer needs one fact from the NAPI layer above it: is this thread
+ * running the poll of the napi that owns a pool right now? Only then may it
+ * recycle into the pool's lockless cache. A napi embeds a struct np_napi_ctx;
+ * its poll loop brackets each poll with np_napi_ctx_enter()/np_napi_ctx_leave().
+ */
+#ifndef NETPOOL_NAPI_CTX_H
+#define NETPOOL_NAPI_CTX_H
+
+#include "compiler.h"
+
+struct np_napi_ctx {
+	uint32_t id;		/* napi id, for introspection */
+	uint32_t reserved;
+};
+
+extern NP_API _Thread_local struct np_napi_ctx *np_tls_napi_current;
+
+/** np_napi_ctx_current() - the napi whose poll this thread is running, or NULL. */
+NP_INLINE struct np_napi_ctx *np_napi_ctx_current(void)
+{
+	return np_tls_napi_current;
+}
+
+/**
+ * np_napi_ctx_enter() - this thread starts running @ctx's poll.
+ * Return: the context it was in before, to hand to np_napi_ctx_leave().
+ */
+NP_INLINE struct np_napi_ctx *np_napi_ctx_enter(struct np_napi_ctx *ctx)
+{
+	struct np_napi_ctx *prev = np_tls_napi_current;
+
+	np_tls_napi_current = ctx;
+	return prev;
+}
+
+/** np_napi_ctx_leave() - the poll ended; restore @prev from np_napi_ctx_enter(). */
+NP_INLINE void np_napi_ctx_leave(struct np_napi_ctx *prev)
+{
+	np_tls_napi_current = prev;
+}
+
+/** np_napi_ctx_init() - give @ctx a process-unique id. */
+NP_API void np_napi_ctx_init(struct np_napi_ctx *ctx);
+
+#endif /* NETPOOL_NAPI_CTX_H */

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool/page.h - pages, their descriptors, and the page provider.
+ *
+ * A provider hands out pages of order 0..NP_PAGE_MAX_ORDER from mmap'd arenas
+ * that it maps on demand, up to a memory limit. Every arena is aligned to its
+ * own size and starts with an array of descriptors, one per page, so the
+ * descriptor of any address inside any page is found in O(1) by masking
+ * (np_virt_to_page(), the kernel's virt_to_head_page()).
+ *
+ * A descriptor carries the page refcount, and the fields page_pool needs:
+ * the owner signature (pp_magic), the owning pool (pp), the DMA address and the
+ * pool reference count (pp_ref_count). Pages outside any pool use only the
+ * page refcount: np_page_get()/np_page_put().
+ *
+ *   arena (16 MiB, aligned to 16 MiB)
+ *   +--------+-------------------------+----------------------------------+
+ *   | header | descriptors[4096]       | data pages (buddy-allocated) ... |
+ *   +--------+-------------------------+----------------------------------+
+ */
+#ifndef NETPOOL_PAGE_H
+#define NETPOOL_PAGE_H
+
+#include "compiler.h"
+#include "atomic.h"
+
+#define NP_PAGE_SHIFT		12
+#define NP_PAGE_SIZE		(1UL << NP_PAGE_SHIFT)
+#define NP_PAGE_MAX_ORDER	9		/* 2 MiB blocks at most */
+#define NP_ARENA_SHIFT		24
+#define NP_ARENA_SIZE		(1UL << NP_ARENA_SHIFT)
+#define NP_ARENA_PAGES		(NP_ARENA_SIZE >> NP_PAGE_SHIFT)
+#define NP_MAX_NUMNODES		8
+#define NP_NUMA_NO_NODE		(-1)
+
+typedef uint64_t np_dma_addr_t;
+struct np_pool;
+struct np_provider;
+struct np_slab_class;
+
+/*
+ * The signature word. Its two low bits belong to the provider:
+ *   bit 0  the descriptor is a tail page of a compound block; the rest of the
+ *          word then points at the head descriptor
+ *   bit 1  the page came from the emergency reserve (kernel: pfmemalloc)
+ * A pool ORs NP_PP_SIGNATURE into the word when a page enters it and clears it
+ * when the page leaves. No valid pointer can equal the signature (it is not a
+ * canonical address), so the test is (word & NP_PP_MAGIC_MASK) == signature.
+ */
+#define NP_PAGE_TAIL_BIT	0x1UL
+#define NP_PAGE_RESERVE_BIT	0x2UL
+#define NP_PAGE_ALLOC_BITS	0x3UL
+#define NP_PP_SIGNATURE		(0xdead000000000000UL + 0x40UL)
+#define NP_PP_MAGIC_MASK	(~NP_PAGE_ALLOC_BITS)
+
+/* np_page.flags (provider-private state) */
+#define NP_PAGE_F_FREE		0x01	/* on a provider free list */
+#define NP_PAGE_F_SLAB		0x02	/* backs the small-object allocator */
+#define NP_PAGE_F_ARENA_HDR	0x04	/* holds arena metadata, never handed out */
+#define NP_PAGE_F_RESERVED	0x08	/* free in the emergency reserve */
+
+struct np_page {
+	uintptr_t pp_magic;		/* signature | allocator bits, or tail link */
+	union {
+		struct {
+			struct np_pool *pp;	/* owning pool while in a pool */
+			np_dma_addr_t dma_addr;	/* mapping made by the pool */
+		};
+		struct {			/* while free in the provider */
+			struct np_page *free_next;
+			struct np_page *free_prev;
+		};
+		struct {			/* while backing small objects */
+			void *slab_free;
+			struct np_slab_class *slab_class;
+		};
+	};
+	np_atomic_long pp_ref_count;	/* pool references (fragments) */
+	np_atomic_int refcount;		/* page references */
+	uint32_t dma_index;		/* pool's mapping-table slot + 1, 0 = unmapped */
+	uint32_t pp_sync_len;		/* bytes to sync for device at refill */
+	uint16_t node;
+	uint8_t order;
+	uint8_t flags;
+	uint32_t slab_inuse;
+	uint64_t private;		/* free for the page's current owner */
+};
+_Static_assert(sizeof(struct np_page) == 64, "np_page must fill one cache line");
+
+/* ---- addresses and descriptors, O(1) ---- */
+
+struct np_arena_hdr;
+NP_INLINE struct np_page *np_arena_pages(uintptr_t arena_base)
+{
+	return (struct np_page *)(arena_base + NP_CACHE_LINE);
+}
+
+/** np_virt_to_page() - descriptor of the page (head of its block) holding @addr.
+ * Context: any thread. @addr must lie in a page from a provider (debug-checked).
+ */
+NP_INLINE struct np_page *np_virt_to_page(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr;
+	uintptr_t base = a & ~(NP_ARENA_SIZE - 1);
+	struct np_page *pg = np_arena_pages(base) + ((a - base) >> NP_PAGE_SHIFT);
+
+	if (np_unlikely(pg->pp_magic & NP_PAGE_TAIL_BIT))
+		pg = (struct np_page *)(pg->pp_magic & ~NP_PAGE_TAIL_BIT);
+	return pg;
+}
+
+/** np_page_address() - first byte of the page (or block) described by @page. */
+NP_INLINE void *np_page_address(const struct np_page *page)
+{
+	uintptr_t base = (uintptr_t)page & ~(NP_ARENA_SIZE - 1);
+	size_t idx = (size_t)(page - np_arena_pages(base));
+
+	return (void *)(base + (idx << NP_PAGE_SHIFT));
+}
+
+NP_INLINE size_t np_page_size(const struct np_page *page)
+{
+	return NP_PAGE_SIZE << page->order;
+}
+
+NP_INLINE bool np_page_is_reserve(const struct np_page *page)
+{
+	return page->pp_magic & NP_PAGE_RESERVE_BIT;
+}
+
+/** np_page_is_pp() - whether @page is owned by a page_pool (signature under mask). */
+NP_INLINE bool np_page_is_pp(const struct np_page *page)
+{
+	return (page->pp_magic & NP_PP_MAGIC_MASK) == NP_PP_SIGNATURE;
+}
+
+NP_INLINE int np_page_ref_count(const struct np_page *page)
+{
+	return atomic_load_explicit(&((struct np_page *)page)->refcount, memory_order_relaxed);
+}
+
+/** np_page_get() - take a page reference. Context: any thread holding one. */
+NP_INLINE void np_page_get(struct np_page *page)
+{
+	NP_ASSERT_MISUSE(np_page_ref_count(page) > 0);
+	atomic_fetch_add_explicit(&page->refcount, 1, memory_order_relaxed);
+}
+
+NP_API void np_page_free(struct np_page *page);
+
+/**
+ * np_page_put() - drop a page reference; the last one frees the page.
+ * Context: any thread.
+ * Return: true when this call freed the page.
+ */
+NP_INLINE bool np_page_put(struct np_page *page)
+{
+	int left = atomic_fetch_sub_explicit(&page->refcount, 1, memory_order_acq_rel) - 1;
+
+	NP_ASSERT_MISUSE(left >= 0);
+	if (np_likely(left > 0))
+		return false;
+	np_page_free(page);
+	return true;
+}
+
+/* ---- the provider ---- */
+
+struct np_provider_params {
+	size_t mem_limit;	/* bytes of pages out at once; 0: unlimited */
+	size_t reserve_pages;	/* order-0 emergency reserve kept apart; 0: none */
+	void *fixed_base;	/* use this region (aligned to NP_ARENA_SIZE), never grow */
+	size_t fixed_size;	/* its size, a multiple of NP_ARENA_SIZE */
+	const char *name;
+};
+
+struct np_provider_stats {
+	uint64_t alloc;		/* blocks handed out */
+	uint64_t free;		/* blocks returned */
+	uint64_t alloc_fail;	/* requests refused: limit, no memory, injected fault */
+	uint64_t reserve_alloc;	/* blocks taken from the reserve */
+	uint64_t pages_out;	/* order-0 pages out now */
+	uint64_t arenas;	/* arenas mapped */
+	uint64_t bytes_mapped;
+};
+
+/* np_page_alloc() flags */
+#define NP_GFP_RESERVE	0x1u	/* may dip into the emergency reserve */
+#define NP_GFP_ZERO	0x2u	/* zero the block */
+
+/**
+ * np_provider_create() - create a page provider.
+ * @params: NULL for defaults (no limit, no reserve, grows on demand).
+ * @out: the new provider.
+ * The reserve is carved out at creation and does not count against mem_limit.
+ * Return: 0, -EINVAL (fixed region misaligned or not a multiple of the arena
+ * size, reserve larger than one arena), -ENOMEM.
+ */
+NP_API int np_provider_create(const struct np_provider_params *params,
+			      struct np_provider **out);
+
+/**
+ * np_provider_destroy() - unmap the provider's arenas.
+ * Return: 0, or -EBUSY (nothing done) while pages are still out.
+ */
+NP_API int np_provider_destroy(struct np_provider *prov);
+
+/** np_provider_default() - the process-wide provider, created on first use. */
+NP_API struct np_provider *np_provider_default(void);
+
+NP_API void np_provider_get_stats(struct np_provider *prov, struct np_provider_stats *st);
+
+/** np_provider_contains() - whether @addr lies in one of @prov's arenas (slow; for checks). */
+NP_API bool np_provider_contains(struct np_provider *prov, const void *addr);
+
+/** np_provider_base() - first arena's base (the UMEM of a fixed provider). */
+NP_API void *np_provider_base(struct np_provider *prov);
+
+/**
+ * np_page_alloc() - allocate a block of 2^order pages with refcount 1.
+ * @nid: NUMA node tag for the block, or NP_NUMA_NO_NODE for node 0.
+ * Context: any thread.
+ * Return: the head descriptor, or NULL (counted in alloc_fail).
+ */
+NP_API struct np_page *np_page_alloc(struct np_provider *prov, unsigned order, int nid,
+				     unsigned gfp);
+
+/**
+ * np_page_alloc_bulk() - allocate up to @n blocks of one order under one lock.
+ * Return: how many were stored in @pages (0..n).
+ */
+NP_API int np_page_alloc_bulk(struct np_provider *prov, unsigned order, int nid,
+			      unsigned gfp, struct np_page **pages, int n);
+
+/** np_page_provider() - the provider a page belongs to. */
+NP_API struct np_provider *np_page_provider(const struct np_page *page);
+
+/* ---- the small-object allocator (non-pool skb heads) ---- */
+
+#define NP_SMALL_MAX	2048
+
+/**
+ * np_small_alloc() - allocate @size bytes (<= NP_SMALL_MAX: from slabs carved out
+ * of @prov's pages; larger: a whole block). Memory is 64-byte aligned.
+ * Context: any thread.
+ * Return: the object, or NULL.
+ */
+NP_API void *np_small_alloc(struct np_provider *prov, size_t size);
+/** np_small_free() - free an object from np_small_alloc(). Context: any thread. */
+NP_API void np_small_free(void *obj);
+/** np_small_usable_size() - bytes usable in @obj (its size class). */
+NP_API size_t np_small_usable_size(const void *obj);
+
+#endif /* NETPOOL_PAGE_H */

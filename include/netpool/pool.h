@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool/pool.h - page_pool: a per-RX-queue recycling pool of DMA-mapped pages.
+ *
+ * Allocation belongs to the pool's owner (the napi polling its queue):
+ *   1. pop from the lockless alloc cache;
+ *   2. else refill the cache from the return ring (pages of another node are
+ *      released: "waive");
+ *   3. else bulk-allocate from the provider and DMA-map each page once.
+ *
+ * Returning a page drops one pool reference (pp_ref_count); the last one
+ * recycles it if nothing else references the page and it is not a reserve
+ * page; otherwise it leaves the pool (unmapped, signature cleared). Recycling
+ * goes into the alloc cache only when the caller owns the pool's context
+ * (allow_direct, or running inside the owning napi's poll); else into the
+ * return ring; a full ring releases the page.
+ *
+ * A page's life:
+ *
+ *   provider --alloc+map--> [in use] --put, last ref--> cache (direct) --alloc--> [in use]
+ *                              |                     \-> ring (other thread) --refill--^
+ *                              \--still referenced / reserve / ring full--> unmap --> provider
+ *
+ * Destroy detaches the pool from its napi, empties cache and ring, unmaps every
+ * page still out, and frees the pool when the last page comes back.
+ */
+#ifndef NETPOOL_POOL_H
+#define NETPOOL_POOL_H
+
+#include "pool_types.h"
+#include "stats.h"
+
+/* ---- create, destroy, introspect ---- */
+
+/**
+ * np_pool_create() - create a page_pool.
+ * @params: parameters; copied.
+ * @out: the new pool.
+ * Context: any thread; the pool then belongs to @params->napi (or to the
+ * creating thread's driver code when NULL).
+ * Return: 0, -EINVAL (unknown flags, order above NP_PAGE_MAX_ORDER, DMA_MAP
+ * without a device, a DMA direction other than FROM_DEVICE/BIDIRECTIONAL,
+ * DMA_SYNC_DEV without DMA_MAP or with max_len 0, offset + max_len past the
+ * page, nid out of range), -ENOMEM.
+ */
+NP_API int np_pool_create(const struct np_pool_params *params, struct np_pool **out);
+
+/**
+ * np_pool_destroy() - detach from the napi, release idle pages, unmap every
+ * page still in flight, and free the pool now or when its last page returns
+ * (checked every retry interval; a stall is warned about; a negative inflight
+ * is reported and stops the retries).
+ * Context: the owner, after its napi stopped polling.
+ */
+NP_API void np_pool_destroy(struct np_pool *pool);
+
+/** np_pool_disable_direct_recycling() - detach from the napi: no direct recycling from now on. */
+NP_API void np_pool_disable_direct_recycling(struct np_pool *pool);
+
+/** np_pool_update_nid() - change the preferred node (pages of other nodes get waived). Owner. */
+NP_API void np_pool_update_nid(struct np_pool *pool, int nid);
+
+/** np_pool_inflight() - pages that entered the pool and have not left it. Any thread. */
+NP_API int64_t np_pool_inflight(struct np_pool *pool);
+
+/**
+ * np_pool_audit() - check every invariant the owner can see: cached pages
+ * (signature, owner, references, mapping, node, no duplicates), the mapping
+ * table, the counters. Problems are reported through the print callback.
+ * Context: the owner.
+ * Return: 0, or -EUCLEAN when any check failed.
+ */
+NP_API int np_pool_audit(struct np_pool *pool);
+
+struct np_pool_info {
+	uint32_t id;
+	char name[32];
+	int ifindex;
+	uint32_t queue;
+	uint32_t napi_id;		/* 0 when detached */
+	uint32_t order;
+	int64_t inflight;		/* pages */
+	uint64_t inflight_bytes;
+	uint64_t detach_time_ns;	/* CLOCK_MONOTONIC at destroy; 0 while live */
+	bool destroyed;			/* destroyed, waiting for pages */
+	bool broken;			/* inflight went negative: retries stopped */
+};
+
+/** np_pool_info_list() - up to @max live or waiting pools. Return: how many exist. */
+NP_API int np_pool_info_list(struct np_pool_info *out, unsigned max);
+/** np_pool_info_get() - one pool by id. Return: 0, or -ENOENT once it was freed. */
+NP_API int np_pool_info_get(uint32_t id, struct np_pool_info *out);
+
+/**
+ * np_pool_set_release_timing() - tune deferred destruction: retry every
+ * @retry_ms, warn when no page came back for @warn_ms. 0 keeps the current
+ * value (defaults 1000 and 60000).
+ */
+NP_API void np_pool_set_release_timing(unsigned retry_ms, unsigned warn_ms);
+
+/* ---- internals the inline paths call ---- */
+
+NP_API struct np_page *np_pool_alloc_pages_slow(struct np_pool *pool);
+NP_API void np_pool_put_page_slow(struct np_pool *pool, struct np_page *page,
+				  unsigned int dma_sync_size, bool allow_direct);
+NP_API void np_pool_sync_for_device(struct np_pool *pool, struct np_page *page,
+				    unsigned int dma_sync_size);
+
+/* A page enters (idle in cache or ring) or leaves (handed out) the pool. */
+NP_INLINE void np_pool_page_idle(struct np_page *page)
+{
+	np_track_poison(np_page_address(page), np_page_size(page));
+#if NP_DEBUG >= 1
+	atomic_store_explicit(&page->pp_ref_count, 0, memory_order_relaxed);
+#endif
+}
+
+NP_INLINE void np_pool_page_busy(struct np_page *page)
+{
+	np_track_unpoison(np_page_address(page), np_page_size(page));
+#if NP_DEBUG >= 1
+	NP_ASSERT_MISUSE(atomic_load_explicit(&page->pp_ref_count, memory_order_relaxed) == 0);
+	atomic_store_explicit(&page->pp_ref_count, 1, memory_order_relaxed);
+#endif
+}
+
+/* ---- allocation (owner only) ---- */
+
+/**
+ * np_pool_alloc_pages() - one page (of the pool's order), DMA-mapped when the
+ * pool maps, holding one pool reference.
+ * Context: the owner.
+ * Return: the page, or NULL when the provider is exhausted.
+ */
+NP_INLINE struct np_page *np_pool_alloc_pages(struct np_pool *pool)
+{
+	struct np_page *page;
+
+	if (np_likely(pool->alloc.count)) {
+		page = pool->alloc.cache[--pool->alloc.count];
+		np_stat_inc_owner(pool->ost.fast);
+		np_pool_page_busy(page);
+		return page;
+	}
+	return np_pool_alloc_pages_slow(pool);
+}
+
+/**
+ * np_pool_alloc_pages_bulk() - up to @n pages into @pages.
+ * Context: the owner.
+ * Return: how many (fewer than @n only when the provider is exhausted).
+ */
+NP_API unsigned np_pool_alloc_pages_bulk(struct np_pool *pool, struct np_page **pages,
+					 unsigned n);
+
+/**
+ * np_pool_alloc_frag() - @size bytes (rounded up to NP_POOL_FRAG_ALIGN) of a
+ * page shared with other fragments; one pool reference per fragment.
+ * Context: the owner.
+ * Return: the page and *@offset, or NULL (no memory, or @size above the page).
+ */
+NP_API struct np_page *np_pool_alloc_frag(struct np_pool *pool, unsigned int *offset,
+					  unsigned int size);
+
+/**
+ * np_pool_alloc() - a whole page when 2 * *@size exceeds it, else a fragment;
+ * *@size is widened to the page end when no further fragment of this size
+ * would fit, so the caller's truesize is honest.
+ * Context: the owner.
+ */
+NP_API struct np_page *np_pool_alloc(struct np_pool *pool, unsigned int *offset,
+				     unsigned int *size);
+
+/** np_pool_get_dma_addr() - the page's DMA address (valid while the pool maps it). */
+NP_INLINE np_dma_addr_t np_pool_get_dma_addr(const struct np_page *page)
+{
+	return page->dma_addr;
+}
+
+/* ---- pool references ---- */
+
+/** np_pool_fragment_page() - pre-charge @nr pool references with one store. */
+NP_INLINE void np_pool_fragment_page(struct np_page *page, long nr)
+{
+	atomic_store_explicit(&page->pp_ref_count, nr, memory_order_relaxed);
+}
+
+/** np_pool_ref_page() - take one more pool reference. Context: a holder of one. */
+NP_INLINE void np_pool_ref_page(struct np_page *page)
+{
+	NP_ASSERT_MISUSE(atomic_load_explicit(&page->pp_ref_count, memory_order_relaxed) > 0);
+	atomic_fetch_add_explicit(&page->pp_ref_count, 1, memory_order_relaxed);
+}
+
+/**
+ * np_page_pp_unref() - drop @nr pool references.
+ * Return: references left; 0 means the caller held the last ones (the count is
+ * then back to 1, the state of a page with a single owner).
+ */
+NP_INLINE long np_page_pp_unref(struct np_page *page, long nr)
+{
+	long left;
+
+	/* Reading exactly nr means every remaining reference is ours. */
+	if (atomic_load_explicit(&page->pp_ref_count, memory_order_acquire) == nr) {
+		if (nr != 1)
+			atomic_store_explicit(&page->pp_ref_count, 1, memory_order_relaxed);
+		return 0;
+	}
+	left = atomic_fetch_sub_explicit(&page->pp_ref_count, nr, memory_order_acq_rel) - nr;
+	NP_ASSERT_MISUSE(left >= 0);	/* double free or put of an idle page */
+	if (np_unlikely(left == 0))
+		atomic_store_explicit(&page->pp_ref_count, 1, memory_order_relaxed);
+	return left;
+}
+
+/* ---- returning pages ---- */
+
+/** np_pool_napi_local() - is this thread inside the poll of @pool's owning napi? */
+NP_INLINE bool np_pool_napi_local(struct np_pool *pool)
+{
+	struct np_napi_ctx *napi = atomic_load_explicit(&pool->napi, memory_order_relaxed);
+
+	return napi && napi == np_napi_ctx_current();
+}
+
+/**
+ * np_pool_put_unrefed_page() - recycle or release a page whose pool
+ * references were already dropped by the caller.
+ */
+NP_INLINE void np_pool_put_unrefed_page(struct np_pool *pool, struct np_page *page,
+					unsigned int dma_sync_size, bool allow_direct)
+{
+	NP_ASSERT_MISUSE(np_page_is_pp(page));
+	NP_ASSERT_MISUSE(page->pp == pool);
+
+	if (!allow_direct)
+		allow_direct = np_pool_napi_local(pool);
+	if (np_likely(allow_direct && pool->alloc.count < NP_POOL_CACHE_SIZE &&
+		      np_page_ref_count(page) == 1 && !np_page_is_reserve(page) &&
+		      !atomic_load_explicit(&pool->destroyed, memory_order_relaxed))) {
+		if (pool->flags & NP_POOL_F_DMA_SYNC_DEV)
+			np_pool_sync_for_device(pool, page, dma_sync_size);
+		np_pool_page_idle(page);
+		pool->alloc.cache[pool->alloc.count++] = page;
+		np_stat_inc_owner(pool->ost.cached);
+		return;
+	}
+	np_pool_put_page_slow(pool, page, dma_sync_size, allow_direct);
+}
+
+/**
+ * np_pool_put_page() - drop one pool reference to @page; the last one recycles
+ * (or releases) it.
+ * @dma_sync_size: bytes the CPU may have written from the pool's offset; the
+ *   pool syncs min(this, max_len) for the device (DMA_SYNC_DEV pools).
+ * @allow_direct: the caller runs in the pool's owning context (its napi poll).
+ * Context: any thread; direct recycling only as described above.
+ */
+NP_INLINE void np_pool_put_page(struct np_pool *pool, struct np_page *page,
+				unsigned int dma_sync_size, bool allow_direct)
+{
+	if (np_page_pp_unref(page, 1))
+		return;
+	np_pool_put_unrefed_page(pool, page, dma_sync_size, allow_direct);
+}
+
+/** np_pool_put_full_page() - np_pool_put_page() syncing up to max_len. */
+NP_INLINE void np_pool_put_full_page(struct np_pool *pool, struct np_page *page,
+				     bool allow_direct)
+{
+	np_pool_put_page(pool, page, NP_POOL_SYNC_FULL, allow_direct);
+}
+
+/** np_pool_recycle_direct() - return a page from the owner's own context. Context: owner. */
+NP_INLINE void np_pool_recycle_direct(struct np_pool *pool, struct np_page *page)
+{
+	np_pool_put_full_page(pool, page, true);
+}
+
+/**
+ * np_pool_put_page_bulk() - return @n pages, each holding one pool reference,
+ * possibly of different pools. Pages are grouped by pool; each group takes the
+ * ring's producer side once; pages that do not fit are released.
+ * Context: any thread (direct recycling where napi-local).
+ */
+NP_API void np_pool_put_page_bulk(struct np_page **pages, unsigned n);
+
+#endif /* NETPOOL_POOL_H */

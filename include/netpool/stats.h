@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool/stats.h - page_pool statistics with the kernel's counter names.
+ *
+ * The allocation counters and the direct-recycle counters have one writer,
+ * the pool's owner; the ring counters and releases are written by any thread
+ * and never lost. A snapshot is taken with np_pool_get_stats(); the caller
+ * sets .size so the struct can grow without breaking old callers.
+ */
+#ifndef NETPOOL_STATS_H
+#define NETPOOL_STATS_H
+
+#include <stdio.h>
+#include "compiler.h"
+
+#define NP_POOL_STATS_VERSION	1
+
+struct np_pool_alloc_stats {
+	uint64_t fast;			/* served from the alloc cache */
+	uint64_t slow;			/* slow-path order-0 bulk allocations */
+	uint64_t slow_high_order;	/* slow-path high-order allocations */
+	uint64_t empty;			/* refill found the return ring empty */
+	uint64_t refill;		/* allocations served after a ring refill */
+	uint64_t waive;			/* pages from the ring released for a wrong node */
+};
+
+struct np_pool_recycle_stats {
+	uint64_t cached;		/* recycled into the alloc cache */
+	uint64_t cache_full;		/* direct recycle found the cache full */
+	uint64_t ring;			/* recycled into the return ring */
+	uint64_t ring_full;		/* ring full: page released */
+	uint64_t released_refcnt;	/* page still referenced (or reserve): released */
+};
+
+struct np_pool_stats {
+	uint32_t size;			/* set by the caller: sizeof(struct np_pool_stats) */
+	uint32_t version;		/* set by the library */
+	struct np_pool_alloc_stats alloc;
+	struct np_pool_recycle_stats recycle;
+	uint64_t hold;			/* pages that entered the pool */
+	uint64_t release;		/* pages that left it */
+	int64_t inflight;		/* hold - release */
+};
+
+struct np_pool;
+
+/**
+ * np_pool_get_stats() - snapshot @pool's counters into @st.
+ * Context: any thread, while the pool is alive.
+ * Return: 0, or -EINVAL when @st->size is too small for version 1.
+ */
+NP_API int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *st);
+
+/** np_pool_stats_names - "alloc_fast", ... in the order of np_pool_stats_values(). */
+extern NP_API const char *const np_pool_stats_names[];
+#define NP_POOL_STATS_NR 14
+/** np_pool_stats_values() - the counters of @st as a flat array in name order. */
+NP_API void np_pool_stats_values(const struct np_pool_stats *st, int64_t out[NP_POOL_STATS_NR]);
+
+/** np_pool_stats_dump() - one "name value" line per counter. */
+NP_API void np_pool_stats_dump(FILE *f, const struct np_pool_stats *st);
+/** np_pool_stats_json() - one JSON object on one line (no newline). */
+NP_API void np_pool_stats_json(FILE *f, const struct np_pool_stats *st);
+
+#endif /* NETPOOL_STATS_H */

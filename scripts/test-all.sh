@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make test: build and run the suite as plain (gcc, release), ASan+UBSan (clang,
+# DEBUG=2) and TSan (gcc, DEBUG=1) builds; end with one summary line.
+set -u
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+export NP_SUMMARY_FILE=$summary
+status=0
+run_variant() {
+	local label=$1; shift
+	echo "== $label: make $*"
+	if ! make -s -j"$jobs" "$@" tests >"build-$label.log" 2>&1; then
+		echo "FAIL $label: build failed"; tail -n 30 "build-$label.log"
+		echo "0 1 0" >>"$summary"; status=1; return
+	fi
+	rm -f "build-$label.log"
+	tests/run.sh "$(printf '%s\n' "$@" | sed -n 's/^O=//p')" "$label" || status=1
+}
+run_variant plain O=build/plain CC=gcc DEBUG=0
+run_variant asan O=build/asan CC=clang DEBUG=2 SAN=address,undefined
+run_variant tsan O=build/tsan CC=gcc DEBUG=1 SAN=thread OPT=-O1
+awk '{p+=$1; f+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped\n", p, f, s}' "$summary"
+exit $status

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Private helpers shared by the library's source files. */
+#ifndef NETPOOL_INTERNAL_H
+#define NETPOOL_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+#include "netpool.h"
+
+__attribute__((format(printf, 2, 3)))
+void np_log(enum np_log_level level, const char *fmt, ...);
+
+#define np_err(...)	np_log(NP_LOG_ERROR, __VA_ARGS__)
+#define np_warn(...)	np_log(NP_LOG_WARN, __VA_ARGS__)
+#define np_info(...)	np_log(NP_LOG_INFO, __VA_ARGS__)
+#define np_dbg(...)	np_log(NP_LOG_DEBUG, __VA_ARGS__)
+
+static inline uint64_t np_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint32_t np_roundup_pow2_u32(uint32_t v)
+{
+	return v <= 1 ? 1 : 1u << (32 - __builtin_clz(v - 1));
+}
+
+/* numa.c */
+int np_numa_local_node(void);
+
+#endif /* NETPOOL_INTERNAL_H */

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* The thread's current NAPI context: what makes direct recycling legal. */
+#include "internal.h"
+
+_Thread_local struct np_napi_ctx *np_tls_napi_current;
+
+static np_atomic_u32 np_napi_next_id = 1;
+
+void np_napi_ctx_init(struct np_napi_ctx *ctx)
+{
+	ctx->id = atomic_fetch_add(&np_napi_next_id, 1);
+	ctx->reserved = 0;
+}

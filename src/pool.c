@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page_pool: creation, the allocation slow path, the recycling slow paths,
+ * bulk returns and fragments. The cache-hit paths are inline in pool.h;
+ * release, destruction and introspection are in pool_release.c.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pool_internal.h"
+
+static int np_pool_check_params(const struct np_pool_params *p)
+{
+	size_t page_size;
+
+	if (p->flags & ~NP_POOL_F_ALL)
+		return -EINVAL;
+	if (p->order > NP_PAGE_MAX_ORDER)
+		return -EINVAL;
+	if (p->nid < NP_NUMA_NO_NODE || p->nid >= NP_MAX_NUMNODES)
+		return -EINVAL;
+	page_size = NP_PAGE_SIZE << p->order;
+	if (p->flags & NP_POOL_F_DMA_MAP) {
+		if (!p->dma)
+			return -EINVAL;
+		if (p->dma_dir != NP_DMA_FROM_DEVICE && p->dma_dir != NP_DMA_BIDIRECTIONAL)
+			return -EINVAL;
+	}
+	if (p->flags & NP_POOL_F_DMA_SYNC_DEV) {
+		if (!(p->flags & NP_POOL_F_DMA_MAP))
+			return -EINVAL;
+		if (!p->max_len || (size_t)p->offset + p->max_len > page_size)
+			return -EINVAL;
+	}
+	if (p->offset >= page_size)
+		return -EINVAL;
+	return 0;
+}
+
+int np_pool_create(const struct np_pool_params *params, struct np_pool **out)
+{
+	struct np_pool *pool;
+	struct np_pool_priv *priv;
+	unsigned int ring_size;
+	int err;
+
+	if (!params || !out)
+		return -EINVAL;
+	err = np_pool_check_params(params);
+	if (err)
+		return err;
+	ring_size = params->pool_size ? params->pool_size : NP_POOL_SIZE_DEFAULT;
+	if (ring_size > NP_POOL_SIZE_MAX)
+		ring_size = NP_POOL_SIZE_MAX;
+
+	pool = aligned_alloc(NP_CACHE_LINE, NP_ALIGN(sizeof(*pool), NP_CACHE_LINE));
+	priv = calloc(1, sizeof(*priv));
+	if (!pool || !priv) {
+		free(pool);
+		free(priv);
+		return -ENOMEM;
+	}
+	memset(pool, 0, sizeof(*pool));
+	err = np_ring_init(&pool->ring, ring_size);
+	if (err) {
+		free(pool);
+		free(priv);
+		return err;
+	}
+	pool->flags = params->flags;
+	pool->order = params->order;
+	pool->max_len = params->max_len;
+	pool->offset = params->offset;
+	pool->dma_dir = params->dma_dir;
+	pool->nid = params->nid;
+	pool->dma = (params->flags & NP_POOL_F_DMA_MAP) ? params->dma : NULL;
+	pool->provider = params->provider ? params->provider : np_provider_default();
+	pool->priv = priv;
+	atomic_init(&pool->napi, params->napi);
+	if (!pool->provider) {
+		np_ring_cleanup(&pool->ring);
+		free(pool);
+		free(priv);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&priv->dma_lock, NULL);
+	snprintf(priv->name, sizeof(priv->name), "%s", params->name ? params->name : "");
+	priv->ifindex = params->ifindex;
+	priv->queue = params->queue;
+	priv->pool_size = ring_size;
+	priv->napi_id = params->napi ? params->napi->id : 0;
+	np_pool_registry_add(pool);
+	*out = pool;
+	return 0;
+}
+
+void np_pool_update_nid(struct np_pool *pool, int nid)
+{
+	if (nid < NP_NUMA_NO_NODE || nid >= NP_MAX_NUMNODES)
+		return;
+	pool->nid = nid;
+}
+
+static int np_pool_pref_nid(struct np_pool *pool)
+{
+	return pool->nid == NP_NUMA_NO_NODE ? np_numa_local_node() : pool->nid;
+}
+
+void np_pool_sync_for_device(struct np_pool *pool, struct np_page *page, unsigned int dma_sync_size)
+{
+	unsigned int len = NP_MIN(dma_sync_size, pool->max_len);
+
+	if (len)
+		np_dma_sync_for_device(pool->dma, page->dma_addr + pool->offset, len, pool->dma_dir);
+}
+
+/* ---- allocation slow path ---- */
+
+/*
+ * Move returned pages from the ring into the cache. Pages of a node other than
+ * the preferred one are released ("waive"); the rest of that batch is kept and
+ * no further batch is taken. Pages are synced for the device here rather than
+ * by the returning thread: the owner is the only consumer, so a concurrent
+ * destroy can never have unmapped them.
+ */
+static unsigned np_pool_refill(struct np_pool *pool)
+{
+	struct np_page *pages[NP_POOL_CACHE_REFILL];
+	unsigned n, i, kept = 0;
+	int nid;
+
+	n = np_ring_consume_bulk(&pool->ring, (void **)pages, NP_POOL_CACHE_REFILL);
+	if (!n)
+		return 0;
+	nid = np_pool_pref_nid(pool);
+	for (i = 0; i < n; i++) {
+		struct np_page *page = pages[i];
+
+		NP_ASSERT(page->pp == pool);
+		if (np_unlikely(page->node != nid)) {
+			np_stat_inc_owner(pool->ost.waive);
+			np_pool_page_busy(page);
+			np_pool_return_page(pool, page);
+			continue;
+		}
+		if (pool->flags & NP_POOL_F_DMA_SYNC_DEV)
+			np_pool_sync_for_device(pool, page, page->pp_sync_len);
+		pool->alloc.cache[pool->alloc.count++] = page;
+		kept++;
+	}
+	return kept;
+}
+
+static void np_pool_set_pp_info(struct np_pool *pool, struct np_page *page)
+{
+	page->pp = pool;
+	page->pp_magic = (page->pp_magic & NP_PAGE_ALLOC_BITS) | NP_PP_SIGNATURE;
+	atomic_store_explicit(&page->pp_ref_count, 1, memory_order_relaxed);
+}
+
+/* Map fresh pages; failures go back to the provider. Return: pages kept (compacted). */
+static unsigned np_pool_map_fresh(struct np_pool *pool, struct np_page **pages, unsigned n)
+{
+	unsigned i, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		struct np_page *page = pages[i];
+		np_dma_addr_t dma;
+
+		if (pool->flags & NP_POOL_F_DMA_MAP) {
+			if (np_dma_map(pool->dma, np_page_address(page), np_page_size(page),
+				       pool->dma_dir, &dma)) {
+				np_page_put(page);
+				continue;
+			}
+			page->dma_addr = dma;
+		}
+		pages[kept++] = page;
+	}
+	if ((pool->flags & NP_POOL_F_DMA_MAP) && kept && np_pool_dma_track(pool, pages, kept)) {
+		/* no memory for the mapping table: undo */
+		for (i = 0; i < kept; i++) {
+			np_dma_unmap(pool->dma, pages[i]->dma_addr, np_page_size(pages[i]),
+				     pool->dma_dir);
+			np_page_put(pages[i]);
+		}
+		return 0;
+	}
+	for (i = 0; i < kept; i++) {
+		np_pool_set_pp_info(pool, pages[i]);
+		if (pool->flags & NP_POOL_F_DMA_SYNC_DEV)
+			np_pool_sync_for_device(pool, pages[i], pool->max_len);
+	}
+	np_stat_add_owner(pool->hold_cnt, kept);
+	return kept;
+}
+
+struct np_page *np_pool_alloc_pages_slow(struct np_pool *pool)
+{
+	struct np_page *pages[NP_POOL_CACHE_REFILL];
+	struct np_page *page;
+	unsigned n, i;
+	int nid;
+
+	if (pool->alloc.count || np_pool_refill(pool)) {
+		page = pool->alloc.cache[--pool->alloc.count];
+		np_stat_inc_owner(pool->ost.refill);
+		np_pool_page_busy(page);
+		return page;
+	}
+	np_stat_inc_owner(pool->ost.empty);
+	if (np_unlikely(atomic_load_explicit(&pool->destroyed, memory_order_relaxed)))
+		return NULL;
+
+	nid = np_pool_pref_nid(pool);
+	if (pool->order) {
+		page = np_page_alloc(pool->provider, pool->order, nid, NP_GFP_RESERVE);
+		if (!page || !np_pool_map_fresh(pool, &page, 1))
+			return NULL;
+		np_stat_inc_owner(pool->ost.slow_high_order);
+		return page;
+	}
+	n = (unsigned)np_page_alloc_bulk(pool->provider, 0, nid, NP_GFP_RESERVE, pages,
+					 NP_POOL_CACHE_REFILL);
+	n = np_pool_map_fresh(pool, pages, n);
+	if (!n)
+		return NULL;
+	/* hand out the first, cache the rest (idle) */
+	for (i = n - 1; i > 0; i--) {
+		np_pool_page_idle(pages[i]);
+		pool->alloc.cache[pool->alloc.count++] = pages[i];
+	}
+	np_stat_inc_owner(pool->ost.slow);
+	return pages[0];
+}
+
+unsigned np_pool_alloc_pages_bulk(struct np_pool *pool, struct np_page **pages, unsigned n)
+{
+	unsigned got = 0;
+
+	while (got < n) {
+		unsigned take = NP_MIN(pool->alloc.count, n - got);
+
+		for (unsigned i = 0; i < take; i++) {
+			struct np_page *page = pool->alloc.cache[--pool->alloc.count];
+
+			np_pool_page_busy(page);
+			pages[got++] = page;
+		}
+		np_stat_add_owner(pool->ost.fast, take);
+		if (got == n)
+			break;
+		pages[got] = np_pool_alloc_pages_slow(pool);
+		if (!pages[got])
+			break;
+		got++;
+	}
+	return got;
+}
+
+/* ---- recycling slow paths ---- */
+
+static void np_pool_recycle_in_ring(struct np_pool *pool, struct np_page *page,
+				    unsigned int dma_sync_size)
+{
+	if (np_unlikely(atomic_load_explicit(&pool->destroyed, memory_order_acquire))) {
+		np_pool_return_page(pool, page);
+		return;
+	}
+	page->pp_sync_len = dma_sync_size;
+	np_pool_page_idle(page);
+	if (np_likely(!np_fault_hit(NP_FAULT_RING_PRODUCE) &&
+		      np_ring_produce(&pool->ring, page) == 0))
+		return;	/* the pool may be gone from here on */
+	np_pool_page_busy(page);
+	np_atomic_inc_relaxed(&pool->ring_full);
+	np_pool_return_page(pool, page);
+}
+
+void np_pool_put_page_slow(struct np_pool *pool, struct np_page *page, unsigned int dma_sync_size,
+			   bool allow_direct)
+{
+	if (np_page_ref_count(page) != 1 || np_page_is_reserve(page)) {
+		np_atomic_inc_relaxed(&pool->released_refcnt);
+		np_pool_return_page(pool, page);
+		return;
+	}
+	if (allow_direct && !atomic_load_explicit(&pool->destroyed, memory_order_relaxed)) {
+		if (pool->alloc.count < NP_POOL_CACHE_SIZE) {
+			if (pool->flags & NP_POOL_F_DMA_SYNC_DEV)
+				np_pool_sync_for_device(pool, page, dma_sync_size);
+			np_pool_page_idle(page);
+			pool->alloc.cache[pool->alloc.count++] = page;
+			np_stat_inc_owner(pool->ost.cached);
+			return;
+		}
+		np_stat_inc_owner(pool->ost.cache_full);
+	}
+	np_pool_recycle_in_ring(pool, page, dma_sync_size);
+}
+
+/*
+ * Return one pool's group of pages: the cache first when napi-local, then the
+ * ring under one producer reservation, and release what is left. Counters are
+ * updated while a page still holds the pool alive; the last action touching
+ * the pool is the last release (or the ring publish).
+ */
+static void np_pool_put_group(struct np_pool *pool, struct np_page **pages, unsigned n)
+{
+	struct np_page *ring[NP_POOL_CACHE_REFILL], *rel[NP_POOL_CACHE_REFILL];
+	unsigned nring = 0, nrel = 0, i, done;
+	bool dead = atomic_load_explicit(&pool->destroyed, memory_order_acquire);
+	bool direct = !dead && np_pool_napi_local(pool);
+
+	for (i = 0; i < n; i++) {
+		struct np_page *page = pages[i];
+
+		if (np_page_ref_count(page) != 1 || np_page_is_reserve(page)) {
+			np_atomic_inc_relaxed(&pool->released_refcnt);
+			rel[nrel++] = page;
+		} else if (direct && pool->alloc.count < NP_POOL_CACHE_SIZE) {
+			if (pool->flags & NP_POOL_F_DMA_SYNC_DEV)
+				np_pool_sync_for_device(pool, page, NP_POOL_SYNC_FULL);
+			np_pool_page_idle(page);
+			pool->alloc.cache[pool->alloc.count++] = page;
+			np_stat_inc_owner(pool->ost.cached);
+		} else if (dead) {
+			rel[nrel++] = page;
+		} else {
+			if (direct)
+				np_stat_inc_owner(pool->ost.cache_full);
+			page->pp_sync_len = NP_POOL_SYNC_FULL;
+			np_pool_page_idle(page);
+			ring[nring++] = page;
+		}
+	}
+	done = 0;
+	if (nring && !np_fault_hit(NP_FAULT_RING_PRODUCE))
+		done = np_ring_produce_bulk(&pool->ring, (void *const *)ring, nring);
+	if (done < nring) {
+		/* the pages left over keep the pool alive until released below */
+		np_atomic_add_relaxed(&pool->ring_full, nring - done);
+		for (i = done; i < nring; i++) {
+			np_pool_page_busy(ring[i]);
+			rel[nrel++] = ring[i];
+		}
+	}
+	for (i = 0; i < nrel; i++)
+		np_pool_return_page(pool, rel[i]);
+}
+
+void np_pool_put_page_bulk(struct np_page **pages, unsigned n)
+{
+	struct np_page *todo[NP_POOL_CACHE_REFILL], *grp[NP_POOL_CACHE_REFILL];
+
+	while (n) {
+		unsigned chunk = NP_MIN(n, NP_POOL_CACHE_REFILL), ntodo = 0, i;
+
+		for (i = 0; i < chunk; i++) {
+			NP_ASSERT_MISUSE(np_page_is_pp(pages[i]));
+			if (np_page_pp_unref(pages[i], 1) == 0)
+				todo[ntodo++] = pages[i];
+		}
+		pages += chunk;
+		n -= chunk;
+		while (ntodo) {
+			struct np_pool *pool = todo[0]->pp;
+			unsigned ngrp = 0, rest = 0;
+
+			for (i = 0; i < ntodo; i++) {
+				if (todo[i]->pp == pool)
+					grp[ngrp++] = todo[i];
+				else
+					todo[rest++] = todo[i];
+			}
+			ntodo = rest;
+			np_pool_put_group(pool, grp, ngrp);
+		}
+	}
+}
+
+/* ---- fragments ---- */
+
+void np_pool_drain_frag(struct np_pool *pool)
+{
+	struct np_page *page = pool->frag_page;
+	long drain = NP_POOL_FRAG_BIAS - pool->frag_users;
+
+	if (!page)
+		return;
+	pool->frag_page = NULL;
+	pool->frag_users = 0;
+	pool->frag_offset = 0;
+	if (np_page_pp_unref(page, drain) == 0)
+		np_pool_put_unrefed_page(pool, page, NP_POOL_SYNC_FULL, true);
+}
+
+struct np_page *np_pool_alloc_frag(struct np_pool *pool, unsigned int *offset, unsigned int size)
+{
+	unsigned int max = (unsigned int)(NP_PAGE_SIZE << pool->order);
+	struct np_page *page = pool->frag_page;
+
+	if (size == 0 || size > max)
+		return NULL;
+	size = NP_ALIGN(size, NP_POOL_FRAG_ALIGN);
+	if (page && pool->frag_offset + size > max) {
+		np_pool_drain_frag(pool);
+		page = NULL;
+	}
+	if (!page) {
+		page = np_pool_alloc_pages(pool);
+		if (!page)
+			return NULL;
+		np_pool_fragment_page(page, NP_POOL_FRAG_BIAS);
+		pool->frag_page = page;
+		pool->frag_users = 1;
+		pool->frag_offset = size;
+		*offset = 0;
+		return page;
+	}
+	pool->frag_users++;
+	*offset = pool->frag_offset;
+	pool->frag_offset += size;
+	return page;
+}
+
+struct np_page *np_pool_alloc(struct np_pool *pool, unsigned int *offset, unsigned int *size)
+{
+	unsigned int max = (unsigned int)(NP_PAGE_SIZE << pool->order);
+	struct np_page *page;
+
+	if (*size == 0 || *size > max)
+		return NULL;
+	if (*size > max / 2) {
+		page = np_pool_alloc_pages(pool);
+		if (page) {
+			*offset = 0;
+			*size = max;
+		}
+		return page;
+	}
+	page = np_pool_alloc_frag(pool, offset, *size);
+	if (page && pool->frag_offset + *size > max) {
+		/* no room for another fragment this size: give the tail to this one */
+		*size = max - *offset;
+		pool->frag_offset = max;
+	}
+	return page;
+}

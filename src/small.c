@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The small-object allocator: heads of skbs that do not come from a pool.
+ *
+ * Objects of up to NP_SMALL_MAX bytes come from slabs: blocks from the page
+ * provider whose first cache line is a slab header (class, list links, free
+ * list, count) followed by equal-sized objects. A class keeps its slabs that
+ * still have room on a list; a slab that empties goes back to the provider.
+ * Larger objects are whole provider blocks. np_virt_to_page() finds the slab
+ * from any object, so freeing needs no size.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+struct np_slab_class {
+	pthread_mutex_t lock;
+	uint32_t size;
+	uint32_t order;
+	struct np_slab_hdr *partial;	/* slabs with free objects */
+	struct np_provider *prov;
+};
+
+struct np_slab_hdr {
+	struct np_slab_class *cls;
+	struct np_slab_hdr *next, *prev;	/* on cls->partial */
+	void *free;				/* free objects, linked through their first word */
+	uint32_t inuse;
+	uint32_t capacity;
+	uint32_t on_partial;
+	uint32_t pad[5];
+};
+_Static_assert(sizeof(struct np_slab_hdr) == NP_CACHE_LINE, "objects start at +64");
+
+#define NP_SMALL_CLASSES 6	/* 64 .. 2048 */
+
+struct np_small_heap {
+	struct np_provider *prov;
+	struct np_slab_class cls[NP_SMALL_CLASSES];
+	struct np_small_heap *next;
+};
+
+static pthread_mutex_t np_small_heaps_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct np_small_heap *np_small_heaps;
+
+/* One heap per provider, found by a short list walk (a handful of providers). */
+static struct np_small_heap *np_small_heap_of(struct np_provider *prov)
+{
+	struct np_small_heap *h;
+
+	pthread_mutex_lock(&np_small_heaps_lock);
+	for (h = np_small_heaps; h; h = h->next)
+		if (h->prov == prov)
+			break;
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (h) {
+			h->prov = prov;
+			for (unsigned i = 0; i < NP_SMALL_CLASSES; i++) {
+				struct np_slab_class *c = &h->cls[i];
+				uint32_t order = 0;
+
+				pthread_mutex_init(&c->lock, NULL);
+				c->size = 64u << i;
+				while (((NP_PAGE_SIZE << order) - NP_CACHE_LINE) / c->size < 4)
+					order++;
+				c->order = order;
+				c->prov = prov;
+			}
+			h->next = np_small_heaps;
+			np_small_heaps = h;
+		}
+	}
+	pthread_mutex_unlock(&np_small_heaps_lock);
+	return h;
+}
+
+static void np_partial_del(struct np_slab_class *c, struct np_slab_hdr *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->partial = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+	s->on_partial = 0;
+}
+
+static void np_partial_add(struct np_slab_class *c, struct np_slab_hdr *s)
+{
+	s->prev = NULL;
+	s->next = c->partial;
+	if (c->partial)
+		c->partial->prev = s;
+	c->partial = s;
+	s->on_partial = 1;
+}
+
+static struct np_slab_hdr *np_slab_new(struct np_slab_class *c)
+{
+	struct np_page *pg = np_page_alloc(c->prov, c->order, NP_NUMA_NO_NODE, 0);
+	struct np_slab_hdr *s;
+	char *obj;
+
+	if (!pg)
+		return NULL;
+	pg->flags |= NP_PAGE_F_SLAB;
+	s = np_page_address(pg);
+	memset(s, 0, sizeof(*s));
+	s->cls = c;
+	s->capacity = (uint32_t)(((NP_PAGE_SIZE << c->order) - NP_CACHE_LINE) / c->size);
+	obj = (char *)s + NP_CACHE_LINE;
+	for (uint32_t i = 0; i < s->capacity; i++, obj += c->size) {
+		*(void **)obj = s->free;
+		s->free = obj;
+	}
+	return s;
+}
+
+void *np_small_alloc(struct np_provider *prov, size_t size)
+{
+	struct np_small_heap *h;
+	struct np_slab_class *c;
+	struct np_slab_hdr *s;
+	unsigned i = 0;
+	void *obj;
+
+	if (size > NP_SMALL_MAX) {
+		unsigned order = 0;
+		struct np_page *pg;
+
+		while ((NP_PAGE_SIZE << order) < size)
+			if (++order > NP_PAGE_MAX_ORDER)
+				return NULL;
+		pg = np_page_alloc(prov, order, NP_NUMA_NO_NODE, 0);
+		return pg ? np_page_address(pg) : NULL;
+	}
+	h = np_small_heap_of(prov);
+	if (!h)
+		return NULL;
+	while ((64u << i) < size)
+		i++;
+	c = &h->cls[i];
+	pthread_mutex_lock(&c->lock);
+	s = c->partial;
+	if (!s) {
+		s = np_slab_new(c);
+		if (!s) {
+			pthread_mutex_unlock(&c->lock);
+			return NULL;
+		}
+		np_partial_add(c, s);
+	}
+	obj = s->free;
+	s->free = *(void **)obj;
+	if (++s->inuse == s->capacity)
+		np_partial_del(c, s);
+	pthread_mutex_unlock(&c->lock);
+	np_track_unpoison(obj, c->size);
+	return obj;
+}
+
+void np_small_free(void *obj)
+{
+	struct np_page *pg;
+	struct np_slab_hdr *s;
+	struct np_slab_class *c;
+
+	if (!obj)
+		return;
+	pg = np_virt_to_page(obj);
+	if (!(pg->flags & NP_PAGE_F_SLAB)) {
+		NP_ASSERT_MISUSE(obj == np_page_address(pg));
+		np_page_put(pg);
+		return;
+	}
+	s = np_page_address(pg);
+	c = s->cls;
+	NP_ASSERT_MISUSE(((uintptr_t)obj - (uintptr_t)s - NP_CACHE_LINE) % c->size == 0);
+	np_track_poison(obj, c->size);
+	np_track_unpoison(obj, sizeof(void *));
+	pthread_mutex_lock(&c->lock);
+	*(void **)obj = s->free;
+	s->free = obj;
+	s->inuse--;
+	if (s->inuse == 0) {
+		if (s->on_partial)
+			np_partial_del(c, s);
+		pthread_mutex_unlock(&c->lock);
+		pg->flags &= (uint8_t)~NP_PAGE_F_SLAB;
+		np_track_unpoison(s, NP_PAGE_SIZE << c->order);
+		np_page_put(pg);
+		return;
+	}
+	if (!s->on_partial)
+		np_partial_add(c, s);
+	pthread_mutex_unlock(&c->lock);
+}
+
+size_t np_small_usable_size(const void *obj)
+{
+	struct np_page *pg = np_virt_to_page(obj);
+
+	if (!(pg->flags & NP_PAGE_F_SLAB))
+		return np_page_size(pg);
+	return ((struct np_slab_hdr *)np_page_address(pg))->cls->size;
+}
