@@ -48,11 +48,16 @@ endif
 .PHONY: all lib tests tools check test bench demo install clean deps
 all: lib tools tests
 
+# Rebuild everything in $(O) when the flags change (DEBUG, SAN, CC, ...).
+FLAGS_FILE := $(O)/.flags
+FLAGS_NOW  := $(CC) $(LIB_CFLAGS) $(BENCH_DEFS)
+$(shell mkdir -p $(O); [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = "$(FLAGS_NOW)" ] || echo "$(FLAGS_NOW)" > $(FLAGS_FILE))
+
 lib: $(O)/libnetpool.a $(O)/libnetpool.so
 tests: $(TESTS)
 tools: $(TOOLS)
 
-$(O)/src/%.o: src/%.c $(wildcard include/*.h include/netpool/*.h src/*.h)
+$(O)/src/%.o: src/%.c $(wildcard include/*.h include/netpool/*.h src/*.h) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
@@ -63,7 +68,7 @@ $(O)/libnetpool.a: $(LIB_OBJS)
 $(O)/libnetpool.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libnetpool.so.0 $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/%: tests/%.c tests/testutil.h $(O)/libnetpool.a
+$(O)/tests/%: tests/%.c tests/testutil.h $(O)/libnetpool.a $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Isrc $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
@@ -71,7 +76,7 @@ $(O)/bench/peer_dpdk.o: bench/peer_dpdk.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(DPDK_CFLAGS) -march=native -Wno-error -c $< -o $@
 
-$(O)/bench/%.o: bench/%.c bench/bench.h $(wildcard include/netpool/*.h)
+$(O)/bench/%.o: bench/%.c bench/bench.h $(wildcard include/netpool/*.h) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -c $< -o $@
 
@@ -97,10 +102,11 @@ demo:
 	@scripts/deps.sh demo
 	@scripts/demo.sh
 
-netpool.pc: netpool.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $(O)/netpool.pc
+$(O)/netpool.pc: netpool.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-install: lib netpool.pc
+install: lib $(O)/netpool.pc
 	install -d $(DESTDIR)$(PREFIX)/include/netpool $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 include/netpool.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/netpool/*.h $(DESTDIR)$(PREFIX)/include/netpool/

@@ -9,6 +9,7 @@
 #include "netpool/compiler.h"
 #include "netpool/atomic.h"
 #include "netpool/log.h"
+#include "netpool/poison.h"
 #include "netpool/fault.h"
 #include "netpool/page.h"
 #include "netpool/dma.h"

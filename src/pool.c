@@ -447,3 +447,29 @@ struct np_page *np_pool_alloc(struct np_pool *pool, unsigned int *offset, unsign
 	}
 	return page;
 }
+
+/* ---- debug: use after recycle ---- */
+
+void np_pool_debug_fill(struct np_page *page)
+{
+	memset(np_page_address(page), NP_POISON_RECYCLED, np_page_size(page));
+}
+
+void np_pool_debug_check(struct np_page *page)
+{
+	const uint64_t pattern = 0x0101010101010101ull * NP_POISON_RECYCLED;
+	const uint64_t *w = np_page_address(page);
+	size_t i, n = np_page_size(page) / sizeof(*w);
+
+	for (i = 0; i < n; i++)
+		if (np_unlikely(w[i] != pattern))
+			break;
+	if (np_likely(i == n))
+		return;
+	np_err("netpool: use after recycle: page %p (data %p, pool %u) was written at offset %zu "
+	       "while idle in its pool\n", (void *)page, np_page_address(page),
+	       page->pp ? page->pp->id : 0, i * sizeof(*w));
+	fprintf(stderr, "netpool: use after recycle: page %p (data %p) written at offset %zu "
+		"while idle in its pool\n", (void *)page, np_page_address(page), i * sizeof(*w));
+	abort();
+}

@@ -29,6 +29,7 @@
 
 #include "pool_types.h"
 #include "stats.h"
+#include "poison.h"
 
 /* ---- create, destroy, introspect ---- */
 
@@ -106,13 +107,21 @@ NP_API void np_pool_put_page_slow(struct np_pool *pool, struct np_page *page,
 NP_API void np_pool_sync_for_device(struct np_pool *pool, struct np_page *page,
 				    unsigned int dma_sync_size);
 
-/* A page enters (idle in cache or ring) or leaves (handed out) the pool. */
+NP_API void np_pool_debug_fill(struct np_page *page);
+NP_API void np_pool_debug_check(struct np_page *page);
+
+/*
+ * A page enters (idle in cache or ring) or leaves (handed out) the pool. In
+ * debug builds an idle page has pp_ref_count 0, so a put of an idle page trips
+ * an assertion, and is filled with poison checked when it leaves.
+ */
 NP_INLINE void np_pool_page_idle(struct np_page *page)
 {
-	np_track_poison(np_page_address(page), np_page_size(page));
 #if NP_DEBUG >= 1
 	atomic_store_explicit(&page->pp_ref_count, 0, memory_order_relaxed);
+	np_pool_debug_fill(page);
 #endif
+	np_track_poison(np_page_address(page), np_page_size(page));
 }
 
 NP_INLINE void np_pool_page_busy(struct np_page *page)
@@ -121,6 +130,7 @@ NP_INLINE void np_pool_page_busy(struct np_page *page)
 #if NP_DEBUG >= 1
 	NP_ASSERT_MISUSE(atomic_load_explicit(&page->pp_ref_count, memory_order_relaxed) == 0);
 	atomic_store_explicit(&page->pp_ref_count, 1, memory_order_relaxed);
+	np_pool_debug_check(page);
 #endif
 }
 
