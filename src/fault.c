@@ -112,6 +112,8 @@ int np_fault_parse(const char *config)
 		if (!colon)
 			return -EINVAL;
 		*colon = '\0';
+		if (colon[1] < '0' || colon[1] > '9')
+			return -EINVAL;
 		errno = 0;
 		v = strtoull(colon + 1, &end, 10);
 		if (errno || *end || end == colon + 1 || v == 0)

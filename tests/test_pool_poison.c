@@ -14,8 +14,6 @@
 #define EXPECT "use-after-poison"
 #elif NP_DEBUG >= 1
 #define EXPECT "use after recycle"
-#else
-#define EXPECT NULL
 #endif
 
 static struct np_pool *make_pool(struct np_provider **prov)
@@ -69,15 +67,19 @@ static bool run_child(bool via_ring, char *out, size_t len)
 	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+#ifndef EXPECT
+int main(void)
+{
+	(void)run_child;
+	SKIP("use-after-recycle detection needs an ASan or NP_DEBUG>=1 build");
+}
+#else
 int main(void)
 {
 	static char report[65536];
 	struct np_provider *prov;
 	struct np_pool *pool;
 	struct np_page *page;
-
-	if (!EXPECT)
-		SKIP("use-after-recycle detection needs an ASan or NP_DEBUG>=1 build");
 
 	/* correct use: no report */
 	pool = make_pool(&prov);
@@ -98,3 +100,4 @@ int main(void)
 	}
 	return 0;
 }
+#endif
