@@ -95,6 +95,8 @@ int np_fault_parse(const char *config)
 		return -EINVAL;
 	memset(specs, 0, sizeof(specs));
 	strcpy(buf, config);
+	if (!*buf || buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,"))
+		return -EINVAL;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '='), *colon, *end;
 		unsigned long long v;

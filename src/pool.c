@@ -74,6 +74,8 @@ int np_pool_create(const struct np_pool_params *params, struct np_pool **out)
 	pool->dma_dir = params->dma_dir;
 	pool->nid = params->nid;
 	pool->dma = (params->flags & NP_POOL_F_DMA_MAP) ? params->dma : NULL;
+	/* a coherent device needs no syncs: skip them altogether, as mainline does */
+	pool->dma_sync = (params->flags & NP_POOL_F_DMA_SYNC_DEV) && params->dma->need_sync;
 	pool->provider = params->provider ? params->provider : np_provider_default();
 	pool->priv = priv;
 	atomic_init(&pool->napi, params->napi);
@@ -143,7 +145,7 @@ static unsigned np_pool_refill(struct np_pool *pool)
 			np_pool_return_page(pool, page);
 			continue;
 		}
-		if (pool->flags & NP_POOL_F_DMA_SYNC_DEV)
+		if (pool->dma_sync)
 			np_pool_sync_for_device(pool, page, page->pp_sync_len);
 		pool->alloc.cache[pool->alloc.count++] = page;
 		kept++;
@@ -188,7 +190,7 @@ static unsigned np_pool_map_fresh(struct np_pool *pool, struct np_page **pages, 
 	}
 	for (i = 0; i < kept; i++) {
 		np_pool_set_pp_info(pool, pages[i]);
-		if (pool->flags & NP_POOL_F_DMA_SYNC_DEV)
+		if (pool->dma_sync)
 			np_pool_sync_for_device(pool, pages[i], pool->max_len);
 	}
 	np_stat_add_owner(pool->hold_cnt, kept);
@@ -287,7 +289,7 @@ void np_pool_put_page_slow(struct np_pool *pool, struct np_page *page, unsigned 
 	}
 	if (allow_direct && !atomic_load_explicit(&pool->destroyed, memory_order_relaxed)) {
 		if (pool->alloc.count < NP_POOL_CACHE_SIZE) {
-			if (pool->flags & NP_POOL_F_DMA_SYNC_DEV)
+			if (pool->dma_sync)
 				np_pool_sync_for_device(pool, page, dma_sync_size);
 			np_pool_page_idle(page);
 			pool->alloc.cache[pool->alloc.count++] = page;
@@ -319,7 +321,7 @@ static void np_pool_put_group(struct np_pool *pool, struct np_page **pages, unsi
 			np_atomic_inc_relaxed(&pool->released_refcnt);
 			rel[nrel++] = page;
 		} else if (direct && pool->alloc.count < NP_POOL_CACHE_SIZE) {
-			if (pool->flags & NP_POOL_F_DMA_SYNC_DEV)
+			if (pool->dma_sync)
 				np_pool_sync_for_device(pool, page, NP_POOL_SYNC_FULL);
 			np_pool_page_idle(page);
 			pool->alloc.cache[pool->alloc.count++] = page;

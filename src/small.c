@@ -34,6 +34,17 @@ _Static_assert(sizeof(struct np_slab_hdr) == NP_CACHE_LINE, "objects start at +6
 
 #define NP_SMALL_CLASSES 6	/* 64 .. 2048 */
 
+/*
+ * A slab block is marked in the descriptor's owner field (np_page.private),
+ * which the provider never reads; np_page.flags belongs to the provider.
+ */
+#define NP_SMALL_SLAB_TAG	0x736c6162ull	/* "slab" */
+
+static inline bool np_small_is_slab(const struct np_page *pg)
+{
+	return pg->private == NP_SMALL_SLAB_TAG;
+}
+
 struct np_small_heap {
 	struct np_provider *prov;
 	struct np_slab_class cls[NP_SMALL_CLASSES];
@@ -105,7 +116,7 @@ static struct np_slab_hdr *np_slab_new(struct np_slab_class *c)
 
 	if (!pg)
 		return NULL;
-	pg->flags |= NP_PAGE_F_SLAB;
+	pg->private = NP_SMALL_SLAB_TAG;
 	s = np_page_address(pg);
 	memset(s, 0, sizeof(*s));
 	s->cls = c;
@@ -170,7 +181,7 @@ void np_small_free(void *obj)
 	if (!obj)
 		return;
 	pg = np_virt_to_page(obj);
-	if (!(pg->flags & NP_PAGE_F_SLAB)) {
+	if (!np_small_is_slab(pg)) {
 		NP_ASSERT_MISUSE(obj == np_page_address(pg));
 		np_page_put(pg);
 		return;
@@ -188,7 +199,7 @@ void np_small_free(void *obj)
 		if (s->on_partial)
 			np_partial_del(c, s);
 		pthread_mutex_unlock(&c->lock);
-		pg->flags &= (uint8_t)~NP_PAGE_F_SLAB;
+		pg->private = 0;
 		np_track_unpoison(s, NP_PAGE_SIZE << c->order);
 		np_page_put(pg);
 		return;
@@ -202,7 +213,7 @@ size_t np_small_usable_size(const void *obj)
 {
 	struct np_page *pg = np_virt_to_page(obj);
 
-	if (!(pg->flags & NP_PAGE_F_SLAB))
+	if (!np_small_is_slab(pg))
 		return np_page_size(pg);
 	return ((struct np_slab_hdr *)np_page_address(pg))->cls->size;
 }

@@ -70,6 +70,7 @@ struct np_dma_stats {
 struct np_dma_dev {
 	const struct np_dma_ops *ops;
 	char name[32];
+	bool need_sync;		/* syncs do work (non-coherent or checked); pools skip them if not */
 	struct {
 		np_atomic_u64 map, unmap, sync_for_device, sync_for_cpu, access;
 		np_atomic_u64 map_fail, access_fault, double_map, bad_unmap, bad_sync, leaked;

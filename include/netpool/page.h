@@ -55,7 +55,6 @@ struct np_slab_class;
 
 /* np_page.flags (provider-private state) */
 #define NP_PAGE_F_FREE		0x01	/* on a provider free list */
-#define NP_PAGE_F_SLAB		0x02	/* backs the small-object allocator */
 #define NP_PAGE_F_ARENA_HDR	0x04	/* holds arena metadata, never handed out */
 #define NP_PAGE_F_RESERVED	0x08	/* free in the emergency reserve */
 

@@ -249,7 +249,7 @@ NP_INLINE void np_pool_put_unrefed_page(struct np_pool *pool, struct np_page *pa
 	if (np_likely(allow_direct && pool->alloc.count < NP_POOL_CACHE_SIZE &&
 		      np_page_ref_count(page) == 1 && !np_page_is_reserve(page) &&
 		      !atomic_load_explicit(&pool->destroyed, memory_order_relaxed))) {
-		if (pool->flags & NP_POOL_F_DMA_SYNC_DEV)
+		if (pool->dma_sync)
 			np_pool_sync_for_device(pool, page, dma_sync_size);
 		np_pool_page_idle(page);
 		pool->alloc.cache[pool->alloc.count++] = page;
