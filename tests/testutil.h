@@ -44,8 +44,10 @@ static int t_log_count[4];
 
 static inline int t_log_capture(enum np_log_level level, const char *fmt, va_list ap)
 {
+	va_list copy;
 	int n;
 
+	va_copy(copy, ap);
 	if ((unsigned)level < 4)
 		t_log_count[level]++;
 	if (t_log_len >= sizeof(t_log_buf) - 1)
@@ -55,7 +57,8 @@ static inline int t_log_capture(enum np_log_level level, const char *fmt, va_lis
 		t_log_len += (size_t)n < sizeof(t_log_buf) - t_log_len ? (size_t)n
 							: sizeof(t_log_buf) - t_log_len - 1;
 	if (getenv("T_VERBOSE"))
-		vfprintf(stderr, fmt, ap);
+		vfprintf(stderr, fmt, copy);
+	va_end(copy);
 	return n;
 }
 
