@@ -72,9 +72,12 @@ $(O)/tests/%: tests/%.c tests/testutil.h $(O)/libnetpool.a $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Isrc $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
-$(O)/bench/peer_dpdk.o: bench/peer_dpdk.c bench/bench.h
+# The peer is built with clang when there is one: DPDK's inline mempool path is
+# markedly faster with it than with gcc 12, and the peer should be at its best.
+PEER_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
+$(O)/bench/peer_dpdk.o: bench/peer_dpdk.c bench/bench.h $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(DPDK_CFLAGS) -march=native -Wno-error -c $< -o $@
+	$(PEER_CC) $(CFLAGS_BASE) $(DPDK_CFLAGS) -march=native -Wno-error -c $< -o $@
 
 $(O)/bench/%.o: bench/%.c bench/bench.h $(wildcard include/netpool/*.h) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)

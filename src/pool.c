@@ -62,6 +62,11 @@ int np_pool_create(const struct np_pool_params *params, struct np_pool **out)
 	}
 	memset(pool, 0, sizeof(*pool));
 	err = np_ring_init(&pool->ring, ring_size);
+	if (!err) {
+		err = np_pool_lanes_init(pool, pool->ring.size);
+		if (err)
+			np_ring_cleanup(&pool->ring);
+	}
 	if (err) {
 		free(pool);
 		free(priv);
@@ -80,6 +85,7 @@ int np_pool_create(const struct np_pool_params *params, struct np_pool **out)
 	pool->priv = priv;
 	atomic_init(&pool->napi, params->napi);
 	if (!pool->provider) {
+		np_pool_lanes_free(pool);
 		np_ring_cleanup(&pool->ring);
 		free(pool);
 		free(priv);
@@ -131,7 +137,7 @@ static unsigned np_pool_refill(struct np_pool *pool)
 	unsigned n, i, kept = 0;
 	int nid;
 
-	n = np_ring_consume_bulk(&pool->ring, (void **)pages, NP_POOL_CACHE_REFILL);
+	n = np_pool_returns_consume(pool, pages, NP_POOL_CACHE_REFILL);
 	if (!n)
 		return 0;
 	nid = np_pool_pref_nid(pool);
@@ -222,8 +228,16 @@ struct np_page *np_pool_alloc_pages_slow(struct np_pool *pool)
 		np_stat_inc_owner(pool->ost.slow_high_order);
 		return page;
 	}
-	n = (unsigned)np_page_alloc_bulk(pool->provider, 0, nid, NP_GFP_RESERVE, pages,
-					 NP_POOL_CACHE_REFILL);
+	/*
+	 * The emergency reserve is for this one allocation only: a reserve page
+	 * goes straight to the caller and is released when it comes back, never
+	 * parked in the cache.
+	 */
+	n = (unsigned)np_page_alloc_bulk(pool->provider, 0, nid, 0, pages, NP_POOL_CACHE_REFILL);
+	if (!n) {
+		pages[0] = np_page_alloc(pool->provider, 0, nid, NP_GFP_RESERVE);
+		n = pages[0] != NULL;
+	}
 	n = np_pool_map_fresh(pool, pages, n);
 	if (!n)
 		return NULL;
@@ -262,6 +276,17 @@ unsigned np_pool_alloc_pages_bulk(struct np_pool *pool, struct np_page **pages, 
 
 /* ---- recycling slow paths ---- */
 
+/*
+ * Record how much the refill must sync. Stored only when it changes, so a
+ * returning thread on another CPU does not dirty the descriptor's line.
+ */
+static inline void np_pool_note_sync_len(struct np_pool *pool, struct np_page *page,
+					 unsigned int len)
+{
+	if (pool->dma_sync && page->pp_sync_len != len)
+		page->pp_sync_len = len;
+}
+
 static void np_pool_recycle_in_ring(struct np_pool *pool, struct np_page *page,
 				    unsigned int dma_sync_size)
 {
@@ -269,10 +294,11 @@ static void np_pool_recycle_in_ring(struct np_pool *pool, struct np_page *page,
 		np_pool_return_page(pool, page);
 		return;
 	}
-	page->pp_sync_len = dma_sync_size;
+	np_pool_note_sync_len(pool, page, dma_sync_size);
 	np_pool_page_idle(page);
 	if (np_likely(!np_fault_hit(NP_FAULT_RING_PRODUCE) &&
-		      np_ring_produce(&pool->ring, page) == 0))
+		      (np_pool_lane_produce_one(pool, page) ||
+		       np_ring_produce(&pool->ring, page) == 0)))
 		return;	/* the pool may be gone from here on */
 	np_pool_page_busy(page);
 	np_atomic_inc_relaxed(&pool->ring_full);
@@ -331,14 +357,18 @@ static void np_pool_put_group(struct np_pool *pool, struct np_page **pages, unsi
 		} else {
 			if (direct)
 				np_stat_inc_owner(pool->ost.cache_full);
-			page->pp_sync_len = NP_POOL_SYNC_FULL;
+			np_pool_note_sync_len(pool, page, NP_POOL_SYNC_FULL);
 			np_pool_page_idle(page);
 			ring[nring++] = page;
 		}
 	}
 	done = 0;
-	if (nring && !np_fault_hit(NP_FAULT_RING_PRODUCE))
-		done = np_ring_produce_bulk(&pool->ring, (void *const *)ring, nring);
+	if (nring && !np_fault_hit(NP_FAULT_RING_PRODUCE)) {
+		done = np_pool_lane_produce(pool, ring, nring);
+		if (done < nring)
+			done += np_ring_produce_bulk(&pool->ring, (void *const *)ring + done,
+						     nring - done);
+	}
 	if (done < nring) {
 		/* the pages left over keep the pool alive until released below */
 		np_atomic_add_relaxed(&pool->ring_full, nring - done);

@@ -41,6 +41,67 @@ void np_pool_free(struct np_pool *pool);
 int np_pool_dma_track(struct np_pool *pool, struct np_page **pages, unsigned n);
 void np_pool_unmap_all(struct np_pool *pool);
 
+struct np_pool_lane {
+	/* the producing thread */
+	NP_CACHE_ALIGNED np_atomic_u64 prod;
+	uint64_t cons_cache;
+	np_atomic_u64 owner;		/* claiming thread's token, 0 when free */
+	/* the consumer */
+	NP_CACHE_ALIGNED np_atomic_u64 cons;
+	uint64_t prod_cache;
+	NP_CACHE_ALIGNED void *slots[NP_POOL_LANE_SIZE];
+};
+
+#define NP_TLS_LANES 4
+
+struct np_lane_ref {
+	struct np_pool *pool;
+	uint32_t id;
+	struct np_pool_lane *lane;	/* NULL: no lane free, use the ring */
+};
+
+/* pool_lane.c */
+extern _Thread_local struct np_lane_ref np_tls_lanes[NP_TLS_LANES];
+struct np_pool_lane *np_pool_lane_lookup_slow(struct np_pool *pool, struct np_lane_ref *ref);
+
+/* This thread's lane in @pool, claimed on first use; NULL when none is free. */
+static inline struct np_pool_lane *np_pool_lane_get(struct np_pool *pool)
+{
+	struct np_lane_ref *ref = &np_tls_lanes[((uintptr_t)pool >> 6) & (NP_TLS_LANES - 1)];
+
+	if (np_likely(ref->pool == pool && ref->id == pool->id))
+		return ref->lane;
+	return np_pool_lane_lookup_slow(pool, ref);
+}
+
+/* One page into this thread's lane. Return: false when no lane or it is full. */
+static inline bool np_pool_lane_produce_one(struct np_pool *pool, struct np_page *page)
+{
+	struct np_pool_lane *lane = np_pool_lane_get(pool);
+	uint64_t prod;
+
+	if (np_unlikely(!lane))
+		return false;
+	prod = atomic_load_explicit(&lane->prod, memory_order_relaxed);
+	if (np_unlikely(prod - lane->cons_cache > pool->lane_mask)) {
+		lane->cons_cache = atomic_load_explicit(&lane->cons, memory_order_acquire);
+		if (prod - lane->cons_cache > pool->lane_mask)
+			return false;
+	}
+	lane->slots[prod & pool->lane_mask] = page;
+	atomic_store_explicit(&lane->prod, prod + 1, memory_order_release);
+	return true;	/* the pool may be gone from here on */
+}
+
+
+int np_pool_lanes_init(struct np_pool *pool, unsigned ring_size);
+void np_pool_lanes_free(struct np_pool *pool);
+unsigned np_pool_lane_produce(struct np_pool *pool, struct np_page **pages, unsigned n);
+unsigned np_pool_returns_consume(struct np_pool *pool, struct np_page **pages, unsigned max);
+uint64_t np_pool_lanes_produced(struct np_pool *pool);
+void np_pool_lane_release(struct np_pool_lane *lane);
+void np_pool_registry_release_lane(struct np_pool *pool, uint32_t id, struct np_pool_lane *lane);
+
 /* pool.c */
 void np_pool_drain_frag(struct np_pool *pool);
 

@@ -139,7 +139,7 @@ static void np_pool_scrub_ring(struct np_pool *pool)
 	struct np_page *pages[NP_POOL_CACHE_REFILL];
 	unsigned n;
 
-	while ((n = np_ring_consume_bulk(&pool->ring, (void **)pages, NP_POOL_CACHE_REFILL)))
+	while ((n = np_pool_returns_consume(pool, pages, NP_POOL_CACHE_REFILL)))
 		for (unsigned i = 0; i < n; i++) {
 			np_pool_page_busy(pages[i]);
 			np_pool_return_page(pool, pages[i]);
@@ -293,12 +293,27 @@ void np_pool_free(struct np_pool *pool)
 	pthread_mutex_unlock(&np_reg_lock);
 
 	np_ring_cleanup(&pool->ring);
+	np_pool_lanes_free(pool);
 	pthread_mutex_destroy(&priv->dma_lock);
 	free(priv->dma_slots);
 	free(priv->dma_free);
 	free(priv);
 	pool->priv = NULL;
 	free(pool);
+}
+
+/* A thread that returned pages exits: hand its lane back if the pool still exists. */
+void np_pool_registry_release_lane(struct np_pool *pool, uint32_t id, struct np_pool_lane *lane)
+{
+	struct np_pool *p;
+
+	pthread_mutex_lock(&np_reg_lock);
+	for (p = np_reg_head; p; p = p->priv->reg_next)
+		if (p == pool && p->id == id) {
+			np_pool_lane_release(lane);
+			break;
+		}
+	pthread_mutex_unlock(&np_reg_lock);
 }
 
 static void np_pool_fill_info(struct np_pool *pool, struct np_pool_info *info)
@@ -370,7 +385,7 @@ int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *st)
 	st->alloc.waive = np_stat_read(pool->ost.waive);
 	st->recycle.cached = np_stat_read(pool->ost.cached);
 	st->recycle.cache_full = np_stat_read(pool->ost.cache_full);
-	st->recycle.ring = np_ring_produced(&pool->ring);
+	st->recycle.ring = np_ring_produced(&pool->ring) + np_pool_lanes_produced(pool);
 	st->recycle.ring_full = atomic_load_explicit(&pool->ring_full, memory_order_relaxed);
 	st->recycle.released_refcnt = atomic_load_explicit(&pool->released_refcnt,
 							   memory_order_relaxed);
@@ -454,6 +469,8 @@ int np_pool_audit(struct np_pool *pool)
 			 (long long)inflight);
 	NP_AUDIT(np_ring_count(&pool->ring) <= pool->ring.size, "ring count %u over size\n",
 		 np_ring_count(&pool->ring));
+	NP_AUDIT(inflight >= (int64_t)(n + np_pool_ring_count(pool)),
+		 "inflight %lld below cached and returned pages\n", (long long)inflight);
 	if (pool->frag_page)
 		NP_AUDIT(pool->frag_page->pp == pool && pool->frag_offset <=
 			 (NP_PAGE_SIZE << pool->order), "fragment page state\n");

@@ -13,7 +13,11 @@
  * page; otherwise it leaves the pool (unmapped, signature cleared). Recycling
  * goes into the alloc cache only when the caller owns the pool's context
  * (allow_direct, or running inside the owning napi's poll); else into the
- * return ring; a full ring releases the page.
+ * return ring; a full ring releases the page. The return ring is a shared
+ * multi-producer ring plus NP_POOL_LANES single-producer lanes, one claimed
+ * by each returning thread (as many slots as the ring, at most
+ * NP_POOL_LANE_SIZE): a thread whose lane is full, or that found none free,
+ * uses the shared ring.
  *
  * A page's life:
  *
@@ -60,6 +64,13 @@ NP_API void np_pool_disable_direct_recycling(struct np_pool *pool);
 
 /** np_pool_update_nid() - change the preferred node (pages of other nodes get waived). Owner. */
 NP_API void np_pool_update_nid(struct np_pool *pool, int nid);
+
+/**
+ * np_pool_ring_count() - pages returned by other threads and not yet taken
+ * back by the owner: the shared ring plus every per-thread lane (a snapshot).
+ * Context: any thread.
+ */
+NP_API unsigned np_pool_ring_count(struct np_pool *pool);
 
 /** np_pool_inflight() - pages that entered the pool and have not left it. Any thread. */
 NP_API int64_t np_pool_inflight(struct np_pool *pool);

@@ -48,6 +48,10 @@ struct np_pool_params {
 };
 
 struct np_pool_priv;
+struct np_pool_lane;
+
+#define NP_POOL_LANES		8	/* per-thread return lanes */
+#define NP_POOL_LANE_SIZE	256	/* at most; never more than the ring size */
 
 struct np_pool {
 	/* read-mostly: read by every thread that returns a page */
@@ -64,6 +68,9 @@ struct np_pool {
 	uint32_t id;
 	struct np_provider *provider;
 	struct np_pool_priv *priv;		/* slow-path state (pool.c) */
+	struct np_pool_lane *lanes;		/* NP_POOL_LANES single-producer lanes */
+	np_atomic_u32 lanes_used;		/* bit per lane ever claimed */
+	uint32_t lane_mask;
 
 	/* owner only: the lockless alloc cache, LIFO */
 	NP_CACHE_ALIGNED struct {
@@ -74,6 +81,7 @@ struct np_pool {
 	/* owner only: fragment state and counters others may read */
 	NP_CACHE_ALIGNED struct np_page *frag_page;
 	unsigned int frag_offset;
+	unsigned int lane_next;			/* next lane the refill looks at */
 	long frag_users;
 	np_stat_t hold_cnt;
 	struct {

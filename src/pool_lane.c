@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-thread return lanes.
+ *
+ * A page returned from outside the owning napi must reach the owner. The
+ * shared ring takes any thread but costs every producer a compare-and-swap.
+ * So a returning thread claims a lane of its own in the pool (once, with one
+ * CAS): a single-producer, single-consumer ring where producing is a plain
+ * store and a release store. The owner drains the shared ring and then the
+ * claimed lanes, round robin, when it refills. A thread that finds no free
+ * lane, or its lane full, uses the shared ring. The lanes and the ring
+ * together are "the return ring" of the kernel's design: the same pages,
+ * the same owner, the same destroy-time draining.
+ *
+ * A thread remembers its lanes in a small thread-local table keyed by pool
+ * address and pool id (ids are never reused, so a pool freed and another
+ * created at the same address is not confused with it). When the thread
+ * exits, its lanes are handed back to the pools that are still registered.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "pool_internal.h"
+
+_Thread_local struct np_lane_ref np_tls_lanes[NP_TLS_LANES];
+static _Thread_local char np_tls_token;
+static pthread_key_t np_lane_key;
+static pthread_once_t np_lane_once = PTHREAD_ONCE_INIT;
+
+static void np_lane_thread_exit(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < NP_TLS_LANES; i++) {
+		struct np_lane_ref *ref = &np_tls_lanes[i];
+
+		if (ref->pool && ref->lane)
+			np_pool_registry_release_lane(ref->pool, ref->id, ref->lane);
+		ref->pool = NULL;
+	}
+}
+
+static void np_lane_key_init(void)
+{
+	pthread_key_create(&np_lane_key, np_lane_thread_exit);
+}
+
+int np_pool_lanes_init(struct np_pool *pool, unsigned ring_size)
+{
+	size_t bytes = NP_POOL_LANES * sizeof(struct np_pool_lane);
+
+	pool->lanes = aligned_alloc(NP_CACHE_LINE, bytes);
+	if (!pool->lanes)
+		return -ENOMEM;
+	memset(pool->lanes, 0, bytes);
+	pool->lane_mask = NP_MIN(ring_size, NP_POOL_LANE_SIZE) - 1;
+	return 0;
+}
+
+void np_pool_lanes_free(struct np_pool *pool)
+{
+	free(pool->lanes);
+	pool->lanes = NULL;
+}
+
+void np_pool_lane_release(struct np_pool_lane *lane)
+{
+	atomic_store_explicit(&lane->owner, 0, memory_order_release);
+}
+
+static struct np_pool_lane *np_lane_claim(struct np_pool *pool)
+{
+	uint64_t token = (uint64_t)(uintptr_t)&np_tls_token;
+
+	pthread_once(&np_lane_once, np_lane_key_init);
+	pthread_setspecific(np_lane_key, &np_tls_token);
+	for (unsigned i = 0; i < NP_POOL_LANES; i++) {
+		struct np_pool_lane *lane = &pool->lanes[i];
+		uint64_t expect = 0;
+
+		if (atomic_load_explicit(&lane->owner, memory_order_relaxed))
+			continue;
+		if (atomic_compare_exchange_strong_explicit(&lane->owner, &expect, token,
+							    memory_order_acquire,
+							    memory_order_relaxed)) {
+			atomic_fetch_or_explicit(&pool->lanes_used, 1u << i, memory_order_release);
+			return lane;
+		}
+	}
+	return NULL;
+}
+
+struct np_pool_lane *np_pool_lane_lookup_slow(struct np_pool *pool, struct np_lane_ref *ref)
+{
+	/* A replaced entry's lane stays claimed: its pool may be gone. */
+	ref->pool = pool;
+	ref->id = pool->id;
+	ref->lane = np_lane_claim(pool);
+	return ref->lane;
+}
+
+unsigned np_pool_lane_produce(struct np_pool *pool, struct np_page **pages, unsigned n)
+{
+	struct np_pool_lane *lane = np_pool_lane_get(pool);
+	uint64_t prod, room;
+	unsigned i;
+
+	if (!lane)
+		return 0;
+	prod = atomic_load_explicit(&lane->prod, memory_order_relaxed);
+	room = pool->lane_mask + 1 - (prod - lane->cons_cache);
+	if (room < n) {
+		lane->cons_cache = atomic_load_explicit(&lane->cons, memory_order_acquire);
+		room = pool->lane_mask + 1 - (prod - lane->cons_cache);
+		n = (unsigned)NP_MIN(room, (uint64_t)n);
+	}
+	for (i = 0; i < n; i++)
+		lane->slots[(prod + i) & pool->lane_mask] = pages[i];
+	if (n)
+		atomic_store_explicit(&lane->prod, prod + n, memory_order_release);
+	return n;	/* the pool may be gone from here on */
+}
+
+static unsigned np_lane_consume(struct np_pool *pool, struct np_pool_lane *lane,
+				struct np_page **pages, unsigned max)
+{
+	uint64_t cons = atomic_load_explicit(&lane->cons, memory_order_relaxed);
+	uint64_t avail = lane->prod_cache - cons;
+	unsigned i, n;
+
+	if (avail < max) {
+		lane->prod_cache = atomic_load_explicit(&lane->prod, memory_order_acquire);
+		avail = lane->prod_cache - cons;
+	}
+	n = (unsigned)NP_MIN(avail, (uint64_t)max);
+	for (i = 0; i < n; i++)
+		pages[i] = lane->slots[(cons + i) & pool->lane_mask];
+	if (n)
+		atomic_store_explicit(&lane->cons, cons + n, memory_order_release);
+	return n;
+}
+
+unsigned np_pool_returns_consume(struct np_pool *pool, struct np_page **pages, unsigned max)
+{
+	unsigned n = np_ring_consume_bulk(&pool->ring, (void **)pages, max);
+	uint32_t used = atomic_load_explicit(&pool->lanes_used, memory_order_acquire);
+
+	for (unsigned k = 0; used && k < NP_POOL_LANES && n < max; k++) {
+		unsigned i = (pool->lane_next + k) % NP_POOL_LANES;
+
+		if (used & (1u << i))
+			n += np_lane_consume(pool, &pool->lanes[i], pages + n, max - n);
+	}
+	pool->lane_next = (pool->lane_next + 1) % NP_POOL_LANES;
+	return n;
+}
+
+uint64_t np_pool_lanes_produced(struct np_pool *pool)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < NP_POOL_LANES; i++)
+		sum += atomic_load_explicit(&pool->lanes[i].prod, memory_order_relaxed);
+	return sum;
+}
+
+unsigned np_pool_ring_count(struct np_pool *pool)
+{
+	unsigned n = np_ring_count(&pool->ring);
+
+	for (unsigned i = 0; i < NP_POOL_LANES; i++) {
+		struct np_pool_lane *lane = &pool->lanes[i];
+
+		n += (unsigned)(atomic_load_explicit(&lane->prod, memory_order_acquire) -
+				atomic_load_explicit(&lane->cons, memory_order_acquire));
+	}
+	return n;
+}
