@@ -313,7 +313,7 @@ void np_pool_put_page_slow(struct np_pool *pool, struct np_page *page, unsigned 
 		np_pool_return_page(pool, page);
 		return;
 	}
-	if (allow_direct && !atomic_load_explicit(&pool->destroyed, memory_order_relaxed)) {
+	if (allow_direct && !atomic_load_explicit(&pool->detached, memory_order_relaxed)) {
 		if (pool->alloc.count < NP_POOL_CACHE_SIZE) {
 			if (pool->dma_sync)
 				np_pool_sync_for_device(pool, page, dma_sync_size);
@@ -338,7 +338,8 @@ static void np_pool_put_group(struct np_pool *pool, struct np_page **pages, unsi
 	struct np_page *ring[NP_POOL_CACHE_REFILL], *rel[NP_POOL_CACHE_REFILL];
 	unsigned nring = 0, nrel = 0, i, done;
 	bool dead = atomic_load_explicit(&pool->destroyed, memory_order_acquire);
-	bool direct = !dead && np_pool_napi_local(pool);
+	bool direct = !atomic_load_explicit(&pool->detached, memory_order_relaxed) &&
+		      np_pool_napi_local(pool);
 
 	for (i = 0; i < n; i++) {
 		struct np_page *page = pages[i];

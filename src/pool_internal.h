@@ -29,9 +29,9 @@ struct np_pool_priv {
 
 	/* deferred destruction */
 	struct np_pool *defer_next;
-	uint64_t detach_time_ns;
+	np_atomic_u64 detach_time_ns;	/* read by introspection on any thread */
 	uint64_t last_warn_ns;
-	bool broken;
+	np_atomic_int broken;
 };
 
 /* pool_release.c */

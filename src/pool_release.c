@@ -159,7 +159,7 @@ static bool np_pool_reap_one(struct np_pool *pool, uint64_t now)
 		return true;
 	}
 	if (inflight < 0) {
-		priv->broken = true;
+		atomic_store(&priv->broken, 1);
 		np_err("netpool: pool %u (%s): negative inflight %lld, a page was returned twice; "
 		       "giving up on releasing it\n", pool->id, priv->name, (long long)inflight);
 		return true;
@@ -168,7 +168,7 @@ static bool np_pool_reap_one(struct np_pool *pool, uint64_t now)
 		priv->last_warn_ns = now;
 		np_warn("netpool: pool %u (%s) stalled: %lld pages in flight %llu ms after destroy\n",
 			pool->id, priv->name, (long long)inflight,
-			(unsigned long long)((now - priv->detach_time_ns) / 1000000ull));
+			(unsigned long long)((now - atomic_load(&priv->detach_time_ns)) / 1000000ull));
 	}
 	return false;
 }
@@ -211,7 +211,7 @@ static void *np_reaper_main(void *arg)
 static void np_pool_defer(struct np_pool *pool)
 {
 	pthread_mutex_lock(&np_defer_lock);
-	pool->priv->last_warn_ns = pool->priv->detach_time_ns;
+	pool->priv->last_warn_ns = atomic_load(&pool->priv->detach_time_ns);
 	pool->priv->defer_next = np_defer_list;
 	np_defer_list = pool;
 	if (!np_reaper_running) {
@@ -233,6 +233,7 @@ static void np_pool_defer(struct np_pool *pool)
 void np_pool_disable_direct_recycling(struct np_pool *pool)
 {
 	atomic_store_explicit(&pool->napi, NULL, memory_order_release);
+	atomic_store_explicit(&pool->detached, 1, memory_order_release);
 }
 
 void np_pool_destroy(struct np_pool *pool)
@@ -253,7 +254,7 @@ void np_pool_destroy(struct np_pool *pool)
 	np_pool_scrub_ring(pool);
 	if (pool->flags & NP_POOL_F_DMA_MAP)
 		np_pool_unmap_all(pool);
-	pool->priv->detach_time_ns = np_now_ns();
+	atomic_store(&pool->priv->detach_time_ns, np_now_ns());
 	if (np_pool_inflight_raw(pool) == 0) {
 		np_pool_free(pool);
 		return;
@@ -332,8 +333,8 @@ static void np_pool_fill_info(struct np_pool *pool, struct np_pool_info *info)
 	info->inflight_bytes = info->inflight > 0 ?
 		(uint64_t)info->inflight * (NP_PAGE_SIZE << pool->order) : 0;
 	info->destroyed = atomic_load(&pool->destroyed);
-	info->detach_time_ns = info->destroyed ? priv->detach_time_ns : 0;
-	info->broken = priv->broken;
+	info->detach_time_ns = info->destroyed ? atomic_load(&priv->detach_time_ns) : 0;
+	info->broken = atomic_load(&priv->broken);
 }
 
 int np_pool_info_list(struct np_pool_info *out, unsigned max)

@@ -156,11 +156,14 @@ static void test_napi_rule(struct np_provider *prov)
 	put_one(orphan, PUT_DIRECT, NULL, TO_CACHE, __LINE__);
 	put_one(orphan, PUT_DIRECT, &owner, TO_CACHE, __LINE__);
 
-	/* detached from its napi: its poll no longer recycles directly */
+	/*
+	 * Detached from its napi: nothing recycles directly any more, neither
+	 * its old poll nor a caller claiming allow_direct.
+	 */
 	np_pool_disable_direct_recycling(pool);
 	put_one(pool, PUT_NO_DIRECT, &owner, TO_RING, __LINE__);
-	settle(pool);
-	put_one(pool, PUT_DIRECT, &owner, TO_CACHE, __LINE__);
+	put_one(pool, PUT_DIRECT, &owner, TO_RING, __LINE__);
+	put_one(pool, PUT_DIRECT, NULL, TO_RING, __LINE__);
 
 	CHECK_EQ(np_pool_inflight(pool), idle_pages(pool));
 	CHECK_EQ(np_pool_inflight(orphan), idle_pages(orphan));

@@ -59,7 +59,11 @@ NP_API int np_pool_create(const struct np_pool_params *params, struct np_pool **
  */
 NP_API void np_pool_destroy(struct np_pool *pool);
 
-/** np_pool_disable_direct_recycling() - detach from the napi: no direct recycling from now on. */
+/**
+ * np_pool_disable_direct_recycling() - detach from the napi: no direct
+ * recycling from now on, not even for callers passing allow_direct.
+ * Context: the owner.
+ */
 NP_API void np_pool_disable_direct_recycling(struct np_pool *pool);
 
 /** np_pool_update_nid() - change the preferred node (pages of other nodes get waived). Owner. */
@@ -259,7 +263,7 @@ NP_INLINE void np_pool_put_unrefed_page(struct np_pool *pool, struct np_page *pa
 		allow_direct = np_pool_napi_local(pool);
 	if (np_likely(allow_direct && pool->alloc.count < NP_POOL_CACHE_SIZE &&
 		      np_page_ref_count(page) == 1 && !np_page_is_reserve(page) &&
-		      !atomic_load_explicit(&pool->destroyed, memory_order_relaxed))) {
+		      !atomic_load_explicit(&pool->detached, memory_order_relaxed))) {
 		if (pool->dma_sync)
 			np_pool_sync_for_device(pool, page, dma_sync_size);
 		np_pool_page_idle(page);

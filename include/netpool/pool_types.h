@@ -64,6 +64,7 @@ struct np_pool {
 	struct np_dma_dev *dma;
 	_Atomic(struct np_napi_ctx *) napi;	/* NULL once detached */
 	np_atomic_int destroyed;
+	np_atomic_int detached;			/* no direct recycling, even if asked */
 	bool dma_sync;			/* DMA_SYNC_DEV and the device needs syncs */
 	uint32_t id;
 	struct np_provider *provider;

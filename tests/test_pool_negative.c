@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Regression 13: a driver bug that makes inflight negative (a page returned
+ * twice) is reported once, the retries stop, and nothing loops forever.
+ *
+ * The bug is simulated white-box: with one page out after destroy, the
+ * release counter is bumped by two, as two extra returns would. Inflight goes
+ * from 1 to -1 without passing 0, so the pool is never freed by mistake and
+ * stays safe to touch. The reaper must report it ("negative"), mark the pool
+ * broken, and give up on it: no further message however long we wait. The
+ * broken pool stays registered (visible, not leaked); the real last page
+ * still goes back to the provider.
+ */
+#include <pthread.h>
+#include <time.h>
+#include "testutil.h"
+
+#define RETRY_MS	10
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int log_locked(enum np_log_level level, const char *fmt, va_list ap)
+{
+	int n;
+
+	pthread_mutex_lock(&log_lock);
+	n = t_log_capture(level, fmt, ap);
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
+/* Occurrences of @needle in the capture. */
+static int log_count_of(const char *needle)
+{
+	const char *p;
+	int n = 0;
+
+	pthread_mutex_lock(&log_lock);
+	for (p = t_log_buf; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
+static int log_level_count(enum np_log_level level)
+{
+	int n;
+
+	pthread_mutex_lock(&log_lock);
+	n = t_log_count[level];
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
+static int log_messages(void)
+{
+	return log_level_count(NP_LOG_ERROR) + log_level_count(NP_LOG_WARN) +
+	       log_level_count(NP_LOG_INFO);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t pages_out(struct np_provider *prov)
+{
+	struct np_provider_stats st;
+
+	np_provider_get_stats(prov, &st);
+	return st.pages_out;
+}
+
+int main(void)
+{
+	struct np_pool_params pp = { 0 };
+	struct np_pool_info info;
+	struct np_provider *prov;
+	struct np_napi_ctx napi;
+	struct np_page *pages[8];
+	struct np_pool *pool;
+	uint32_t id;
+	int i, msgs;
+
+	np_set_print(log_locked);
+	/* no stall warning during the test: only the error may be printed */
+	np_pool_set_release_timing(RETRY_MS, 600000);
+	CHECK_EQ(np_provider_create(NULL, &prov), 0);
+	np_napi_ctx_init(&napi);
+	pp.provider = prov;
+	pp.napi = &napi;
+	pp.nid = NP_NUMA_NO_NODE;
+	pp.name = "buggy";
+	CHECK_EQ(np_pool_create(&pp, &pool), 0);
+	id = pool->id;
+
+	for (i = 0; i < 8; i++)
+		CHECK(pages[i] = np_pool_alloc_pages(pool));
+	for (i = 1; i < 8; i++)
+		np_pool_recycle_direct(pool, pages[i]);
+	np_pool_destroy(pool);
+	CHECK_EQ(np_pool_info_get(id, &info), 0);
+	CHECK(info.destroyed);
+	CHECK(!info.broken);
+	CHECK_EQ(info.inflight, 1);
+
+	/* let the reaper retry a few times with a legitimate page out: silence */
+	sleep_ms(5 * RETRY_MS);
+	CHECK_EQ(log_messages(), 0);
+
+	/* the driver bug: two returns too many; pages[0] keeps the pool alive */
+	atomic_fetch_add(&pool->release_cnt, 2);
+
+	/* reported within a bounded time */
+	for (i = 0; i < 5000 && !log_count_of("negative inflight"); i++)
+		sleep_ms(1);
+	CHECK_EQ(log_count_of("negative inflight"), 1);
+	CHECK_EQ(log_level_count(NP_LOG_ERROR), 1);
+
+	CHECK_EQ(np_pool_info_get(id, &info), 0);
+	CHECK(info.destroyed);
+	CHECK(info.broken);
+	CHECK(info.inflight < 0);
+	CHECK_EQ(info.inflight_bytes, 0);
+
+	/* the real last page comes back: released, the pool is left alone */
+	np_pool_put_full_page(pool, pages[0], false);
+	CHECK(!np_page_is_pp(pages[0]));
+	CHECK_EQ(pages_out(prov), 0);
+
+	/* retries stopped: many retry periods later, still one message */
+	msgs = log_messages();
+	CHECK_EQ(msgs, 1);
+	sleep_ms(20 * RETRY_MS);
+	CHECK_EQ(log_messages(), msgs);
+	CHECK_EQ(log_count_of("negative inflight"), 1);
+
+	/* still registered and reachable: broken, not freed, not leaked */
+	CHECK_EQ(np_pool_info_get(id, &info), 0);
+	CHECK(info.broken);
+	CHECK_EQ(info.inflight, -2);
+	CHECK(np_pool_info_list(NULL, 0) >= 1);
+
+	/* the provider has every page back */
+	CHECK_EQ(np_provider_destroy(prov), 0);
+	np_set_print(NULL);
+	return 0;
+}

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Regression 12: a return racing with the final release never touches a
+ * freed pool.
+ *
+ * Each round the owner creates a pool, allocates whole pages and fragments,
+ * and deals them out to three threads that return them all at once (single
+ * puts, bulk puts, puts of pages someone else still references, puts from
+ * inside a foreign napi). The owner destroys the pool at a random moment:
+ * before the threads start, after a random share of the pages came back, or
+ * after every page is back. Whichever thread returns the last page, the pool
+ * is freed exactly once and nobody touches it afterwards: the address
+ * sanitizer reports any use after free, the thread sanitizer any access not
+ * ordered before the free.
+ *
+ * The returning threads live across several rounds, so a thread that
+ * returned pages to a freed pool later returns pages to a new pool (often at
+ * the same address): nothing it remembers of the old one may be used. Every
+ * few rounds they exit and new ones start, so threads also exit while the
+ * pool they returned pages to is alive, waiting, or freed.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#include "testutil.h"
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define T_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define T_SANITIZED 1
+#endif
+#endif
+
+#ifdef T_SANITIZED
+#define ROUNDS		100
+#else
+#define ROUNDS		200
+#endif
+#define THREADS		3
+#define PAGES		256		/* whole pages per round */
+#define FRAGS		64		/* fragments of 1 KiB per round */
+#define MAX_BULK	16
+#define ITEMS		(PAGES + FRAGS)
+#define RESTART		8		/* rounds between worker restarts */
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int log_locked(enum np_log_level level, const char *fmt, va_list ap)
+{
+	int n;
+
+	pthread_mutex_lock(&log_lock);
+	n = t_log_capture(level, fmt, ap);
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
+static int log_errors(void)
+{
+	int n;
+
+	pthread_mutex_lock(&log_lock);
+	n = t_log_count[NP_LOG_ERROR];
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static bool wait_freed(uint32_t id, unsigned ms)
+{
+	struct np_pool_info info;
+
+	for (unsigned i = 0; i < ms; i++) {
+		if (np_pool_info_get(id, &info) == -ENOENT)
+			return true;
+		sleep_ms(1);
+	}
+	return np_pool_info_get(id, &info) == -ENOENT;
+}
+
+struct worker {
+	pthread_t thread;
+	struct np_pool *pool;		/* used only while holding one of its pages */
+	struct np_page *pages[ITEMS];
+	unsigned n;
+	uint64_t seed;
+};
+
+/* Rounds are started under round_lock; workers report back through done. */
+static pthread_mutex_t round_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t round_cond = PTHREAD_COND_INITIALIZER;
+static unsigned round_gen;
+static unsigned round_base;	/* round_gen when the current workers started */
+static bool round_quit;
+static np_atomic_int done;
+static unsigned deferred;	/* rounds where pages were still out after destroy */
+
+static void return_all(struct worker *w, struct np_napi_ctx *foreign)
+{
+	struct np_napi_ctx *prev;
+	unsigned i = 0;
+
+	while (i < w->n) {
+		uint64_t r = xorshift(&w->seed);
+		struct np_page *page = w->pages[i];
+
+		switch (r & 7) {
+		case 0:
+		case 1:
+		case 2: {
+			unsigned n = 1 + (unsigned)((r >> 8) % MAX_BULK);
+
+			if (n > w->n - i)
+				n = w->n - i;
+			np_pool_put_page_bulk(&w->pages[i], n);
+			i += n;
+			break;
+		}
+		case 3:
+			/* a page someone else still references: it leaves the pool */
+			np_page_get(page);
+			np_pool_put_full_page(w->pool, page, false);
+			np_page_put(page);
+			i++;
+			break;
+		case 4:
+			prev = np_napi_ctx_enter(foreign);
+			np_pool_put_full_page(w->pool, page, false);
+			np_napi_ctx_leave(prev);
+			i++;
+			break;
+		default:
+			np_pool_put_full_page(w->pool, page, false);
+			i++;
+			break;
+		}
+		if ((r >> 20) % 16 == 0)
+			sched_yield();
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct np_napi_ctx foreign;
+	unsigned seen;
+
+	np_napi_ctx_init(&foreign);
+	pthread_mutex_lock(&round_lock);
+	seen = round_base;
+	for (;;) {
+		while (round_gen == seen && !round_quit)
+			pthread_cond_wait(&round_cond, &round_lock);
+		if (round_gen == seen)
+			break;		/* quit */
+		seen = round_gen;
+		pthread_mutex_unlock(&round_lock);
+		return_all(w, &foreign);
+		atomic_fetch_add_explicit(&done, 1, memory_order_release);
+		pthread_mutex_lock(&round_lock);
+	}
+	pthread_mutex_unlock(&round_lock);
+	return NULL;
+}
+
+static void workers_start(struct worker *w)
+{
+	round_quit = false;
+	round_base = round_gen;
+	for (unsigned i = 0; i < THREADS; i++)
+		CHECK_EQ(pthread_create(&w[i].thread, NULL, worker_main, &w[i]), 0);
+}
+
+static void workers_stop(struct worker *w)
+{
+	pthread_mutex_lock(&round_lock);
+	round_quit = true;
+	pthread_cond_broadcast(&round_cond);
+	pthread_mutex_unlock(&round_lock);
+	for (unsigned i = 0; i < THREADS; i++)
+		CHECK_EQ(pthread_join(w[i].thread, NULL), 0);
+}
+
+/* Let the workers return what they were dealt. */
+static void workers_go(void)
+{
+	pthread_mutex_lock(&round_lock);
+	round_gen++;
+	pthread_cond_broadcast(&round_cond);
+	pthread_mutex_unlock(&round_lock);
+}
+
+static void workers_wait(void)
+{
+	while (atomic_load_explicit(&done, memory_order_acquire) < THREADS)
+		sched_yield();
+}
+
+/* Pages put back (ring or released) since the round started. */
+static uint64_t returned(struct np_pool *pool)
+{
+	struct np_pool_stats st = { .size = sizeof(st) };
+
+	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
+	return st.recycle.ring + st.release;
+}
+
+static void round_once(struct np_provider *prov, struct np_napi_ctx *napi, struct worker *w,
+		       uint64_t *seed)
+{
+	static const unsigned ring_sizes[] = { 16, 64, 256, 1024 };
+	struct np_pool_params pp = { 0 };
+	struct np_provider_stats ps;
+	struct np_pool_info info;
+	struct np_napi_ctx *prev;
+	struct np_pool *pool;
+	struct np_page *items[ITEMS];
+	uint64_t r = xorshift(seed);
+	unsigned mode = (unsigned)(r % 4), i, n;
+	uint32_t id;
+
+	pp.provider = prov;
+	pp.napi = napi;
+	pp.nid = NP_NUMA_NO_NODE;
+	pp.pool_size = ring_sizes[(r >> 8) % 4];
+	pp.name = "race";
+	CHECK_EQ(np_pool_create(&pp, &pool), 0);
+	id = pool->id;
+
+	prev = np_napi_ctx_enter(napi);
+	n = np_pool_alloc_pages_bulk(pool, items, PAGES / 2);
+	CHECK_EQ(n, PAGES / 2);
+	for (; n < PAGES; n++)
+		CHECK(items[n] = np_pool_alloc_pages(pool));
+	for (; n < ITEMS; n++) {
+		unsigned int off;
+
+		CHECK(items[n] = np_pool_alloc_frag(pool, &off, 1024));
+	}
+	/* shuffle, then deal */
+	for (i = ITEMS - 1; i > 0; i--) {
+		unsigned j = (unsigned)(xorshift(seed) % (i + 1));
+		struct np_page *t = items[i];
+
+		items[i] = items[j];
+		items[j] = t;
+	}
+	atomic_store(&done, 0);
+	for (i = 0; i < THREADS; i++) {
+		w[i].pool = pool;
+		w[i].n = 0;
+		w[i].seed = xorshift(seed) | 1;
+	}
+	for (i = 0; i < ITEMS; i++) {
+		struct worker *t = &w[xorshift(seed) % THREADS];
+
+		t->pages[t->n++] = items[i];
+	}
+
+	switch (mode) {
+	case 0:		/* before any page comes back */
+		np_pool_destroy(pool);
+		workers_go();
+		break;
+	case 1:
+	case 2: {	/* after a random share came back, the owner busy meanwhile */
+		uint64_t target = xorshift(seed) % (PAGES + 1);
+
+		workers_go();
+		while (returned(pool) < target &&
+		       atomic_load_explicit(&done, memory_order_acquire) < THREADS) {
+			struct np_page *page = np_pool_alloc_pages(pool);
+
+			if (page)
+				np_pool_recycle_direct(pool, page);
+			sched_yield();
+		}
+		np_pool_destroy(pool);
+		break;
+	}
+	default:	/* after every page is back: freed inside destroy */
+		workers_go();
+		workers_wait();
+		np_pool_destroy(pool);
+		break;
+	}
+	np_napi_ctx_leave(prev);
+	if (np_pool_info_get(id, &info) == 0)
+		deferred++;
+
+	workers_wait();
+	CHECK(wait_freed(id, 10000));
+	np_provider_get_stats(prov, &ps);
+	CHECK_EQ(ps.pages_out, 0);
+}
+
+int main(void)
+{
+	static struct worker w[THREADS];
+	struct np_provider *prov;
+	struct np_napi_ctx napi;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	const char *env = getenv("T_SEED");
+
+	if (env)
+		seed = strtoull(env, NULL, 0) | 1;
+	np_set_print(log_locked);
+	np_pool_set_release_timing(10, 60000);
+	CHECK_EQ(np_provider_create(NULL, &prov), 0);
+	np_napi_ctx_init(&napi);
+
+	for (int round = 0; round < ROUNDS; round++) {
+		if (round % RESTART == 0) {
+			if (round)
+				workers_stop(w);
+			workers_start(w);
+		}
+		round_once(prov, &napi, w, &seed);
+	}
+	workers_stop(w);
+
+	printf("%d rounds, %u with pages still out after destroy\n", ROUNDS, deferred);
+	CHECK_EQ(log_errors(), 0);
+	CHECK_EQ(np_provider_destroy(prov), 0);
+	np_set_print(NULL);
+	return 0;
+}
