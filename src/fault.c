@@ -15,7 +15,9 @@ static const char *const np_fault_names[NP_FAULT_NR] = {
 };
 
 static struct np_fault_state {
-	struct np_fault_spec spec;
+	/* read by every thread that hits the point while another may re-arm it */
+	np_atomic_u64 nth, every;
+	np_atomic_u32 ppm;
 	np_atomic_u64 calls;
 	np_atomic_u64 injected;
 	np_atomic_u64 rng;
@@ -28,22 +30,22 @@ const char *np_fault_name(enum np_fault_point point)
 
 int np_fault_set(enum np_fault_point point, const struct np_fault_spec *spec)
 {
+	static const struct np_fault_spec off;
 	struct np_fault_state *f;
-	bool armed;
 
 	if ((unsigned)point >= NP_FAULT_NR)
 		return -EINVAL;
+	if (!spec)
+		spec = &off;
 	f = &np_faults[point];
 	atomic_fetch_and(&np_fault_mask, ~(1u << point));
-	if (spec)
-		f->spec = *spec;
-	else
-		memset(&f->spec, 0, sizeof(f->spec));
+	atomic_store(&f->nth, spec->nth);
+	atomic_store(&f->every, spec->every);
+	atomic_store(&f->ppm, spec->ppm);
 	atomic_store(&f->calls, 0);
 	atomic_store(&f->injected, 0);
-	atomic_store(&f->rng, f->spec.seed ? f->spec.seed : 0x9e3779b97f4a7c15ull);
-	armed = f->spec.nth || f->spec.every || f->spec.ppm;
-	if (armed)
+	atomic_store(&f->rng, spec->seed ? spec->seed : 0x9e3779b97f4a7c15ull);
+	if (spec->nth || spec->every || spec->ppm)
 		atomic_fetch_or(&np_fault_mask, 1u << point);
 	return 0;
 }
@@ -52,20 +54,23 @@ bool np_fault_hit_slow(enum np_fault_point point)
 {
 	struct np_fault_state *f = &np_faults[point];
 	uint64_t call = atomic_fetch_add(&f->calls, 1) + 1;
+	uint64_t nth = atomic_load_explicit(&f->nth, memory_order_relaxed);
+	uint64_t every = atomic_load_explicit(&f->every, memory_order_relaxed);
+	uint32_t ppm = atomic_load_explicit(&f->ppm, memory_order_relaxed);
 	bool hit = false;
 
-	if (f->spec.nth && call == f->spec.nth)
+	if (nth && call == nth)
 		hit = true;
-	if (f->spec.every && call % f->spec.every == 0)
+	if (every && call % every == 0)
 		hit = true;
-	if (f->spec.ppm) {
+	if (ppm) {
 		/* splitmix64 over a shared counter: deterministic for one thread */
 		uint64_t z = atomic_fetch_add(&f->rng, 0x9e3779b97f4a7c15ull);
 
 		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 		z ^= z >> 31;
-		if (z % 1000000 < f->spec.ppm)
+		if (z % 1000000 < ppm)
 			hit = true;
 	}
 	if (hit)

@@ -36,3 +36,18 @@ void np_assert_fail(const char *expr, const char *file, int line, const char *fu
 	fflush(stderr);
 	abort();
 }
+
+void np_die(const char *fmt, ...)
+{
+	np_print_fn_t fn = atomic_load(&np_print_fn);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (fn)
+		fn(NP_LOG_ERROR, fmt, ap);
+	else
+		vfprintf(stderr, fmt, ap);	/* about to abort: say why */
+	va_end(ap);
+	fflush(stderr);
+	abort();
+}

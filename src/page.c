@@ -21,8 +21,7 @@ struct np_arena_hdr {
 	uint32_t magic;
 	uint16_t node;
 	uint16_t fixed;
-	uint32_t first_data;		/* first page index handed out */
-	uint32_t reserved;
+	uint32_t pad0[2];
 	struct np_provider *prov;
 	struct np_arena_hdr *next;
 	uint64_t pad[4];
@@ -112,7 +111,6 @@ static void np_arena_init(struct np_provider *prov, struct np_arena_hdr *a, int 
 	a->magic = NP_ARENA_MAGIC;
 	a->node = (uint16_t)node;
 	a->fixed = fixed;
-	a->first_data = NP_ARENA_HDR_PAGES;
 	a->prov = prov;
 	for (uint32_t i = 0; i < NP_ARENA_PAGES; i++) {
 		pages[i].node = (uint16_t)node;
@@ -190,7 +188,7 @@ static void np_block_prepare(struct np_page *pg, unsigned order, uintptr_t magic
 	pg->dma_index = 0;
 	pg->pp_sync_len = 0;
 	pg->private = 0;
-	pg->slab_inuse = 0;
+	pg->reserved = 0;
 	atomic_store_explicit(&pg->pp_ref_count, 0, memory_order_relaxed);
 	atomic_store_explicit(&pg->refcount, 1, memory_order_relaxed);
 	for (uint32_t i = 1; i < (1u << order); i++)
@@ -376,6 +374,7 @@ int np_provider_destroy(struct np_provider *prov)
 
 	if (!prov)
 		return 0;
+	np_small_trim(prov);
 	pthread_mutex_lock(&prov->lock);
 	if (prov->pages_out || prov->reserve_out) {
 		pthread_mutex_unlock(&prov->lock);

@@ -95,8 +95,6 @@ int np_pool_create(const struct np_pool_params *params, struct np_pool **out)
 	snprintf(priv->name, sizeof(priv->name), "%s", params->name ? params->name : "");
 	priv->ifindex = params->ifindex;
 	priv->queue = params->queue;
-	priv->pool_size = ring_size;
-	priv->napi_id = params->napi ? params->napi->id : 0;
 	np_pool_registry_add(pool);
 	*out = pool;
 	return 0;
@@ -131,32 +129,32 @@ void np_pool_sync_for_device(struct np_pool *pool, struct np_page *page, unsigne
  * by the returning thread: the owner is the only consumer, so a concurrent
  * destroy can never have unmapped them.
  */
-static unsigned np_pool_refill(struct np_pool *pool)
+static int np_pool_refill(struct np_pool *pool)
 {
-	struct np_page *pages[NP_POOL_CACHE_REFILL];
+	struct np_page **cache = pool->alloc.cache + pool->alloc.count;
 	unsigned n, i, kept = 0;
 	int nid;
 
-	n = np_pool_returns_consume(pool, pages, NP_POOL_CACHE_REFILL);
+	NP_ASSERT(pool->alloc.count + NP_POOL_CACHE_REFILL <= NP_POOL_CACHE_SIZE);
+	n = np_pool_returns_consume(pool, cache, NP_POOL_CACHE_REFILL);
 	if (!n)
-		return 0;
+		return -1;
 	nid = np_pool_pref_nid(pool);
 	for (i = 0; i < n; i++) {
-		struct np_page *page = pages[i];
+		struct np_page *page = cache[i];
 
 		NP_ASSERT(page->pp == pool);
 		if (np_unlikely(page->node != nid)) {
 			np_stat_inc_owner(pool->ost.waive);
-			np_pool_page_busy(page);
-			np_pool_return_page(pool, page);
+			np_pool_release_idle(pool, page);
 			continue;
 		}
 		if (pool->dma_sync)
 			np_pool_sync_for_device(pool, page, page->pp_sync_len);
-		pool->alloc.cache[pool->alloc.count++] = page;
-		kept++;
+		cache[kept++] = page;
 	}
-	return kept;
+	pool->alloc.count += kept;
+	return (int)kept;
 }
 
 static void np_pool_set_pp_info(struct np_pool *pool, struct np_page *page)
@@ -210,15 +208,19 @@ struct np_page *np_pool_alloc_pages_slow(struct np_pool *pool)
 	unsigned n, i;
 	int nid;
 
-	if (pool->alloc.count || np_pool_refill(pool)) {
+	int kept;
+
+	NP_ASSERT(pool->alloc.count == 0);
+	NP_ASSERT_MISUSE(!atomic_load_explicit(&pool->destroyed, memory_order_relaxed));
+	kept = np_pool_refill(pool);
+	if (kept > 0) {
 		page = pool->alloc.cache[--pool->alloc.count];
 		np_stat_inc_owner(pool->ost.refill);
 		np_pool_page_busy(page);
 		return page;
 	}
-	np_stat_inc_owner(pool->ost.empty);
-	if (np_unlikely(atomic_load_explicit(&pool->destroyed, memory_order_relaxed)))
-		return NULL;
+	if (kept < 0)
+		np_stat_inc_owner(pool->ost.empty);	/* nothing came back */
 
 	nid = np_pool_pref_nid(pool);
 	if (pool->order) {
@@ -287,8 +289,25 @@ static inline void np_pool_note_sync_len(struct np_pool *pool, struct np_page *p
 		page->pp_sync_len = len;
 }
 
-static void np_pool_recycle_in_ring(struct np_pool *pool, struct np_page *page,
-				    unsigned int dma_sync_size)
+/*
+ * Pages (idle already) into this thread's lane, then the shared ring.
+ * Return: how many went in. The pool may be gone once the last one is in.
+ */
+static NP_ALWAYS_INLINE unsigned np_pool_ring_put(struct np_pool *pool, struct np_page **pages,
+						  unsigned n)
+{
+	unsigned done;
+
+	if (np_unlikely(np_fault_hit(NP_FAULT_RING_PRODUCE)))
+		return 0;
+	done = np_pool_lane_produce(pool, pages, n);
+	if (np_unlikely(done < n))
+		done += np_ring_produce_bulk(&pool->ring, (void *const *)pages + done, n - done);
+	return done;
+}
+
+static NP_ALWAYS_INLINE void np_pool_recycle_in_ring(struct np_pool *pool, struct np_page *page,
+						     unsigned int dma_sync_size)
 {
 	if (np_unlikely(atomic_load_explicit(&pool->destroyed, memory_order_acquire))) {
 		np_pool_return_page(pool, page);
@@ -296,47 +315,48 @@ static void np_pool_recycle_in_ring(struct np_pool *pool, struct np_page *page,
 	}
 	np_pool_note_sync_len(pool, page, dma_sync_size);
 	np_pool_page_idle(page);
-	if (np_likely(!np_fault_hit(NP_FAULT_RING_PRODUCE) &&
-		      (np_pool_lane_produce_one(pool, page) ||
-		       np_ring_produce(&pool->ring, page) == 0)))
+	if (np_likely(np_pool_ring_put(pool, &page, 1)))
 		return;	/* the pool may be gone from here on */
-	np_pool_page_busy(page);
-	np_atomic_inc_relaxed(&pool->ring_full);
-	np_pool_return_page(pool, page);
+	np_atomic_inc_relaxed(&pool->ring_full);	/* the page still holds the pool */
+	np_pool_release_idle(pool, page);
 }
 
-void np_pool_put_page_slow(struct np_pool *pool, struct np_page *page, unsigned int dma_sync_size,
-			   bool allow_direct)
+static NP_NOINLINE void np_pool_put_page_general(struct np_pool *pool, struct np_page *page,
+						  unsigned int dma_sync_size, bool allow_direct)
 {
-	if (np_page_ref_count(page) != 1 || np_page_is_reserve(page)) {
+	if (!np_pool_page_recyclable(page)) {
 		np_atomic_inc_relaxed(&pool->released_refcnt);
 		np_pool_return_page(pool, page);
 		return;
 	}
 	if (allow_direct && !atomic_load_explicit(&pool->detached, memory_order_relaxed)) {
-		if (pool->alloc.count < NP_POOL_CACHE_SIZE) {
-			if (pool->dma_sync)
-				np_pool_sync_for_device(pool, page, dma_sync_size);
-			np_pool_page_idle(page);
-			pool->alloc.cache[pool->alloc.count++] = page;
-			np_stat_inc_owner(pool->ost.cached);
+		if (np_pool_recycle_in_cache(pool, page, dma_sync_size))
 			return;
-		}
 		np_stat_inc_owner(pool->ost.cache_full);
 	}
 	np_pool_recycle_in_ring(pool, page, dma_sync_size);
 }
 
+void np_pool_put_page_slow(struct np_pool *pool, struct np_page *page, unsigned int dma_sync_size,
+			   bool allow_direct)
+{
+	/* the common case inline: a thread outside the napi returning an unshared page */
+	if (np_likely(!allow_direct && np_pool_page_recyclable(page)))
+		np_pool_recycle_in_ring(pool, page, dma_sync_size);
+	else
+		np_pool_put_page_general(pool, page, dma_sync_size, allow_direct);
+}
+
 /*
  * Return one pool's group of pages: the cache first when napi-local, then the
- * ring under one producer reservation, and release what is left. Counters are
- * updated while a page still holds the pool alive; the last action touching
- * the pool is the last release (or the ring publish).
+ * lane and ring in one go, and release what is left. Counters are updated
+ * while a page still holds the pool alive; the last action touching the pool
+ * is the last release (or the ring publish).
  */
 static void np_pool_put_group(struct np_pool *pool, struct np_page **pages, unsigned n)
 {
 	struct np_page *ring[NP_POOL_CACHE_REFILL], *rel[NP_POOL_CACHE_REFILL];
-	unsigned nring = 0, nrel = 0, i, done;
+	unsigned nring = 0, nrel = 0, i, done = 0;
 	bool dead = atomic_load_explicit(&pool->destroyed, memory_order_acquire);
 	bool direct = !atomic_load_explicit(&pool->detached, memory_order_relaxed) &&
 		      np_pool_napi_local(pool);
@@ -344,15 +364,11 @@ static void np_pool_put_group(struct np_pool *pool, struct np_page **pages, unsi
 	for (i = 0; i < n; i++) {
 		struct np_page *page = pages[i];
 
-		if (np_page_ref_count(page) != 1 || np_page_is_reserve(page)) {
+		if (!np_pool_page_recyclable(page)) {
 			np_atomic_inc_relaxed(&pool->released_refcnt);
 			rel[nrel++] = page;
-		} else if (direct && pool->alloc.count < NP_POOL_CACHE_SIZE) {
-			if (pool->dma_sync)
-				np_pool_sync_for_device(pool, page, NP_POOL_SYNC_FULL);
-			np_pool_page_idle(page);
-			pool->alloc.cache[pool->alloc.count++] = page;
-			np_stat_inc_owner(pool->ost.cached);
+		} else if (direct && np_pool_recycle_in_cache(pool, page, NP_POOL_SYNC_FULL)) {
+			continue;
 		} else if (dead) {
 			rel[nrel++] = page;
 		} else {
@@ -363,13 +379,8 @@ static void np_pool_put_group(struct np_pool *pool, struct np_page **pages, unsi
 			ring[nring++] = page;
 		}
 	}
-	done = 0;
-	if (nring && !np_fault_hit(NP_FAULT_RING_PRODUCE)) {
-		done = np_pool_lane_produce(pool, ring, nring);
-		if (done < nring)
-			done += np_ring_produce_bulk(&pool->ring, (void *const *)ring + done,
-						     nring - done);
-	}
+	if (nring)
+		done = np_pool_ring_put(pool, ring, nring);
 	if (done < nring) {
 		/* the pages left over keep the pool alive until released below */
 		np_atomic_add_relaxed(&pool->ring_full, nring - done);
@@ -499,10 +510,7 @@ void np_pool_debug_check(struct np_page *page)
 			break;
 	if (np_likely(i == n))
 		return;
-	np_err("netpool: use after recycle: page %p (data %p, pool %u) was written at offset %zu "
+	np_die("netpool: use after recycle: page %p (data %p, pool %u) was written at offset %zu "
 	       "while idle in its pool\n", (void *)page, np_page_address(page),
 	       page->pp ? page->pp->id : 0, i * sizeof(*w));
-	fprintf(stderr, "netpool: use after recycle: page %p (data %p) written at offset %zu "
-		"while idle in its pool\n", (void *)page, np_page_address(page), i * sizeof(*w));
-	abort();
 }

@@ -21,8 +21,6 @@ struct np_pool_priv {
 	char name[32];
 	int ifindex;
 	unsigned int queue;
-	unsigned int pool_size;
-	uint32_t napi_id;
 
 	/* registry of live and waiting pools */
 	struct np_pool *reg_next, *reg_prev;
@@ -30,7 +28,8 @@ struct np_pool_priv {
 	/* deferred destruction */
 	struct np_pool *defer_next;
 	np_atomic_u64 detach_time_ns;	/* read by introspection on any thread */
-	uint64_t last_warn_ns;
+	uint64_t last_warn_ns;		/* last warning, or last progress */
+	uint64_t last_release;		/* release_cnt at the last look */
 	np_atomic_int broken;
 };
 
@@ -74,36 +73,51 @@ static inline struct np_pool_lane *np_pool_lane_get(struct np_pool *pool)
 	return np_pool_lane_lookup_slow(pool, ref);
 }
 
-/* One page into this thread's lane. Return: false when no lane or it is full. */
-static inline bool np_pool_lane_produce_one(struct np_pool *pool, struct np_page *page)
+/*
+ * Up to @n pages into this thread's lane (claimed on first use).
+ * Return: how many went in; 0 when there is no lane or it is full.
+ */
+static NP_ALWAYS_INLINE unsigned np_pool_lane_produce(struct np_pool *pool,
+						      struct np_page **pages, unsigned n)
 {
 	struct np_pool_lane *lane = np_pool_lane_get(pool);
-	uint64_t prod;
+	uint64_t prod, room;
+	unsigned i;
 
 	if (np_unlikely(!lane))
-		return false;
+		return 0;
 	prod = atomic_load_explicit(&lane->prod, memory_order_relaxed);
-	if (np_unlikely(prod - lane->cons_cache > pool->lane_mask)) {
+	room = pool->lane_mask + 1 - (prod - lane->cons_cache);
+	if (np_unlikely(room < n)) {
 		lane->cons_cache = atomic_load_explicit(&lane->cons, memory_order_acquire);
-		if (prod - lane->cons_cache > pool->lane_mask)
-			return false;
+		room = pool->lane_mask + 1 - (prod - lane->cons_cache);
+		if (room < n)
+			n = (unsigned)room;
+		if (!n)
+			return 0;
 	}
-	lane->slots[prod & pool->lane_mask] = page;
-	atomic_store_explicit(&lane->prod, prod + 1, memory_order_release);
-	return true;	/* the pool may be gone from here on */
+	for (i = 0; i < n; i++)
+		lane->slots[(prod + i) & pool->lane_mask] = pages[i];
+	atomic_store_explicit(&lane->prod, prod + n, memory_order_release);
+	return n;	/* the pool may be gone from here on */
 }
-
 
 int np_pool_lanes_init(struct np_pool *pool, unsigned ring_size);
 void np_pool_lanes_free(struct np_pool *pool);
-unsigned np_pool_lane_produce(struct np_pool *pool, struct np_page **pages, unsigned n);
 unsigned np_pool_returns_consume(struct np_pool *pool, struct np_page **pages, unsigned max);
 uint64_t np_pool_lanes_produced(struct np_pool *pool);
-void np_pool_lane_release(struct np_pool_lane *lane);
-void np_pool_registry_release_lane(struct np_pool *pool, uint32_t id, struct np_pool_lane *lane);
+void np_pool_lanes_release_owned(struct np_pool *pool, uint64_t token);
+void np_pool_registry_release_lanes(uint64_t token);
 
 /* pool.c */
 void np_pool_drain_frag(struct np_pool *pool);
+
+/* Busy again, then out of the pool: for pages taken back from cache, ring or lane. */
+static inline void np_pool_release_idle(struct np_pool *pool, struct np_page *page)
+{
+	np_pool_page_busy(page);
+	np_pool_return_page(pool, page);
+}
 
 static inline int64_t np_pool_inflight_raw(struct np_pool *pool)
 {

@@ -29,13 +29,16 @@ static pthread_once_t np_lane_once = PTHREAD_ONCE_INIT;
 static void np_lane_thread_exit(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < NP_TLS_LANES; i++) {
-		struct np_lane_ref *ref = &np_tls_lanes[i];
+	np_pool_registry_release_lanes((uint64_t)(uintptr_t)&np_tls_token);
+	memset(np_tls_lanes, 0, sizeof(np_tls_lanes));
+}
 
-		if (ref->pool && ref->lane)
-			np_pool_registry_release_lane(ref->pool, ref->id, ref->lane);
-		ref->pool = NULL;
-	}
+/* Hand back every lane of @pool that @token owns. Registry lock held. */
+void np_pool_lanes_release_owned(struct np_pool *pool, uint64_t token)
+{
+	for (unsigned i = 0; i < NP_POOL_LANES; i++)
+		if (atomic_load_explicit(&pool->lanes[i].owner, memory_order_relaxed) == token)
+			atomic_store_explicit(&pool->lanes[i].owner, 0, memory_order_release);
 }
 
 static void np_lane_key_init(void)
@@ -59,11 +62,6 @@ void np_pool_lanes_free(struct np_pool *pool)
 {
 	free(pool->lanes);
 	pool->lanes = NULL;
-}
-
-void np_pool_lane_release(struct np_pool_lane *lane)
-{
-	atomic_store_explicit(&lane->owner, 0, memory_order_release);
 }
 
 static struct np_pool_lane *np_lane_claim(struct np_pool *pool)
@@ -90,33 +88,21 @@ static struct np_pool_lane *np_lane_claim(struct np_pool *pool)
 
 struct np_pool_lane *np_pool_lane_lookup_slow(struct np_pool *pool, struct np_lane_ref *ref)
 {
-	/* A replaced entry's lane stays claimed: its pool may be gone. */
+	uint64_t token = (uint64_t)(uintptr_t)&np_tls_token;
+	struct np_pool_lane *lane = NULL;
+
+	/*
+	 * The entry held another pool (whose lane stays ours: that pool may be
+	 * gone, so it is not touched). This thread may already own a lane here
+	 * from before the entry was replaced: find it rather than claim another.
+	 */
+	for (unsigned i = 0; i < NP_POOL_LANES && !lane; i++)
+		if (atomic_load_explicit(&pool->lanes[i].owner, memory_order_relaxed) == token)
+			lane = &pool->lanes[i];
 	ref->pool = pool;
 	ref->id = pool->id;
-	ref->lane = np_lane_claim(pool);
+	ref->lane = lane ? lane : np_lane_claim(pool);
 	return ref->lane;
-}
-
-unsigned np_pool_lane_produce(struct np_pool *pool, struct np_page **pages, unsigned n)
-{
-	struct np_pool_lane *lane = np_pool_lane_get(pool);
-	uint64_t prod, room;
-	unsigned i;
-
-	if (!lane)
-		return 0;
-	prod = atomic_load_explicit(&lane->prod, memory_order_relaxed);
-	room = pool->lane_mask + 1 - (prod - lane->cons_cache);
-	if (room < n) {
-		lane->cons_cache = atomic_load_explicit(&lane->cons, memory_order_acquire);
-		room = pool->lane_mask + 1 - (prod - lane->cons_cache);
-		n = (unsigned)NP_MIN(room, (uint64_t)n);
-	}
-	for (i = 0; i < n; i++)
-		lane->slots[(prod + i) & pool->lane_mask] = pages[i];
-	if (n)
-		atomic_store_explicit(&lane->prod, prod + n, memory_order_release);
-	return n;	/* the pool may be gone from here on */
 }
 
 static unsigned np_lane_consume(struct np_pool *pool, struct np_pool_lane *lane,
@@ -168,9 +154,10 @@ unsigned np_pool_ring_count(struct np_pool *pool)
 
 	for (unsigned i = 0; i < NP_POOL_LANES; i++) {
 		struct np_pool_lane *lane = &pool->lanes[i];
+		uint64_t cons = atomic_load_explicit(&lane->cons, memory_order_acquire);
+		uint64_t prod = atomic_load_explicit(&lane->prod, memory_order_acquire);
 
-		n += (unsigned)(atomic_load_explicit(&lane->prod, memory_order_acquire) -
-				atomic_load_explicit(&lane->cons, memory_order_acquire));
+		n += (unsigned)(prod - cons);	/* cons first: never ahead of prod */
 	}
 	return n;
 }

@@ -87,6 +87,7 @@ void np_pool_unmap_all(struct np_pool *pool)
 		priv->dma_free[priv->dma_nfree++] = i;
 		priv->dma_live--;
 	}
+	pool->dma = NULL;	/* the device may go away now; nothing may reach it */
 	pthread_mutex_unlock(&priv->dma_lock);
 }
 
@@ -140,10 +141,8 @@ static void np_pool_scrub_ring(struct np_pool *pool)
 	unsigned n;
 
 	while ((n = np_pool_returns_consume(pool, pages, NP_POOL_CACHE_REFILL)))
-		for (unsigned i = 0; i < n; i++) {
-			np_pool_page_busy(pages[i]);
-			np_pool_return_page(pool, pages[i]);
-		}
+		for (unsigned i = 0; i < n; i++)
+			np_pool_release_idle(pool, pages[i]);
 }
 
 /* One look at a waiting pool. Return: true when it is done with (freed or broken). */
@@ -164,7 +163,11 @@ static bool np_pool_reap_one(struct np_pool *pool, uint64_t now)
 		       "giving up on releasing it\n", pool->id, priv->name, (long long)inflight);
 		return true;
 	}
-	if (now - priv->last_warn_ns >= (uint64_t)np_warn_ms * 1000000ull) {
+	/* a stall is a warn interval without any page coming back */
+	if (atomic_load_explicit(&pool->release_cnt, memory_order_relaxed) != priv->last_release) {
+		priv->last_release = atomic_load_explicit(&pool->release_cnt, memory_order_relaxed);
+		priv->last_warn_ns = now;
+	} else if (now - priv->last_warn_ns >= (uint64_t)np_warn_ms * 1000000ull) {
 		priv->last_warn_ns = now;
 		np_warn("netpool: pool %u (%s) stalled: %lld pages in flight %llu ms after destroy\n",
 			pool->id, priv->name, (long long)inflight,
@@ -212,6 +215,7 @@ static void np_pool_defer(struct np_pool *pool)
 {
 	pthread_mutex_lock(&np_defer_lock);
 	pool->priv->last_warn_ns = atomic_load(&pool->priv->detach_time_ns);
+	pool->priv->last_release = atomic_load(&pool->release_cnt);
 	pool->priv->defer_next = np_defer_list;
 	np_defer_list = pool;
 	if (!np_reaper_running) {
@@ -245,12 +249,8 @@ void np_pool_destroy(struct np_pool *pool)
 	atomic_store(&pool->destroyed, 1);
 
 	np_pool_drain_frag(pool);
-	while (pool->alloc.count) {
-		struct np_page *page = pool->alloc.cache[--pool->alloc.count];
-
-		np_pool_page_busy(page);
-		np_pool_return_page(pool, page);
-	}
+	while (pool->alloc.count)
+		np_pool_release_idle(pool, pool->alloc.cache[--pool->alloc.count]);
 	np_pool_scrub_ring(pool);
 	if (pool->flags & NP_POOL_F_DMA_MAP)
 		np_pool_unmap_all(pool);
@@ -303,17 +303,12 @@ void np_pool_free(struct np_pool *pool)
 	free(pool);
 }
 
-/* A thread that returned pages exits: hand its lane back if the pool still exists. */
-void np_pool_registry_release_lane(struct np_pool *pool, uint32_t id, struct np_pool_lane *lane)
+/* A thread that returned pages exits: hand its lanes back in every pool that still exists. */
+void np_pool_registry_release_lanes(uint64_t token)
 {
-	struct np_pool *p;
-
 	pthread_mutex_lock(&np_reg_lock);
-	for (p = np_reg_head; p; p = p->priv->reg_next)
-		if (p == pool && p->id == id) {
-			np_pool_lane_release(lane);
-			break;
-		}
+	for (struct np_pool *p = np_reg_head; p; p = p->priv->reg_next)
+		np_pool_lanes_release_owned(p, token);
 	pthread_mutex_unlock(&np_reg_lock);
 }
 
@@ -373,26 +368,34 @@ int64_t np_pool_inflight(struct np_pool *pool)
 	return np_pool_inflight_raw(pool);
 }
 
-int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *st)
+int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *out)
 {
-	if (!pool || !st || st->size < sizeof(*st))
+	struct np_pool_stats st;
+	uint32_t size;
+
+	if (!pool || !out || out->size < NP_POOL_STATS_V1_SIZE)
 		return -EINVAL;
-	st->version = NP_POOL_STATS_VERSION;
-	st->alloc.fast = np_stat_read(pool->ost.fast);
-	st->alloc.slow = np_stat_read(pool->ost.slow);
-	st->alloc.slow_high_order = np_stat_read(pool->ost.slow_high_order);
-	st->alloc.empty = np_stat_read(pool->ost.empty);
-	st->alloc.refill = np_stat_read(pool->ost.refill);
-	st->alloc.waive = np_stat_read(pool->ost.waive);
-	st->recycle.cached = np_stat_read(pool->ost.cached);
-	st->recycle.cache_full = np_stat_read(pool->ost.cache_full);
-	st->recycle.ring = np_ring_produced(&pool->ring) + np_pool_lanes_produced(pool);
-	st->recycle.ring_full = atomic_load_explicit(&pool->ring_full, memory_order_relaxed);
-	st->recycle.released_refcnt = atomic_load_explicit(&pool->released_refcnt,
-							   memory_order_relaxed);
-	st->release = atomic_load_explicit(&pool->release_cnt, memory_order_acquire);
-	st->hold = np_stat_read(pool->hold_cnt);
-	st->inflight = (int64_t)(st->hold - st->release);
+	size = out->size;
+	memset(&st, 0, sizeof(st));
+	st.version = NP_POOL_STATS_VERSION;
+	st.alloc.fast = np_stat_read(pool->ost.fast);
+	st.alloc.slow = np_stat_read(pool->ost.slow);
+	st.alloc.slow_high_order = np_stat_read(pool->ost.slow_high_order);
+	st.alloc.empty = np_stat_read(pool->ost.empty);
+	st.alloc.refill = np_stat_read(pool->ost.refill);
+	st.alloc.waive = np_stat_read(pool->ost.waive);
+	st.recycle.cached = np_stat_read(pool->ost.cached);
+	st.recycle.cache_full = np_stat_read(pool->ost.cache_full);
+	st.recycle.ring = np_ring_produced(&pool->ring) + np_pool_lanes_produced(pool);
+	st.recycle.ring_full = atomic_load_explicit(&pool->ring_full, memory_order_relaxed);
+	st.recycle.released_refcnt = atomic_load_explicit(&pool->released_refcnt,
+							  memory_order_relaxed);
+	st.release = atomic_load_explicit(&pool->release_cnt, memory_order_acquire);
+	st.hold = np_stat_read(pool->hold_cnt);
+	st.inflight = (int64_t)(st.hold - st.release);
+	/* a caller built against a newer, larger struct keeps its extra fields */
+	memcpy((char *)out + sizeof(uint32_t), (char *)&st + sizeof(uint32_t),
+	       NP_MIN(size, (uint32_t)sizeof(st)) - sizeof(uint32_t));
 	return 0;
 }
 

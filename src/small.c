@@ -18,6 +18,7 @@ struct np_slab_class {
 	uint32_t size;
 	uint32_t order;
 	struct np_slab_hdr *partial;	/* slabs with free objects */
+	struct np_slab_hdr *empty;	/* one empty slab kept against churn */
 	struct np_provider *prov;
 };
 
@@ -51,18 +52,28 @@ struct np_small_heap {
 	struct np_small_heap *next;
 };
 
+/* Heaps are only ever added (at the head), so readers walk the list lock-free. */
 static pthread_mutex_t np_small_heaps_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct np_small_heap *np_small_heaps;
+static _Atomic(struct np_small_heap *) np_small_heaps;
 
-/* One heap per provider, found by a short list walk (a handful of providers). */
+static struct np_small_heap *np_small_heap_find(struct np_provider *prov)
+{
+	struct np_small_heap *h = atomic_load_explicit(&np_small_heaps, memory_order_acquire);
+
+	while (h && h->prov != prov)
+		h = h->next;
+	return h;
+}
+
+/* One heap per provider (a handful of providers), created on first use. */
 static struct np_small_heap *np_small_heap_of(struct np_provider *prov)
 {
-	struct np_small_heap *h;
+	struct np_small_heap *h = np_small_heap_find(prov);
 
+	if (np_likely(h))
+		return h;
 	pthread_mutex_lock(&np_small_heaps_lock);
-	for (h = np_small_heaps; h; h = h->next)
-		if (h->prov == prov)
-			break;
+	h = np_small_heap_find(prov);
 	if (!h) {
 		h = calloc(1, sizeof(*h));
 		if (h) {
@@ -78,12 +89,38 @@ static struct np_small_heap *np_small_heap_of(struct np_provider *prov)
 				c->order = order;
 				c->prov = prov;
 			}
-			h->next = np_small_heaps;
-			np_small_heaps = h;
+			h->next = atomic_load_explicit(&np_small_heaps, memory_order_relaxed);
+			atomic_store_explicit(&np_small_heaps, h, memory_order_release);
 		}
 	}
 	pthread_mutex_unlock(&np_small_heaps_lock);
 	return h;
+}
+
+static void np_slab_release(struct np_slab_class *c, struct np_slab_hdr *s)
+{
+	struct np_page *pg = np_virt_to_page(s);
+
+	pg->private = 0;
+	np_track_unpoison(s, NP_PAGE_SIZE << c->order);
+	np_page_put(pg);
+}
+
+void np_small_trim(struct np_provider *prov)
+{
+	struct np_small_heap *h = np_small_heap_find(prov);
+
+	for (unsigned i = 0; h && i < NP_SMALL_CLASSES; i++) {
+		struct np_slab_class *c = &h->cls[i];
+		struct np_slab_hdr *s;
+
+		pthread_mutex_lock(&c->lock);
+		s = c->empty;
+		c->empty = NULL;
+		pthread_mutex_unlock(&c->lock);
+		if (s)
+			np_slab_release(c, s);
+	}
 }
 
 static void np_partial_del(struct np_slab_class *c, struct np_slab_hdr *s)
@@ -155,6 +192,11 @@ void *np_small_alloc(struct np_provider *prov, size_t size)
 	c = &h->cls[i];
 	pthread_mutex_lock(&c->lock);
 	s = c->partial;
+	if (!s && c->empty) {
+		s = c->empty;
+		c->empty = NULL;
+		np_partial_add(c, s);
+	}
 	if (!s) {
 		s = np_slab_new(c);
 		if (!s) {
@@ -189,6 +231,9 @@ void np_small_free(void *obj)
 	s = np_page_address(pg);
 	c = s->cls;
 	NP_ASSERT_MISUSE(((uintptr_t)obj - (uintptr_t)s - NP_CACHE_LINE) % c->size == 0);
+#if NP_DEBUG >= 1
+	memset(obj, NP_POISON_FREED_SMALL, c->size);
+#endif
 	np_track_poison(obj, c->size);
 	np_track_unpoison(obj, sizeof(void *));
 	pthread_mutex_lock(&c->lock);
@@ -196,12 +241,18 @@ void np_small_free(void *obj)
 	s->free = obj;
 	s->inuse--;
 	if (s->inuse == 0) {
+		struct np_slab_hdr *spare = NULL;
+
 		if (s->on_partial)
 			np_partial_del(c, s);
+		/* keep one empty slab so an alloc/free loop does not churn pages */
+		if (!c->empty)
+			c->empty = s;
+		else
+			spare = s;
 		pthread_mutex_unlock(&c->lock);
-		pg->private = 0;
-		np_track_unpoison(s, NP_PAGE_SIZE << c->order);
-		np_page_put(pg);
+		if (spare)
+			np_slab_release(c, spare);
 		return;
 	}
 	if (!s->on_partial)

@@ -6,7 +6,7 @@
 const char *const np_pool_stats_names[NP_POOL_STATS_NR] = {
 	"alloc_fast", "alloc_slow", "alloc_slow_high_order", "alloc_empty", "alloc_refill",
 	"alloc_waive", "recycle_cached", "recycle_cache_full", "recycle_ring",
-	"recycle_ring_full", "recycle_released_ref", "hold", "release", "inflight",
+	"recycle_ring_full", "recycle_released_refcnt", "hold", "release", "inflight",
 };
 
 void np_pool_stats_values(const struct np_pool_stats *st, int64_t out[NP_POOL_STATS_NR])

@@ -24,7 +24,7 @@ static bool value_by_name(const struct np_pool_stats *st, const char *name, int6
 		{ "recycle_cache_full", offsetof(struct np_pool_stats, recycle.cache_full) },
 		{ "recycle_ring", offsetof(struct np_pool_stats, recycle.ring) },
 		{ "recycle_ring_full", offsetof(struct np_pool_stats, recycle.ring_full) },
-		{ "recycle_released_ref", offsetof(struct np_pool_stats, recycle.released_refcnt) },
+		{ "recycle_released_refcnt", offsetof(struct np_pool_stats, recycle.released_refcnt) },
 		{ "hold", offsetof(struct np_pool_stats, hold) },
 		{ "release", offsetof(struct np_pool_stats, release) },
 	};

@@ -65,6 +65,18 @@ static void test_sizes(void)
 	CHECK(pages_out(prov) > start);
 	for (size_t i = 0; i < NP_ARRAY_SIZE(sizes); i++)
 		np_small_free(obj[i]);
+	/* each class keeps at most one empty slab (10 pages over all classes) */
+	CHECK(pages_out(prov) <= start + 10);
+	np_small_trim(prov);
+	CHECK_EQ(pages_out(prov), start);
+
+	/* an alloc/free loop reuses the kept slab instead of churning pages */
+	for (int i = 0; i < 1000; i++) {
+		obj[0] = alloc_checked(prov, 100);
+		np_small_free(obj[0]);
+		CHECK_EQ(pages_out(prov), start + 1);
+	}
+	np_small_trim(prov);
 	CHECK_EQ(pages_out(prov), start);
 
 	/* the same object size twice in a row: two distinct objects */
@@ -73,6 +85,7 @@ static void test_sizes(void)
 	CHECK(obj[0] != obj[1]);
 	np_small_free(obj[1]);
 	np_small_free(obj[0]);
+	np_small_trim(prov);
 	CHECK_EQ(pages_out(prov), start);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 }
@@ -143,6 +156,7 @@ static void test_many(void)
 			np_small_free(p);
 		}
 	}
+	np_small_trim(prov);
 	CHECK_EQ(pages_out(prov), start);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	free(o);
@@ -168,6 +182,8 @@ static void test_two_providers(void)
 	np_small_free(b);
 	np_small_free(c);
 	np_small_free(d);
+	np_small_trim(p1);
+	np_small_trim(p2);
 	CHECK_EQ(pages_out(p1), 0);
 	CHECK_EQ(pages_out(p2), 0);
 	CHECK_EQ(np_provider_destroy(p1), 0);

@@ -187,6 +187,7 @@ int main(void)
 	CHECK_EQ(received, sent);
 	CHECK(sent > 0);
 
+	np_small_trim(prov);
 	np_provider_get_stats(prov, &st);
 	CHECK_EQ(st.pages_out, start);
 	CHECK_EQ(np_provider_destroy(prov), 0);

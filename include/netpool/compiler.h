@@ -25,6 +25,7 @@
 /* Fast paths live in the public headers as static inline (cache pop/push, ring ops). */
 #define NP_INLINE	static inline __attribute__((always_inline))
 #define NP_NOINLINE	__attribute__((noinline))
+#define NP_ALWAYS_INLINE	inline __attribute__((always_inline))
 #define NP_COLD		__attribute__((cold, noinline))
 
 #if defined(NETPOOL_BUILD)

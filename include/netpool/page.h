@@ -36,7 +36,6 @@
 typedef uint64_t np_dma_addr_t;
 struct np_pool;
 struct np_provider;
-struct np_slab_class;
 
 /*
  * The signature word. Its two low bits belong to the provider:
@@ -69,10 +68,6 @@ struct np_page {
 			struct np_page *free_next;
 			struct np_page *free_prev;
 		};
-		struct {			/* while backing small objects */
-			void *slab_free;
-			struct np_slab_class *slab_class;
-		};
 	};
 	np_atomic_long pp_ref_count;	/* pool references (fragments) */
 	np_atomic_int refcount;		/* page references */
@@ -81,7 +76,7 @@ struct np_page {
 	uint16_t node;
 	uint8_t order;
 	uint8_t flags;
-	uint32_t slab_inuse;
+	uint32_t reserved;
 	uint64_t private;		/* free for the page's current owner */
 };
 _Static_assert(sizeof(struct np_page) == 64, "np_page must fill one cache line");
@@ -247,6 +242,12 @@ NP_API struct np_provider *np_page_provider(const struct np_page *page);
 NP_API void *np_small_alloc(struct np_provider *prov, size_t size);
 /** np_small_free() - free an object from np_small_alloc(). Context: any thread. */
 NP_API void np_small_free(void *obj);
+/**
+ * np_small_trim() - give the empty slab each size class keeps (against
+ * alloc/free churn) back to @prov. np_provider_destroy() does it too.
+ * Context: any thread.
+ */
+NP_API void np_small_trim(struct np_provider *prov);
 /** np_small_usable_size() - bytes usable in @obj (its size class). */
 NP_API size_t np_small_usable_size(const void *obj);
 

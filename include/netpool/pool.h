@@ -46,7 +46,7 @@
  * Return: 0, -EINVAL (unknown flags, order above NP_PAGE_MAX_ORDER, DMA_MAP
  * without a device, a DMA direction other than FROM_DEVICE/BIDIRECTIONAL,
  * DMA_SYNC_DEV without DMA_MAP or with max_len 0, offset + max_len past the
- * page, nid out of range), -ENOMEM.
+ * page, offset not inside the page, nid out of range), -ENOMEM.
  */
 NP_API int np_pool_create(const struct np_pool_params *params, struct np_pool **out);
 
@@ -155,7 +155,8 @@ NP_INLINE void np_pool_page_busy(struct np_page *page)
  * np_pool_alloc_pages() - one page (of the pool's order), DMA-mapped when the
  * pool maps, holding one pool reference.
  * Context: the owner.
- * Return: the page, or NULL when the provider is exhausted.
+ * Return: the page, or NULL when no page could be had (provider exhausted,
+ * every DMA map failed, no memory for the mapping table).
  */
 NP_INLINE struct np_page *np_pool_alloc_pages(struct np_pool *pool)
 {
@@ -173,7 +174,8 @@ NP_INLINE struct np_page *np_pool_alloc_pages(struct np_pool *pool)
 /**
  * np_pool_alloc_pages_bulk() - up to @n pages into @pages.
  * Context: the owner.
- * Return: how many (fewer than @n only when the provider is exhausted).
+ * Return: how many (fewer than @n only when no page could be had, as for
+ * np_pool_alloc_pages()).
  */
 NP_API unsigned np_pool_alloc_pages_bulk(struct np_pool *pool, struct np_page **pages,
 					 unsigned n);
@@ -182,7 +184,8 @@ NP_API unsigned np_pool_alloc_pages_bulk(struct np_pool *pool, struct np_page **
  * np_pool_alloc_frag() - @size bytes (rounded up to NP_POOL_FRAG_ALIGN) of a
  * page shared with other fragments; one pool reference per fragment.
  * Context: the owner.
- * Return: the page and *@offset, or NULL (no memory, or @size above the page).
+ * Return: the page and *@offset, or NULL (no page could be had, @size 0, or
+ * @size above the page).
  */
 NP_API struct np_page *np_pool_alloc_frag(struct np_pool *pool, unsigned int *offset,
 					  unsigned int size);
@@ -192,6 +195,8 @@ NP_API struct np_page *np_pool_alloc_frag(struct np_pool *pool, unsigned int *of
  * *@size is widened to the page end when no further fragment of this size
  * would fit, so the caller's truesize is honest.
  * Context: the owner.
+ * Return: the page with *@offset and *@size set, or NULL (no page could be
+ * had, *@size 0 or above the page).
  */
 NP_API struct np_page *np_pool_alloc(struct np_pool *pool, unsigned int *offset,
 				     unsigned int *size);
@@ -249,6 +254,29 @@ NP_INLINE bool np_pool_napi_local(struct np_pool *pool)
 	return napi && napi == np_napi_ctx_current();
 }
 
+/** np_pool_page_recyclable() - nothing but the pool holds @page, and it is no reserve page. */
+NP_INLINE bool np_pool_page_recyclable(const struct np_page *page)
+{
+	return np_page_ref_count(page) == 1 && !np_page_is_reserve(page);
+}
+
+/*
+ * Into the alloc cache, if it has room: idle first (debug poison written by
+ * the CPU), then synced for the device. Context: owner.
+ */
+NP_INLINE bool np_pool_recycle_in_cache(struct np_pool *pool, struct np_page *page,
+					unsigned int dma_sync_size)
+{
+	if (np_unlikely(pool->alloc.count >= NP_POOL_CACHE_SIZE))
+		return false;
+	np_pool_page_idle(page);
+	if (pool->dma_sync)
+		np_pool_sync_for_device(pool, page, dma_sync_size);
+	pool->alloc.cache[pool->alloc.count++] = page;
+	np_stat_inc_owner(pool->ost.cached);
+	return true;
+}
+
 /**
  * np_pool_put_unrefed_page() - recycle or release a page whose pool
  * references were already dropped by the caller.
@@ -261,16 +289,10 @@ NP_INLINE void np_pool_put_unrefed_page(struct np_pool *pool, struct np_page *pa
 
 	if (!allow_direct)
 		allow_direct = np_pool_napi_local(pool);
-	if (np_likely(allow_direct && pool->alloc.count < NP_POOL_CACHE_SIZE &&
-		      np_page_ref_count(page) == 1 && !np_page_is_reserve(page) &&
-		      !atomic_load_explicit(&pool->detached, memory_order_relaxed))) {
-		if (pool->dma_sync)
-			np_pool_sync_for_device(pool, page, dma_sync_size);
-		np_pool_page_idle(page);
-		pool->alloc.cache[pool->alloc.count++] = page;
-		np_stat_inc_owner(pool->ost.cached);
+	if (np_likely(allow_direct && np_pool_page_recyclable(page) &&
+		      !atomic_load_explicit(&pool->detached, memory_order_relaxed) &&
+		      np_pool_recycle_in_cache(pool, page, dma_sync_size)))
 		return;
-	}
 	np_pool_put_page_slow(pool, page, dma_sync_size, allow_direct);
 }
 

@@ -53,23 +53,35 @@ NP_INLINE unsigned np_ring_produce_bulk(struct np_ring *ring, void *const *objs,
 	uint64_t cons;
 	unsigned i, spins = 0;
 
-	do {
+	if (np_unlikely(!n))
+		return 0;
+	for (;;) {
+		unsigned want = n;
 		uint64_t used;
 
 		cons = atomic_load_explicit(&ring->prod_cons_cache, memory_order_acquire);
 		used = head - cons;
-		if (np_unlikely(used + n > ring->size)) {
+		if (np_unlikely(used + want > ring->size)) {
 			cons = atomic_load_explicit(&ring->cons_tail, memory_order_acquire);
 			atomic_store_explicit(&ring->prod_cons_cache, cons, memory_order_release);
 			used = head - cons;
-			if (used >= ring->size)
+			if (np_unlikely(used > ring->size)) {
+				/* head went stale while others produced and the consumer ran */
+				head = atomic_load_explicit(&ring->prod_head, memory_order_relaxed);
+				continue;
+			}
+			if (used == ring->size)
 				return 0;
-			if (used + n > ring->size)
-				n = (unsigned)(ring->size - used);
+			if (used + want > ring->size)
+				want = (unsigned)(ring->size - used);
 		}
-	} while (!atomic_compare_exchange_weak_explicit(&ring->prod_head, &head, head + n,
-							 memory_order_relaxed,
-							 memory_order_relaxed));
+		if (atomic_compare_exchange_weak_explicit(&ring->prod_head, &head, head + want,
+							  memory_order_relaxed,
+							  memory_order_relaxed)) {
+			n = want;
+			break;
+		}
+	}
 	/*
 	 * The acquire of cons_tail, direct or through the release/acquire pair on
 	 * prod_cons_cache, orders these slot writes after the consumer's reads.

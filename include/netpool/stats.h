@@ -42,12 +42,18 @@ struct np_pool_stats {
 	int64_t inflight;		/* hold - release */
 };
 
+/* Version 1 ends with inflight; later versions only append. */
+#define NP_POOL_STATS_V1_SIZE \
+	(offsetof(struct np_pool_stats, inflight) + sizeof(int64_t))
+
 struct np_pool;
 
 /**
  * np_pool_get_stats() - snapshot @pool's counters into @st.
+ * @st: st->size set by the caller; min(size, this library's struct) is filled,
+ *   so callers built against an older or newer struct both work.
  * Context: any thread, while the pool is alive.
- * Return: 0, or -EINVAL when @st->size is too small for version 1.
+ * Return: 0, or -EINVAL when @st->size is below NP_POOL_STATS_V1_SIZE.
  */
 NP_API int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *st);
 
