@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include "netpool.h"
 
 #define T_SKIP 77
@@ -37,25 +39,31 @@
 		exit(T_SKIP);                                                    \
 	} while (0)
 
-/* Collects library messages so a test can assert that one was (not) issued. */
+/*
+ * Collects library messages so a test can assert that one was (not) issued.
+ * Safe to use from several threads (the reaper logs from its own).
+ */
 static char t_log_buf[16384];
 static size_t t_log_len;
 static int t_log_count[4];
+static pthread_mutex_t t_log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static inline int t_log_capture(enum np_log_level level, const char *fmt, va_list ap)
 {
 	va_list copy;
-	int n;
+	int n = 0;
 
 	va_copy(copy, ap);
+	pthread_mutex_lock(&t_log_lock);
 	if ((unsigned)level < 4)
 		t_log_count[level]++;
-	if (t_log_len >= sizeof(t_log_buf) - 1)
-		return 0;
-	n = vsnprintf(t_log_buf + t_log_len, sizeof(t_log_buf) - t_log_len, fmt, ap);
-	if (n > 0)
-		t_log_len += (size_t)n < sizeof(t_log_buf) - t_log_len ? (size_t)n
-							: sizeof(t_log_buf) - t_log_len - 1;
+	if (t_log_len < sizeof(t_log_buf) - 1) {
+		n = vsnprintf(t_log_buf + t_log_len, sizeof(t_log_buf) - t_log_len, fmt, ap);
+		if (n > 0)
+			t_log_len += (size_t)n < sizeof(t_log_buf) - t_log_len ?
+					(size_t)n : sizeof(t_log_buf) - t_log_len - 1;
+	}
+	pthread_mutex_unlock(&t_log_lock);
 	if (getenv("T_VERBOSE"))
 		vfprintf(stderr, fmt, copy);
 	va_end(copy);
@@ -64,14 +72,76 @@ static inline int t_log_capture(enum np_log_level level, const char *fmt, va_lis
 
 static inline void t_log_reset(void)
 {
+	pthread_mutex_lock(&t_log_lock);
 	t_log_len = 0;
 	t_log_buf[0] = '\0';
 	memset(t_log_count, 0, sizeof(t_log_count));
+	pthread_mutex_unlock(&t_log_lock);
 }
 
 static inline bool t_log_has(const char *needle)
 {
-	return strstr(t_log_buf, needle) != NULL;
+	bool found;
+
+	pthread_mutex_lock(&t_log_lock);
+	found = strstr(t_log_buf, needle) != NULL;
+	pthread_mutex_unlock(&t_log_lock);
+	return found;
+}
+
+/* Messages of @level so far. */
+static inline int t_log_level_count(enum np_log_level level)
+{
+	int n;
+
+	pthread_mutex_lock(&t_log_lock);
+	n = (unsigned)level < 4 ? t_log_count[level] : 0;
+	pthread_mutex_unlock(&t_log_lock);
+	return n;
+}
+
+static inline void t_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait up to @ms for the pool with @id to be freed. Return: whether it was. */
+static inline bool t_wait_pool_freed(uint32_t id, unsigned ms)
+{
+	struct np_pool_info info;
+
+	for (unsigned i = 0; i < ms; i++) {
+		if (np_pool_info_get(id, &info) == -ENOENT)
+			return true;
+		t_sleep_ms(1);
+	}
+	return np_pool_info_get(id, &info) == -ENOENT;
+}
+
+static inline uint64_t t_pages_out(struct np_provider *prov)
+{
+	struct np_provider_stats st;
+
+	np_provider_get_stats(prov, &st);
+	return st.pages_out;
+}
+
+static inline struct np_pool_stats t_pool_stats(struct np_pool *pool)
+{
+	struct np_pool_stats st = { .size = sizeof(st) };
+
+	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
+	return st;
+}
+
+static inline struct np_dma_stats t_dma_stats(struct np_dma_dev *dev)
+{
+	struct np_dma_stats st;
+
+	np_dma_get_stats(dev, &st);
+	return st;
 }
 
 #endif /* NETPOOL_TESTUTIL_H */
