@@ -17,6 +17,7 @@
 #include "netpool/napi_ctx.h"
 #include "netpool/stats.h"
 #include "netpool/pool.h"
+#include "netpool/skb.h"
 
 #define NETPOOL_VERSION_MAJOR	0
 #define NETPOOL_VERSION_MINOR	1

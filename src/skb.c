@@ -1,0 +1,766 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * skb core: allocation of skb structs (per-thread cache, fclone pairs),
+ * heads from pool buffers, page fragments and the small-object allocator,
+ * the release path that follows the reference rule, and the data movements
+ * that may reallocate the head (expand, pull, linearize, trim).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "netpool/skb.h"
+
+#define NP_SKB_CACHE_SIZE	64	/* per-thread skb struct cache */
+#define NP_SKB_CACHE_BULK	32	/* refilled and flushed this many at a time */
+#define NP_FRAG_CACHE_ORDER	3	/* page fragments carved from 32 KiB blocks */
+#define NP_FRAG_BIAS		(1 << 20)
+
+static _Atomic(struct np_provider *) np_skb_prov;
+static np_atomic_u64 np_skb_drops[NP_SKB_DROP_MAX];
+static np_atomic_u64 np_skb_allocated, np_skb_freed;
+
+static const char *const np_skb_drop_names[NP_SKB_DROP_MAX] = {
+	[NP_SKB_DROP_NOT_SPECIFIED] = "NOT_SPECIFIED",
+	[NP_SKB_DROP_CONSUMED] = "CONSUMED",
+	[NP_SKB_DROP_PKT_TOO_SMALL] = "PKT_TOO_SMALL",
+	[NP_SKB_DROP_PKT_TOO_BIG] = "PKT_TOO_BIG",
+	[NP_SKB_DROP_HDR_TRUNC] = "HDR_TRUNC",
+	[NP_SKB_DROP_NOMEM] = "NOMEM",
+	[NP_SKB_DROP_FULL_RING] = "FULL_RING",
+	[NP_SKB_DROP_QUEUE_FULL] = "QUEUE_FULL",
+	[NP_SKB_DROP_XDP] = "XDP",
+	[NP_SKB_DROP_BAD_DESC] = "BAD_DESC",
+	[NP_SKB_DROP_DUP_FRAG] = "DUP_FRAG",
+};
+
+/* An skb allocated with its clone beside it. */
+struct np_skb_fclones {
+	struct np_skb skb1;
+	struct np_skb skb2;
+	np_atomic_int fclone_ref;
+};
+
+struct np_skb_thread_cache {
+	unsigned int count;
+	struct np_skb *skbs[NP_SKB_CACHE_SIZE];
+	/* non-pool page fragments */
+	struct np_page *frag_page;
+	uint32_t frag_offset;
+	uint32_t frag_size;
+	int frag_bias;
+	bool registered;
+};
+
+static _Thread_local struct np_skb_thread_cache np_skb_tc;
+static pthread_key_t np_skb_key;
+static pthread_once_t np_skb_once = PTHREAD_ONCE_INIT;
+
+struct np_provider *np_skb_provider(void)
+{
+	struct np_provider *p = atomic_load_explicit(&np_skb_prov, memory_order_acquire);
+
+	return p ? p : np_provider_default();
+}
+
+void np_skb_set_provider(struct np_provider *prov)
+{
+	atomic_store_explicit(&np_skb_prov, prov, memory_order_release);
+}
+
+uint64_t np_skb_drop_count(enum np_skb_drop_reason reason)
+{
+	return (unsigned)reason < NP_SKB_DROP_MAX ? atomic_load(&np_skb_drops[reason]) : 0;
+}
+
+const char *np_skb_drop_reason_name(enum np_skb_drop_reason reason)
+{
+	return (unsigned)reason < NP_SKB_DROP_MAX ? np_skb_drop_names[reason] : NULL;
+}
+
+int64_t np_skb_live(void)
+{
+	return (int64_t)(atomic_load(&np_skb_allocated) - atomic_load(&np_skb_freed));
+}
+
+/* ---- the per-thread cache of skb structs and the page-fragment cache ---- */
+
+static void np_frag_cache_drain(struct np_skb_thread_cache *tc)
+{
+	struct np_page *page = tc->frag_page;
+
+	if (!page)
+		return;
+	tc->frag_page = NULL;
+	/* give back the references not handed out; the last one frees the page */
+	if (atomic_fetch_sub_explicit(&page->refcount, tc->frag_bias, memory_order_acq_rel) ==
+	    tc->frag_bias)
+		np_page_free(page);
+	tc->frag_bias = 0;
+}
+
+void np_skb_thread_flush(void)
+{
+	struct np_skb_thread_cache *tc = &np_skb_tc;
+
+	while (tc->count)
+		np_small_free(tc->skbs[--tc->count]);
+	np_frag_cache_drain(tc);
+}
+
+static void np_skb_thread_exit(void *arg)
+{
+	(void)arg;
+	np_skb_thread_flush();
+}
+
+static void np_skb_key_init(void)
+{
+	pthread_key_create(&np_skb_key, np_skb_thread_exit);
+}
+
+static void np_skb_tc_register(struct np_skb_thread_cache *tc)
+{
+	pthread_once(&np_skb_once, np_skb_key_init);
+	pthread_setspecific(np_skb_key, tc);
+	tc->registered = true;
+}
+
+struct np_skb *np_skb_struct_alloc(void)
+{
+	struct np_skb_thread_cache *tc = &np_skb_tc;
+	struct np_skb *skb;
+
+	if (np_unlikely(!tc->count)) {
+		struct np_provider *prov = np_skb_provider();
+
+		if (!tc->registered)
+			np_skb_tc_register(tc);
+		while (tc->count < NP_SKB_CACHE_BULK) {
+			skb = np_small_alloc(prov, sizeof(*skb));
+			if (!skb)
+				break;
+			tc->skbs[tc->count++] = skb;
+		}
+		if (!tc->count)
+			return NULL;
+	}
+	skb = tc->skbs[--tc->count];
+	np_track_unpoison(skb, sizeof(*skb));
+	memset(skb, 0, sizeof(*skb));
+	atomic_fetch_add_explicit(&np_skb_allocated, 1, memory_order_relaxed);
+	return skb;
+}
+
+static void np_skb_struct_cache_put(struct np_skb *skb)
+{
+	struct np_skb_thread_cache *tc = &np_skb_tc;
+
+	if (np_unlikely(tc->count == NP_SKB_CACHE_SIZE)) {
+		while (tc->count > NP_SKB_CACHE_SIZE - NP_SKB_CACHE_BULK)
+			np_small_free(tc->skbs[--tc->count]);
+	}
+	if (!tc->registered)
+		np_skb_tc_register(tc);
+	np_track_poison(skb, sizeof(*skb));
+	tc->skbs[tc->count++] = skb;
+}
+
+void np_skb_struct_free(struct np_skb *skb)
+{
+	struct np_skb_fclones *fc;
+
+	atomic_fetch_add_explicit(&np_skb_freed, 1, memory_order_relaxed);
+	switch (skb->fclone) {
+	case NP_SKB_FCLONE_UNAVAILABLE:
+		np_skb_struct_cache_put(skb);
+		return;
+	case NP_SKB_FCLONE_ORIG:
+		fc = NP_CONTAINER_OF(skb, struct np_skb_fclones, skb1);
+		break;
+	default:
+		fc = NP_CONTAINER_OF(skb, struct np_skb_fclones, skb2);
+		break;
+	}
+	/* the pair goes when both halves are free */
+	if (atomic_fetch_sub_explicit(&fc->fclone_ref, 1, memory_order_acq_rel) == 1)
+		np_small_free(fc);
+}
+
+void *np_page_frag_alloc(uint32_t size)
+{
+	struct np_skb_thread_cache *tc = &np_skb_tc;
+	void *p;
+
+	size = (uint32_t)NP_SKB_DATA_ALIGN(size);
+	if (np_unlikely(!size || size > (NP_PAGE_SIZE << NP_FRAG_CACHE_ORDER)))
+		return NULL;
+	if (np_unlikely(!tc->frag_page || tc->frag_offset + size > tc->frag_size)) {
+		struct np_page *page = tc->frag_page;
+
+		/* every fragment of the current block already gone: reuse it */
+		if (page && atomic_load_explicit(&page->refcount, memory_order_acquire) ==
+				    tc->frag_bias) {
+			tc->frag_offset = 0;
+		} else {
+			np_frag_cache_drain(tc);
+			page = np_page_alloc(np_skb_provider(), NP_FRAG_CACHE_ORDER,
+					     NP_NUMA_NO_NODE, 0);
+			if (!page)
+				page = np_page_alloc(np_skb_provider(), 0, NP_NUMA_NO_NODE, 0);
+			if (!page)
+				return NULL;
+			if (!tc->registered)
+				np_skb_tc_register(tc);
+			atomic_store_explicit(&page->refcount, NP_FRAG_BIAS, memory_order_relaxed);
+			tc->frag_page = page;
+			tc->frag_bias = NP_FRAG_BIAS;
+			tc->frag_offset = 0;
+			tc->frag_size = (uint32_t)np_page_size(page);
+		}
+		if (size > tc->frag_size)
+			return NULL;
+	}
+	p = (char *)np_page_address(tc->frag_page) + tc->frag_offset;
+	tc->frag_offset += size;
+	tc->frag_bias--;	/* one of our references moves to the caller */
+	return p;
+}
+
+/* ---- building skbs ---- */
+
+void np_skb_init_head(struct np_skb *skb, void *head, uint32_t size, bool head_frag)
+{
+	struct np_skb_shared_info *sh;
+
+	skb->head = head;
+	skb->data = head;
+	skb->tail = 0;
+	skb->end = size - (uint32_t)NP_SKB_SHINFO_SIZE;
+	skb->len = 0;
+	skb->data_len = 0;
+	skb->truesize = size + (uint32_t)sizeof(struct np_skb);
+	skb->head_frag = head_frag;
+	skb->mac_header = skb->network_header = skb->transport_header = NP_SKB_HDR_UNSET;
+	atomic_store_explicit(&skb->users, 1, memory_order_relaxed);
+	sh = np_skb_shinfo(skb);
+	memset(sh, 0, offsetof(struct np_skb_shared_info, frags));
+	atomic_store_explicit(&sh->dataref, 1, memory_order_relaxed);
+}
+
+struct np_skb *np_build_skb(void *data, uint32_t frag_size)
+{
+	struct np_skb *skb;
+
+	if (np_unlikely(!data || frag_size <= NP_SKB_SHINFO_SIZE))
+		return NULL;
+	skb = np_skb_struct_alloc();
+	if (!skb)
+		return NULL;
+	np_skb_init_head(skb, data, frag_size, true);
+	return skb;
+}
+
+struct np_skb *np_napi_build_skb(void *data, uint32_t frag_size)
+{
+	return np_build_skb(data, frag_size);
+}
+
+struct np_skb *np_alloc_skb(uint32_t size)
+{
+	size_t total = NP_SKB_DATA_ALIGN(size) + NP_SKB_SHINFO_SIZE;
+	struct np_skb *skb;
+	void *head;
+
+	if (np_unlikely(total > (NP_PAGE_SIZE << NP_PAGE_MAX_ORDER)))
+		return NULL;
+	skb = np_skb_struct_alloc();
+	if (!skb)
+		return NULL;
+	head = np_small_alloc(np_skb_provider(), total);
+	if (!head) {
+		np_skb_struct_free(skb);
+		return NULL;
+	}
+	/* all of the object's room is usable (the size class may round up) */
+	np_skb_init_head(skb, head, (uint32_t)np_small_usable_size(head), false);
+	return skb;
+}
+
+struct np_skb *np_alloc_skb_fclone(uint32_t size)
+{
+	size_t total = NP_SKB_DATA_ALIGN(size) + NP_SKB_SHINFO_SIZE;
+	struct np_skb_fclones *fc;
+	void *head;
+
+	if (np_unlikely(total > (NP_PAGE_SIZE << NP_PAGE_MAX_ORDER)))
+		return NULL;
+	fc = np_small_alloc(np_skb_provider(), sizeof(*fc));
+	if (!fc)
+		return NULL;
+	head = np_small_alloc(np_skb_provider(), total);
+	if (!head) {
+		np_small_free(fc);
+		return NULL;
+	}
+	memset(fc, 0, sizeof(*fc));
+	atomic_store_explicit(&fc->fclone_ref, 1, memory_order_relaxed);
+	fc->skb1.fclone = NP_SKB_FCLONE_ORIG;
+	fc->skb2.fclone = NP_SKB_FCLONE_CLONE;
+	np_skb_init_head(&fc->skb1, head, (uint32_t)np_small_usable_size(head), false);
+	atomic_fetch_add_explicit(&np_skb_allocated, 1, memory_order_relaxed);
+	return &fc->skb1;
+}
+
+struct np_skb *np_netdev_alloc_skb(uint32_t len)
+{
+	size_t total = NP_SKB_DATA_ALIGN(len + NP_SKB_PAD) + NP_SKB_SHINFO_SIZE;
+	struct np_skb *skb;
+	void *data;
+
+	if (total > (NP_PAGE_SIZE << NP_FRAG_CACHE_ORDER)) {
+		skb = np_alloc_skb(len + NP_SKB_PAD);
+	} else {
+		data = np_page_frag_alloc((uint32_t)total);
+		if (!data)
+			return NULL;
+		skb = np_build_skb(data, (uint32_t)total);
+		if (!skb)
+			np_page_put(np_virt_to_page(data));
+	}
+	if (skb)
+		np_skb_reserve(skb, NP_SKB_PAD);
+	return skb;
+}
+
+struct np_skb *np_napi_alloc_skb(uint32_t len)
+{
+	return np_netdev_alloc_skb(len);
+}
+
+/* ---- references and release ---- */
+
+bool np_napi_pp_put_page(struct np_page *page)
+{
+	if (np_unlikely(!np_page_is_pp(page)))
+		return false;
+	/* direct recycling only when this thread runs the pool's napi */
+	np_pool_put_full_page(page->pp, page, false);
+	return true;
+}
+
+void np_skb_free_head(struct np_skb *skb)
+{
+	if (skb->head_frag)
+		np_skb_page_unref(np_virt_to_page(skb->head), skb->pp_recycle);
+	else
+		np_small_free(skb->head);
+}
+
+/* Drop this skb's share of the data. Return: true when it was the last one. */
+static bool np_skb_data_unref(struct np_skb *skb)
+{
+	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	int bias;
+
+	if (!skb->cloned)
+		return true;
+	bias = skb->nohdr ? (1 << NP_SKB_DATAREF_SHIFT) + 1 : 1;
+	if (atomic_load_explicit(&sh->dataref, memory_order_acquire) == bias)
+		return true;
+	return atomic_fetch_sub_explicit(&sh->dataref, bias, memory_order_acq_rel) == bias;
+}
+
+void np_skb_release_data(struct np_skb *skb)
+{
+	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+
+	if (np_skb_data_unref(skb)) {
+		for (unsigned i = 0; i < sh->nr_frags; i++)
+			np_skb_frag_unref(skb, i);
+		if (sh->frag_list)
+			np_kfree_skb_list(sh->frag_list);
+		np_skb_free_head(skb);
+	}
+	/*
+	 * Whoever gives up a share stops recycling: only the holder of the last
+	 * share may return pool references, and a clone that let go must never
+	 * recycle later.
+	 */
+	skb->pp_recycle = 0;
+}
+
+/* Drop a reference to the skb itself. Return: true when it was the last. */
+static bool np_skb_unref(struct np_skb *skb)
+{
+	if (atomic_load_explicit(&skb->users, memory_order_acquire) == 1)
+		return true;
+	return atomic_fetch_sub_explicit(&skb->users, 1, memory_order_acq_rel) == 1;
+}
+
+static void np_skb_free(struct np_skb *skb)
+{
+	if (skb->head)
+		np_skb_release_data(skb);
+	np_skb_struct_free(skb);
+}
+
+void np_kfree_skb_reason(struct np_skb *skb, enum np_skb_drop_reason reason)
+{
+	if (!skb || !np_skb_unref(skb))
+		return;
+	if ((unsigned)reason >= NP_SKB_DROP_MAX)
+		reason = NP_SKB_DROP_NOT_SPECIFIED;
+	atomic_fetch_add_explicit(&np_skb_drops[reason], 1, memory_order_relaxed);
+	np_skb_free(skb);
+}
+
+void np_consume_skb(struct np_skb *skb)
+{
+	np_kfree_skb_reason(skb, NP_SKB_DROP_CONSUMED);
+}
+
+void np_napi_consume_skb(struct np_skb *skb, int budget)
+{
+	/*
+	 * Outside a poll (budget 0) and inside one alike, pool pages go through
+	 * np_napi_pp_put_page(), which recycles directly only when this thread
+	 * runs the owning napi; structs go to this thread's cache either way.
+	 */
+	(void)budget;
+	np_consume_skb(skb);
+}
+
+void np_kfree_skb_partial(struct np_skb *skb, bool head_stolen)
+{
+	if (head_stolen) {
+		/* the head and frags moved to another skb: only the struct goes */
+		atomic_fetch_add_explicit(&np_skb_drops[NP_SKB_DROP_CONSUMED], 1,
+					  memory_order_relaxed);
+		np_skb_struct_free(skb);
+	} else {
+		np_consume_skb(skb);
+	}
+}
+
+void np_kfree_skb_list(struct np_skb *skb)
+{
+	while (skb) {
+		struct np_skb *next = skb->next;
+
+		np_kfree_skb(skb);
+		skb = next;
+	}
+}
+
+/* ---- sharing: clone and expand ---- */
+
+struct np_skb *np_skb_clone(struct np_skb *skb)
+{
+	uint8_t fclone = NP_SKB_FCLONE_UNAVAILABLE;
+	struct np_skb *n;
+
+	if (skb->fclone == NP_SKB_FCLONE_ORIG) {
+		struct np_skb_fclones *fc = NP_CONTAINER_OF(skb, struct np_skb_fclones, skb1);
+
+		if (atomic_load_explicit(&fc->fclone_ref, memory_order_acquire) == 1) {
+			n = &fc->skb2;
+			fclone = NP_SKB_FCLONE_CLONE;
+			atomic_store_explicit(&fc->fclone_ref, 2, memory_order_relaxed);
+			atomic_fetch_add_explicit(&np_skb_allocated, 1, memory_order_relaxed);
+		}
+	}
+	if (fclone == NP_SKB_FCLONE_UNAVAILABLE) {
+		n = np_skb_struct_alloc();
+		if (!n)
+			return NULL;
+	}
+	/* every field but the list links, the users count and which struct it is */
+	memcpy(n, skb, sizeof(*n));
+	n->next = n->prev = NULL;
+	n->fclone = fclone;
+	atomic_store_explicit(&n->users, 1, memory_order_relaxed);
+	n->nohdr = 0;
+	n->cloned = 1;
+	skb->cloned = 1;
+	atomic_fetch_add_explicit(&np_skb_shinfo(skb)->dataref, 1, memory_order_relaxed);
+	return n;
+}
+
+static void np_skb_headers_offset(struct np_skb *skb, int off)
+{
+	if (skb->mac_header != NP_SKB_HDR_UNSET)
+		skb->mac_header = (uint16_t)(skb->mac_header + off);
+	if (skb->network_header != NP_SKB_HDR_UNSET)
+		skb->network_header = (uint16_t)(skb->network_header + off);
+	if (skb->transport_header != NP_SKB_HDR_UNSET)
+		skb->transport_header = (uint16_t)(skb->transport_header + off);
+}
+
+int np_pskb_expand_head(struct np_skb *skb, uint32_t nhead, uint32_t ntail)
+{
+	struct np_skb_shared_info *osh = np_skb_shinfo(skb), *nsh;
+	size_t size = NP_SKB_DATA_ALIGN((size_t)skb->end + nhead + ntail);
+	uint32_t usable;
+	unsigned char *data;
+	long off;
+
+	NP_ASSERT_MISUSE(!np_skb_shared(skb));
+	data = np_small_alloc(np_skb_provider(), size + NP_SKB_SHINFO_SIZE);
+	if (!data)
+		return -ENOMEM;
+	usable = (uint32_t)np_small_usable_size(data) - (uint32_t)NP_SKB_SHINFO_SIZE;
+
+	memcpy(data + nhead, skb->head, skb->tail);
+	nsh = (struct np_skb_shared_info *)(data + usable);
+	memcpy(nsh, osh, offsetof(struct np_skb_shared_info, frags[osh->nr_frags]));
+
+	if (np_skb_cloned(skb)) {
+		/*
+		 * The frags stay shared with the other holders: take page
+		 * references of our own, then give up our share (which also
+		 * ends our recycling: our slots now hold page references).
+		 */
+		for (unsigned i = 0; i < osh->nr_frags; i++)
+			np_page_get(osh->frags[i].page);
+		for (struct np_skb *l = osh->frag_list; l; l = l->next)
+			np_skb_get(l);
+		np_skb_release_data(skb);
+	} else {
+		/* only the old head goes (recycled if it was a pool head); pp_recycle stays */
+		np_skb_free_head(skb);
+	}
+	off = (long)(data + nhead - skb->head);
+	skb->head = data;
+	skb->head_frag = 0;
+	skb->data += off;
+	skb->tail += (uint32_t)off;
+	skb->end = usable;
+	np_skb_headers_offset(skb, (int)nhead);
+	skb->cloned = 0;
+	skb->nohdr = 0;
+	atomic_store_explicit(&nsh->dataref, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* ---- data movement ---- */
+
+int np_skb_copy_bits(const struct np_skb *skb, uint32_t offset, void *to, uint32_t len)
+{
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	uint32_t start = np_skb_headlen(skb), copy;
+	char *out = to;
+
+	if (offset > skb->len || len > skb->len - offset)
+		return -EFAULT;
+	if (offset < start) {
+		copy = NP_MIN(start - offset, len);
+		memcpy(out, skb->data + offset, copy);
+		if (!(len -= copy))
+			return 0;
+		offset += copy;
+		out += copy;
+	}
+	for (unsigned i = 0; i < sh->nr_frags; i++) {
+		const struct np_skb_frag *f = &sh->frags[i];
+		uint32_t end = start + f->len;
+
+		if (offset < end) {
+			copy = NP_MIN(end - offset, len);
+			memcpy(out, (char *)np_skb_frag_address(f) + (offset - start), copy);
+			if (!(len -= copy))
+				return 0;
+			offset += copy;
+			out += copy;
+		}
+		start = end;
+	}
+	for (const struct np_skb *l = sh->frag_list; l; l = l->next) {
+		uint32_t end = start + l->len;
+
+		if (offset < end) {
+			copy = NP_MIN(end - offset, len);
+			if (np_skb_copy_bits(l, offset - start, out, copy))
+				return -EFAULT;
+			if (!(len -= copy))
+				return 0;
+			offset += copy;
+			out += copy;
+		}
+		start = end;
+	}
+	return len ? -EFAULT : 0;
+}
+
+int np_skb_linearize(struct np_skb *skb)
+{
+	uint32_t headroom = np_skb_headroom(skb), len = skb->len;
+	size_t size = NP_SKB_DATA_ALIGN((size_t)headroom + len) + NP_SKB_SHINFO_SIZE;
+	struct np_skb_shared_info *sh;
+	unsigned char *data;
+	uint32_t usable;
+
+	if (!np_skb_is_nonlinear(skb))
+		return 0;
+	NP_ASSERT_MISUSE(!np_skb_shared(skb));
+	if (size > (NP_PAGE_SIZE << NP_PAGE_MAX_ORDER))
+		return -ENOMEM;
+	data = np_small_alloc(np_skb_provider(), size);
+	if (!data)
+		return -ENOMEM;
+	if (np_skb_copy_bits(skb, 0, data + headroom, len)) {
+		np_small_free(data);
+		return -EFAULT;
+	}
+	usable = (uint32_t)np_small_usable_size(data) - (uint32_t)NP_SKB_SHINFO_SIZE;
+	memcpy(data, skb->head, headroom);
+	/* everything is copied out: give up the old data whatever it was */
+	np_skb_release_data(skb);
+	skb->head = data;
+	skb->data = data + headroom;
+	skb->tail = headroom + len;
+	skb->end = usable;
+	skb->data_len = 0;
+	skb->head_frag = 0;
+	skb->cloned = 0;
+	skb->nohdr = 0;
+	sh = np_skb_shinfo(skb);
+	memset(sh, 0, offsetof(struct np_skb_shared_info, frags));
+	atomic_store_explicit(&sh->dataref, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* Drop @eat bytes from the front of the frags (they were copied to the head). */
+static void np_skb_eat_frags(struct np_skb *skb, uint32_t eat)
+{
+	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < sh->nr_frags; i++) {
+		struct np_skb_frag *f = &sh->frags[i];
+
+		if (f->len <= eat) {
+			eat -= f->len;
+			np_skb_frag_unref(skb, i);
+			continue;
+		}
+		f->offset += eat;
+		f->len -= eat;
+		eat = 0;
+		sh->frags[k++] = *f;
+	}
+	sh->nr_frags = (uint8_t)k;
+}
+
+bool np_pskb_may_pull(struct np_skb *skb, uint32_t len)
+{
+	uint32_t headlen = np_skb_headlen(skb), delta, frag_bytes = 0;
+	struct np_skb_shared_info *sh;
+
+	if (np_likely(len <= headlen))
+		return true;
+	if (len > skb->len)
+		return false;
+	delta = len - headlen;
+	sh = np_skb_shinfo(skb);
+	for (unsigned i = 0; i < sh->nr_frags; i++)
+		frag_bytes += sh->frags[i].len;
+	if (delta > frag_bytes)		/* reaches into frag_list: linearize */
+		return np_skb_linearize(skb) == 0;
+	if (skb->end - skb->tail < delta || np_skb_cloned(skb)) {
+		uint32_t grow = skb->end - skb->tail < delta ? delta + 128 : 0;
+
+		if (np_pskb_expand_head(skb, 0, grow))
+			return false;
+		sh = np_skb_shinfo(skb);
+	}
+	if (np_skb_copy_bits(skb, headlen, np_skb_tail_pointer(skb), delta))
+		return false;
+	np_skb_eat_frags(skb, delta);
+	skb->tail += delta;
+	skb->data_len -= delta;
+	return true;
+}
+
+int np_pskb_trim(struct np_skb *skb, uint32_t len)
+{
+	struct np_skb_shared_info *sh;
+	uint32_t offset = np_skb_headlen(skb);
+	unsigned i, nfrags;
+
+	if (len >= skb->len)
+		return 0;
+	if (np_skb_cloned(skb) && np_pskb_expand_head(skb, 0, 0))
+		return -ENOMEM;
+	sh = np_skb_shinfo(skb);
+	if (len <= offset) {
+		/* everything outside the head goes */
+		for (i = 0; i < sh->nr_frags; i++)
+			np_skb_frag_unref(skb, i);
+		sh->nr_frags = 0;
+		if (sh->frag_list) {
+			np_kfree_skb_list(sh->frag_list);
+			sh->frag_list = NULL;
+		}
+		skb->data_len = 0;
+		skb->len = offset;
+		np_skb_trim(skb, len);
+		return 0;
+	}
+	nfrags = sh->nr_frags;
+	for (i = 0; i < nfrags; i++) {
+		uint32_t end = offset + sh->frags[i].len;
+
+		if (end >= len) {
+			sh->frags[i].len = len - offset;
+			for (unsigned j = i + 1; j < nfrags; j++)
+				np_skb_frag_unref(skb, j);
+			sh->nr_frags = (uint8_t)(i + 1);
+			if (sh->frag_list) {
+				np_kfree_skb_list(sh->frag_list);
+				sh->frag_list = NULL;
+			}
+			offset = len;
+			break;
+		}
+		offset = end;
+	}
+	if (offset < len) {
+		/* the cut falls inside the frag_list */
+		struct np_skb **pp = &sh->frag_list;
+
+		while (*pp) {
+			struct np_skb *l = *pp;
+			uint32_t end = offset + l->len;
+
+			if (end <= len) {
+				offset = end;
+				pp = &l->next;
+				continue;
+			}
+			if (offset == len) {
+				*pp = NULL;
+				np_kfree_skb_list(l);
+				break;
+			}
+			if (np_skb_shared(l)) {
+				struct np_skb *c = np_skb_clone(l);
+
+				if (!c)
+					return -ENOMEM;
+				c->next = l->next;
+				*pp = c;
+				l->next = NULL;
+				np_kfree_skb(l);
+				l = c;
+			}
+			if (np_pskb_trim(l, len - offset))
+				return -ENOMEM;
+			np_kfree_skb_list(l->next);
+			l->next = NULL;
+			break;
+		}
+	}
+	skb->data_len -= skb->len - len;
+	skb->len = len;
+	return 0;
+}
