@@ -84,6 +84,13 @@ int64_t np_skb_live(void)
 
 /* ---- the per-thread cache of skb structs and the page-fragment cache ---- */
 
+/* A cached struct is poisoned while it waits; hand it back to the allocator. */
+static void np_skb_struct_release(struct np_skb *skb)
+{
+	np_track_unpoison(skb, sizeof(*skb));
+	np_small_free(skb);
+}
+
 static void np_frag_cache_drain(struct np_skb_thread_cache *tc)
 {
 	struct np_page *page = tc->frag_page;
@@ -103,7 +110,7 @@ void np_skb_thread_flush(void)
 	struct np_skb_thread_cache *tc = &np_skb_tc;
 
 	while (tc->count)
-		np_small_free(tc->skbs[--tc->count]);
+		np_skb_struct_release(tc->skbs[--tc->count]);
 	np_frag_cache_drain(tc);
 }
 
@@ -157,7 +164,7 @@ static void np_skb_struct_cache_put(struct np_skb *skb)
 
 	if (np_unlikely(tc->count == NP_SKB_CACHE_SIZE)) {
 		while (tc->count > NP_SKB_CACHE_SIZE - NP_SKB_CACHE_BULK)
-			np_small_free(tc->skbs[--tc->count]);
+			np_skb_struct_release(tc->skbs[--tc->count]);
 	}
 	if (!tc->registered)
 		np_skb_tc_register(tc);
