@@ -105,9 +105,9 @@ struct np_skb {
 	uint32_t hash;
 	uint32_t mark;
 	uint32_t napi_id;		/* napi that received it (GRO, deferred free) */
-	void *cb_ptr;			/* owner's scratch pointer */
-	char cb[48];			/* owner's scratch space (kernel: skb->cb) */
+	char cb[48] __attribute__((aligned(8)));	/* owner's scratch space (kernel: skb->cb) */
 };
+_Static_assert(sizeof(struct np_skb) <= 128, "an skb struct fits the 128-byte class");
 
 /* Why a packet was dropped: counted per reason (np_skb_drop_count()). */
 enum np_skb_drop_reason {
