@@ -338,13 +338,26 @@ static void env_check_path(const struct pool_env *e)
 
 /* ---- single-thread pool bodies ---- */
 
-static uint64_t body_fast_path(void *arg, uint64_t iters)
+/* How a single-thread body gives each page back. */
+enum single_put {
+	PUT_DIRECT,		/* recycle_direct inside the napi: the cache */
+	PUT_RING,		/* put outside the napi: the return ring */
+	PUT_EXTRA_REF,		/* put with a second reference held: released */
+};
+
+/*
+ * Allocate one page per iteration and give it back @how. Always inlined with a
+ * constant @how, so each body below compiles to its own loop with no branch
+ * on @how inside.
+ */
+NP_INLINE uint64_t single_loop(struct pool_env *e, uint64_t iters, enum single_put how)
 {
-	struct pool_env *e = arg;
 	struct np_pool *pool = e->pool;
-	struct np_napi_ctx *prev = np_napi_ctx_enter(&e->napi);
+	struct np_napi_ctx *prev = NULL;
 	uint64_t i;
 
+	if (how != PUT_RING)
+		prev = np_napi_ctx_enter(&e->napi);
 	for (i = 0; i < iters; i++) {
 		struct np_page *page = np_pool_alloc_pages(pool);
 
@@ -352,54 +365,42 @@ static uint64_t body_fast_path(void *arg, uint64_t iters)
 			e->failed = "np_pool_alloc_pages returned NULL";
 			break;
 		}
-		np_bench_keep(page);
-		np_pool_recycle_direct(pool, page);
+		switch (how) {
+		case PUT_DIRECT:
+			np_bench_keep(page);
+			np_pool_recycle_direct(pool, page);
+			break;
+		case PUT_RING:
+			np_bench_keep(page);
+			np_pool_put_full_page(pool, page, false);
+			break;
+		case PUT_EXTRA_REF:
+			np_page_get(page);
+			np_pool_put_full_page(pool, page, true);
+			np_page_put(page);
+			break;
+		}
 	}
-	np_napi_ctx_leave(prev);
+	if (how != PUT_RING)
+		np_napi_ctx_leave(prev);
 	return e->failed ? 0 : iters;
+}
+
+static uint64_t body_fast_path(void *arg, uint64_t iters)
+{
+	return single_loop(arg, iters, PUT_DIRECT);
 }
 
 /* Not inside the napi: every put goes into the return ring. */
 static uint64_t body_ring_path(void *arg, uint64_t iters)
 {
-	struct pool_env *e = arg;
-	struct np_pool *pool = e->pool;
-	uint64_t i;
-
-	for (i = 0; i < iters; i++) {
-		struct np_page *page = np_pool_alloc_pages(pool);
-
-		if (np_unlikely(!page)) {
-			e->failed = "np_pool_alloc_pages returned NULL";
-			break;
-		}
-		np_bench_keep(page);
-		np_pool_put_full_page(pool, page, false);
-	}
-	return e->failed ? 0 : iters;
+	return single_loop(arg, iters, PUT_RING);
 }
 
 /* A second page reference makes the pool release the page instead of recycling it. */
 static uint64_t body_slow_path(void *arg, uint64_t iters)
 {
-	struct pool_env *e = arg;
-	struct np_pool *pool = e->pool;
-	struct np_napi_ctx *prev = np_napi_ctx_enter(&e->napi);
-	uint64_t i;
-
-	for (i = 0; i < iters; i++) {
-		struct np_page *page = np_pool_alloc_pages(pool);
-
-		if (np_unlikely(!page)) {
-			e->failed = "np_pool_alloc_pages returned NULL";
-			break;
-		}
-		np_page_get(page);
-		np_pool_put_full_page(pool, page, true);
-		np_page_put(page);
-	}
-	np_napi_ctx_leave(prev);
-	return e->failed ? 0 : iters;
+	return single_loop(arg, iters, PUT_EXTRA_REF);
 }
 
 struct bulk_arg {

@@ -73,7 +73,7 @@ static void test_misuse(void)
 	CHECK_EQ(st.bad_unmap, 1);
 	CHECK_EQ(st.access_fault, 1);
 	CHECK_EQ(st.live, 0);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 5);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 5);
 	CHECK(t_log_has("id0"));
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
 	free(buf);
@@ -126,7 +126,7 @@ static void test_leak(void)
 	CHECK_EQ(np_dma_map(dev, buf + 100, 100, NP_DMA_TO_DEVICE, &addr), 0);
 	t_log_reset();
 	CHECK_EQ(np_dma_dev_destroy(dev), 2);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 1);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 1);
 	CHECK(t_log_has("leaky: 2 mapping(s) still live"));
 	CHECK_EQ(np_dma_dev_destroy(NULL), 0);
 	free(buf);

@@ -23,14 +23,6 @@ static struct np_dma_dev *iommu_new(const char *name, uint64_t size)
 	return dev;
 }
 
-static struct np_dma_stats stats(struct np_dma_dev *dev)
-{
-	struct np_dma_stats st;
-
-	np_dma_get_stats(dev, &st);
-	return st;
-}
-
 static void test_params(void)
 {
 	struct np_dma_iommu_params p;
@@ -109,7 +101,7 @@ static void test_round_trip(void)
 	CHECK(t_log_has("rt: device read of iova"));
 	CHECK_EQ(np_dma_sync_for_cpu(dev, a, 5000, NP_DMA_BIDIRECTIONAL), -ENOENT);
 
-	st = stats(dev);
+	st = t_dma_stats(dev);
 	CHECK_EQ(st.map, 1);
 	CHECK_EQ(st.unmap, 1);
 	CHECK_EQ(st.live, 0);
@@ -142,9 +134,9 @@ static void test_directions(void)
 	CHECK(np_dma_dev_access(dev, bi, PG, true) == arena + 2 * PG);
 	CHECK(np_dma_dev_access(dev, bi, PG, false) == arena + 2 * PG);
 
-	CHECK_EQ(stats(dev).access, 4);
-	CHECK_EQ(stats(dev).access_fault, 2);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 2);
+	CHECK_EQ(t_dma_stats(dev).access, 4);
+	CHECK_EQ(t_dma_stats(dev).access_fault, 2);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 2);
 	CHECK_EQ(np_dma_unmap(dev, to, PG, NP_DMA_TO_DEVICE), 0);
 	CHECK_EQ(np_dma_unmap(dev, from, PG, NP_DMA_FROM_DEVICE), 0);
 	CHECK_EQ(np_dma_unmap(dev, bi, PG, NP_DMA_BIDIRECTIONAL), 0);
@@ -180,8 +172,8 @@ static void test_unmapped_and_crossing(void)
 	CHECK(np_dma_dev_access(dev, (uintptr_t)arena, 64, false) == NULL);
 	CHECK(np_dma_dev_access(dev, DEF_BASE + (4ULL << 30) - 8, 16, false) == NULL);
 	CHECK(t_log_has("outside the IOVA space"));
-	CHECK_EQ(stats(dev).access_fault, 7);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 7);
+	CHECK_EQ(t_dma_stats(dev).access_fault, 7);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 7);
 
 	CHECK_EQ(np_dma_unmap(dev, a, PG, NP_DMA_BIDIRECTIONAL), 0);
 	CHECK_EQ(np_dma_unmap(dev, b, PG, NP_DMA_BIDIRECTIONAL), 0);
@@ -202,16 +194,16 @@ static void test_double_map(void)
 	CHECK(t_log_has("double map"));
 	CHECK_EQ(np_dma_map(dev, buf + 2048, 16, NP_DMA_TO_DEVICE, &x), -EEXIST);
 	CHECK_EQ(np_dma_map(dev, buf - PG, PG + 1, NP_DMA_BIDIRECTIONAL, &x), -EEXIST);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 3);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 3);
 	/* the neighbours of the page are free to map */
 	CHECK_EQ(np_dma_map(dev, buf + PG, PG, NP_DMA_FROM_DEVICE, &b), 0);
 	CHECK_EQ(np_dma_map(dev, buf - PG, PG, NP_DMA_FROM_DEVICE, &x), 0);
 	CHECK_EQ(np_dma_unmap(dev, x, PG, NP_DMA_FROM_DEVICE), 0);
 	/* the refused maps changed nothing */
 	CHECK(np_dma_dev_access(dev, a, PG, true) == buf);
-	CHECK_EQ(stats(dev).double_map, 3);
-	CHECK_EQ(stats(dev).map_fail, 0);
-	CHECK_EQ(stats(dev).live, 2);
+	CHECK_EQ(t_dma_stats(dev).double_map, 3);
+	CHECK_EQ(t_dma_stats(dev).map_fail, 0);
+	CHECK_EQ(t_dma_stats(dev).live, 2);
 
 	/* once unmapped, the page may be mapped again */
 	CHECK_EQ(np_dma_unmap(dev, a, PG, NP_DMA_FROM_DEVICE), 0);
@@ -241,18 +233,18 @@ static void test_bad_unmap(void)
 	CHECK(t_log_has("not the start of a mapping"));
 	CHECK_EQ(np_dma_unmap(dev, a, 2 * PG, NP_DMA_FROM_DEVICE), -ENOENT);
 	CHECK(t_log_has("wrong direction"));
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 7);
-	CHECK_EQ(stats(dev).bad_unmap, 7);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 7);
+	CHECK_EQ(t_dma_stats(dev).bad_unmap, 7);
 
 	/* the mapping survived every refused unmap */
-	CHECK_EQ(stats(dev).live, 1);
+	CHECK_EQ(t_dma_stats(dev).live, 1);
 	CHECK(np_dma_dev_access(dev, a, 2 * PG, false) == arena + 100);
 	CHECK_EQ(np_dma_unmap(dev, a, 2 * PG, NP_DMA_TO_DEVICE), 0);
 	/* a second unmap of the same address is refused */
 	CHECK_EQ(np_dma_unmap(dev, a, 2 * PG, NP_DMA_TO_DEVICE), -ENOENT);
-	CHECK_EQ(stats(dev).bad_unmap, 8);
-	CHECK_EQ(stats(dev).unmap, 1);
-	CHECK_EQ(stats(dev).live, 0);
+	CHECK_EQ(t_dma_stats(dev).bad_unmap, 8);
+	CHECK_EQ(t_dma_stats(dev).unmap, 1);
+	CHECK_EQ(t_dma_stats(dev).live, 0);
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
 }
 
@@ -275,10 +267,10 @@ static void test_bad_sync(void)
 	CHECK_EQ(np_dma_sync_for_device(dev, bi, 1500, NP_DMA_TO_DEVICE), 0);
 	CHECK_EQ(np_dma_sync_for_device(dev, bi + 100, 100, NP_DMA_BIDIRECTIONAL), 0);
 
-	CHECK_EQ(stats(dev).bad_sync, 4);
-	CHECK_EQ(stats(dev).sync_for_device, 3);
-	CHECK_EQ(stats(dev).sync_for_cpu, 1);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 4);
+	CHECK_EQ(t_dma_stats(dev).bad_sync, 4);
+	CHECK_EQ(t_dma_stats(dev).sync_for_device, 3);
+	CHECK_EQ(t_dma_stats(dev).sync_for_cpu, 1);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 4);
 	CHECK_EQ(np_dma_unmap(dev, to, 1500, NP_DMA_TO_DEVICE), 0);
 	CHECK_EQ(np_dma_unmap(dev, bi, 1500, NP_DMA_BIDIRECTIONAL), 0);
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
@@ -296,7 +288,7 @@ static void test_leak(void)
 	CHECK_EQ(np_dma_unmap(dev, a, 100, NP_DMA_TO_DEVICE), 0);
 	t_log_reset();
 	CHECK_EQ(np_dma_dev_destroy(dev), 2);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 2);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 2);
 	snprintf(line, sizeof(line), "leak: leaked mapping: iova %#llx cpu %p len %d from-device",
 		 (unsigned long long)b, (void *)(arena + PG), (int)(3 * PG));
 	CHECK(t_log_has(line));
@@ -359,9 +351,9 @@ static void test_reuse(void)
 	CHECK_EQ(np_dma_map(dev, arena, 16 * PG, NP_DMA_BIDIRECTIONAL, &a), 0);
 	CHECK_EQ(a, DEF_BASE);
 	CHECK_EQ(np_dma_unmap(dev, a, 16 * PG, NP_DMA_BIDIRECTIONAL), 0);
-	CHECK_EQ(stats(dev).map_fail, 0);
-	CHECK_EQ(stats(dev).map, stats(dev).unmap);
-	CHECK_EQ(stats(dev).live, 0);
+	CHECK_EQ(t_dma_stats(dev).map_fail, 0);
+	CHECK_EQ(t_dma_stats(dev).map, t_dma_stats(dev).unmap);
+	CHECK_EQ(t_dma_stats(dev).live, 0);
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
 
 	/* 100000 map/unmap pairs of one page in a two-page space */
@@ -372,7 +364,7 @@ static void test_reuse(void)
 		CHECK_EQ(a, DEF_BASE);
 		CHECK_EQ(np_dma_unmap(dev, a, PG, NP_DMA_FROM_DEVICE), 0);
 	}
-	CHECK_EQ(stats(dev).map, 100000);
+	CHECK_EQ(t_dma_stats(dev).map, 100000);
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
 }
 
@@ -449,9 +441,9 @@ static void test_alloc_model(void)
 	CHECK_EQ(np_dma_map(dev, arena, 64 * PG, NP_DMA_TO_DEVICE, &a), 0);
 	CHECK_EQ(a, DEF_BASE);
 	CHECK_EQ(np_dma_unmap(dev, a, 64 * PG, NP_DMA_TO_DEVICE), 0);
-	CHECK_EQ(stats(dev).live, 0);
-	CHECK(stats(dev).map > 10000);
-	CHECK(stats(dev).map_fail > 0);
+	CHECK_EQ(t_dma_stats(dev).live, 0);
+	CHECK(t_dma_stats(dev).map > 10000);
+	CHECK(t_dma_stats(dev).map_fail > 0);
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
 }
 
@@ -469,7 +461,7 @@ static void test_enomem(void)
 	CHECK_EQ(np_dma_map(dev, arena + 16 * PG, 64, NP_DMA_FROM_DEVICE, &x), -ENOMEM);
 	CHECK_EQ(x, NP_DMA_MAPPING_ERROR);
 	CHECK(t_log_has("out of IOVA space"));
-	CHECK_EQ(stats(dev).map_fail, 1);
+	CHECK_EQ(t_dma_stats(dev).map_fail, 1);
 
 	/* a freed page is handed out again */
 	CHECK_EQ(np_dma_unmap(dev, a[5], 64, NP_DMA_FROM_DEVICE), 0);
@@ -486,8 +478,8 @@ static void test_enomem(void)
 	/* larger than the whole space */
 	CHECK_EQ(np_dma_map(dev, arena, 17 * PG, NP_DMA_FROM_DEVICE, &x), -ENOMEM);
 	CHECK_EQ(np_dma_map(dev, arena, 1UL << 30, NP_DMA_FROM_DEVICE, &x), -ENOMEM);
-	CHECK_EQ(stats(dev).map_fail, 4);
-	CHECK_EQ(stats(dev).live, 14);
+	CHECK_EQ(t_dma_stats(dev).map_fail, 4);
+	CHECK_EQ(t_dma_stats(dev).live, 14);
 	CHECK_EQ(np_dma_dev_destroy(dev), 14);
 }
 
@@ -530,8 +522,8 @@ static void test_fault(void)
 	CHECK_EQ(np_dma_map(dev, arena + 2 * PG, PG, NP_DMA_FROM_DEVICE, &a[2]), 0);
 	for (i = 0; i < 4; i++)
 		CHECK_EQ(np_dma_unmap(dev, a[i], PG, NP_DMA_FROM_DEVICE), 0);
-	CHECK_EQ(stats(dev).map_fail, 1);
-	CHECK_EQ(stats(dev).map, 4);
+	CHECK_EQ(t_dma_stats(dev).map_fail, 1);
+	CHECK_EQ(t_dma_stats(dev).map, 4);
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
 }
 

@@ -224,7 +224,7 @@ int main(void)
 	CHECK(dev_refused_writes > 0);
 	CHECK(dev_strays > 0);
 	CHECK_EQ(st.access_fault, dev_refused_writes + dev_strays);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], st.access_fault);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), st.access_fault);
 	CHECK(t_log_has("mt: device write of iova"));
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
 	munmap(mem, NR_WORKERS * per_worker);

@@ -108,7 +108,7 @@ static void test_refusals(unsigned char *umem)
 	CHECK_EQ(st.bad_sync, 2);
 	CHECK_EQ(st.bad_unmap, 1);
 	CHECK_EQ(st.live, 0);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 6 + 5 + 2 + 1);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 6 + 5 + 2 + 1);
 
 	/* A mapping left at teardown is a leak. */
 	CHECK_EQ(np_dma_map(dev, umem + 4096, 64, NP_DMA_FROM_DEVICE, &a), 0);

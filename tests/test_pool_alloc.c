@@ -15,9 +15,8 @@ struct expect {
 
 static void check_alloc_stats(struct np_pool *pool, const struct expect *e, int line)
 {
-	struct np_pool_stats st = { .size = sizeof(st) };
+	struct np_pool_stats st = t_pool_stats(pool);
 
-	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
 	if (st.alloc.fast != e->fast || st.alloc.slow != e->slow ||
 	    st.alloc.slow_high_order != e->slow_high_order || st.alloc.empty != e->empty ||
 	    st.alloc.refill != e->refill || st.alloc.waive != e->waive) {
@@ -38,14 +37,6 @@ static void check_alloc_stats(struct np_pool *pool, const struct expect *e, int 
 }
 
 #define CHECK_ALLOC_STATS(pool, e)	check_alloc_stats(pool, e, __LINE__)
-
-static uint64_t provider_pages_out(struct np_provider *prov)
-{
-	struct np_provider_stats ps;
-
-	np_provider_get_stats(prov, &ps);
-	return ps.pages_out;
-}
 
 static void check_pool_page(struct np_pool *pool, struct np_page *page)
 {
@@ -103,7 +94,7 @@ static void test_paths(struct np_provider *prov)
 	e.slow = 2;
 	CHECK_ALLOC_STATS(pool, &e);
 	CHECK_EQ(np_pool_inflight(pool), 2 * NP_POOL_CACHE_REFILL);
-	CHECK_EQ(provider_pages_out(prov), 2 * NP_POOL_CACHE_REFILL);
+	CHECK_EQ(t_pages_out(prov), 2 * NP_POOL_CACHE_REFILL);
 
 	/* all pages distinct */
 	for (int a = 0; a < i; a++)
@@ -147,7 +138,7 @@ static void test_paths(struct np_provider *prov)
 	CHECK_EQ(np_pool_inflight(pool), idle_pages(pool));
 	CHECK_EQ(np_pool_audit(pool), 0);
 	np_pool_destroy(pool);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 static void test_bulk(struct np_provider *prov)
@@ -174,7 +165,7 @@ static void test_bulk(struct np_provider *prov)
 	CHECK(st.hold >= NPAGES);
 	CHECK_EQ(st.inflight, (int64_t)st.hold);
 	CHECK_EQ((int64_t)pool->alloc.count, st.inflight - NPAGES);
-	CHECK_EQ(provider_pages_out(prov), st.hold);
+	CHECK_EQ(t_pages_out(prov), st.hold);
 
 	/* a bulk of 0 is nothing */
 	CHECK_EQ(np_pool_alloc_pages_bulk(pool, pages, 0), 0);
@@ -188,11 +179,11 @@ static void test_bulk(struct np_provider *prov)
 	CHECK_EQ(n, NPAGES);
 	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
 	CHECK(st.hold == (uint64_t)np_pool_inflight(pool));
-	CHECK_EQ(provider_pages_out(prov), st.hold);
+	CHECK_EQ(t_pages_out(prov), st.hold);
 	np_pool_put_page_bulk(pages, n);
 	CHECK_EQ(np_pool_inflight(pool), idle_pages(pool));
 	np_pool_destroy(pool);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 static void test_high_order(struct np_provider *prov)
@@ -225,7 +216,7 @@ static void test_high_order(struct np_provider *prov)
 	e.slow_high_order = 8;
 	CHECK_ALLOC_STATS(pool, &e);
 	CHECK_EQ(np_pool_inflight(pool), 8);
-	CHECK_EQ(provider_pages_out(prov), 8 * 4);
+	CHECK_EQ(t_pages_out(prov), 8 * 4);
 
 	/* recycled ones come back from the cache */
 	for (i = 0; i < 8; i++)
@@ -241,7 +232,7 @@ static void test_high_order(struct np_provider *prov)
 		np_pool_recycle_direct(pool, pages[i]);
 	CHECK_EQ(np_pool_audit(pool), 0);
 	np_pool_destroy(pool);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 /* A provider that runs dry: NULL, no crash, and the pool recovers. */
@@ -290,7 +281,7 @@ static void test_exhaustion(void)
 		CHECK(np_page_put(pages[i]));
 	}
 	CHECK_EQ(np_pool_inflight(pool), 95);
-	CHECK_EQ(provider_pages_out(prov), 95);
+	CHECK_EQ(t_pages_out(prov), 95);
 	for (int i = 0; i < 5; i++) {
 		pages[i] = np_pool_alloc_pages(pool);
 		check_pool_page(pool, pages[i]);
@@ -385,8 +376,7 @@ static void test_reserve(void)
 			CHECK_EQ(st2.recycle.ring, st.recycle.ring);
 		}
 	}
-	np_provider_get_stats(prov, &ps);
-	CHECK_EQ(ps.pages_out, NP_POOL_CACHE_REFILL);
+	CHECK_EQ(t_pages_out(prov), NP_POOL_CACHE_REFILL);
 
 	/*
 	 * The reserve is usable again once pages came back to it. A reserve page
@@ -409,8 +399,7 @@ static void test_reserve(void)
 	CHECK_EQ(ps.reserve_alloc, 16);
 	for (int i = 0; i < 8; i++)
 		np_pool_recycle_direct(pool, rsv[i]);		/* released */
-	np_provider_get_stats(prov, &ps);
-	CHECK_EQ(ps.pages_out, NP_POOL_CACHE_REFILL);
+	CHECK_EQ(t_pages_out(prov), NP_POOL_CACHE_REFILL);
 	CHECK_EQ(pool->alloc.count, 0);
 
 	for (n = 0; n < NP_POOL_CACHE_REFILL + 8; n++)

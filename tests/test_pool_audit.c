@@ -16,9 +16,9 @@ static void expect_unclean(struct np_pool *pool, const struct np_page *page, int
 	t_log_reset();
 	err = np_pool_audit(pool);
 	snprintf(ptr, sizeof(ptr), "%p", (const void *)page);
-	if (err != -EUCLEAN || t_log_count[NP_LOG_ERROR] == 0 || !t_log_has(ptr)) {
+	if (err != -EUCLEAN || t_log_level_count(NP_LOG_ERROR) == 0 || !t_log_has(ptr)) {
 		fprintf(stderr, "FAIL %s:%d: audit = %d, %d errors reported, page %s %s\n%s",
-			__FILE__, line, err, t_log_count[NP_LOG_ERROR], ptr,
+			__FILE__, line, err, t_log_level_count(NP_LOG_ERROR), ptr,
 			t_log_has(ptr) ? "named" : "not named", t_log_buf);
 		exit(1);
 	}
@@ -30,7 +30,7 @@ static void expect_clean(struct np_pool *pool, int line)
 
 	t_log_reset();
 	err = np_pool_audit(pool);
-	if (err != 0 || t_log_count[NP_LOG_ERROR] != 0) {
+	if (err != 0 || t_log_level_count(NP_LOG_ERROR) != 0) {
 		fprintf(stderr, "FAIL %s:%d: audit = %d on a healthy pool\n%s", __FILE__, line,
 			err, t_log_buf);
 		exit(1);

@@ -11,77 +11,17 @@
  *   3. A fragment page partly in use at destroy: the remaining fragments keep
  *      it (and the pool) until the last one is freed.
  */
-#include <pthread.h>
-#include <time.h>
 #include "testutil.h"
-
-/* Library messages may come from the reaper thread: serialise the capture. */
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int log_locked(enum np_log_level level, const char *fmt, va_list ap)
-{
-	int n;
-
-	pthread_mutex_lock(&log_lock);
-	n = t_log_capture(level, fmt, ap);
-	pthread_mutex_unlock(&log_lock);
-	return n;
-}
-
-static bool log_has(const char *needle)
-{
-	bool r;
-
-	pthread_mutex_lock(&log_lock);
-	r = t_log_has(needle);
-	pthread_mutex_unlock(&log_lock);
-	return r;
-}
-
-static void log_clear(void)
-{
-	pthread_mutex_lock(&log_lock);
-	t_log_reset();
-	pthread_mutex_unlock(&log_lock);
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Poll for up to @ms milliseconds until @needle was logged. */
 static bool wait_log(const char *needle, unsigned ms)
 {
 	for (unsigned i = 0; i < ms; i++) {
-		if (log_has(needle))
+		if (t_log_has(needle))
 			return true;
-		sleep_ms(1);
+		t_sleep_ms(1);
 	}
-	return log_has(needle);
-}
-
-/* Poll for up to @ms milliseconds until pool @id is gone from the registry. */
-static bool wait_freed(uint32_t id, unsigned ms)
-{
-	struct np_pool_info info;
-
-	for (unsigned i = 0; i < ms; i++) {
-		if (np_pool_info_get(id, &info) == -ENOENT)
-			return true;
-		sleep_ms(1);
-	}
-	return np_pool_info_get(id, &info) == -ENOENT;
-}
-
-static uint64_t pages_out(struct np_provider *prov)
-{
-	struct np_provider_stats st;
-
-	np_provider_get_stats(prov, &st);
-	return st.pages_out;
+	return t_log_has(needle);
 }
 
 static struct np_pool *make_pool(struct np_provider *prov, struct np_napi_ctx *napi,
@@ -124,11 +64,11 @@ static void test_destroy_idle(struct np_provider *prov, struct np_napi_ctx *napi
 	CHECK_EQ(info.detach_time_ns, 0);
 	CHECK_EQ(info.napi_id, napi->id);
 	CHECK(info.inflight >= 100);		/* idle pages count until destroy */
-	CHECK_EQ(pages_out(prov), (uint64_t)info.inflight);
+	CHECK_EQ(t_pages_out(prov), (uint64_t)info.inflight);
 
 	np_pool_destroy(pool);
 	CHECK_EQ(np_pool_info_get(id, &info), -ENOENT);
-	CHECK_EQ(pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 /* 2. Pages out at destroy. */
@@ -165,7 +105,7 @@ static void test_destroy_inflight(struct np_provider *prov, struct np_napi_ctx *
 	CHECK_EQ(np_pool_inflight(pool), OUT);
 	CHECK_EQ(pool->alloc.count, 0);
 	CHECK_EQ(np_pool_ring_count(pool), 0);
-	CHECK_EQ(pages_out(prov), OUT);
+	CHECK_EQ(t_pages_out(prov), OUT);
 	CHECK(np_page_is_pp(pages[0]));
 	CHECK(pages[0]->pp == pool);
 
@@ -181,26 +121,26 @@ static void test_destroy_inflight(struct np_provider *prov, struct np_napi_ctx *
 	/* a plain return from outside the napi: released, not put in the ring */
 	np_pool_put_full_page(pool, pages[0], false);
 	CHECK(!np_page_is_pp(pages[0]));
-	CHECK_EQ(pages_out(prov), --out);
+	CHECK_EQ(t_pages_out(prov), --out);
 	CHECK_EQ(np_pool_inflight(pool), (int64_t)out);
 	CHECK_EQ(np_pool_ring_count(pool), 0);
 
 	/* allow_direct: must not go into the cache of a destroyed pool */
 	np_pool_put_full_page(pool, pages[1], true);
 	CHECK(!np_page_is_pp(pages[1]));
-	CHECK_EQ(pages_out(prov), --out);
+	CHECK_EQ(t_pages_out(prov), --out);
 	CHECK_EQ(pool->alloc.count, 0);
 
 	np_pool_recycle_direct(pool, pages[2]);
-	CHECK_EQ(pages_out(prov), --out);
+	CHECK_EQ(t_pages_out(prov), --out);
 	CHECK_EQ(pool->alloc.count, 0);
 
 	/* inside the napi that owned the pool, both ways */
 	prev = np_napi_ctx_enter(napi);
 	np_pool_put_full_page(pool, pages[3], false);
-	CHECK_EQ(pages_out(prov), --out);
+	CHECK_EQ(t_pages_out(prov), --out);
 	np_pool_put_full_page(pool, pages[4], true);
-	CHECK_EQ(pages_out(prov), --out);
+	CHECK_EQ(t_pages_out(prov), --out);
 	np_napi_ctx_leave(prev);
 	CHECK_EQ(pool->alloc.count, 0);
 	CHECK_EQ(np_pool_ring_count(pool), 0);
@@ -212,16 +152,16 @@ static void test_destroy_inflight(struct np_provider *prov, struct np_napi_ctx *
 	CHECK(!np_page_is_pp(held));
 	CHECK(held->pp == NULL);
 	CHECK_EQ(np_page_ref_count(held), 1);
-	CHECK_EQ(pages_out(prov), out);		/* still ours */
+	CHECK_EQ(t_pages_out(prov), out);		/* still ours */
 	CHECK_EQ(np_pool_inflight(pool), (int64_t)out - 1);
 	CHECK(np_page_put(held));		/* our reference was the last */
-	CHECK_EQ(pages_out(prov), --out);
+	CHECK_EQ(t_pages_out(prov), --out);
 
 	/* bulk return of most of the rest */
 	np_pool_put_page_bulk(&pages[6], OUT - 7);
 	out -= OUT - 7;
 	CHECK_EQ(out, 1);
-	CHECK_EQ(pages_out(prov), out);
+	CHECK_EQ(t_pages_out(prov), out);
 	for (i = 6; i < OUT - 1; i++)
 		CHECK(!np_page_is_pp(pages[i]));
 
@@ -237,8 +177,8 @@ static void test_destroy_inflight(struct np_provider *prov, struct np_napi_ctx *
 	/* the last page: the pool goes away (the pointer is dead from here on) */
 	np_pool_put_full_page(pool, pages[OUT - 1], false);
 	CHECK(!np_page_is_pp(pages[OUT - 1]));
-	CHECK_EQ(pages_out(prov), 0);
-	CHECK(wait_freed(id, 5000));
+	CHECK_EQ(t_pages_out(prov), 0);
+	CHECK(t_wait_pool_freed(id, 5000));
 }
 
 /* 3. A fragment page shared by buffers still in use at destroy. */
@@ -267,26 +207,26 @@ static void test_destroy_frag(struct np_provider *prov, struct np_napi_ctx *napi
 	CHECK_EQ(np_pool_info_get(id, &info), 0);
 	CHECK(info.destroyed);
 	CHECK_EQ(info.inflight, 2);		/* the frag page and the whole page */
-	CHECK_EQ(pages_out(prov), 2);
+	CHECK_EQ(t_pages_out(prov), 2);
 	CHECK(pool->frag_page == NULL);
 
 	/* destroy returned the unused bias: two fragment references remain */
 	CHECK_EQ(atomic_load(&f[1]->pp_ref_count), 2);
 	np_pool_put_full_page(pool, f[1], false);
 	CHECK(np_page_is_pp(f[1]));		/* one user left */
-	CHECK_EQ(pages_out(prov), 2);
+	CHECK_EQ(t_pages_out(prov), 2);
 	CHECK_EQ(np_pool_inflight(pool), 2);
 
 	np_pool_put_full_page(pool, whole, true);
-	CHECK_EQ(pages_out(prov), 1);
+	CHECK_EQ(t_pages_out(prov), 1);
 	CHECK_EQ(np_pool_inflight(pool), 1);
 	CHECK_EQ(pool->alloc.count, 0);
 
 	/* last fragment: the page leaves, the pool is freed */
 	np_pool_put_full_page(pool, f[2], true);
 	CHECK(!np_page_is_pp(f[2]));
-	CHECK_EQ(pages_out(prov), 0);
-	CHECK(wait_freed(id, 5000));
+	CHECK_EQ(t_pages_out(prov), 0);
+	CHECK(t_wait_pool_freed(id, 5000));
 }
 
 int main(void)
@@ -294,17 +234,17 @@ int main(void)
 	struct np_provider *prov;
 	struct np_napi_ctx napi;
 
-	np_set_print(log_locked);
+	np_set_print(t_log_capture);
 	np_pool_set_release_timing(10, 50);
 	CHECK_EQ(np_provider_create(NULL, &prov), 0);
 	np_napi_ctx_init(&napi);
 
 	test_destroy_idle(prov, &napi);
-	CHECK(!log_has("stalled"));
+	CHECK(!t_log_has("stalled"));
 	test_destroy_inflight(prov, &napi);
-	log_clear();
+	t_log_reset();
 	test_destroy_frag(prov, &napi);
-	CHECK(!log_has("negative"));
+	CHECK(!t_log_has("negative"));
 
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	np_set_print(NULL);

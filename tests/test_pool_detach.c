@@ -16,66 +16,7 @@
  * and after destroy a page that stays a pool page, provider pages that do not
  * come back and a pool that is never freed.
  */
-#include <pthread.h>
-#include <time.h>
 #include "testutil.h"
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int log_locked(enum np_log_level level, const char *fmt, va_list ap)
-{
-	int n;
-
-	pthread_mutex_lock(&log_lock);
-	n = t_log_capture(level, fmt, ap);
-	pthread_mutex_unlock(&log_lock);
-	return n;
-}
-
-static bool log_has(const char *needle)
-{
-	bool r;
-
-	pthread_mutex_lock(&log_lock);
-	r = t_log_has(needle);
-	pthread_mutex_unlock(&log_lock);
-	return r;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static bool wait_freed(uint32_t id, unsigned ms)
-{
-	struct np_pool_info info;
-
-	for (unsigned i = 0; i < ms; i++) {
-		if (np_pool_info_get(id, &info) == -ENOENT)
-			return true;
-		sleep_ms(1);
-	}
-	return np_pool_info_get(id, &info) == -ENOENT;
-}
-
-static uint64_t pages_out(struct np_provider *prov)
-{
-	struct np_provider_stats st;
-
-	np_provider_get_stats(prov, &st);
-	return st.pages_out;
-}
-
-static struct np_pool_stats stats(struct np_pool *pool)
-{
-	struct np_pool_stats st = { .size = sizeof(st) };
-
-	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
-	return st;
-}
 
 static struct np_pool *make_pool(struct np_provider *prov, struct np_napi_ctx *napi)
 {
@@ -107,11 +48,11 @@ static void test_detach(struct np_provider *prov, struct np_napi_ctx *napi)
 
 	/* attached: a put inside the owning napi is direct (napi-local) */
 	count = pool->alloc.count;
-	st0 = stats(pool);
+	st0 = t_pool_stats(pool);
 	prev = np_napi_ctx_enter(napi);
 	np_pool_put_full_page(pool, pages[0], false);
 	np_napi_ctx_leave(prev);
-	st = stats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.recycle.cached, st0.recycle.cached + 1);
 	CHECK_EQ(st.recycle.ring, st0.recycle.ring);
 	CHECK_EQ(pool->alloc.count, count + 1);
@@ -121,7 +62,7 @@ static void test_detach(struct np_provider *prov, struct np_napi_ctx *napi)
 	np_pool_put_full_page(pool, pages[1], false);
 	np_napi_ctx_leave(prev);
 	st0 = st;
-	st = stats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.recycle.cached, st0.recycle.cached);
 	CHECK_EQ(st.recycle.ring, st0.recycle.ring + 1);
 
@@ -132,13 +73,13 @@ static void test_detach(struct np_provider *prov, struct np_napi_ctx *napi)
 
 	/* detached: the same put in the old napi goes to the ring */
 	count = pool->alloc.count;
-	st0 = stats(pool);
+	st0 = t_pool_stats(pool);
 	prev = np_napi_ctx_enter(napi);
 	np_pool_put_full_page(pool, pages[2], false);
 	np_pool_put_page(pool, pages[3], 0, false);
 	np_pool_put_page_bulk(&pages[4], 2);	/* bulk: the napi-local test too */
 	np_napi_ctx_leave(prev);
-	st = stats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.recycle.cached, st0.recycle.cached);
 	CHECK_EQ(st.recycle.cache_full, st0.recycle.cache_full);
 	CHECK_EQ(st.recycle.ring, st0.recycle.ring + 4);
@@ -149,7 +90,7 @@ static void test_detach(struct np_provider *prov, struct np_napi_ctx *napi)
 	np_pool_put_full_page(pool, pages[6], false);
 	np_pool_put_page_bulk(&pages[7], 1);
 	st0 = st;
-	st = stats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.recycle.cached, st0.recycle.cached);
 	CHECK_EQ(st.recycle.ring, st0.recycle.ring + 2);
 	CHECK_EQ(pool->alloc.count, count);
@@ -157,13 +98,13 @@ static void test_detach(struct np_provider *prov, struct np_napi_ctx *napi)
 	/* a detached pool takes no direct recycle even when the caller claims one */
 	np_pool_recycle_direct(pool, pages[8]);
 	st0 = st;
-	st = stats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.recycle.cached, st0.recycle.cached);
 	CHECK_EQ(st.recycle.ring, st0.recycle.ring + 1);
 	CHECK_EQ(pool->alloc.count, count);
 
 	np_pool_destroy(pool);
-	CHECK_EQ(pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 /* Destroy: puts inside the old napi release the page; the cache stays empty. */
@@ -180,7 +121,7 @@ static void test_destroyed(struct np_provider *prov, struct np_napi_ctx *napi)
 
 	for (i = 0; i < 6; i++)
 		CHECK(pages[i] = np_pool_alloc_pages(pool));
-	st0 = stats(pool);
+	st0 = t_pool_stats(pool);
 
 	np_pool_destroy(pool);
 	/* pages[5] stays out until the end: it keeps the pool alive for the checks */
@@ -188,33 +129,33 @@ static void test_destroyed(struct np_provider *prov, struct np_napi_ctx *napi)
 	CHECK(info.destroyed);
 	CHECK_EQ(info.napi_id, 0);
 	CHECK_EQ(info.inflight, 6);
-	out = pages_out(prov);
+	out = t_pages_out(prov);
 	CHECK_EQ(out, 6);
 	CHECK_EQ(pool->alloc.count, 0);
 
 	prev = np_napi_ctx_enter(napi);
 	np_pool_put_full_page(pool, pages[0], false);
 	CHECK(!np_page_is_pp(pages[0]));
-	CHECK_EQ(pages_out(prov), --out);
+	CHECK_EQ(t_pages_out(prov), --out);
 	CHECK_EQ(pool->alloc.count, 0);
 
 	np_pool_put_page(pool, pages[1], 0, false);
-	CHECK_EQ(pages_out(prov), --out);
+	CHECK_EQ(t_pages_out(prov), --out);
 	CHECK_EQ(pool->alloc.count, 0);
 
 	np_pool_put_page_bulk(&pages[2], 2);
 	CHECK(!np_page_is_pp(pages[2]) && !np_page_is_pp(pages[3]));
 	out -= 2;
-	CHECK_EQ(pages_out(prov), out);
+	CHECK_EQ(t_pages_out(prov), out);
 	CHECK_EQ(pool->alloc.count, 0);
 
 	/* even a caller claiming the context: the pool is gone, no cache */
 	np_pool_put_full_page(pool, pages[4], true);
-	CHECK_EQ(pages_out(prov), --out);
+	CHECK_EQ(t_pages_out(prov), --out);
 	CHECK_EQ(pool->alloc.count, 0);
 	np_napi_ctx_leave(prev);
 
-	st = stats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.recycle.cached, st0.recycle.cached);
 	CHECK_EQ(st.recycle.ring, st0.recycle.ring);
 	CHECK_EQ(st.inflight, 1);
@@ -225,8 +166,8 @@ static void test_destroyed(struct np_provider *prov, struct np_napi_ctx *napi)
 	np_pool_put_full_page(pool, pages[5], false);
 	np_napi_ctx_leave(prev);
 	CHECK(!np_page_is_pp(pages[5]));
-	CHECK_EQ(pages_out(prov), 0);
-	CHECK(wait_freed(id, 5000));
+	CHECK_EQ(t_pages_out(prov), 0);
+	CHECK(t_wait_pool_freed(id, 5000));
 }
 
 /* Detach, then destroy with a page out, then a put in the old napi. */
@@ -245,11 +186,11 @@ static void test_detach_then_destroy(struct np_provider *prov, struct np_napi_ct
 	prev = np_napi_ctx_enter(napi);
 	np_pool_put_full_page(pool, a, false);
 	CHECK_EQ(pool->alloc.count, 0);		/* b keeps the pool alive */
-	CHECK_EQ(pages_out(prov), 1);
+	CHECK_EQ(t_pages_out(prov), 1);
 	np_pool_put_full_page(pool, b, false);
 	np_napi_ctx_leave(prev);
-	CHECK_EQ(pages_out(prov), 0);
-	CHECK(wait_freed(id, 5000));
+	CHECK_EQ(t_pages_out(prov), 0);
+	CHECK(t_wait_pool_freed(id, 5000));
 }
 
 int main(void)
@@ -257,7 +198,7 @@ int main(void)
 	struct np_provider *prov;
 	struct np_napi_ctx napi;
 
-	np_set_print(log_locked);
+	np_set_print(t_log_capture);
 	np_pool_set_release_timing(10, 1000);
 	CHECK_EQ(np_provider_create(NULL, &prov), 0);
 	np_napi_ctx_init(&napi);
@@ -266,8 +207,8 @@ int main(void)
 	test_destroyed(prov, &napi);
 	test_detach_then_destroy(prov, &napi);
 
-	CHECK(!log_has("negative"));
-	CHECK(!log_has("audit"));
+	CHECK(!t_log_has("negative"));
+	CHECK(!t_log_has("audit"));
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	np_set_print(NULL);
 	return 0;

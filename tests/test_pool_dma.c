@@ -17,34 +17,10 @@
 #define MAX_LEN	1500
 #define NHOLD	NP_POOL_CACHE_REFILL
 
-static struct np_dma_stats dstats(struct np_dma_dev *dev)
-{
-	struct np_dma_stats ds;
-
-	np_dma_get_stats(dev, &ds);
-	return ds;
-}
-
-static struct np_pool_stats pstats(struct np_pool *pool)
-{
-	struct np_pool_stats st = { .size = sizeof(st) };
-
-	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
-	return st;
-}
-
-static uint64_t provider_pages_out(struct np_provider *prov)
-{
-	struct np_provider_stats ps;
-
-	np_provider_get_stats(prov, &ps);
-	return ps.pages_out;
-}
-
 /* No DMA API misuse of any kind was seen by @dev. */
 static void check_no_misuse(struct np_dma_dev *dev)
 {
-	struct np_dma_stats ds = dstats(dev);
+	struct np_dma_stats ds = t_dma_stats(dev);
 
 	CHECK_EQ(ds.double_map, 0);
 	CHECK_EQ(ds.bad_unmap, 0);
@@ -116,10 +92,10 @@ static void test_map_once(struct np_provider *prov, struct np_dma_dev *dev)
 		known_dma[i] = np_pool_get_dma_addr(pages[i]);
 		device_write(dev, pages[i], (unsigned char)i);
 	}
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.hold, NHOLD);	/* exactly one bulk: the cache is empty now */
 	CHECK_EQ(pool->alloc.count, 0);
-	d0 = dstats(dev);
+	d0 = t_dma_stats(dev);
 	CHECK_EQ(d0.map, st.hold);
 	CHECK_EQ(d0.live, st.hold);
 	CHECK_EQ(d0.unmap, 0);
@@ -128,14 +104,14 @@ static void test_map_once(struct np_provider *prov, struct np_dma_dev *dev)
 	CHECK(d0.sync_for_device >= NHOLD);
 
 	for (int round = 0; round < 1000; round++) {
-		uint64_t sync_before = dstats(dev).sync_for_device;
+		uint64_t sync_before = t_dma_stats(dev).sync_for_device;
 		bool direct = round % 2 == 0;
 
 		if (direct) {
 			for (i = 0; i < NHOLD; i++)
 				np_pool_recycle_direct(pool, pages[i]);
 			/* each page synced once, here */
-			CHECK_EQ(dstats(dev).sync_for_device, sync_before + NHOLD);
+			CHECK_EQ(t_dma_stats(dev).sync_for_device, sync_before + NHOLD);
 		} else {
 			for (i = 0; i < NHOLD; i++)
 				np_pool_put_full_page(pool, pages[i], false);
@@ -153,16 +129,16 @@ static void test_map_once(struct np_provider *prov, struct np_dma_dev *dev)
 		}
 		if (!direct) {
 			/* synced on the way out of the ring, at least once per page */
-			CHECK(dstats(dev).sync_for_device >= sync_before + NHOLD);
+			CHECK(t_dma_stats(dev).sync_for_device >= sync_before + NHOLD);
 		}
 		if (round % 97 == 0)
 			for (i = 0; i < NHOLD; i++)
 				device_write(dev, pages[i], (unsigned char)round);
 	}
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.hold, NHOLD);
 	CHECK_EQ(st.alloc.refill, 500);
-	d = dstats(dev);
+	d = t_dma_stats(dev);
 	CHECK_EQ(d.map, d0.map);
 	CHECK_EQ(d.live, NHOLD);
 	CHECK_EQ(d.unmap, 0);
@@ -179,24 +155,24 @@ static void test_map_once(struct np_provider *prov, struct np_dma_dev *dev)
 		np_pool_recycle_direct(pool, page);
 		CHECK(!np_page_is_pp(page));
 		CHECK_EQ(np_pool_get_dma_addr(page), 0);
-		d = dstats(dev);
+		d = t_dma_stats(dev);
 		CHECK_EQ(d.unmap, 1);
 		CHECK_EQ(d.live, NHOLD - 1);
 		t_log_reset();
 		CHECK(np_dma_dev_access(dev, dma + OFFSET, MAX_LEN, true) == NULL);
 		CHECK(np_dma_dev_access(dev, dma, 1, true) == NULL);
-		CHECK_EQ(dstats(dev).access_fault, 2);
-		CHECK(t_log_count[NP_LOG_ERROR] > 0);
+		CHECK_EQ(t_dma_stats(dev).access_fault, 2);
+		CHECK(t_log_level_count(NP_LOG_ERROR) > 0);
 		CHECK(np_page_put(page));
 		pages[0] = NULL;
 	}
 
 	/* a short dma_sync_size is still one sync */
 	{
-		uint64_t before = dstats(dev).sync_for_device;
+		uint64_t before = t_dma_stats(dev).sync_for_device;
 
 		np_pool_put_page(pool, pages[1], 100, true);
-		CHECK_EQ(dstats(dev).sync_for_device, before + 1);
+		CHECK_EQ(t_dma_stats(dev).sync_for_device, before + 1);
 		pages[1] = NULL;
 	}
 
@@ -206,11 +182,11 @@ static void test_map_once(struct np_provider *prov, struct np_dma_dev *dev)
 	CHECK_EQ(np_pool_inflight(pool), NHOLD - 1);
 	CHECK_EQ(np_pool_audit(pool), 0);
 	np_pool_destroy(pool);
-	d = dstats(dev);
+	d = t_dma_stats(dev);
 	CHECK_EQ(d.live, 0);
 	CHECK_EQ(d.unmap, d.map);
 	check_no_misuse(dev);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 /* Every third map fails: the slow path skips those pages and loses nothing. */
@@ -226,7 +202,7 @@ static void test_map_failure(struct np_dma_dev *dev)
 
 	CHECK_EQ(np_provider_create(NULL, &prov), 0);
 	pool = create_mapping_pool(prov, dev, NULL);
-	d0 = dstats(dev);
+	d0 = t_dma_stats(dev);
 	CHECK_EQ(d0.live, 0);
 	CHECK_EQ(np_fault_set(NP_FAULT_DMA_MAP, &(struct np_fault_spec){ .every = 3 }), 0);
 
@@ -234,31 +210,31 @@ static void test_map_failure(struct np_dma_dev *dev)
 	CHECK(pages[0]);
 	injected = np_fault_injected(NP_FAULT_DMA_MAP);
 	CHECK_EQ(injected, NP_POOL_CACHE_REFILL / 3);
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.hold, NP_POOL_CACHE_REFILL - injected);
-	CHECK_EQ(provider_pages_out(prov), (uint64_t)np_pool_inflight(pool));
+	CHECK_EQ(t_pages_out(prov), (uint64_t)np_pool_inflight(pool));
 
 	for (i = 1; i < 200; i++) {
 		pages[i] = np_pool_alloc_pages(pool);
 		CHECK(pages[i]);
 		CHECK(np_page_is_pp(pages[i]));
 		device_write(dev, pages[i], 0x11);
-		CHECK_EQ(provider_pages_out(prov), (uint64_t)np_pool_inflight(pool));
+		CHECK_EQ(t_pages_out(prov), (uint64_t)np_pool_inflight(pool));
 	}
 	injected = np_fault_injected(NP_FAULT_DMA_MAP);
 	CHECK(injected > NP_POOL_CACHE_REFILL / 3);
-	d = dstats(dev);
+	d = t_dma_stats(dev);
 	CHECK_EQ(d.map_fail - d0.map_fail, injected);
-	CHECK_EQ(d.map - d0.map, pstats(pool).hold);
+	CHECK_EQ(d.map - d0.map, t_pool_stats(pool).hold);
 	CHECK_EQ(d.live, (uint64_t)np_pool_inflight(pool));
 	np_fault_reset();
 
 	for (i = 0; i < 200; i++)
 		np_pool_put_full_page(pool, pages[i], false);
-	CHECK_EQ(provider_pages_out(prov), (uint64_t)np_pool_inflight(pool));
+	CHECK_EQ(t_pages_out(prov), (uint64_t)np_pool_inflight(pool));
 	CHECK_EQ(np_pool_audit(pool), 0);
 	np_pool_destroy(pool);
-	CHECK_EQ(dstats(dev).live, 0);
+	CHECK_EQ(t_dma_stats(dev).live, 0);
 	check_no_misuse(dev);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 }
@@ -281,7 +257,7 @@ static void test_destroy_in_flight(struct np_provider *prov, struct np_dma_dev *
 	dma = np_pool_get_dma_addr(page);
 	device_write(dev, page, 0x22);
 	np_pool_destroy(pool);
-	CHECK_EQ(dstats(dev).live, 0);
+	CHECK_EQ(t_dma_stats(dev).live, 0);
 	t_log_reset();
 	CHECK(np_dma_dev_access(dev, dma + OFFSET, MAX_LEN, true) == NULL);
 	CHECK_EQ(np_pool_info_get(id, &info), 0);
@@ -293,7 +269,7 @@ static void test_destroy_in_flight(struct np_provider *prov, struct np_dma_dev *
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	CHECK_EQ(np_pool_info_get(id, &info), -ENOENT);
 	check_no_misuse(dev);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 /* Identity: the DMA address is the CPU address. */
@@ -325,17 +301,17 @@ static void test_identity(struct np_provider *prov)
 		for (int i = 0; i < 10; i++)
 			np_pool_recycle_direct(pool, pages[i]);
 	}
-	d = dstats(dev);
-	CHECK_EQ(d.map, pstats(pool).hold);
+	d = t_dma_stats(dev);
+	CHECK_EQ(d.map, t_pool_stats(pool).hold);
 	CHECK_EQ(d.live, d.map);
 	CHECK_EQ(d.sync_for_device, 0);	/* no DMA_SYNC_DEV */
 	np_pool_destroy(pool);
-	d = dstats(dev);
+	d = t_dma_stats(dev);
 	CHECK_EQ(d.live, 0);
 	CHECK_EQ(d.unmap, d.map);
 	CHECK_EQ(d.bad_unmap, 0);
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 /* Without DMA_MAP nothing is mapped, even with a device at hand. */
@@ -347,7 +323,7 @@ static void test_no_map(struct np_provider *prov, struct np_dma_dev *dev)
 		.dma = dev,
 		.dma_dir = NP_DMA_FROM_DEVICE,
 	};
-	struct np_dma_stats d0 = dstats(dev), d;
+	struct np_dma_stats d0 = t_dma_stats(dev), d;
 	struct np_page *pages[100];
 	struct np_pool *pool;
 
@@ -370,12 +346,12 @@ static void test_no_map(struct np_provider *prov, struct np_dma_dev *dev)
 		np_pool_recycle_direct(pool, pages[i]);
 	CHECK_EQ(np_pool_audit(pool), 0);
 	np_pool_destroy(pool);
-	d = dstats(dev);
+	d = t_dma_stats(dev);
 	CHECK_EQ(d.map, d0.map);
 	CHECK_EQ(d.unmap, d0.unmap);
 	CHECK_EQ(d.sync_for_device, d0.sync_for_device);
 	CHECK_EQ(d.live, 0);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 int main(void)
@@ -393,10 +369,10 @@ int main(void)
 	test_identity(prov);
 	test_no_map(prov, dev);
 
-	CHECK_EQ(dstats(dev).live, 0);
+	CHECK_EQ(t_dma_stats(dev).live, 0);
 	t_log_reset();
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 0);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 0);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	return 0;
 }

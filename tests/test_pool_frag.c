@@ -16,18 +16,10 @@
 /* pp_ref_count of a page idle in the pool */
 #define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
 
-static struct np_pool_stats pstats(struct np_pool *pool)
-{
-	struct np_pool_stats st = { .size = sizeof(st) };
-
-	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
-	return st;
-}
-
 /* Times @page was recycled (cache + ring) since @before. */
 static uint64_t recycles_since(struct np_pool *pool, const struct np_pool_stats *before)
 {
-	struct np_pool_stats st = pstats(pool);
+	struct np_pool_stats st = t_pool_stats(pool);
 
 	return (st.recycle.cached - before->recycle.cached) + (st.recycle.ring - before->recycle.ring);
 }
@@ -35,14 +27,6 @@ static uint64_t recycles_since(struct np_pool *pool, const struct np_pool_stats 
 static long pp_ref(struct np_page *page)
 {
 	return atomic_load(&page->pp_ref_count);
-}
-
-static uint64_t provider_pages_out(struct np_provider *prov)
-{
-	struct np_provider_stats ps;
-
-	np_provider_get_stats(prov, &ps);
-	return ps.pages_out;
 }
 
 static void test_alloc_frag(struct np_pool *pool)
@@ -81,7 +65,7 @@ static void test_alloc_frag(struct np_pool *pool)
 	 * (the move off the whole-page fragment recycles that one too), and the
 	 * fifth quarter moves the pool on to page b.
 	 */
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	inflight = np_pool_inflight(pool);
 	p = np_pool_alloc_frag(pool, &o, PAGE);
 	CHECK(p);
@@ -99,7 +83,7 @@ static void test_alloc_frag(struct np_pool *pool)
 		CHECK_EQ(o, i * (PAGE / 4));
 	}
 	CHECK_EQ(recycles_since(pool, &st0), 2);
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	b = np_pool_alloc_frag(pool, &o, PAGE / 4);
 	CHECK(b && b != a);
 	CHECK_EQ(o, 0);
@@ -111,7 +95,7 @@ static void test_alloc_frag(struct np_pool *pool)
 		CHECK(a->pp == pool && np_page_is_pp(a));
 	}
 	np_pool_put_page(pool, a, NP_POOL_SYNC_FULL, true);	/* the last user */
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.recycle.cached - st0.recycle.cached, 1);
 	CHECK_EQ(recycles_since(pool, &st0), 1);
 	CHECK_EQ(pp_ref(a), IDLE_REF);
@@ -123,14 +107,14 @@ static void test_alloc_frag(struct np_pool *pool)
 		CHECK(np_pool_alloc_frag(pool, &o, PAGE / 4) == b);
 		CHECK_EQ(o, i * (PAGE / 4));
 	}
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	c = np_pool_alloc_frag(pool, &o, PAGE / 2);	/* moves on */
 	CHECK(c && c != b);
 	CHECK_EQ(o, 0);
 	CHECK_EQ(pp_ref(b), 4);
 	for (i = 0; i < 4; i++)
 		np_pool_put_page(pool, b, NP_POOL_SYNC_FULL, false);
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.recycle.ring - st0.recycle.ring, 1);
 	CHECK_EQ(recycles_since(pool, &st0), 1);
 	CHECK_EQ(np_pool_inflight(pool), inflight);
@@ -140,7 +124,7 @@ static void test_alloc_frag(struct np_pool *pool)
 	CHECK_EQ(o, PAGE / 2);
 	np_pool_put_page(pool, c, NP_POOL_SYNC_FULL, true);
 	np_pool_put_page(pool, c, NP_POOL_SYNC_FULL, true);
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	CHECK_EQ(recycles_since(pool, &st0), 0);
 	a = np_pool_alloc_frag(pool, &o, 64);
 	CHECK(a);
@@ -155,11 +139,11 @@ static void test_alloc_frag(struct np_pool *pool)
 	np_pool_put_page(pool, p, NP_POOL_SYNC_FULL, true);
 
 	/* sizes out of range: NULL, nothing changes */
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	CHECK(np_pool_alloc_frag(pool, &o, 0) == NULL);
 	CHECK(np_pool_alloc_frag(pool, &o, PAGE + 1) == NULL);
 	CHECK(np_pool_alloc_frag(pool, &o, ~0u) == NULL);
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.hold, st0.hold);
 	CHECK_EQ(st.alloc.fast + st.alloc.slow, st0.alloc.fast + st0.alloc.slow);
 }
@@ -240,7 +224,7 @@ static void test_fragment_page(struct np_pool *pool)
 	CHECK(p);
 	np_pool_fragment_page(p, 3);
 	CHECK_EQ(pp_ref(p), 3);
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	np_pool_put_full_page(pool, p, true);
 	np_pool_put_full_page(pool, p, false);
 	CHECK_EQ(recycles_since(pool, &st0), 0);
@@ -248,12 +232,12 @@ static void test_fragment_page(struct np_pool *pool)
 	CHECK(np_page_is_pp(p) && p->pp == pool);
 	np_pool_put_full_page(pool, p, true);
 	CHECK_EQ(recycles_since(pool, &st0), 1);
-	CHECK_EQ(pstats(pool).recycle.cached - st0.recycle.cached, 1);
+	CHECK_EQ(t_pool_stats(pool).recycle.cached - st0.recycle.cached, 1);
 
 	/* the same through a bulk return */
 	p = np_pool_alloc_pages(pool);
 	np_pool_fragment_page(p, 3);
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	for (int i = 0; i < 3; i++) {
 		CHECK_EQ(recycles_since(pool, &st0), 0);
 		np_pool_put_page_bulk(&p, 1);
@@ -265,7 +249,7 @@ static void test_fragment_page(struct np_pool *pool)
 	CHECK_EQ(pp_ref(p), 1);
 	np_pool_ref_page(p);
 	CHECK_EQ(pp_ref(p), 2);
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	np_pool_recycle_direct(pool, p);
 	CHECK_EQ(recycles_since(pool, &st0), 0);
 	CHECK_EQ(pp_ref(p), 1);
@@ -304,14 +288,14 @@ int main(void)
 	test_fragment_page(pool);
 
 	/* nothing left the pool: every page came back whole */
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.release, 0);
 	CHECK_EQ(st.recycle.released_refcnt, 0);
 	CHECK_EQ(np_pool_inflight(pool), (int64_t)st.hold);
-	CHECK_EQ(provider_pages_out(prov), st.hold);
+	CHECK_EQ(t_pages_out(prov), st.hold);
 	CHECK_EQ(np_pool_audit(pool), 0);
 	np_pool_destroy(pool);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	return 0;
 }

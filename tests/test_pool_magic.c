@@ -24,14 +24,6 @@
 #define ROUNDS	1000
 #define N	NP_POOL_CACHE_REFILL
 
-static struct np_pool_stats pstats(struct np_pool *pool)
-{
-	struct np_pool_stats st = { .size = sizeof(st) };
-
-	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
-	return st;
-}
-
 /* The predicate itself, on descriptors made up by hand. */
 static void test_mask(void)
 {
@@ -73,7 +65,6 @@ static void test_reserve_page(void)
 	struct np_page *pages[5], *rsv[4];
 	bool is_rsv[5];
 	struct np_pool_stats st0, st;
-	struct np_provider_stats ps;
 	struct np_provider *prov;
 	struct np_pool *pool;
 	int i, n = 0;
@@ -102,11 +93,11 @@ static void test_reserve_page(void)
 	}
 
 	/* returned, a reserve page leaves the pool, whichever way it comes back */
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	np_pool_recycle_direct(pool, rsv[0]);
 	np_pool_put_full_page(pool, rsv[1], false);
 	np_pool_put_page_bulk(&rsv[2], 1);
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.recycle.released_refcnt - st0.recycle.released_refcnt, 3);
 	CHECK_EQ(st.release - st0.release, 3);
 	CHECK_EQ(st.recycle.cached, st0.recycle.cached);
@@ -125,8 +116,7 @@ static void test_reserve_page(void)
 	CHECK_EQ(rsv[3]->pp_magic, NP_PAGE_RESERVE_BIT);
 	CHECK(np_page_is_reserve(rsv[3]));
 	CHECK(np_page_put(rsv[3]));
-	np_provider_get_stats(prov, &ps);
-	CHECK_EQ(ps.pages_out, 1);
+	CHECK_EQ(t_pages_out(prov), 1);
 	CHECK_EQ(np_pool_inflight(pool), 1);
 
 	for (i = 0; i < 5; i++)
@@ -174,7 +164,7 @@ static void test_keeps_signature(struct np_pool *pool)
 	}
 	CHECK_EQ(pool->alloc.count, 0);
 	CHECK_EQ(np_pool_ring_count(pool), 0);
-	CHECK_EQ(pstats(pool).hold, N);
+	CHECK_EQ(t_pool_stats(pool).hold, N);
 
 	for (int round = 0; round < ROUNDS; round++) {
 		bool direct = round % 2 == 0;
@@ -194,7 +184,7 @@ static void test_keeps_signature(struct np_pool *pool)
 			CHECK(pages[i]->pp == pool);
 		}
 	}
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.hold, N);	/* no page ever left and came back fresh */
 	CHECK_EQ(st.release, 0);
 	CHECK_EQ(st.recycle.cached, (uint64_t)(ROUNDS / 2) * N + 1);	/* +1: test_alloc_bits */

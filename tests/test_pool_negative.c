@@ -12,65 +12,27 @@
  * still goes back to the provider.
  */
 #include <pthread.h>
-#include <time.h>
 #include "testutil.h"
 
 #define RETRY_MS	10
 
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int log_locked(enum np_log_level level, const char *fmt, va_list ap)
-{
-	int n;
-
-	pthread_mutex_lock(&log_lock);
-	n = t_log_capture(level, fmt, ap);
-	pthread_mutex_unlock(&log_lock);
-	return n;
-}
-
-/* Occurrences of @needle in the capture. */
+/* Occurrences of @needle in the capture (under the capture's own lock). */
 static int log_count_of(const char *needle)
 {
 	const char *p;
 	int n = 0;
 
-	pthread_mutex_lock(&log_lock);
+	pthread_mutex_lock(&t_log_lock);
 	for (p = t_log_buf; (p = strstr(p, needle)); p += strlen(needle))
 		n++;
-	pthread_mutex_unlock(&log_lock);
-	return n;
-}
-
-static int log_level_count(enum np_log_level level)
-{
-	int n;
-
-	pthread_mutex_lock(&log_lock);
-	n = t_log_count[level];
-	pthread_mutex_unlock(&log_lock);
+	pthread_mutex_unlock(&t_log_lock);
 	return n;
 }
 
 static int log_messages(void)
 {
-	return log_level_count(NP_LOG_ERROR) + log_level_count(NP_LOG_WARN) +
-	       log_level_count(NP_LOG_INFO);
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static uint64_t pages_out(struct np_provider *prov)
-{
-	struct np_provider_stats st;
-
-	np_provider_get_stats(prov, &st);
-	return st.pages_out;
+	return t_log_level_count(NP_LOG_ERROR) + t_log_level_count(NP_LOG_WARN) +
+	       t_log_level_count(NP_LOG_INFO);
 }
 
 int main(void)
@@ -84,7 +46,7 @@ int main(void)
 	uint32_t id;
 	int i, msgs;
 
-	np_set_print(log_locked);
+	np_set_print(t_log_capture);
 	/* no stall warning during the test: only the error may be printed */
 	np_pool_set_release_timing(RETRY_MS, 600000);
 	CHECK_EQ(np_provider_create(NULL, &prov), 0);
@@ -107,7 +69,7 @@ int main(void)
 	CHECK_EQ(info.inflight, 1);
 
 	/* let the reaper retry a few times with a legitimate page out: silence */
-	sleep_ms(5 * RETRY_MS);
+	t_sleep_ms(5 * RETRY_MS);
 	CHECK_EQ(log_messages(), 0);
 
 	/* the driver bug: two returns too many; pages[0] keeps the pool alive */
@@ -115,9 +77,9 @@ int main(void)
 
 	/* reported within a bounded time */
 	for (i = 0; i < 5000 && !log_count_of("negative inflight"); i++)
-		sleep_ms(1);
+		t_sleep_ms(1);
 	CHECK_EQ(log_count_of("negative inflight"), 1);
-	CHECK_EQ(log_level_count(NP_LOG_ERROR), 1);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 1);
 
 	CHECK_EQ(np_pool_info_get(id, &info), 0);
 	CHECK(info.destroyed);
@@ -128,12 +90,12 @@ int main(void)
 	/* the real last page comes back: released, the pool is left alone */
 	np_pool_put_full_page(pool, pages[0], false);
 	CHECK(!np_page_is_pp(pages[0]));
-	CHECK_EQ(pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 
 	/* retries stopped: many retry periods later, still one message */
 	msgs = log_messages();
 	CHECK_EQ(msgs, 1);
-	sleep_ms(20 * RETRY_MS);
+	t_sleep_ms(20 * RETRY_MS);
 	CHECK_EQ(log_messages(), msgs);
 	CHECK_EQ(log_count_of("negative inflight"), 1);
 

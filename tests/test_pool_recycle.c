@@ -17,9 +17,8 @@ struct counts {
 
 static struct counts get_counts(struct np_pool *pool)
 {
-	struct np_pool_stats st = { .size = sizeof(st) };
+	struct np_pool_stats st = t_pool_stats(pool);
 
-	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
 	return (struct counts){
 		.cached = st.recycle.cached,
 		.cache_full = st.recycle.cache_full,
@@ -59,14 +58,6 @@ static void check_delta(struct np_pool *pool, const struct counts *before, const
 
 #define CHECK_DELTA(pool, before, ...) \
 	check_delta(pool, before, &(struct counts){ __VA_ARGS__ }, __LINE__)
-
-static uint64_t provider_pages_out(struct np_provider *prov)
-{
-	struct np_provider_stats ps;
-
-	np_provider_get_stats(prov, &ps);
-	return ps.pages_out;
-}
 
 static int64_t idle_pages(struct np_pool *pool)
 {
@@ -171,7 +162,7 @@ static void test_napi_rule(struct np_provider *prov)
 	CHECK_EQ(np_pool_audit(orphan), 0);
 	np_pool_destroy(pool);
 	np_pool_destroy(orphan);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 /* A full cache sends direct returns to the ring. */
@@ -215,7 +206,7 @@ static void test_cache_full(struct np_provider *prov)
 	CHECK_EQ(np_pool_inflight(pool), idle_pages(pool));
 	CHECK_EQ(np_pool_audit(pool), 0);
 	np_pool_destroy(pool);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 /*
@@ -243,7 +234,7 @@ static void test_ring_full(struct np_provider *prov)
 	full = NPUT - cap;
 	CHECK_EQ(np_pool_alloc_pages_bulk(pool, pages, NPUT), NPUT);
 	inflight = np_pool_inflight(pool);
-	CHECK_EQ(provider_pages_out(prov), inflight);
+	CHECK_EQ(t_pages_out(prov), inflight);
 
 	before = get_counts(pool);
 	for (i = 0; i < NPUT; i++)
@@ -252,7 +243,7 @@ static void test_ring_full(struct np_provider *prov)
 	CHECK_EQ(np_pool_ring_count(pool), cap);
 	CHECK_EQ(np_pool_inflight(pool), inflight - (int64_t)full);
 	CHECK_EQ(np_pool_inflight(pool), idle_pages(pool));
-	CHECK_EQ(provider_pages_out(prov), inflight - (int64_t)full);
+	CHECK_EQ(t_pages_out(prov), inflight - (int64_t)full);
 	for (i = (int)cap; i < NPUT; i++)
 		CHECK(!np_page_is_pp(pages[i]));	/* they left the pool */
 
@@ -266,11 +257,11 @@ static void test_ring_full(struct np_provider *prov)
 	CHECK_EQ(np_pool_ring_count(pool), cap);
 	CHECK_EQ(np_pool_inflight(pool), inflight - (int64_t)full);
 	CHECK_EQ(np_pool_inflight(pool), idle_pages(pool));
-	CHECK_EQ(provider_pages_out(prov), inflight - (int64_t)full);
+	CHECK_EQ(t_pages_out(prov), inflight - (int64_t)full);
 
 	CHECK_EQ(np_pool_audit(pool), 0);
 	np_pool_destroy(pool);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 /* A page with another reference leaves the pool; that reference stays good. */
@@ -288,7 +279,7 @@ static void test_released(struct np_provider *prov)
 	for (int way = 0; way < 4; way++) {
 		struct np_page *page = np_pool_alloc_pages(pool);
 		int64_t inflight = np_pool_inflight(pool);
-		uint64_t out = provider_pages_out(prov);
+		uint64_t out = t_pages_out(prov);
 		char *data;
 
 		CHECK(page);
@@ -322,14 +313,14 @@ static void test_released(struct np_provider *prov)
 		CHECK_EQ((unsigned char)data[0], 0x5a);
 		CHECK_EQ((unsigned char)data[NP_PAGE_SIZE - 1], 0x5a);
 		data[100] = 1;
-		CHECK_EQ(provider_pages_out(prov), out);
+		CHECK_EQ(t_pages_out(prov), out);
 		CHECK(np_page_put(page));
-		CHECK_EQ(provider_pages_out(prov), out - 1);
+		CHECK_EQ(t_pages_out(prov), out - 1);
 	}
 	CHECK_EQ(np_pool_inflight(pool), idle_pages(pool));
 	CHECK_EQ(np_pool_audit(pool), 0);
 	np_pool_destroy(pool);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 /*
@@ -482,7 +473,7 @@ static void test_bulk_two_pools(struct np_provider *prov)
 	CHECK_EQ(np_pool_audit(pb), 0);
 	np_pool_destroy(pa);
 	np_pool_destroy(pb);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 int main(void)

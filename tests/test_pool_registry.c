@@ -16,12 +16,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void sleep_ms(long ms)
-{
-	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 },
-		  NULL);
-}
-
 /* The entry for @id in a full listing, checked against np_pool_info_get(). */
 static struct np_pool_info find(uint32_t id)
 {
@@ -143,13 +137,13 @@ int main(void)
 	/* pages come back one by one; the pool stays until the last one */
 	np_pool_put_full_page(pool_a, a[0], false);
 	np_pool_put_full_page(pool_a, a[1], false);
-	sleep_ms(30);	/* a few retry periods */
+	t_sleep_ms(30);	/* a few retry periods */
 	info = find(id_a);
 	CHECK(info.destroyed);
 	CHECK_EQ(info.inflight, 1);
 	np_pool_put_full_page(pool_a, a[2], false);	/* pool_a may be freed from here on */
 	for (i = 0; i < 5000 && np_pool_info_get(id_a, &info) == 0; i++)
-		sleep_ms(1);
+		t_sleep_ms(1);
 	CHECK_EQ(np_pool_info_get(id_a, &info), -ENOENT);
 	CHECK_EQ(np_pool_info_list(list, 4), 1);
 	CHECK_EQ(list[0].id, id_b);
@@ -160,7 +154,7 @@ int main(void)
 	CHECK_EQ(np_pool_info_get(id_b, &info), -ENOENT);
 	CHECK_EQ(np_pool_info_list(NULL, 0), 0);
 
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 0);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 0);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	return 0;
 }

@@ -21,16 +21,7 @@
  */
 #include <pthread.h>
 #include <sched.h>
-#include <time.h>
 #include "testutil.h"
-
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define T_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define T_SANITIZED 1
-#endif
-#endif
 
 #ifdef T_SANITIZED
 #define ROUNDS		100
@@ -43,57 +34,6 @@
 #define MAX_BULK	16
 #define ITEMS		(PAGES + FRAGS)
 #define RESTART		8		/* rounds between worker restarts */
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int log_locked(enum np_log_level level, const char *fmt, va_list ap)
-{
-	int n;
-
-	pthread_mutex_lock(&log_lock);
-	n = t_log_capture(level, fmt, ap);
-	pthread_mutex_unlock(&log_lock);
-	return n;
-}
-
-static int log_errors(void)
-{
-	int n;
-
-	pthread_mutex_lock(&log_lock);
-	n = t_log_count[NP_LOG_ERROR];
-	pthread_mutex_unlock(&log_lock);
-	return n;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static bool wait_freed(uint32_t id, unsigned ms)
-{
-	struct np_pool_info info;
-
-	for (unsigned i = 0; i < ms; i++) {
-		if (np_pool_info_get(id, &info) == -ENOENT)
-			return true;
-		sleep_ms(1);
-	}
-	return np_pool_info_get(id, &info) == -ENOENT;
-}
 
 struct worker {
 	pthread_t thread;
@@ -118,7 +58,7 @@ static void return_all(struct worker *w, struct np_napi_ctx *foreign)
 	unsigned i = 0;
 
 	while (i < w->n) {
-		uint64_t r = xorshift(&w->seed);
+		uint64_t r = t_xorshift(&w->seed);
 		struct np_page *page = w->pages[i];
 
 		switch (r & 7) {
@@ -216,9 +156,8 @@ static void workers_wait(void)
 /* Pages put back (ring or released) since the round started. */
 static uint64_t returned(struct np_pool *pool)
 {
-	struct np_pool_stats st = { .size = sizeof(st) };
+	struct np_pool_stats st = t_pool_stats(pool);
 
-	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
 	return st.recycle.ring + st.release;
 }
 
@@ -227,12 +166,11 @@ static void round_once(struct np_provider *prov, struct np_napi_ctx *napi, struc
 {
 	static const unsigned ring_sizes[] = { 16, 64, 256, 1024 };
 	struct np_pool_params pp = { 0 };
-	struct np_provider_stats ps;
 	struct np_pool_info info;
 	struct np_napi_ctx *prev;
 	struct np_pool *pool;
 	struct np_page *items[ITEMS];
-	uint64_t r = xorshift(seed);
+	uint64_t r = t_xorshift(seed);
 	unsigned mode = (unsigned)(r % 4), i, n;
 	uint32_t id;
 
@@ -256,7 +194,7 @@ static void round_once(struct np_provider *prov, struct np_napi_ctx *napi, struc
 	}
 	/* shuffle, then deal */
 	for (i = ITEMS - 1; i > 0; i--) {
-		unsigned j = (unsigned)(xorshift(seed) % (i + 1));
+		unsigned j = (unsigned)(t_xorshift(seed) % (i + 1));
 		struct np_page *t = items[i];
 
 		items[i] = items[j];
@@ -266,10 +204,10 @@ static void round_once(struct np_provider *prov, struct np_napi_ctx *napi, struc
 	for (i = 0; i < THREADS; i++) {
 		w[i].pool = pool;
 		w[i].n = 0;
-		w[i].seed = xorshift(seed) | 1;
+		w[i].seed = t_xorshift(seed) | 1;
 	}
 	for (i = 0; i < ITEMS; i++) {
-		struct worker *t = &w[xorshift(seed) % THREADS];
+		struct worker *t = &w[t_xorshift(seed) % THREADS];
 
 		t->pages[t->n++] = items[i];
 	}
@@ -281,7 +219,7 @@ static void round_once(struct np_provider *prov, struct np_napi_ctx *napi, struc
 		break;
 	case 1:
 	case 2: {	/* after a random share came back, the owner busy meanwhile */
-		uint64_t target = xorshift(seed) % (PAGES + 1);
+		uint64_t target = t_xorshift(seed) % (PAGES + 1);
 
 		workers_go();
 		while (returned(pool) < target &&
@@ -306,9 +244,8 @@ static void round_once(struct np_provider *prov, struct np_napi_ctx *napi, struc
 		deferred++;
 
 	workers_wait();
-	CHECK(wait_freed(id, 10000));
-	np_provider_get_stats(prov, &ps);
-	CHECK_EQ(ps.pages_out, 0);
+	CHECK(t_wait_pool_freed(id, 10000));
+	CHECK_EQ(t_pages_out(prov), 0);
 }
 
 int main(void)
@@ -321,7 +258,7 @@ int main(void)
 
 	if (env)
 		seed = strtoull(env, NULL, 0) | 1;
-	np_set_print(log_locked);
+	np_set_print(t_log_capture);
 	np_pool_set_release_timing(10, 60000);
 	CHECK_EQ(np_provider_create(NULL, &prov), 0);
 	np_napi_ctx_init(&napi);
@@ -337,7 +274,7 @@ int main(void)
 	workers_stop(w);
 
 	printf("%d rounds, %u with pages still out after destroy\n", ROUNDS, deferred);
-	CHECK_EQ(log_errors(), 0);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 0);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	np_set_print(NULL);
 	return 0;

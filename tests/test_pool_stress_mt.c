@@ -24,14 +24,6 @@
 #include <sched.h>
 #include "testutil.h"
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define T_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define T_SANITIZED 1
-#endif
-#endif
-
 #ifdef T_SANITIZED
 #define TOTAL		500000ull	/* buffers allocated by the owner */
 #else
@@ -124,16 +116,6 @@ struct worker {
 	uint64_t bulk_calls;
 };
 
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 /* Return the pending bulk; drop the page references taken on the way. */
 static void worker_flush(struct worker *w, struct np_page **bulk, const bool *ref, unsigned n)
 {
@@ -158,7 +140,7 @@ static void *worker_main(void *arg)
 	while ((n = queue_pop(&w->q, items, 64))) {
 		for (unsigned i = 0; i < n; i++) {
 			struct np_page *page = items[i].page;
-			uint64_t r = xorshift(&w->seed);
+			uint64_t r = t_xorshift(&w->seed);
 			/* whole pages only: a fragment's last user is unknown here */
 			bool extra = !items[i].frag && (r >> 32) % 8 == 0;
 
@@ -183,7 +165,7 @@ static void *worker_main(void *arg)
 			}
 		}
 		w->returned += n;
-		if (nbulk && xorshift(&w->seed) % 2) {
+		if (nbulk && t_xorshift(&w->seed) % 2) {
 			worker_flush(w, bulk, ref, nbulk);
 			nbulk = 0;
 		}
@@ -220,7 +202,7 @@ static void owner_flush(struct owner *o, unsigned i)
 /* One buffer: return it here (direct, or napi-local) or pass it on. */
 static void owner_dispatch(struct owner *o, struct np_page *page, bool frag)
 {
-	uint64_t r = xorshift(&o->seed);
+	uint64_t r = t_xorshift(&o->seed);
 	unsigned i;
 
 	o->buffers++;
@@ -257,7 +239,7 @@ static void owner_run(struct owner *o)
 	uint64_t iter = 0;
 
 	while (o->buffers < TOTAL) {
-		uint64_t r = xorshift(&o->seed);
+		uint64_t r = t_xorshift(&o->seed);
 		struct np_page *page;
 		unsigned n;
 
@@ -322,7 +304,6 @@ int main(void)
 {
 	struct np_pool_stats st = { .size = sizeof(st) };
 	struct np_pool_params pp = { 0 };
-	struct np_provider_stats ps;
 	struct worker w[WORKERS];
 	struct np_pool_info info;
 	struct np_provider *prov;
@@ -394,17 +375,15 @@ int main(void)
 	CHECK_EQ(st.inflight, (int64_t)(st.hold - st.release));
 	CHECK_EQ(st.inflight, (int64_t)(idle + (o.pool->frag_page != NULL)));
 	CHECK_EQ(np_pool_inflight(o.pool), st.inflight);
-	np_provider_get_stats(prov, &ps);
-	CHECK_EQ(ps.pages_out, (uint64_t)st.inflight);
+	CHECK_EQ(t_pages_out(prov), (uint64_t)st.inflight);
 	CHECK(st.recycle.cached > 0 && st.recycle.ring > 0 && st.recycle.cache_full > 0);
 	CHECK_EQ(np_pool_audit(o.pool), 0);
 
 	np_pool_destroy(o.pool);
 	CHECK_EQ(np_pool_info_get(id, &info), -ENOENT);
-	np_provider_get_stats(prov, &ps);
-	CHECK_EQ(ps.pages_out, 0);
-	CHECK_EQ(t_log_count[NP_LOG_ERROR], 0);
-	CHECK_EQ(t_log_count[NP_LOG_WARN], 0);
+	CHECK_EQ(t_pages_out(prov), 0);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 0);
+	CHECK_EQ(t_log_level_count(NP_LOG_WARN), 0);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	np_set_print(NULL);
 	return 0;

@@ -12,86 +12,10 @@
  * pages return, so its counters can prove there was no second unmap and no
  * sync after destroy.
  */
-#include <pthread.h>
-#include <time.h>
 #include "testutil.h"
 
 #define NPAGES	100
 #define KEEP	40
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int log_locked(enum np_log_level level, const char *fmt, va_list ap)
-{
-	int n;
-
-	pthread_mutex_lock(&log_lock);
-	n = t_log_capture(level, fmt, ap);
-	pthread_mutex_unlock(&log_lock);
-	return n;
-}
-
-static bool log_has(const char *needle)
-{
-	bool r;
-
-	pthread_mutex_lock(&log_lock);
-	r = t_log_has(needle);
-	pthread_mutex_unlock(&log_lock);
-	return r;
-}
-
-static int log_errors(void)
-{
-	int n;
-
-	pthread_mutex_lock(&log_lock);
-	n = t_log_count[NP_LOG_ERROR];
-	pthread_mutex_unlock(&log_lock);
-	return n;
-}
-
-static void log_clear(void)
-{
-	pthread_mutex_lock(&log_lock);
-	t_log_reset();
-	pthread_mutex_unlock(&log_lock);
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static bool wait_freed(uint32_t id, unsigned ms)
-{
-	struct np_pool_info info;
-
-	for (unsigned i = 0; i < ms; i++) {
-		if (np_pool_info_get(id, &info) == -ENOENT)
-			return true;
-		sleep_ms(1);
-	}
-	return np_pool_info_get(id, &info) == -ENOENT;
-}
-
-static uint64_t pages_out(struct np_provider *prov)
-{
-	struct np_provider_stats st;
-
-	np_provider_get_stats(prov, &st);
-	return st.pages_out;
-}
-
-static struct np_dma_stats dma_stats(struct np_dma_dev *dev)
-{
-	struct np_dma_stats st;
-
-	np_dma_get_stats(dev, &st);
-	return st;
-}
 
 /*
  * Create a mapping, syncing pool on @dev, allocate NPAGES, return all but
@@ -138,7 +62,7 @@ static struct np_pool *setup_and_destroy(struct np_provider *prov, struct np_dma
 		np_pool_put_page(pool, pages[i], 128, false);	/* ring */
 	CHECK_EQ(np_pool_audit(pool), 0);
 
-	ds = dma_stats(dev);
+	ds = t_dma_stats(dev);
 	CHECK_EQ(ds.live, (uint64_t)np_pool_inflight(pool));
 	CHECK_EQ(ds.map, ds.live);
 	CHECK_EQ(ds.unmap, 0);
@@ -146,7 +70,7 @@ static struct np_pool *setup_and_destroy(struct np_provider *prov, struct np_dma
 	np_pool_destroy(pool);
 
 	/* every page still out was unmapped by destroy, and only those */
-	ds = dma_stats(dev);
+	ds = t_dma_stats(dev);
 	CHECK_EQ(ds.live, 0);
 	CHECK_EQ(ds.unmap, ds.map);
 	CHECK_EQ(ds.bad_unmap, 0);
@@ -156,7 +80,7 @@ static struct np_pool *setup_and_destroy(struct np_provider *prov, struct np_dma
 	CHECK_EQ(np_pool_info_get(pool->id, &info), 0);
 	CHECK(info.destroyed);
 	CHECK_EQ(info.inflight, KEEP);
-	CHECK_EQ(pages_out(prov), KEEP);
+	CHECK_EQ(t_pages_out(prov), KEEP);
 
 	for (i = 0; i < KEEP; i++) {
 		CHECK(np_page_is_pp(pages[i]));		/* still the pool's until returned */
@@ -208,25 +132,25 @@ static void run_device_gone(struct np_provider *prov)
 
 	/* the device can no longer reach a page that is still out */
 	addr = np_pool_get_dma_addr(pages[0]);
-	log_clear();
+	t_log_reset();
 	CHECK(np_dma_dev_access(dev, addr, 64, true) == NULL);
-	CHECK_EQ(dma_stats(dev).access_fault, 1);
-	CHECK(log_has("refused"));
+	CHECK_EQ(t_dma_stats(dev).access_fault, 1);
+	CHECK(t_log_has("refused"));
 
-	log_clear();
+	t_log_reset();
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);	/* no mapping left behind */
-	CHECK(!log_has("leaked"));
-	CHECK_EQ(log_errors(), 0);
+	CHECK(!t_log_has("leaked"));
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 0);
 
 	return_pages(pool, pages);
-	CHECK_EQ(pages_out(prov), 0);
-	CHECK(wait_freed(id, 5000));
+	CHECK_EQ(t_pages_out(prov), 0);
+	CHECK(t_wait_pool_freed(id, 5000));
 
 	/* no unmap, sync or access attempt reached the DMA layer */
-	CHECK(!log_has("dma "));
-	CHECK(!log_has("unmap"));
-	CHECK(!log_has("unknown"));
-	CHECK_EQ(log_errors(), 0);
+	CHECK(!t_log_has("dma "));
+	CHECK(!t_log_has("unmap"));
+	CHECK(!t_log_has("unknown"));
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 0);
 }
 
 /* B: the device outlives the returns, so its counters can be read. */
@@ -241,15 +165,15 @@ static void run_device_alive(struct np_provider *prov)
 	CHECK_EQ(np_dma_iommu_create("teardown-b", NULL, &dev), 0);
 	pool = setup_and_destroy(prov, dev, pages);
 	id = pool->id;
-	before = dma_stats(dev);
+	before = t_dma_stats(dev);
 	CHECK(before.sync_for_device > 0);	/* the pool did sync while alive */
 
-	log_clear();
+	t_log_reset();
 	return_pages(pool, pages);
-	CHECK_EQ(pages_out(prov), 0);
-	CHECK(wait_freed(id, 5000));
+	CHECK_EQ(t_pages_out(prov), 0);
+	CHECK(t_wait_pool_freed(id, 5000));
 
-	after = dma_stats(dev);
+	after = t_dma_stats(dev);
 	CHECK_EQ(after.bad_unmap, 0);
 	CHECK_EQ(after.unmap, after.map);
 	CHECK_EQ(after.unmap, before.unmap);	/* no second unmap */
@@ -260,25 +184,25 @@ static void run_device_alive(struct np_provider *prov)
 	CHECK_EQ(after.bad_sync, 0);
 	CHECK_EQ(after.access_fault, 0);
 	CHECK_EQ(after.access, before.access);
-	CHECK_EQ(log_errors(), 0);
-	CHECK(!log_has("dma "));
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 0);
+	CHECK(!t_log_has("dma "));
 
 	CHECK_EQ(np_dma_dev_destroy(dev), 0);
-	CHECK(!log_has("leaked"));
+	CHECK(!t_log_has("leaked"));
 }
 
 int main(void)
 {
 	struct np_provider *prov;
 
-	np_set_print(log_locked);
+	np_set_print(t_log_capture);
 	np_pool_set_release_timing(10, 5000);
 	CHECK_EQ(np_provider_create(NULL, &prov), 0);
 
 	run_device_gone(prov);
 	run_device_alive(prov);
 
-	CHECK(!log_has("negative"));
+	CHECK(!t_log_has("negative"));
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	np_set_print(NULL);
 	return 0;

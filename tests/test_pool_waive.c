@@ -9,22 +9,6 @@
 
 #define N	NP_POOL_CACHE_REFILL
 
-static struct np_pool_stats pstats(struct np_pool *pool)
-{
-	struct np_pool_stats st = { .size = sizeof(st) };
-
-	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
-	return st;
-}
-
-static uint64_t provider_pages_out(struct np_provider *prov)
-{
-	struct np_provider_stats ps;
-
-	np_provider_get_stats(prov, &ps);
-	return ps.pages_out;
-}
-
 /* Allocate @n pages; every one must be on @node. */
 static void alloc_on(struct np_pool *pool, struct np_page **pages, int n, int node)
 {
@@ -65,15 +49,15 @@ int main(void)
 	/* node 0: one slow bulk, all of it out */
 	alloc_on(pool, pages, N, 0);
 	CHECK_EQ(pool->alloc.count, 0);
-	CHECK_EQ(pstats(pool).hold, N);
+	CHECK_EQ(t_pool_stats(pool).hold, N);
 
 	/* back through the ring; same node: refilled, nothing waived */
 	for (i = 0; i < N; i++)
 		np_pool_put_full_page(pool, pages[i], false);
 	CHECK_EQ(np_pool_ring_count(pool), N);
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	alloc_on(pool, pages, N, 0);
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.alloc.waive, 0);
 	CHECK_EQ(st.alloc.refill - st0.alloc.refill, 1);
 	CHECK_EQ(st.hold, N);
@@ -83,9 +67,9 @@ int main(void)
 		np_pool_put_full_page(pool, pages[i], false);
 	np_pool_update_nid(pool, 1);
 	CHECK_EQ(pool->nid, 1);
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	alloc_on(pool, pages, 1, 1);
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.alloc.waive - st0.alloc.waive, N);
 	CHECK_EQ(st.release - st0.release, N);
 	CHECK_EQ(st.alloc.refill, st0.alloc.refill);
@@ -95,15 +79,15 @@ int main(void)
 	CHECK_EQ(st.recycle.released_refcnt, st0.recycle.released_refcnt);
 	CHECK_EQ(np_pool_ring_count(pool), 0);
 	CHECK_EQ(np_pool_inflight(pool), N);	/* only the new node-1 bulk */
-	CHECK_EQ(provider_pages_out(prov), N);
+	CHECK_EQ(t_pages_out(prov), N);
 	alloc_on(pool, pages + 1, N - 1, 1);	/* the rest of that bulk */
 
 	/* node-1 pages through the ring: kept */
 	for (i = 0; i < N; i++)
 		np_pool_put_full_page(pool, pages[i], false);
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	alloc_on(pool, pages, N, 1);
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.alloc.waive, st0.alloc.waive);
 	CHECK_EQ(st.alloc.refill - st0.alloc.refill, 1);
 	CHECK_EQ(st.hold, st0.hold);
@@ -112,12 +96,12 @@ int main(void)
 	for (i = 0; i < N / 2; i++)
 		np_pool_put_full_page(pool, pages[i], false);
 	np_pool_update_nid(pool, 0);
-	st0 = pstats(pool);
+	st0 = t_pool_stats(pool);
 	alloc_on(pool, pages, N / 2, 0);
-	st = pstats(pool);
+	st = t_pool_stats(pool);
 	CHECK_EQ(st.alloc.waive - st0.alloc.waive, N / 2);
 	CHECK_EQ(st.release - st0.release, N / 2);
-	CHECK_EQ(provider_pages_out(prov), (uint64_t)np_pool_inflight(pool));
+	CHECK_EQ(t_pages_out(prov), (uint64_t)np_pool_inflight(pool));
 
 	/* a node out of range changes nothing */
 	np_pool_update_nid(pool, NP_MAX_NUMNODES);
@@ -132,9 +116,9 @@ int main(void)
 	for (i = 0; i < N; i++)
 		np_pool_recycle_direct(pool, pages[i]);
 	CHECK_EQ(np_pool_audit(pool), 0);
-	CHECK_EQ(provider_pages_out(prov), (uint64_t)np_pool_inflight(pool));
+	CHECK_EQ(t_pages_out(prov), (uint64_t)np_pool_inflight(pool));
 	np_pool_destroy(pool);
-	CHECK_EQ(provider_pages_out(prov), 0);
+	CHECK_EQ(t_pages_out(prov), 0);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	return 0;
 }

@@ -142,16 +142,6 @@ static void test_bulk(void)
 	np_ring_cleanup(&r);
 }
 
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 /* Many laps with random bulk sizes: indexes wrap the slot array thousands of times. */
 static void test_wrap(void)
 {
@@ -163,7 +153,7 @@ static void test_wrap(void)
 
 	CHECK_EQ(np_ring_init(&r, SIZE), 0);
 	while (next_in < (uint64_t)SIZE * LAPS) {
-		unsigned want = 1 + (unsigned)(xorshift(&seed) % (SIZE + 4));
+		unsigned want = 1 + (unsigned)(t_xorshift(&seed) % (SIZE + 4));
 		unsigned fits = SIZE - count, done;
 
 		for (unsigned i = 0; i < want; i++)
@@ -178,7 +168,7 @@ static void test_wrap(void)
 		CHECK_EQ(np_ring_count(&r), count);
 		CHECK_EQ(np_ring_produced(&r), next_in);
 
-		want = 1 + (unsigned)(xorshift(&seed) % (SIZE + 4));
+		want = 1 + (unsigned)(t_xorshift(&seed) % (SIZE + 4));
 		if (want == 1 && (seed & 1)) {
 			void *p = np_ring_consume(&r);
 

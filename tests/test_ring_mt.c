@@ -7,14 +7,6 @@
 #include <sched.h>
 #include "testutil.h"
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define T_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define T_SANITIZED 1
-#endif
-#endif
-
 #ifdef T_SANITIZED
 #define PER_PRODUCER	50000
 #else
@@ -34,16 +26,6 @@ struct producer {
 	uint64_t full;		/* produce calls that found the ring full */
 };
 
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 static void *token(uint64_t id, uint64_t seq)
 {
 	return (void *)(uintptr_t)(id << 32 | seq);
@@ -58,7 +40,7 @@ static void *producer_main(void *arg)
 	while (!atomic_load_explicit(&go, memory_order_acquire))
 		sched_yield();
 	while (seq < PER_PRODUCER) {
-		uint64_t r = xorshift(&p->seed);
+		uint64_t r = t_xorshift(&p->seed);
 		unsigned n = 1 + (unsigned)(r % MAX_BULK), done;
 
 		if (n > PER_PRODUCER - seq)
@@ -98,7 +80,7 @@ int main(void)
 	atomic_store_explicit(&go, 1, memory_order_release);
 
 	while (total < want) {
-		uint64_t r = xorshift(&seed);
+		uint64_t r = t_xorshift(&seed);
 		unsigned n;
 
 		if (r % 64 == 0) {	/* let the ring fill now and then */

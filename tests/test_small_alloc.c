@@ -6,24 +6,6 @@
  */
 #include "testutil.h"
 
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-static uint64_t pages_out(struct np_provider *prov)
-{
-	struct np_provider_stats st;
-
-	np_provider_get_stats(prov, &st);
-	return st.pages_out;
-}
-
 /* A fresh object of @size bytes: aligned, big enough, writable in full, ours. */
 static void *alloc_checked(struct np_provider *prov, size_t size)
 {
@@ -51,7 +33,7 @@ static void test_sizes(void)
 	uint64_t start;
 
 	CHECK_EQ(np_provider_create(NULL, &prov), 0);
-	start = pages_out(prov);
+	start = t_pages_out(prov);
 	for (size_t i = 0; i < NP_ARRAY_SIZE(sizes); i++) {
 		obj[i] = alloc_checked(prov, sizes[i]);
 		memset(obj[i], (int)i, sizes[i]);
@@ -62,22 +44,22 @@ static void test_sizes(void)
 		for (size_t j = 0; j < sizes[i]; j++)
 			CHECK_EQ(p[j], i);
 	}
-	CHECK(pages_out(prov) > start);
+	CHECK(t_pages_out(prov) > start);
 	for (size_t i = 0; i < NP_ARRAY_SIZE(sizes); i++)
 		np_small_free(obj[i]);
 	/* each class keeps at most one empty slab (10 pages over all classes) */
-	CHECK(pages_out(prov) <= start + 10);
+	CHECK(t_pages_out(prov) <= start + 10);
 	np_small_trim(prov);
-	CHECK_EQ(pages_out(prov), start);
+	CHECK_EQ(t_pages_out(prov), start);
 
 	/* an alloc/free loop reuses the kept slab instead of churning pages */
 	for (int i = 0; i < 1000; i++) {
 		obj[0] = alloc_checked(prov, 100);
 		np_small_free(obj[0]);
-		CHECK_EQ(pages_out(prov), start + 1);
+		CHECK_EQ(t_pages_out(prov), start + 1);
 	}
 	np_small_trim(prov);
-	CHECK_EQ(pages_out(prov), start);
+	CHECK_EQ(t_pages_out(prov), start);
 
 	/* the same object size twice in a row: two distinct objects */
 	obj[0] = alloc_checked(prov, 64);
@@ -86,7 +68,7 @@ static void test_sizes(void)
 	np_small_free(obj[1]);
 	np_small_free(obj[0]);
 	np_small_trim(prov);
-	CHECK_EQ(pages_out(prov), start);
+	CHECK_EQ(t_pages_out(prov), start);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 }
 
@@ -106,7 +88,7 @@ static int cmp_obj(const void *a, const void *b)
 
 static size_t random_size(uint64_t *seed)
 {
-	uint64_t r = xorshift(seed);
+	uint64_t r = t_xorshift(seed);
 
 	if (r % 100 == 0)	/* 1%: past the slab sizes */
 		return NP_SMALL_MAX + 1 + (size_t)(r >> 8) % 30000;
@@ -122,7 +104,7 @@ static void test_many(void)
 
 	CHECK(o != NULL);
 	CHECK_EQ(np_provider_create(NULL, &prov), 0);
-	start = pages_out(prov);
+	start = t_pages_out(prov);
 	for (size_t i = 0; i < N; i++) {
 		o[i].size = random_size(&seed);
 		o[i].p = alloc_checked(prov, o[i].size);
@@ -141,7 +123,7 @@ static void test_many(void)
 
 	/* free in random order, reallocating now and then */
 	for (size_t i = N - 1; i > 0; i--) {
-		size_t j = (size_t)(xorshift(&seed) % (i + 1));
+		size_t j = (size_t)(t_xorshift(&seed) % (i + 1));
 		struct obj t = o[i];
 
 		o[i] = o[j];
@@ -157,7 +139,7 @@ static void test_many(void)
 		}
 	}
 	np_small_trim(prov);
-	CHECK_EQ(pages_out(prov), start);
+	CHECK_EQ(t_pages_out(prov), start);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	free(o);
 }
@@ -184,8 +166,8 @@ static void test_two_providers(void)
 	np_small_free(d);
 	np_small_trim(p1);
 	np_small_trim(p2);
-	CHECK_EQ(pages_out(p1), 0);
-	CHECK_EQ(pages_out(p2), 0);
+	CHECK_EQ(t_pages_out(p1), 0);
+	CHECK_EQ(t_pages_out(p2), 0);
 	CHECK_EQ(np_provider_destroy(p1), 0);
 	CHECK_EQ(np_provider_destroy(p2), 0);
 }

@@ -7,14 +7,6 @@
 #include <pthread.h>
 #include "testutil.h"
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define T_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define T_SANITIZED 1
-#endif
-#endif
-
 #ifdef T_SANITIZED
 #define ITERS		20000
 #else
@@ -41,16 +33,6 @@ struct worker {
 static struct np_provider *prov;
 static struct mailbox box[THREADS];
 
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 /* Byte @i of an object of @size bytes at @p: depends on where it lives. */
 static unsigned char pattern(const void *p, size_t size, size_t i)
 {
@@ -59,7 +41,7 @@ static unsigned char pattern(const void *p, size_t size, size_t i)
 
 static void *obj_new(uint64_t *seed)
 {
-	uint64_t r = xorshift(seed);
+	uint64_t r = t_xorshift(seed);
 	size_t size = r % 100 == 0 ? NP_SMALL_MAX + 1 + (size_t)(r >> 8) % 10000
 				   : sizeof(uint64_t) + (size_t)(r >> 8) % (NP_SMALL_MAX - 7);
 	unsigned char *p = np_small_alloc(prov, size);
@@ -125,7 +107,7 @@ static void *worker_main(void *arg)
 	for (unsigned it = 0; it < ITERS; it++) {
 		/* few objects live (slabs empty and refill often), then many */
 		unsigned cap = (it / 4096) % 2 ? LOCAL_MAX : 8;
-		uint64_t r = xorshift(&w->seed);
+		uint64_t r = t_xorshift(&w->seed);
 
 		if (n < cap && (n == 0 || r % 8 < 5)) {
 			local[n++] = obj_new(&w->seed);
@@ -159,11 +141,9 @@ int main(void)
 {
 	struct worker w[THREADS];
 	uint64_t sent = 0, received = 0, start;
-	struct np_provider_stats st;
 
 	CHECK_EQ(np_provider_create(NULL, &prov), 0);
-	np_provider_get_stats(prov, &st);
-	start = st.pages_out;
+	start = t_pages_out(prov);
 	for (unsigned i = 0; i < THREADS; i++) {
 		pthread_mutex_init(&box[i].lock, NULL);
 		box[i].n = 0;
@@ -188,8 +168,7 @@ int main(void)
 	CHECK(sent > 0);
 
 	np_small_trim(prov);
-	np_provider_get_stats(prov, &st);
-	CHECK_EQ(st.pages_out, start);
+	CHECK_EQ(t_pages_out(prov), start);
 	CHECK_EQ(np_provider_destroy(prov), 0);
 	for (unsigned i = 0; i < THREADS; i++)
 		pthread_mutex_destroy(&box[i].lock);

@@ -14,6 +14,15 @@
 
 #define T_SKIP 77
 
+/* Defined under the address or thread sanitizer: stress tests run fewer rounds. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define T_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define T_SANITIZED 1
+#endif
+#endif
+
 #define CHECK(cond)                                                              \
 	do {                                                                     \
 		if (!(cond)) {                                                   \
@@ -118,6 +127,17 @@ static inline bool t_wait_pool_freed(uint32_t id, unsigned ms)
 		t_sleep_ms(1);
 	}
 	return np_pool_info_get(id, &info) == -ENOENT;
+}
+
+/* xorshift64: a cheap pseudo-random sequence; @s must not be 0. */
+static inline uint64_t t_xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
 }
 
 static inline uint64_t t_pages_out(struct np_provider *prov)
