@@ -37,6 +37,7 @@ TESTS     := $(TEST_SRCS:tests/%.c=$(O)/tests/%)
 BENCH_SRCS := $(filter-out bench/peer_dpdk.c,$(wildcard bench/*.c))
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o)
 TOOLS     := $(O)/tools/netpool-bench
+EXAMPLES  := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
 
 # The DPDK peer is built with clang when there is one: DPDK's inline mempool
 # path is markedly faster with it than with gcc 12, and the peer should be at
@@ -49,8 +50,8 @@ BENCH_OBJS  += $(O)/bench/peer_dpdk.o
 BENCH_DEFS  := -DNP_WITH_DPDK=1
 endif
 
-.PHONY: all lib tests tools check test bench demo install clean deps
-all: lib tools tests
+.PHONY: all lib tests tools examples check test bench demo install clean deps
+all: lib tools tests examples
 
 # Rebuild everything in $(O) when the flags change (DEBUG, SAN, CC, ...).
 FLAGS_FILE := $(O)/.flags
@@ -60,6 +61,7 @@ $(shell mkdir -p $(O); [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = "$(FLAGS_NOW)" ] 
 lib: $(O)/libnetpool.a $(O)/libnetpool.so
 tests: $(TESTS)
 tools: $(TOOLS)
+examples: $(EXAMPLES)
 
 $(O)/src/%.o: src/%.c $(wildcard include/*.h include/netpool/*.h src/*.h) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
@@ -75,6 +77,10 @@ $(O)/libnetpool.so: $(LIB_OBJS)
 $(O)/tests/%: tests/%.c tests/testutil.h $(O)/libnetpool.a $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Isrc $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+
+$(O)/examples/%: examples/%.c $(O)/libnetpool.a $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 $(O)/bench/peer_dpdk.o: bench/peer_dpdk.c bench/bench.h $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
