@@ -291,6 +291,7 @@ static inline void np_bench_json_row(FILE *f, const struct np_bench_result *r)
 
 /* Return: 0 success, 1 a benchmark failed (leak, allocation failure). */
 int np_bench_pool_main(const struct np_bench_opts *opts);
+int np_bench_skb_main(const struct np_bench_opts *opts);
 
 /* ---- the DPDK peer (bench/peer_dpdk.c, built with WITH_DPDK=1) ---- */
 
@@ -305,7 +306,19 @@ int np_peer_dpdk_init(char *why, size_t len);
 uint64_t np_peer_dpdk_cached(void *arg, uint64_t iters);
 /* rte_mempool_get_bulk + rte_mempool_put_bulk of 32; returns objects. */
 uint64_t np_peer_dpdk_cached_bulk32(void *arg, uint64_t iters);
-/* Free the mempool and shut the EAL down. */
+/*
+ * np_peer_dpdk_mbuf_init() - after np_peer_dpdk_init(): two pktmbuf pools
+ * (cache 256), one of direct mbufs with the default 2 KiB data room, one of
+ * indirect mbufs (no data room) for clones, and a direct mbuf holding 1500
+ * bytes for the clone bench to clone.
+ * Return: 0, or -errno with a reason in @why (np_peer_dpdk_fini() cleans up).
+ */
+int np_peer_dpdk_mbuf_init(char *why, size_t len);
+/* rte_pktmbuf_alloc + rte_pktmbuf_free, one mbuf per iteration. */
+uint64_t np_peer_dpdk_mbuf_alloc_free(void *arg, uint64_t iters);
+/* rte_pktmbuf_clone (an indirect mbuf from the second pool) + free of the clone. */
+uint64_t np_peer_dpdk_mbuf_clone_free(void *arg, uint64_t iters);
+/* Free the mbufs and mempools and shut the EAL down. */
 void np_peer_dpdk_fini(void);
 
 #endif /* NETPOOL_BENCH_H */

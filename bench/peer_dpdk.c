@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/peer_dpdk.c - DPDK's rte_mempool as an in-run peer for the pool bench.
+ * bench/peer_dpdk.c - DPDK as an in-run peer: rte_mempool for the pool bench,
+ * rte_mbuf (alloc, free, indirect clone) for the skb bench.
  *
  * Built only with WITH_DPDK=1. The EAL runs without hugepages or PCI, on
  * lcore 0, with a per-process file prefix so concurrent runs stay apart and no
@@ -19,6 +20,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include "bench.h"
@@ -27,8 +29,13 @@
 #define PEER_ELT_SIZE	2048u
 #define PEER_CACHE	256u
 #define PEER_BULK	32u
+#define PEER_MBUFS	8191u		/* 2^13 - 1 */
+#define PEER_CLONE_LEN	1500u		/* bytes in the mbuf the clone bench clones */
 
 static struct rte_mempool *peer_mp;
+static struct rte_mempool *peer_pkt_mp;		/* direct mbufs with a 2 KiB data room */
+static struct rte_mempool *peer_ind_mp;		/* indirect mbufs (no data room) for clones */
+static struct rte_mbuf *peer_clone_src;
 static bool peer_eal_up;
 
 int np_peer_dpdk_init(char *why, size_t len)
@@ -118,8 +125,83 @@ uint64_t np_peer_dpdk_cached_bulk32(void *arg, uint64_t iters)
 	return iters * PEER_BULK;
 }
 
+int np_peer_dpdk_mbuf_init(char *why, size_t len)
+{
+	int err;
+
+	if (!peer_eal_up) {
+		snprintf(why, len, "the EAL is not up");
+		return -EINVAL;
+	}
+	peer_pkt_mp = rte_pktmbuf_pool_create("nb_peer_pkt", PEER_MBUFS, PEER_CACHE, 0,
+					      RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (!peer_pkt_mp)
+		goto fail;
+	peer_ind_mp = rte_pktmbuf_pool_create("nb_peer_ind", PEER_MBUFS, PEER_CACHE, 0, 0,
+					      SOCKET_ID_ANY);
+	if (!peer_ind_mp)
+		goto fail;
+	peer_clone_src = rte_pktmbuf_alloc(peer_pkt_mp);
+	if (!peer_clone_src || !rte_pktmbuf_append(peer_clone_src, PEER_CLONE_LEN)) {
+		snprintf(why, len, "rte_pktmbuf_alloc/append of the clone source failed");
+		return -ENOMEM;
+	}
+	return 0;
+fail:
+	err = rte_errno;
+	snprintf(why, len, "rte_pktmbuf_pool_create: %s", rte_strerror(err));
+	return err > 0 ? -err : -ENOMEM;
+}
+
+uint64_t np_peer_dpdk_mbuf_alloc_free(void *arg, uint64_t iters)
+{
+	struct rte_mempool *mp = peer_pkt_mp;
+	uint64_t i;
+
+	(void)arg;
+	for (i = 0; i < iters; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+		if (!m)
+			return 0;
+		np_bench_keep(m);
+		rte_pktmbuf_free(m);
+	}
+	return iters;
+}
+
+uint64_t np_peer_dpdk_mbuf_clone_free(void *arg, uint64_t iters)
+{
+	struct rte_mempool *mp = peer_ind_mp;
+	struct rte_mbuf *src = peer_clone_src;
+	uint64_t i;
+
+	(void)arg;
+	for (i = 0; i < iters; i++) {
+		struct rte_mbuf *c = rte_pktmbuf_clone(src, mp);
+
+		if (!c)
+			return 0;
+		np_bench_keep(c);
+		rte_pktmbuf_free(c);
+	}
+	return iters;
+}
+
 void np_peer_dpdk_fini(void)
 {
+	if (peer_clone_src) {
+		rte_pktmbuf_free(peer_clone_src);
+		peer_clone_src = NULL;
+	}
+	if (peer_ind_mp) {
+		rte_mempool_free(peer_ind_mp);
+		peer_ind_mp = NULL;
+	}
+	if (peer_pkt_mp) {
+		rte_mempool_free(peer_pkt_mp);
+		peer_pkt_mp = NULL;
+	}
 	if (peer_mp) {
 		rte_mempool_free(peer_mp);
 		peer_mp = NULL;

@@ -3,6 +3,7 @@
  * netpool-bench - netpool's benchmarks.
  *
  *   netpool-bench pool [--json] [--runs N] [--quick]
+ *   netpool-bench skb [--json] [--runs N] [--quick]
  *   netpool-bench --help
  *
  * Each subcommand prints in-run baselines and peers first, then netpool's
@@ -26,6 +27,8 @@ struct bench_cmd {
 static const struct bench_cmd bench_cmds[] = {
 	{ "pool", "page_pool fast, ring, slow, bulk and cross-thread paths vs rte_mempool",
 	  np_bench_pool_main },
+	{ "skb", "skb RX lifecycle with and without recycling, clone, coalesce, GRO vs rte_mbuf",
+	  np_bench_skb_main },
 };
 
 static void usage(FILE *f)
