@@ -27,7 +27,7 @@ ifneq ($(SAN),)
 CFLAGS_BASE += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS_SAN := -fsanitize=$(SAN)
 endif
-LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -DNETPOOL_BUILD
+LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -fno-semantic-interposition -DNETPOOL_BUILD
 LDLIBS  := -pthread -lm
 
 LIB_SRCS  := $(wildcard src/*.c)

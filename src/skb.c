@@ -16,8 +16,6 @@
 #define NP_FRAG_BIAS		(1 << 20)
 
 static _Atomic(struct np_provider *) np_skb_prov;
-static np_atomic_u64 np_skb_drops[NP_SKB_DROP_MAX];
-static np_atomic_u64 np_skb_allocated, np_skb_freed;
 
 static const char *const np_skb_drop_names[NP_SKB_DROP_MAX] = {
 	[NP_SKB_DROP_NOT_SPECIFIED] = "NOT_SPECIFIED",
@@ -40,9 +38,22 @@ struct np_skb_fclones {
 	np_atomic_int fclone_ref;
 };
 
+/*
+ * Counters every thread keeps for itself (written by it alone, with a relaxed
+ * load and store: a plain increment), summed by readers. A thread that exits
+ * folds them into np_skb_retired.
+ */
+struct np_skb_counters {
+	np_atomic_u64 allocated;
+	np_atomic_u64 freed;
+	np_atomic_u64 drops[NP_SKB_DROP_MAX];
+};
+
 struct np_skb_thread_cache {
 	unsigned int count;
 	struct np_skb *skbs[NP_SKB_CACHE_SIZE];
+	struct np_skb_counters cnt;
+	struct np_skb_thread_cache *next_tc;	/* np_skb_threads, under np_skb_threads_lock */
 	/* non-pool page fragments */
 	struct np_page *frag_page;
 	uint32_t frag_offset;
@@ -54,6 +65,42 @@ struct np_skb_thread_cache {
 static _Thread_local struct np_skb_thread_cache np_skb_tc;
 static pthread_key_t np_skb_key;
 static pthread_once_t np_skb_once = PTHREAD_ONCE_INIT;
+
+static pthread_mutex_t np_skb_threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct np_skb_thread_cache *np_skb_threads;
+static struct np_skb_counters np_skb_retired;
+
+static void np_skb_tc_register(struct np_skb_thread_cache *tc);
+
+/* This thread's cache, registered (for its destructor and its counters) on first use. */
+static NP_ALWAYS_INLINE struct np_skb_thread_cache *np_skb_tc_get(void)
+{
+	struct np_skb_thread_cache *tc = &np_skb_tc;
+
+	if (np_unlikely(!tc->registered))
+		np_skb_tc_register(tc);
+	return tc;
+}
+
+#define np_skb_count(tc, field)	np_stat_inc_owner((tc)->cnt.field)
+
+#define NP_SKB_NCOUNTERS	(sizeof(struct np_skb_counters) / sizeof(np_atomic_u64))
+
+/* Every counter summed over live threads and those that exited, in one pass. */
+static void np_skb_counters_sum(uint64_t sum[NP_SKB_NCOUNTERS])
+{
+	const np_atomic_u64 *c = (const np_atomic_u64 *)&np_skb_retired;
+
+	pthread_mutex_lock(&np_skb_threads_lock);
+	for (size_t i = 0; i < NP_SKB_NCOUNTERS; i++)
+		sum[i] = atomic_load_explicit(&c[i], memory_order_relaxed);
+	for (struct np_skb_thread_cache *tc = np_skb_threads; tc; tc = tc->next_tc) {
+		c = (const np_atomic_u64 *)&tc->cnt;
+		for (size_t i = 0; i < NP_SKB_NCOUNTERS; i++)
+			sum[i] += atomic_load_explicit(&c[i], memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&np_skb_threads_lock);
+}
 
 struct np_provider *np_skb_provider(void)
 {
@@ -69,7 +116,12 @@ void np_skb_set_provider(struct np_provider *prov)
 
 uint64_t np_skb_drop_count(enum np_skb_drop_reason reason)
 {
-	return (unsigned)reason < NP_SKB_DROP_MAX ? atomic_load(&np_skb_drops[reason]) : 0;
+	uint64_t sum[NP_SKB_NCOUNTERS];
+
+	if ((unsigned)reason >= NP_SKB_DROP_MAX)
+		return 0;
+	np_skb_counters_sum(sum);
+	return sum[offsetof(struct np_skb_counters, drops) / sizeof(np_atomic_u64) + reason];
 }
 
 const char *np_skb_drop_reason_name(enum np_skb_drop_reason reason)
@@ -79,7 +131,11 @@ const char *np_skb_drop_reason_name(enum np_skb_drop_reason reason)
 
 int64_t np_skb_live(void)
 {
-	return (int64_t)(atomic_load(&np_skb_allocated) - atomic_load(&np_skb_freed));
+	uint64_t sum[NP_SKB_NCOUNTERS];
+
+	np_skb_counters_sum(sum);
+	return (int64_t)(sum[offsetof(struct np_skb_counters, allocated) / sizeof(np_atomic_u64)] -
+			 sum[offsetof(struct np_skb_counters, freed) / sizeof(np_atomic_u64)]);
 }
 
 /* ---- the per-thread cache of skb structs and the page-fragment cache ---- */
@@ -116,8 +172,25 @@ void np_skb_thread_flush(void)
 
 static void np_skb_thread_exit(void *arg)
 {
-	(void)arg;
+	struct np_skb_thread_cache *tc = arg, **pp;
+	np_atomic_u64 *from = (np_atomic_u64 *)&tc->cnt, *to = (np_atomic_u64 *)&np_skb_retired;
+
 	np_skb_thread_flush();
+	/* fold the counters and leave the list in one step, so no reader counts them twice */
+	pthread_mutex_lock(&np_skb_threads_lock);
+	for (size_t i = 0; i < sizeof(tc->cnt) / sizeof(*from); i++) {
+		atomic_fetch_add_explicit(&to[i], atomic_load_explicit(&from[i], memory_order_relaxed),
+					  memory_order_relaxed);
+		atomic_store_explicit(&from[i], 0, memory_order_relaxed);
+	}
+	for (pp = &np_skb_threads; *pp; pp = &(*pp)->next_tc)
+		if (*pp == tc) {
+			*pp = tc->next_tc;
+			break;
+		}
+	pthread_mutex_unlock(&np_skb_threads_lock);
+	/* a later destructor that frees skbs registers the thread again */
+	tc->registered = false;
 }
 
 static void np_skb_key_init(void)
@@ -129,68 +202,92 @@ static void np_skb_tc_register(struct np_skb_thread_cache *tc)
 {
 	pthread_once(&np_skb_once, np_skb_key_init);
 	pthread_setspecific(np_skb_key, tc);
+	pthread_mutex_lock(&np_skb_threads_lock);
+	tc->next_tc = np_skb_threads;
+	np_skb_threads = tc;
+	pthread_mutex_unlock(&np_skb_threads_lock);
 	tc->registered = true;
+}
+
+/* Zero an skb struct with wide stores (a string instruction costs more at this size). */
+static NP_ALWAYS_INLINE void np_skb_zero(struct np_skb *skb)
+{
+	typedef uint64_t np_v16 __attribute__((vector_size(16), may_alias));
+	np_v16 *w = (np_v16 *)(void *)skb;
+	const np_v16 z = { 0, 0 };
+
+	/* spelled out: a loop would be turned back into memset */
+	_Static_assert(sizeof(*skb) == 8 * sizeof(np_v16), "eight vectors");
+	w[0] = z; w[1] = z; w[2] = z; w[3] = z;
+	w[4] = z; w[5] = z; w[6] = z; w[7] = z;
+}
+
+/* Refill this thread's struct cache. Return: false when nothing could be had. */
+static NP_NOINLINE bool np_skb_struct_refill(struct np_skb_thread_cache *tc)
+{
+	struct np_provider *prov = np_skb_provider();
+
+	while (tc->count < NP_SKB_CACHE_BULK) {
+		struct np_skb *skb = np_small_alloc(prov, sizeof(*skb));
+
+		if (!skb)
+			break;
+		tc->skbs[tc->count++] = skb;
+	}
+	return tc->count != 0;
+}
+
+static NP_ALWAYS_INLINE struct np_skb *np_skb_struct_get(struct np_skb_thread_cache *tc)
+{
+	struct np_skb *skb;
+
+	if (np_unlikely(!tc->count) && !np_skb_struct_refill(tc))
+		return NULL;
+	skb = tc->skbs[--tc->count];
+	np_track_unpoison(skb, sizeof(*skb));
+	np_skb_zero(skb);
+	np_skb_count(tc, allocated);
+	return skb;
 }
 
 struct np_skb *np_skb_struct_alloc(void)
 {
-	struct np_skb_thread_cache *tc = &np_skb_tc;
-	struct np_skb *skb;
-
-	if (np_unlikely(!tc->count)) {
-		struct np_provider *prov = np_skb_provider();
-
-		if (!tc->registered)
-			np_skb_tc_register(tc);
-		while (tc->count < NP_SKB_CACHE_BULK) {
-			skb = np_small_alloc(prov, sizeof(*skb));
-			if (!skb)
-				break;
-			tc->skbs[tc->count++] = skb;
-		}
-		if (!tc->count)
-			return NULL;
-	}
-	skb = tc->skbs[--tc->count];
-	np_track_unpoison(skb, sizeof(*skb));
-	memset(skb, 0, sizeof(*skb));
-	atomic_fetch_add_explicit(&np_skb_allocated, 1, memory_order_relaxed);
-	return skb;
+	return np_skb_struct_get(np_skb_tc_get());
 }
 
-static void np_skb_struct_cache_put(struct np_skb *skb)
+static NP_NOINLINE void np_skb_struct_flush(struct np_skb_thread_cache *tc)
 {
-	struct np_skb_thread_cache *tc = &np_skb_tc;
+	while (tc->count > NP_SKB_CACHE_SIZE - NP_SKB_CACHE_BULK)
+		np_skb_struct_release(tc->skbs[--tc->count]);
+}
 
-	if (np_unlikely(tc->count == NP_SKB_CACHE_SIZE)) {
-		while (tc->count > NP_SKB_CACHE_SIZE - NP_SKB_CACHE_BULK)
-			np_skb_struct_release(tc->skbs[--tc->count]);
+static NP_NOINLINE void np_skb_fclone_free(struct np_skb *skb)
+{
+	struct np_skb_fclones *fc = skb->fclone == NP_SKB_FCLONE_ORIG ?
+		NP_CONTAINER_OF(skb, struct np_skb_fclones, skb1) :
+		NP_CONTAINER_OF(skb, struct np_skb_fclones, skb2);
+
+	/* the pair goes when both halves are free */
+	if (atomic_fetch_sub_explicit(&fc->fclone_ref, 1, memory_order_acq_rel) == 1)
+		np_small_free(fc);
+}
+
+static NP_ALWAYS_INLINE void np_skb_struct_put(struct np_skb_thread_cache *tc, struct np_skb *skb)
+{
+	np_skb_count(tc, freed);
+	if (np_unlikely(skb->fclone != NP_SKB_FCLONE_UNAVAILABLE)) {
+		np_skb_fclone_free(skb);
+		return;
 	}
-	if (!tc->registered)
-		np_skb_tc_register(tc);
+	if (np_unlikely(tc->count == NP_SKB_CACHE_SIZE))
+		np_skb_struct_flush(tc);
 	np_track_poison(skb, sizeof(*skb));
 	tc->skbs[tc->count++] = skb;
 }
 
 void np_skb_struct_free(struct np_skb *skb)
 {
-	struct np_skb_fclones *fc;
-
-	atomic_fetch_add_explicit(&np_skb_freed, 1, memory_order_relaxed);
-	switch (skb->fclone) {
-	case NP_SKB_FCLONE_UNAVAILABLE:
-		np_skb_struct_cache_put(skb);
-		return;
-	case NP_SKB_FCLONE_ORIG:
-		fc = NP_CONTAINER_OF(skb, struct np_skb_fclones, skb1);
-		break;
-	default:
-		fc = NP_CONTAINER_OF(skb, struct np_skb_fclones, skb2);
-		break;
-	}
-	/* the pair goes when both halves are free */
-	if (atomic_fetch_sub_explicit(&fc->fclone_ref, 1, memory_order_acq_rel) == 1)
-		np_small_free(fc);
+	np_skb_struct_put(np_skb_tc_get(), skb);
 }
 
 void *np_page_frag_alloc(uint32_t size)
@@ -235,7 +332,8 @@ void *np_page_frag_alloc(uint32_t size)
 
 /* ---- building skbs ---- */
 
-void np_skb_init_head(struct np_skb *skb, void *head, uint32_t size, bool head_frag)
+static NP_ALWAYS_INLINE void np_skb_head_init(struct np_skb *skb, void *head, uint32_t size,
+					     bool head_frag)
 {
 	struct np_skb_shared_info *sh;
 
@@ -254,16 +352,21 @@ void np_skb_init_head(struct np_skb *skb, void *head, uint32_t size, bool head_f
 	atomic_store_explicit(&sh->dataref, 1, memory_order_relaxed);
 }
 
+void np_skb_init_head(struct np_skb *skb, void *head, uint32_t size, bool head_frag)
+{
+	np_skb_head_init(skb, head, size, head_frag);
+}
+
 struct np_skb *np_build_skb(void *data, uint32_t frag_size)
 {
 	struct np_skb *skb;
 
 	if (np_unlikely(!data || frag_size <= NP_SKB_SHINFO_SIZE))
 		return NULL;
-	skb = np_skb_struct_alloc();
+	skb = np_skb_struct_get(np_skb_tc_get());
 	if (!skb)
 		return NULL;
-	np_skb_init_head(skb, data, frag_size, true);
+	np_skb_head_init(skb, data, frag_size, true);
 	return skb;
 }
 
@@ -314,7 +417,7 @@ struct np_skb *np_alloc_skb_fclone(uint32_t size)
 	fc->skb1.fclone = NP_SKB_FCLONE_ORIG;
 	fc->skb2.fclone = NP_SKB_FCLONE_CLONE;
 	np_skb_init_head(&fc->skb1, head, (uint32_t)np_small_usable_size(head), false);
-	atomic_fetch_add_explicit(&np_skb_allocated, 1, memory_order_relaxed);
+	np_skb_count(np_skb_tc_get(), allocated);
 	return &fc->skb1;
 }
 
@@ -346,7 +449,8 @@ struct np_skb *np_napi_alloc_skb(uint32_t len)
 
 /* ---- references and release ---- */
 
-bool np_napi_pp_put_page(struct np_page *page)
+/* One pool reference of a pool page back; false when @page is no pool page. */
+static NP_ALWAYS_INLINE bool np_pp_put_page(struct np_page *page)
 {
 	if (np_unlikely(!np_page_is_pp(page)))
 		return false;
@@ -355,16 +459,34 @@ bool np_napi_pp_put_page(struct np_page *page)
 	return true;
 }
 
-void np_skb_free_head(struct np_skb *skb)
+bool np_napi_pp_put_page(struct np_page *page)
+{
+	return np_pp_put_page(page);
+}
+
+/* A reference of the kind @recycle selects, released inline (the reference rule). */
+static NP_ALWAYS_INLINE void np_skb_unref_page(struct np_page *page, bool recycle)
+{
+	if (recycle && np_pp_put_page(page))
+		return;
+	np_page_put(page);
+}
+
+static NP_ALWAYS_INLINE void np_skb_head_free(struct np_skb *skb)
 {
 	if (skb->head_frag)
-		np_skb_page_unref(np_virt_to_page(skb->head), skb->pp_recycle);
+		np_skb_unref_page(np_virt_to_page(skb->head), skb->pp_recycle);
 	else
 		np_small_free(skb->head);
 }
 
+void np_skb_free_head(struct np_skb *skb)
+{
+	np_skb_head_free(skb);
+}
+
 /* Drop this skb's share of the data. Return: true when it was the last one. */
-static bool np_skb_data_unref(struct np_skb *skb)
+static NP_ALWAYS_INLINE bool np_skb_data_unref(struct np_skb *skb)
 {
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 	int bias;
@@ -377,16 +499,16 @@ static bool np_skb_data_unref(struct np_skb *skb)
 	return atomic_fetch_sub_explicit(&sh->dataref, bias, memory_order_acq_rel) == bias;
 }
 
-void np_skb_release_data(struct np_skb *skb)
+static NP_ALWAYS_INLINE void np_skb_data_release(struct np_skb *skb)
 {
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 
 	if (np_skb_data_unref(skb)) {
 		for (unsigned i = 0; i < sh->nr_frags; i++)
-			np_skb_frag_unref(skb, i);
-		if (sh->frag_list)
+			np_skb_unref_page(sh->frags[i].page, skb->pp_recycle);
+		if (np_unlikely(sh->frag_list != NULL))
 			np_kfree_skb_list(sh->frag_list);
-		np_skb_free_head(skb);
+		np_skb_head_free(skb);
 	}
 	/*
 	 * Whoever gives up a share stops recycling: only the holder of the last
@@ -396,34 +518,43 @@ void np_skb_release_data(struct np_skb *skb)
 	skb->pp_recycle = 0;
 }
 
+void np_skb_release_data(struct np_skb *skb)
+{
+	np_skb_data_release(skb);
+}
+
 /* Drop a reference to the skb itself. Return: true when it was the last. */
-static bool np_skb_unref(struct np_skb *skb)
+static NP_ALWAYS_INLINE bool np_skb_unref(struct np_skb *skb)
 {
 	if (atomic_load_explicit(&skb->users, memory_order_acquire) == 1)
 		return true;
 	return atomic_fetch_sub_explicit(&skb->users, 1, memory_order_acq_rel) == 1;
 }
 
-static void np_skb_free(struct np_skb *skb)
+/* Drop a reference to @skb; the last one releases its data and its struct. */
+static NP_ALWAYS_INLINE void np_skb_drop(struct np_skb *skb, enum np_skb_drop_reason reason)
 {
+	struct np_skb_thread_cache *tc;
+
+	if (!skb || !np_skb_unref(skb))
+		return;
 	if (skb->head)
-		np_skb_release_data(skb);
-	np_skb_struct_free(skb);
+		np_skb_data_release(skb);
+	tc = np_skb_tc_get();
+	np_skb_count(tc, drops[reason]);
+	np_skb_struct_put(tc, skb);
 }
 
 void np_kfree_skb_reason(struct np_skb *skb, enum np_skb_drop_reason reason)
 {
-	if (!skb || !np_skb_unref(skb))
-		return;
 	if ((unsigned)reason >= NP_SKB_DROP_MAX)
 		reason = NP_SKB_DROP_NOT_SPECIFIED;
-	atomic_fetch_add_explicit(&np_skb_drops[reason], 1, memory_order_relaxed);
-	np_skb_free(skb);
+	np_skb_drop(skb, reason);
 }
 
 void np_consume_skb(struct np_skb *skb)
 {
-	np_kfree_skb_reason(skb, NP_SKB_DROP_CONSUMED);
+	np_skb_drop(skb, NP_SKB_DROP_CONSUMED);
 }
 
 void np_napi_consume_skb(struct np_skb *skb, int budget)
@@ -434,15 +565,14 @@ void np_napi_consume_skb(struct np_skb *skb, int budget)
 	 * runs the owning napi; structs go to this thread's cache either way.
 	 */
 	(void)budget;
-	np_consume_skb(skb);
+	np_skb_drop(skb, NP_SKB_DROP_CONSUMED);
 }
 
 void np_kfree_skb_partial(struct np_skb *skb, bool head_stolen)
 {
 	if (head_stolen) {
 		/* the head and frags moved to another skb: only the struct goes */
-		atomic_fetch_add_explicit(&np_skb_drops[NP_SKB_DROP_CONSUMED], 1,
-					  memory_order_relaxed);
+		np_skb_count(np_skb_tc_get(), drops[NP_SKB_DROP_CONSUMED]);
 		np_skb_struct_free(skb);
 	} else {
 		np_consume_skb(skb);
@@ -473,7 +603,7 @@ struct np_skb *np_skb_clone(struct np_skb *skb)
 			n = &fc->skb2;
 			fclone = NP_SKB_FCLONE_CLONE;
 			atomic_store_explicit(&fc->fclone_ref, 2, memory_order_relaxed);
-			atomic_fetch_add_explicit(&np_skb_allocated, 1, memory_order_relaxed);
+			np_skb_count(np_skb_tc_get(), allocated);
 		}
 	}
 	if (fclone == NP_SKB_FCLONE_UNAVAILABLE) {
