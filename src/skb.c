@@ -51,6 +51,13 @@ struct np_skb_counters {
 
 struct np_skb_thread_cache {
 	unsigned int count;
+	/*
+	 * Puts take the slow path at this count: the cache size once the
+	 * thread is registered, 0 before (and after its exit), so that the fast
+	 * paths need no registration test: a get of an empty cache and a put
+	 * at the limit both go slow, and the slow paths register.
+	 */
+	unsigned int put_limit;
 	struct np_skb *skbs[NP_SKB_CACHE_SIZE];
 	struct np_skb_counters cnt;
 	struct np_skb_thread_cache *next_tc;	/* np_skb_threads, under np_skb_threads_lock */
@@ -191,6 +198,7 @@ static void np_skb_thread_exit(void *arg)
 	pthread_mutex_unlock(&np_skb_threads_lock);
 	/* a later destructor that frees skbs registers the thread again */
 	tc->registered = false;
+	tc->put_limit = 0;
 }
 
 static void np_skb_key_init(void)
@@ -207,6 +215,7 @@ static void np_skb_tc_register(struct np_skb_thread_cache *tc)
 	np_skb_threads = tc;
 	pthread_mutex_unlock(&np_skb_threads_lock);
 	tc->registered = true;
+	tc->put_limit = NP_SKB_CACHE_SIZE;
 }
 
 /* Zero an skb struct with wide stores (a string instruction costs more at this size). */
@@ -227,6 +236,8 @@ static NP_NOINLINE bool np_skb_struct_refill(struct np_skb_thread_cache *tc)
 {
 	struct np_provider *prov = np_skb_provider();
 
+	if (!tc->registered)
+		np_skb_tc_register(tc);
 	while (tc->count < NP_SKB_CACHE_BULK) {
 		struct np_skb *skb = np_small_alloc(prov, sizeof(*skb));
 
@@ -252,42 +263,48 @@ static NP_ALWAYS_INLINE struct np_skb *np_skb_struct_get(struct np_skb_thread_ca
 
 struct np_skb *np_skb_struct_alloc(void)
 {
-	return np_skb_struct_get(np_skb_tc_get());
+	return np_skb_struct_get(&np_skb_tc);
 }
 
 static NP_NOINLINE void np_skb_struct_flush(struct np_skb_thread_cache *tc)
 {
+	if (!tc->registered)
+		np_skb_tc_register(tc);
 	while (tc->count > NP_SKB_CACHE_SIZE - NP_SKB_CACHE_BULK)
 		np_skb_struct_release(tc->skbs[--tc->count]);
 }
 
-static NP_NOINLINE void np_skb_fclone_free(struct np_skb *skb)
+static NP_NOINLINE void np_skb_fclone_free(struct np_skb_thread_cache *tc, struct np_skb *skb)
 {
 	struct np_skb_fclones *fc = skb->fclone == NP_SKB_FCLONE_ORIG ?
 		NP_CONTAINER_OF(skb, struct np_skb_fclones, skb1) :
 		NP_CONTAINER_OF(skb, struct np_skb_fclones, skb2);
 
+	if (!tc->registered)
+		np_skb_tc_register(tc);
 	/* the pair goes when both halves are free */
 	if (atomic_fetch_sub_explicit(&fc->fclone_ref, 1, memory_order_acq_rel) == 1)
 		np_small_free(fc);
 }
 
+/* Back to this thread's cache; the thread is registered when this returns. */
 static NP_ALWAYS_INLINE void np_skb_struct_put(struct np_skb_thread_cache *tc, struct np_skb *skb)
 {
-	np_skb_count(tc, freed);
 	if (np_unlikely(skb->fclone != NP_SKB_FCLONE_UNAVAILABLE)) {
-		np_skb_fclone_free(skb);
+		np_skb_fclone_free(tc, skb);
+		np_skb_count(tc, freed);
 		return;
 	}
-	if (np_unlikely(tc->count == NP_SKB_CACHE_SIZE))
+	if (np_unlikely(tc->count >= tc->put_limit))
 		np_skb_struct_flush(tc);
+	np_skb_count(tc, freed);
 	np_track_poison(skb, sizeof(*skb));
 	tc->skbs[tc->count++] = skb;
 }
 
 void np_skb_struct_free(struct np_skb *skb)
 {
-	np_skb_struct_put(np_skb_tc_get(), skb);
+	np_skb_struct_put(&np_skb_tc, skb);
 }
 
 void *np_page_frag_alloc(uint32_t size)
@@ -363,7 +380,7 @@ struct np_skb *np_build_skb(void *data, uint32_t frag_size)
 
 	if (np_unlikely(!data || frag_size <= NP_SKB_SHINFO_SIZE))
 		return NULL;
-	skb = np_skb_struct_get(np_skb_tc_get());
+	skb = np_skb_struct_get(&np_skb_tc);
 	if (!skb)
 		return NULL;
 	np_skb_head_init(skb, data, frag_size, true);
@@ -523,6 +540,11 @@ void np_skb_release_data(struct np_skb *skb)
 	np_skb_data_release(skb);
 }
 
+static NP_NOINLINE void np_skb_release_data_slow(struct np_skb *skb)
+{
+	np_skb_data_release(skb);
+}
+
 /* Drop a reference to the skb itself. Return: true when it was the last. */
 static NP_ALWAYS_INLINE bool np_skb_unref(struct np_skb *skb)
 {
@@ -538,11 +560,18 @@ static NP_ALWAYS_INLINE void np_skb_drop(struct np_skb *skb, enum np_skb_drop_re
 
 	if (!skb || !np_skb_unref(skb))
 		return;
-	if (skb->head)
-		np_skb_data_release(skb);
-	tc = np_skb_tc_get();
-	np_skb_count(tc, drops[reason]);
+	if (skb->head) {
+		const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+
+		/* the common packet: a private head and nothing else */
+		if (np_likely(!skb->cloned && !sh->nr_frags && !sh->frag_list))
+			np_skb_head_free(skb);
+		else
+			np_skb_release_data_slow(skb);
+	}
+	tc = &np_skb_tc;
 	np_skb_struct_put(tc, skb);
+	np_skb_count(tc, drops[reason]);
 }
 
 void np_kfree_skb_reason(struct np_skb *skb, enum np_skb_drop_reason reason)
