@@ -699,7 +699,7 @@ int np_pskb_expand_head(struct np_skb *skb, uint32_t nhead, uint32_t ntail)
 	skb->head = data;
 	skb->head_frag = 0;
 	skb->data += off;
-	skb->tail += (uint32_t)off;
+	skb->tail += nhead;	/* an offset from head: the bytes moved by nhead only */
 	skb->end = usable;
 	np_skb_headers_offset(skb, (int)nhead);
 	skb->cloned = 0;
