@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SPEC 7 item 10: a pp skb built by GRO (np_skb_gro_receive: frags merged
+ * into the head, then two frag_list members M1, M2), a tap holding M1 (a
+ * clone of it, or a reference to it), the packet trimmed so the cut falls
+ * inside M1 (so M1 must be unshared or cloned before its frags are cut, and
+ * M2 goes), then segmented (np_skb_segment), then the segments, the GRO skb
+ * and the tap freed in all 6 orders.
+ *
+ * Asserted: the trimmed packet and every segment carry the right bytes, the
+ * tap still sees all of M1; M1 after the trim holds page references and no
+ * pp_recycle, the tap keeps pp_recycle; segments are not pp; after every
+ * order each pool page came back exactly once (recycled + released == pages
+ * the pool handed out; inflight never negative), nothing released when the
+ * page-reference holders go first; no skb, no page left, inflight back to
+ * the idle pages.
+ *
+ * How this was checked to fail (private copy /tmp/regress-wt, plain and
+ * DEBUG=2 ASan builds):
+ *   - np_skb_release_data() no longer clearing pp_recycle: "!m1->pp_recycle"
+ *     fails after the trim; with that check taken out: "recycled 4 released 8;
+ *     want 4 0" (M1's page references dropped as pool references);
+ *   - np_pskb_expand_head() on a clone not taking page references: "refcount
+ *     == 2 (1 != 2)"; DEBUG=2 aborts in np_page_free();
+ *   - segments inheriting pp_recycle while holding page references:
+ *     "!n->pp_recycle"; with that check out: "released ... (23 != 0)" in the
+ *     order where every page reference goes first;
+ *   - np_pskb_trim() cutting a shared (np_skb_get) member in place instead of
+ *     cloning it: the tap's bytes check fails "skb->len == len (1800 != 4400)".
+ */
+#include "testutil.h"
+
+/* ---- environment: a private provider and pool; everything back at the end ---- */
+
+struct env {
+	struct np_provider *prov;
+	struct np_pool *pool;
+	int64_t live0;
+};
+
+static void env_init(struct env *e, struct np_napi_ctx *napi)
+{
+	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .order = 0, .napi = napi };
+
+	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
+	pp.provider = e->prov;
+	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
+	/* skb structs, small heads and page fragments too: every page is counted */
+	np_skb_thread_flush();
+	np_skb_set_provider(e->prov);
+	e->live0 = np_skb_live();
+}
+
+/* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
+static int64_t pool_idle(struct np_pool *pool)
+{
+	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
+	       (pool->frag_page != NULL);
+}
+
+static void env_fini(struct env *e)
+{
+	struct np_pool_stats st = t_pool_stats(e->pool);
+	uint32_t id = e->pool->id;
+
+	CHECK_EQ(np_skb_live(), e->live0);
+	/* nothing in flight but what the pool itself holds idle */
+	CHECK(st.inflight >= 0);
+	CHECK_EQ(st.inflight, pool_idle(e->pool));
+	np_pool_destroy(e->pool);
+	CHECK(t_wait_pool_freed(id, 10000));
+	np_skb_thread_flush();
+	np_small_trim(e->prov);
+	CHECK_EQ(t_pages_out(e->prov), 0);
+	np_skb_set_provider(NULL);
+	CHECK_EQ(np_provider_destroy(e->prov), 0);
+}
+
+/* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
+
+struct fate {
+	uint64_t recycled;
+	uint64_t released;
+	uint64_t left;
+};
+
+static struct fate fate_now(struct np_pool *pool)
+{
+	struct np_pool_stats st = t_pool_stats(pool);
+
+	CHECK(st.inflight >= 0);
+	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
+			      st.release };
+}
+
+static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
+		       uint64_t released, int line)
+{
+	struct fate now = fate_now(pool);
+
+	if (now.recycled - before->recycled != recycled ||
+	    now.released - before->released != released ||
+	    now.left - before->left != released) {
+		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
+			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
+			(unsigned long long)(now.released - before->released),
+			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
+			(unsigned long long)released);
+		exit(1);
+	}
+}
+
+#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
+
+static long pp_ref(struct np_page *page)
+{
+	return atomic_load(&page->pp_ref_count);
+}
+
+/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
+#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
+
+#define HDR		54u
+#define MSS		500u
+#define FRAG		300u
+
+enum ev { EV_SEGS, EV_GRO, EV_TAP, NEV };
+enum variant { V_CLONE, V_GET, NVAR };
+
+static uint64_t rng = 0xbb67ae8584caa73bull;
+static uint8_t want[65536], got[65536], wtap[65536];
+static uint64_t pages_used;	/* pool pages handed out for the packet */
+
+static void fill(void *p, uint32_t n)
+{
+	unsigned char *c = p;
+
+	for (uint32_t i = 0; i < n; i++)
+		c[i] = (unsigned char)t_xorshift(&rng);
+}
+
+static void check_bytes(const struct np_skb *skb, const uint8_t *w, uint32_t len)
+{
+	CHECK_EQ(skb->len, len);
+	memset(got, 0, len);
+	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
+	CHECK(memcmp(got, w, len) == 0);
+}
+
+/* An RX skb on pool pages: @headlen bytes after the @pull header bytes GRO skips, @nfrags frags. */
+static struct np_skb *rx_skb(struct env *e, uint32_t pull, uint32_t headlen, unsigned nfrags,
+			     uint8_t *w)
+{
+	struct np_page *h = np_pool_alloc_pages(e->pool);
+	struct np_skb *skb;
+	void *d;
+
+	CHECK(h);
+	pages_used++;
+	skb = np_napi_build_skb(np_page_address(h), (uint32_t)np_page_size(h));
+	CHECK(skb);
+	np_skb_reserve(skb, NP_SKB_PAD);
+	d = np_skb_put(skb, pull + headlen);
+	CHECK(d);
+	fill(d, pull + headlen);
+	CHECK(np_skb_pull(skb, pull));
+	memcpy(w, (char *)d + pull, headlen);
+	for (unsigned i = 0; i < nfrags; i++) {
+		struct np_page *p = np_pool_alloc_pages(e->pool);
+
+		CHECK(p);
+		pages_used++;
+		fill(np_page_address(p), FRAG);
+		memcpy(w + skb->len, np_page_address(p), FRAG);
+		np_skb_add_rx_frag(skb, i, p, 0, FRAG, 4096);
+	}
+	np_skb_mark_for_recycle(skb);
+	np_skb_shinfo(skb)->gso_segs = 1;
+	return skb;
+}
+
+/* Whether the segments were freed before step @k. */
+static bool segs_gone(const enum ev *order, int k)
+{
+	for (int i = 0; i < k; i++)
+		if (order[i] == EV_SEGS)
+			return true;
+	return false;
+}
+
+static void run(enum variant v, const enum ev *order)
+{
+	static uint8_t ws[65536];
+	struct np_skb *h, *s, *m1, *m2, *tap, *segs, *n;
+	struct np_pool_stats st0, st;
+	uint32_t len, m1_off, m1_len, cut, pos;
+	struct fate f0;
+	struct env e;
+	uint64_t want_released = 0;
+	unsigned nsegs = 0;
+
+	env_init(&e, NULL);
+	st0 = t_pool_stats(e.pool);
+	pages_used = 0;
+
+	/* GRO: the first packet keeps its headers; the next ones are merged after theirs */
+	h = rx_skb(&e, 0, HDR + 200, 8, want);
+	np_skb_shinfo(h)->gso_size = MSS;
+	np_skb_shinfo(h)->gso_type = NP_SKB_GSO_TCPV4;
+	len = h->len;
+	s = rx_skb(&e, HDR, 200, 8, ws);		/* 8 + 1 + 8 slots: merged into h's frags */
+	memcpy(want + len, ws, s->len);
+	len += s->len;
+	CHECK_EQ(np_skb_gro_receive(h, s), 0);
+	CHECK(!np_skb_has_frag_list(h));
+	m1 = rx_skb(&e, HDR, 200, 14, ws);		/* no room: the first frag_list member */
+	m1_off = len;
+	m1_len = m1->len;
+	memcpy(want + len, ws, m1->len);
+	memcpy(wtap, ws, m1->len);
+	len += m1->len;
+	CHECK_EQ(np_skb_gro_receive(h, m1), 0);
+	CHECK(np_skb_shinfo(h)->frag_list == m1);
+	m2 = rx_skb(&e, HDR, 200, 3, ws);		/* 14 + 1 + 3 slots: a second member */
+	memcpy(want + len, ws, m2->len);
+	len += m2->len;
+	CHECK_EQ(np_skb_gro_receive(h, m2), 0);
+	CHECK(m1->next == m2);
+	check_bytes(h, want, len);
+	CHECK(h->pp_recycle && m1->pp_recycle && m2->pp_recycle);
+
+	/* a tap holds M1 */
+	if (v == V_CLONE) {
+		tap = np_skb_clone(m1);
+		CHECK(tap);
+	} else {
+		tap = np_skb_get(m1);
+	}
+
+	/* trim: the cut falls inside M1's frags; M2 goes */
+	cut = m1_off + 200 + 5 * FRAG + 100;
+	f0 = fate_now(e.pool);
+	CHECK_EQ(np_pskb_trim(h, cut), 0);
+	check_bytes(h, want, cut);
+	check_bytes(tap, wtap, m1_len);
+	CHECK(tap->pp_recycle);
+	m1 = np_skb_shinfo(h)->frag_list;
+	CHECK(m1 && !m1->next);
+	CHECK(m1 != tap);
+	CHECK(!m1->pp_recycle);		/* its slots are page references now */
+	CHECK(!np_skb_cloned(m1) && !np_skb_cloned(tap));
+	CHECK_EQ(np_skb_shinfo(m1)->nr_frags, 6);
+	for (unsigned i = 0; i < 6; i++) {
+		struct np_page *pg = np_skb_shinfo(m1)->frags[i].page;
+
+		/* the tap's pool reference, and M1's page reference */
+		CHECK(np_page_is_pp(pg) && pg->pp == e.pool);
+		CHECK_EQ(pp_ref(pg), 1);
+		CHECK_EQ(np_page_ref_count(pg), 2);
+	}
+	/* M2's pages (head and 3 frags) went back; nothing else did */
+	CHECK_FATE(e.pool, &f0, 4, 0);
+
+	/* segment */
+	segs = np_skb_segment(h, HDR);
+	CHECK(segs);
+	pos = HDR;
+	for (n = segs; n; n = n->next) {
+		uint32_t l = NP_MIN(MSS, cut - pos);
+
+		CHECK(!n->pp_recycle);
+		CHECK_EQ(n->len, HDR + l);
+		CHECK_EQ(np_skb_copy_bits(n, 0, got, HDR + l), 0);
+		CHECK(memcmp(got, want, HDR) == 0);
+		CHECK(memcmp(got + HDR, want + pos, l) == 0);
+		pos += l;
+		nsegs++;
+	}
+	CHECK_EQ(pos, cut);
+	CHECK_EQ(nsegs, (cut - HDR + MSS - 1) / MSS);
+	check_bytes(h, want, cut);
+
+	/*
+	 * Free, in this order. Page references sit in the segments (on h's 17
+	 * frag pages and M1's 6 kept ones) and in M1 (its 6 kept frags; freed
+	 * with the GRO skb); the pool references of M1's original data are the
+	 * tap's. A pool page whose last pool reference goes while a page
+	 * reference remains is released, else recycled.
+	 */
+	for (int k = 0; k < NEV; k++) {
+		switch (order[k]) {
+		case EV_SEGS:
+			np_kfree_skb_list(segs);
+			break;
+		case EV_GRO:
+			if (!segs_gone(order, k))
+				want_released += 17;
+			np_kfree_skb(h);
+			break;
+		default:
+			if (k != NEV - 1)
+				want_released += 6;
+			check_bytes(tap, wtap, m1_len);
+			np_kfree_skb(tap);
+			break;
+		}
+	}
+	st = t_pool_stats(e.pool);
+	/* each page the pool handed out came back exactly once */
+	CHECK_EQ((st.recycle.cached + st.recycle.ring + st.recycle.released_refcnt) -
+		 (st0.recycle.cached + st0.recycle.ring + st0.recycle.released_refcnt),
+		 pages_used);
+	CHECK_EQ(pages_used, 1 + 8 + 1 + 8 + 1 + 14 + 1 + 3);
+	CHECK_EQ(st.release - st0.release, st.recycle.released_refcnt - st0.recycle.released_refcnt);
+	CHECK_EQ(st.recycle.released_refcnt - st0.recycle.released_refcnt, want_released);
+	if (getenv("T_VERBOSE"))
+		fprintf(stderr, "variant %d order %d%d%d: released %llu\n", v, order[0], order[1],
+			order[2], (unsigned long long)(st.recycle.released_refcnt -
+						       st0.recycle.released_refcnt));
+	env_fini(&e);
+}
+
+static unsigned permute(enum variant v, enum ev *ord, int k, unsigned used)
+{
+	unsigned n = 0;
+
+	if (k == NEV) {
+		run(v, ord);
+		return 1;
+	}
+	for (int e = 0; e < NEV; e++) {
+		if (used & (1u << e))
+			continue;
+		ord[k] = (enum ev)e;
+		n += permute(v, ord, k + 1, used | (1u << e));
+	}
+	return n;
+}
+
+int main(void)
+{
+	enum ev ord[NEV];
+
+	for (int v = 0; v < NVAR; v++)
+		CHECK_EQ(permute((enum variant)v, ord, 0, 0), 6);
+	np_skb_thread_flush();
+	return 0;
+}

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SPEC 7 item 4: one pool page P split into two RX buffers (two
+ * np_pool_alloc_frag() pieces). skb1 carries buffer 1 as a frag, skb2 is
+ * built on buffer 2. A tap clones skb1 (T); T is coalesced into another pp
+ * skb `to` (on its own pool page Q). Then T, skb1, to and skb2 are freed in
+ * all 24 orders.
+ *
+ * Asserted after every step:
+ *   - P's pp_ref_count equals the holders still alive (skb1/T's shared data,
+ *     to, skb2), its refcount stays 1, it stays a page of the pool;
+ *   - while anyone still holds a piece of P, P is neither in the alloc cache
+ *     nor reallocatable: every idle page is allocated and none is P (then
+ *     they are given back); and skb2's buffer keeps what is written into it
+ *     (a page recycled under it would be poisoned in debug builds);
+ *   - the recycled/released counters: P recycled exactly once, after the
+ *     last user, Q once when `to` goes, nothing released;
+ *   - at the end: no skb, no page left, inflight back to the idle pages.
+ *
+ * How this was checked to fail (private copy /tmp/regress-wt, plain and
+ * DEBUG=2 ASan builds):
+ *   - np_skb_try_coalesce() taking page references (np_page_get) instead of
+ *     references of to's kind when `from` is cloned (the historic bug):
+ *     "pp_ref(p) == 3 (2 != 3)" after the coalesce; with the count checks
+ *     taken out, the state check fails "P pp 0 pp_ref 0 refcount 1; want pp 1
+ *     pp_ref 1": P left the pool (unmapped, signature cleared) while skb2
+ *     still held buffer 2;
+ *   - try_coalesce moving the references even when `from` is cloned:
+ *     np_skb_copy_bits on skb1 fails (-EFAULT): the frag vanished from the
+ *     shared data.
+ */
+#include "testutil.h"
+
+/* ---- environment: a private provider and pool; everything back at the end ---- */
+
+struct env {
+	struct np_provider *prov;
+	struct np_pool *pool;
+	int64_t live0;
+};
+
+static void env_init(struct env *e, struct np_napi_ctx *napi)
+{
+	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .order = 0, .napi = napi };
+
+	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
+	pp.provider = e->prov;
+	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
+	/* skb structs, small heads and page fragments too: every page is counted */
+	np_skb_thread_flush();
+	np_skb_set_provider(e->prov);
+	e->live0 = np_skb_live();
+}
+
+/* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
+static int64_t pool_idle(struct np_pool *pool)
+{
+	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
+	       (pool->frag_page != NULL);
+}
+
+static void env_fini(struct env *e)
+{
+	struct np_pool_stats st = t_pool_stats(e->pool);
+	uint32_t id = e->pool->id;
+
+	CHECK_EQ(np_skb_live(), e->live0);
+	/* nothing in flight but what the pool itself holds idle */
+	CHECK(st.inflight >= 0);
+	CHECK_EQ(st.inflight, pool_idle(e->pool));
+	np_pool_destroy(e->pool);
+	CHECK(t_wait_pool_freed(id, 10000));
+	np_skb_thread_flush();
+	np_small_trim(e->prov);
+	CHECK_EQ(t_pages_out(e->prov), 0);
+	np_skb_set_provider(NULL);
+	CHECK_EQ(np_provider_destroy(e->prov), 0);
+}
+
+/* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
+
+struct fate {
+	uint64_t recycled;
+	uint64_t released;
+	uint64_t left;
+};
+
+static struct fate fate_now(struct np_pool *pool)
+{
+	struct np_pool_stats st = t_pool_stats(pool);
+
+	CHECK(st.inflight >= 0);
+	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
+			      st.release };
+}
+
+static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
+		       uint64_t released, int line)
+{
+	struct fate now = fate_now(pool);
+
+	if (now.recycled - before->recycled != recycled ||
+	    now.released - before->released != released ||
+	    now.left - before->left != released) {
+		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
+			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
+			(unsigned long long)(now.released - before->released),
+			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
+			(unsigned long long)released);
+		exit(1);
+	}
+}
+
+#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
+
+static long pp_ref(struct np_page *page)
+{
+	return atomic_load(&page->pp_ref_count);
+}
+
+/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
+#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
+
+#define BUF		2048u	/* two RX buffers per page */
+#define FRAME1		1500u
+#define HDR1		64u
+#define FRAME2		1500u
+#define TO_LEN		3000u
+
+enum ev { EV_FREE_T, EV_FREE_SKB1, EV_FREE_TO, EV_FREE_SKB2, NEV };
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint8_t want_to[8192], want2[4096], got[8192];
+static uint64_t extra_recycles;	/* pages given back by the reallocation probe */
+
+static void fill(void *p, uint32_t n)
+{
+	unsigned char *c = p;
+
+	for (uint32_t i = 0; i < n; i++)
+		c[i] = (unsigned char)t_xorshift(&rng);
+}
+
+static void check_bytes(const struct np_skb *skb, const uint8_t *want, uint32_t len)
+{
+	CHECK_EQ(skb->len, len);
+	memset(got, 0, len);
+	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
+	CHECK(memcmp(got, want, len) == 0);
+}
+
+/*
+ * @page is not idle in @pool: not in the alloc cache, and allocating every
+ * idle page (cache and return ring) never hands it out.
+ */
+static void check_not_reallocatable(struct np_pool *pool, struct np_page *page)
+{
+	struct np_page *pages[NP_POOL_CACHE_SIZE + 64];
+	unsigned n = pool->alloc.count + np_pool_ring_count(pool), got_n;
+
+	for (unsigned i = 0; i < pool->alloc.count; i++)
+		CHECK(pool->alloc.cache[i] != page);
+	CHECK(n <= NP_ARRAY_SIZE(pages));
+	got_n = np_pool_alloc_pages_bulk(pool, pages, n);
+	CHECK_EQ(got_n, n);
+	for (unsigned i = 0; i < got_n; i++)
+		CHECK(pages[i] != page);
+	for (unsigned i = 0; i < got_n; i++)
+		np_pool_recycle_direct(pool, pages[i]);
+	extra_recycles += got_n;
+}
+
+struct scen {
+	struct env e;
+	struct np_page *p, *q;
+	struct np_skb *skb1, *skb2, *t, *to;
+	bool fragstolen;
+	struct fate f0;
+	bool alive[NEV];
+};
+
+static void setup(struct scen *s)
+{
+	unsigned int o1, o2, o3;
+	struct np_page *p, *x, *q;
+	struct np_skb *skb;
+	int delta;
+	void *d;
+
+	memset(s, 0, sizeof(*s));
+	env_init(&s->e, NULL);
+
+	/* the driver splits P between two RX buffers, then moves on to page X */
+	p = np_pool_alloc_frag(s->e.pool, &o1, BUF);
+	CHECK(p);
+	CHECK(np_pool_alloc_frag(s->e.pool, &o2, BUF) == p);
+	CHECK_EQ(o1, 0);
+	CHECK_EQ(o2, BUF);
+	x = np_pool_alloc_frag(s->e.pool, &o3, BUF);
+	CHECK(x && x != p);
+	np_pool_put_page(s->e.pool, x, NP_POOL_SYNC_FULL, false);
+	CHECK_EQ(pp_ref(p), 2);		/* one pool reference per buffer */
+	CHECK_EQ(np_page_ref_count(p), 1);
+	s->p = p;
+
+	/* the device wrote frame 1 into buffer 1: headers copied into a head, the rest a frag */
+	d = (char *)np_page_address(p) + o1;
+	fill(d, FRAME1);
+	skb = np_napi_alloc_skb(128);
+	CHECK(skb);
+	CHECK(np_skb_put_data(skb, d, HDR1));
+	np_skb_add_rx_frag(skb, 0, p, o1 + HDR1, FRAME1 - HDR1, BUF);
+	np_skb_mark_for_recycle(skb);
+	s->skb1 = skb;
+
+	/* frame 2 in buffer 2, built in place */
+	skb = np_napi_build_skb((char *)np_page_address(p) + o2, BUF);
+	CHECK(skb);
+	np_skb_reserve(skb, NP_SKB_PAD);
+	d = np_skb_put(skb, FRAME2);
+	CHECK(d);
+	fill(d, FRAME2);
+	memcpy(want2, d, FRAME2);
+	np_skb_mark_for_recycle(skb);
+	s->skb2 = skb;
+
+	/* the socket queue's last skb, on a pool page of its own */
+	q = np_pool_alloc_pages(s->e.pool);
+	CHECK(q);
+	skb = np_build_skb(np_page_address(q), (uint32_t)np_page_size(q));
+	CHECK(skb);
+	np_skb_reserve(skb, NP_SKB_PAD);
+	d = np_skb_put(skb, TO_LEN);
+	CHECK(d);
+	fill(d, TO_LEN);
+	memcpy(want_to, d, TO_LEN);
+	np_skb_mark_for_recycle(skb);
+	CHECK(np_skb_tailroom(skb) >= HDR1 && np_skb_tailroom(skb) < FRAME1);
+	s->to = skb;
+	s->q = q;
+
+	/* a tap clones skb1; the clone is queued and coalesced into to */
+	s->t = np_skb_clone(s->skb1);
+	CHECK(s->t);
+	CHECK(np_skb_try_coalesce(s->to, s->t, &s->fragstolen, &delta));
+	CHECK(!s->fragstolen);
+	CHECK(delta > 0);
+	CHECK_EQ(np_skb_copy_bits(s->skb1, 0, want_to + TO_LEN, FRAME1), 0);
+	check_bytes(s->to, want_to, TO_LEN + FRAME1);
+	CHECK_EQ(np_skb_shinfo(s->to)->nr_frags, 1);
+	CHECK(np_skb_shinfo(s->to)->frags[0].page == p);
+	/* the page now has three users: skb1's data (shared with T), to, skb2 */
+	CHECK_EQ(pp_ref(p), 3);
+	CHECK_EQ(np_page_ref_count(p), 1);
+	for (int i = 0; i < NEV; i++)
+		s->alive[i] = true;
+	extra_recycles = 0;
+	s->f0 = fate_now(s->e.pool);
+}
+
+static long p_users(const struct scen *s)
+{
+	return (long)(s->alive[EV_FREE_T] || s->alive[EV_FREE_SKB1]) + s->alive[EV_FREE_TO] +
+	       s->alive[EV_FREE_SKB2];
+}
+
+static void check_state(struct scen *s, int line)
+{
+	long users = p_users(s);
+	uint64_t rec = !s->alive[EV_FREE_TO] + (users == 0) + extra_recycles;
+
+	if (users) {
+		if (!np_page_is_pp(s->p) || s->p->pp != s->e.pool || pp_ref(s->p) != users ||
+		    np_page_ref_count(s->p) != 1) {
+			fprintf(stderr, "FAIL line %d: P pp %d pp_ref %ld refcount %d; want pp 1 "
+				"pp_ref %ld refcount 1\n", line, np_page_is_pp(s->p), pp_ref(s->p),
+				np_page_ref_count(s->p), users);
+			exit(1);
+		}
+		check_fate(s->e.pool, &s->f0, rec, 0, line);
+		check_not_reallocatable(s->e.pool, s->p);
+	} else {
+		/* recycled once, idle in the pool */
+		CHECK(np_page_is_pp(s->p) && s->p->pp == s->e.pool);
+		CHECK_EQ(np_page_ref_count(s->p), 1);
+		CHECK_EQ(pp_ref(s->p), IDLE_REF);
+		check_fate(s->e.pool, &s->f0, rec, 0, line);
+	}
+	if (s->alive[EV_FREE_SKB2]) {
+		/* the stack still writes into buffer 2 */
+		void *d = s->skb2->data;
+
+		check_bytes(s->skb2, want2, FRAME2);
+		fill(d, FRAME2);
+		memcpy(want2, d, FRAME2);
+	}
+	if (s->alive[EV_FREE_TO])
+		check_bytes(s->to, want_to, TO_LEN + FRAME1);
+}
+
+static void do_free(struct scen *s, enum ev ev)
+{
+	switch (ev) {
+	case EV_FREE_T:
+		np_kfree_skb_partial(s->t, s->fragstolen);
+		break;
+	case EV_FREE_SKB1:
+		np_kfree_skb(s->skb1);
+		break;
+	case EV_FREE_TO:
+		np_kfree_skb(s->to);
+		break;
+	default:
+		np_kfree_skb(s->skb2);
+		break;
+	}
+	s->alive[ev] = false;
+}
+
+static void run(const enum ev *order)
+{
+	struct scen s;
+
+	setup(&s);
+	check_state(&s, __LINE__);
+	for (int k = 0; k < NEV; k++) {
+		do_free(&s, order[k]);
+		check_state(&s, __LINE__);
+	}
+	env_fini(&s.e);
+}
+
+static unsigned permute(enum ev *ord, int k, unsigned used)
+{
+	unsigned n = 0;
+
+	if (k == NEV) {
+		run(ord);
+		return 1;
+	}
+	for (int e = 0; e < NEV; e++) {
+		if (used & (1u << e))
+			continue;
+		ord[k] = (enum ev)e;
+		n += permute(ord, k + 1, used | (1u << e));
+	}
+	return n;
+}
+
+int main(void)
+{
+	enum ev ord[NEV];
+
+	CHECK_EQ(permute(ord, 0, 0), 24);
+	np_skb_thread_flush();
+	return 0;
+}

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SPEC 7 item 5: np_skb_try_coalesce(to, from) where `from` is a pp skb
+ * (pool head, two pool frags) with a clone, and another thread frees the
+ * other clone at the same moment (both threads start on one flag, with a
+ * random delay on either side, many thousands of times).
+ *   - non-pp `to`: refused every time (mixed pp_recycle never merges);
+ *   - pp `to`: merged; whatever `from` looked like at that instant (still
+ *     cloned: `to` takes its own pool references; no longer cloned: the
+ *     references move), the decision is taken once: after each round every
+ *     frag page's pp_ref_count equals the pool-reference slots that point at
+ *     it (to's slots, and from's slots while from holds the data), its
+ *     refcount 1 + the page-reference slots: no frag without a reference, no
+ *     reference twice. Both outcomes must be seen (the race is really run).
+ *   - every round ends with all freed: each pool page recycled exactly once,
+ *     nothing released; at the end no skb, no page left, inflight back to
+ *     the idle pages. Clean under TSan.
+ *
+ * How this was checked to fail (private copy /tmp/regress-wt, plain, DEBUG=2
+ * ASan and TSan builds):
+ *   - np_skb_try_coalesce() deciding "cloned" twice (np_skb_cloned(from)
+ *     read once to take references, read again to move them) with no
+ *     widening of the window: "FAIL round 10059 (pp to, merged 1): frag 0:
+ *     pp 1 pp_ref 2 refcount 1; slots: pool 1 page 0" (plain), round 2054
+ *     under TSan: the other clone went between the two reads, so the
+ *     references were both taken and moved;
+ *   - the same plus mixing allowed while `from` looks cloned (the "take full
+ *     references for a non-pp to" idea mainline rejected): the first merged
+ *     non-pp round fails its fate check "recycled 1 released 2; want 3 0".
+ */
+#include <sched.h>
+#include "testutil.h"
+
+/* ---- environment: a private provider and pool; everything back at the end ---- */
+
+struct env {
+	struct np_provider *prov;
+	struct np_pool *pool;
+	int64_t live0;
+};
+
+static void env_init(struct env *e, struct np_napi_ctx *napi)
+{
+	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .order = 0, .napi = napi };
+
+	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
+	pp.provider = e->prov;
+	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
+	/* skb structs, small heads and page fragments too: every page is counted */
+	np_skb_thread_flush();
+	np_skb_set_provider(e->prov);
+	e->live0 = np_skb_live();
+}
+
+/* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
+static int64_t pool_idle(struct np_pool *pool)
+{
+	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
+	       (pool->frag_page != NULL);
+}
+
+static void env_fini(struct env *e)
+{
+	struct np_pool_stats st = t_pool_stats(e->pool);
+	uint32_t id = e->pool->id;
+
+	CHECK_EQ(np_skb_live(), e->live0);
+	/* nothing in flight but what the pool itself holds idle */
+	CHECK(st.inflight >= 0);
+	CHECK_EQ(st.inflight, pool_idle(e->pool));
+	np_pool_destroy(e->pool);
+	CHECK(t_wait_pool_freed(id, 10000));
+	np_skb_thread_flush();
+	np_small_trim(e->prov);
+	CHECK_EQ(t_pages_out(e->prov), 0);
+	np_skb_set_provider(NULL);
+	CHECK_EQ(np_provider_destroy(e->prov), 0);
+}
+
+/* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
+
+struct fate {
+	uint64_t recycled;
+	uint64_t released;
+	uint64_t left;
+};
+
+static struct fate fate_now(struct np_pool *pool)
+{
+	struct np_pool_stats st = t_pool_stats(pool);
+
+	CHECK(st.inflight >= 0);
+	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
+			      st.release };
+}
+
+static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
+		       uint64_t released, int line)
+{
+	struct fate now = fate_now(pool);
+
+	if (now.recycled - before->recycled != recycled ||
+	    now.released - before->released != released ||
+	    now.left - before->left != released) {
+		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
+			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
+			(unsigned long long)(now.released - before->released),
+			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
+			(unsigned long long)released);
+		exit(1);
+	}
+}
+
+#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
+
+static long pp_ref(struct np_page *page)
+{
+	return atomic_load(&page->pp_ref_count);
+}
+
+/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
+#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
+
+#define FROM_HEAD	100u
+#define FRAG_LEN	1000u
+#define NONPP_TO_LEN	800u
+#define PP_TO_LEN	3000u
+
+#ifdef T_SANITIZED
+#define ROUNDS_MIN	2000u
+#define ROUNDS_MAX	20000u
+#else
+#define ROUNDS_MIN	10000u
+#define ROUNDS_MAX	200000u
+#endif
+#define OUTCOME_MIN	50u	/* rounds of each outcome wanted */
+
+static uint8_t want_to[8192], want_from[4096], got[8192];
+
+/* the handoff to the freeing thread */
+static np_atomic_u64 go_round, done_round;
+static _Atomic(struct np_skb *) victim;
+static np_atomic_int victim_delay, stop;
+
+static void fill(void *p, uint32_t n, uint64_t *rng)
+{
+	unsigned char *c = p;
+
+	for (uint32_t i = 0; i < n; i++)
+		c[i] = (unsigned char)t_xorshift(rng);
+}
+
+static void check_bytes(const struct np_skb *skb, const uint8_t *want, uint32_t len)
+{
+	CHECK_EQ(skb->len, len);
+	memset(got, 0, len);
+	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
+	CHECK(memcmp(got, want, len) == 0);
+}
+
+static void spin(int n)
+{
+	for (volatile int i = 0; i < n; i++)
+		;
+}
+
+/* The other thread: frees the clone it is handed as soon as the round starts. */
+static void *freer(void *arg)
+{
+	uint64_t seen = *(const uint64_t *)arg;	/* the round before this run's first */
+	for (;;) {
+		uint64_t r;
+
+		while ((r = atomic_load_explicit(&go_round, memory_order_acquire)) == seen) {
+			if (atomic_load_explicit(&stop, memory_order_acquire))
+				goto out;
+		}
+		seen = r;
+		spin(atomic_load_explicit(&victim_delay, memory_order_relaxed));
+		np_kfree_skb(atomic_load_explicit(&victim, memory_order_relaxed));
+		atomic_store_explicit(&done_round, r, memory_order_release);
+	}
+out:
+	np_skb_thread_flush();
+	return NULL;
+}
+
+static struct np_skb *pool_skb(struct np_pool *pool, uint32_t len, uint8_t *want, uint64_t *rng)
+{
+	struct np_page *page = np_pool_alloc_pages(pool);
+	struct np_skb *skb;
+	void *d;
+
+	CHECK(page);
+	skb = np_napi_build_skb(np_page_address(page), (uint32_t)np_page_size(page));
+	CHECK(skb);
+	np_skb_reserve(skb, NP_SKB_PAD);
+	d = np_skb_put(skb, len);
+	CHECK(d);
+	fill(d, len, rng);
+	memcpy(want, d, len);
+	np_skb_mark_for_recycle(skb);
+	return skb;
+}
+
+/* Slots of @skb pointing at @page. */
+static int slots(const struct np_skb *skb, const struct np_page *page)
+{
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	int n = 0;
+
+	for (unsigned i = 0; i < sh->nr_frags; i++)
+		n += sh->frags[i].page == page;
+	return n;
+}
+
+struct counts {
+	uint64_t rounds, merged, refs_taken, refs_moved;
+};
+
+/* One round. Return: through @c, what happened. */
+static void round_once(struct env *e, bool pp_to, uint64_t r, uint64_t *rng, struct counts *c)
+{
+	struct np_skb *orig, *cl, *from, *other, *to;
+	struct np_page *fp[2];
+	struct fate f0 = fate_now(e->pool);
+	uint32_t from_len, to_len = pp_to ? PP_TO_LEN : NONPP_TO_LEN;
+	uint64_t x = t_xorshift(rng);
+	bool stolen, merged;
+	int delta;
+
+	orig = pool_skb(e->pool, FROM_HEAD, want_from, rng);
+	for (int i = 0; i < 2; i++) {
+		fp[i] = np_pool_alloc_pages(e->pool);
+		CHECK(fp[i]);
+		fill(np_page_address(fp[i]), FRAG_LEN, rng);
+		memcpy(want_from + orig->len, np_page_address(fp[i]), FRAG_LEN);
+		np_skb_add_rx_frag(orig, (unsigned)i, fp[i], 0, FRAG_LEN, 4096);
+	}
+	from_len = orig->len;
+	cl = np_skb_clone(orig);
+	CHECK(cl);
+	from = x & 1 ? cl : orig;
+	other = from == orig ? cl : orig;
+
+	if (pp_to) {
+		to = pool_skb(e->pool, to_len, want_to, rng);
+	} else {
+		void *d;
+
+		to = np_alloc_skb(1024);
+		CHECK(to);
+		d = np_skb_put(to, to_len);
+		CHECK(d);
+		fill(d, to_len, rng);
+		memcpy(want_to, d, to_len);
+	}
+	CHECK(np_skb_tailroom(to) >= FROM_HEAD && np_skb_tailroom(to) < from_len);
+	memcpy(want_to + to_len, want_from, from_len);
+
+	/* go: the other thread frees `other` while this one coalesces */
+	atomic_store_explicit(&victim, other, memory_order_relaxed);
+	atomic_store_explicit(&victim_delay, x & 2 ? (int)((x >> 8) % 300) : 0,
+			      memory_order_relaxed);
+	atomic_store_explicit(&go_round, r, memory_order_release);
+	if (!(x & 2))
+		spin((int)((x >> 8) % 1500));	/* the freer takes a while to see the flag */
+	merged = np_skb_try_coalesce(to, from, &stolen, &delta);
+	while (atomic_load_explicit(&done_round, memory_order_acquire) != r)
+		;
+
+	CHECK(!stolen);		/* a head that may be shared is never stolen */
+	c->rounds++;
+	c->merged += merged;
+	for (int i = 0; i < 2; i++) {
+		int pool_slots = slots(from, fp[i]), page_slots = 0;
+
+		/* from holds the data alone now, with pool references (it is pp) */
+		CHECK(from->pp_recycle && !np_skb_cloned(from));
+		if (to->pp_recycle)
+			pool_slots += slots(to, fp[i]);
+		else
+			page_slots += slots(to, fp[i]);
+		if (!np_page_is_pp(fp[i]) || pp_ref(fp[i]) != pool_slots ||
+		    np_page_ref_count(fp[i]) != 1 + page_slots) {
+			fprintf(stderr, "FAIL round %llu (%s to, merged %d): frag %d: pp %d pp_ref %ld "
+				"refcount %d; slots: pool %d page %d\n", (unsigned long long)r,
+				pp_to ? "pp" : "non-pp", merged, i, np_page_is_pp(fp[i]),
+				pp_ref(fp[i]), np_page_ref_count(fp[i]), pool_slots, page_slots);
+			exit(1);
+		}
+	}
+	if (merged) {
+		check_bytes(to, want_to, to_len + from_len);
+		if (np_skb_shinfo(from)->nr_frags)
+			c->refs_taken++;
+		else
+			c->refs_moved++;
+	} else {
+		check_bytes(to, want_to, to_len);
+	}
+	if (!merged || np_skb_shinfo(from)->nr_frags)
+		check_bytes(from, want_from, from_len);	/* moved: from is only a shell */
+
+	np_kfree_skb_partial(from, stolen);
+	np_kfree_skb(to);
+	/* from's head and two frags, and to's head when it is a pool page: once each */
+	CHECK_FATE(e->pool, &f0, 3 + pp_to, 0);
+}
+
+static void run(bool pp_to)
+{
+	uint64_t rng = pp_to ? 0x3c6ef372fe94f82bull : 0xa54ff53a5f1d36f1ull;
+	struct counts c = { 0 };
+	struct env e;
+	pthread_t th;
+	uint64_t r = atomic_load(&go_round), r0 = r;
+
+	env_init(&e, NULL);
+	atomic_store(&stop, 0);
+	CHECK_EQ(pthread_create(&th, NULL, freer, &r0), 0);
+	while (c.rounds < ROUNDS_MAX) {
+		round_once(&e, pp_to, ++r, &rng, &c);
+		if (c.rounds >= ROUNDS_MIN &&
+		    (!pp_to || (c.refs_taken >= OUTCOME_MIN && c.refs_moved >= OUTCOME_MIN)))
+			break;
+	}
+	atomic_store_explicit(&stop, 1, memory_order_release);
+	CHECK_EQ(pthread_join(th, NULL), 0);
+	printf("%s to: %llu rounds, %llu merged (%llu took references, %llu moved them)\n",
+	       pp_to ? "pp" : "non-pp", (unsigned long long)c.rounds,
+	       (unsigned long long)c.merged, (unsigned long long)c.refs_taken,
+	       (unsigned long long)c.refs_moved);
+	if (pp_to) {
+		CHECK_EQ(c.merged, c.rounds);
+		/* the race was run: the clone was seen both still there and gone */
+		CHECK(c.refs_taken > 0 && c.refs_moved > 0);
+	} else {
+		/* mixed pp_recycle never merges */
+		CHECK_EQ(c.merged, 0);
+	}
+	env_fini(&e);
+}
+
+int main(void)
+{
+	run(false);
+	run(true);
+	np_skb_thread_flush();
+	return 0;
+}

@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SPEC 7 item 9: code that re-homes frags releases them with the skb-aware
+ * unref (pool reference -> pool put), never a bare page put.
+ *
+ * The places in the library that move, split or drop frag references of a
+ * pp skb, each on pool pages, each checked for: refcount of every pool page
+ * exactly 1 + the page references legitimately taken (a page put on a pool
+ * reference would drop it to 0 and free a page the pool still owns),
+ * pp_ref_count exactly the pool references held, every pool page recycled
+ * exactly once (or, where page references outlive the pool reference,
+ * released exactly once), no skb, no page left, inflight back to idle:
+ *   may_pull (eats a frag), pskb_trim (drops frags), skb_shift (merge of a
+ *   split page: the duplicate reference; and a partial frag: a new one),
+ *   skb_split through a frag, skb_cow_data_for_xdp on a clone,
+ *   pskb_expand_head on a clone, try_coalesce stealing a pool head,
+ *   gro_receive turning a pool head into a frag, skb_segment (segments
+ *   freed before and after the original), skb_linearize.
+ *
+ * How this was checked to fail (private copy /tmp/regress-wt, plain and
+ * DEBUG=2 ASan builds):
+ *   - np_skb_shift() dropping the merged duplicate with a bare np_page_put():
+ *     plain "pp 0 pp_ref 2 refcount 0; want pp 1 pp_ref 1 refcount 1"; DEBUG=2
+ *     aborts in np_page_free() ("!np_page_is_pp(pg)");
+ *   - np_skb_frag_unref() as a bare page put (may_pull, trim): "not idle: pp 0
+ *     pp_ref 1 refcount 0" / the same abort;
+ *   - np_skb_release_data() putting frags with np_page_put(): "recycled 2
+ *     released 0; want 3 0" / the same abort.
+ */
+#include "testutil.h"
+
+/* ---- environment: a private provider and pool; everything back at the end ---- */
+
+struct env {
+	struct np_provider *prov;
+	struct np_pool *pool;
+	int64_t live0;
+};
+
+static void env_init(struct env *e, struct np_napi_ctx *napi)
+{
+	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .order = 0, .napi = napi };
+
+	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
+	pp.provider = e->prov;
+	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
+	/* skb structs, small heads and page fragments too: every page is counted */
+	np_skb_thread_flush();
+	np_skb_set_provider(e->prov);
+	e->live0 = np_skb_live();
+}
+
+/* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
+static int64_t pool_idle(struct np_pool *pool)
+{
+	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
+	       (pool->frag_page != NULL);
+}
+
+static void env_fini(struct env *e)
+{
+	struct np_pool_stats st = t_pool_stats(e->pool);
+	uint32_t id = e->pool->id;
+
+	CHECK_EQ(np_skb_live(), e->live0);
+	/* nothing in flight but what the pool itself holds idle */
+	CHECK(st.inflight >= 0);
+	CHECK_EQ(st.inflight, pool_idle(e->pool));
+	np_pool_destroy(e->pool);
+	CHECK(t_wait_pool_freed(id, 10000));
+	np_skb_thread_flush();
+	np_small_trim(e->prov);
+	CHECK_EQ(t_pages_out(e->prov), 0);
+	np_skb_set_provider(NULL);
+	CHECK_EQ(np_provider_destroy(e->prov), 0);
+}
+
+/* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
+
+struct fate {
+	uint64_t recycled;
+	uint64_t released;
+	uint64_t left;
+};
+
+static struct fate fate_now(struct np_pool *pool)
+{
+	struct np_pool_stats st = t_pool_stats(pool);
+
+	CHECK(st.inflight >= 0);
+	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
+			      st.release };
+}
+
+static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
+		       uint64_t released, int line)
+{
+	struct fate now = fate_now(pool);
+
+	if (now.recycled - before->recycled != recycled ||
+	    now.released - before->released != released ||
+	    now.left - before->left != released) {
+		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
+			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
+			(unsigned long long)(now.released - before->released),
+			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
+			(unsigned long long)released);
+		exit(1);
+	}
+}
+
+#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
+
+static long pp_ref(struct np_page *page)
+{
+	return atomic_load(&page->pp_ref_count);
+}
+
+/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
+#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
+
+static uint64_t rng = 0x6a09e667f3bcc909ull;
+static uint8_t want[65536], got[65536];
+
+static void fill(void *p, uint32_t n)
+{
+	unsigned char *c = p;
+
+	for (uint32_t i = 0; i < n; i++)
+		c[i] = (unsigned char)t_xorshift(&rng);
+}
+
+static void check_bytes(const struct np_skb *skb, const uint8_t *w, uint32_t len)
+{
+	CHECK_EQ(skb->len, len);
+	memset(got, 0, len);
+	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
+	CHECK(memcmp(got, w, len) == 0);
+}
+
+/* A pp skb on pool page *@h with @headlen bytes (after NP_SKB_PAD). */
+static struct np_skb *pp_skb(struct env *e, struct np_page **h, uint32_t headlen, uint8_t *w)
+{
+	struct np_page *page = np_pool_alloc_pages(e->pool);
+	struct np_skb *skb;
+	void *d;
+
+	CHECK(page);
+	skb = np_napi_build_skb(np_page_address(page), (uint32_t)np_page_size(page));
+	CHECK(skb);
+	np_skb_reserve(skb, NP_SKB_PAD);
+	d = np_skb_put(skb, headlen);
+	CHECK(d);
+	fill(d, headlen);
+	memcpy(w, d, headlen);
+	np_skb_mark_for_recycle(skb);
+	*h = page;
+	return skb;
+}
+
+/* Append bytes [off, off + len) of @page as a frag; the caller's reference moves in. */
+static void add_frag(struct np_skb *skb, struct np_page *page, uint32_t off, uint32_t len,
+		     uint8_t *w)
+{
+	void *d = (char *)np_page_address(page) + off;
+
+	fill(d, len);
+	memcpy(w + skb->len, d, len);
+	np_skb_add_rx_frag(skb, np_skb_shinfo(skb)->nr_frags, page, off, len, len);
+}
+
+static struct np_page *add_pool_frag(struct env *e, struct np_skb *skb, uint32_t len, uint8_t *w)
+{
+	struct np_page *page = np_pool_alloc_pages(e->pool);
+
+	CHECK(page);
+	add_frag(skb, page, 0, len, w);
+	return page;
+}
+
+/* A pool page held: one pool reference per holder, refcount 1 + page references. */
+static void check_held(struct np_page *page, struct np_pool *pool, long pool_refs, int page_refs,
+		       int line)
+{
+	if (!np_page_is_pp(page) || page->pp != pool || pp_ref(page) != pool_refs ||
+	    np_page_ref_count(page) != 1 + page_refs) {
+		fprintf(stderr, "FAIL line %d: pp %d pp_ref %ld refcount %d; want pp 1 pp_ref %ld "
+			"refcount %d\n", line, np_page_is_pp(page), pp_ref(page),
+			np_page_ref_count(page), pool_refs, 1 + page_refs);
+		exit(1);
+	}
+}
+
+/* A pool page recycled: idle in its pool, only the pool's own page reference. */
+static void check_idle(struct np_page *page, struct np_pool *pool, int line)
+{
+	if (!np_page_is_pp(page) || page->pp != pool || pp_ref(page) != IDLE_REF ||
+	    np_page_ref_count(page) != 1) {
+		fprintf(stderr, "FAIL line %d: not idle: pp %d pp_ref %ld refcount %d\n", line,
+			np_page_is_pp(page), pp_ref(page), np_page_ref_count(page));
+		exit(1);
+	}
+}
+
+#define HELD(pg, e, pr, r)	check_held(pg, (e)->pool, pr, r, __LINE__)
+#define IDLE(pg, e)		check_idle(pg, (e)->pool, __LINE__)
+
+/* np_pskb_may_pull: a frag copied whole into the head is dropped with its kind */
+static void test_may_pull(void)
+{
+	struct np_page *h, *f0, *f1;
+	struct np_skb *skb;
+	struct fate f;
+	struct env e;
+
+	env_init(&e, NULL);
+	skb = pp_skb(&e, &h, 100, want);
+	f0 = add_pool_frag(&e, skb, 300, want);
+	f1 = add_pool_frag(&e, skb, 1000, want);
+	f = fate_now(e.pool);
+	CHECK(np_pskb_may_pull(skb, 100 + 300 + 50));
+	CHECK_EQ(np_skb_headlen(skb), 450);
+	CHECK_EQ(np_skb_shinfo(skb)->nr_frags, 1);
+	check_bytes(skb, want, 1400);
+	IDLE(f0, &e);
+	CHECK_FATE(e.pool, &f, 1, 0);
+	HELD(f1, &e, 1, 0);
+	HELD(h, &e, 1, 0);
+	np_kfree_skb(skb);
+	CHECK_FATE(e.pool, &f, 3, 0);
+	env_fini(&e);
+}
+
+/* np_pskb_trim: the frags that fall off go back to the pool */
+static void test_trim(void)
+{
+	struct np_page *h, *fr[3];
+	struct np_skb *skb;
+	struct fate f;
+	struct env e;
+
+	env_init(&e, NULL);
+	skb = pp_skb(&e, &h, 100, want);
+	for (int i = 0; i < 3; i++)
+		fr[i] = add_pool_frag(&e, skb, 1000, want);
+	f = fate_now(e.pool);
+	CHECK_EQ(np_pskb_trim(skb, 100 + 600), 0);
+	check_bytes(skb, want, 700);
+	HELD(fr[0], &e, 1, 0);
+	IDLE(fr[1], &e);
+	IDLE(fr[2], &e);
+	CHECK_FATE(e.pool, &f, 2, 0);
+	np_kfree_skb(skb);
+	CHECK_FATE(e.pool, &f, 4, 0);
+	env_fini(&e);
+}
+
+/*
+ * np_skb_shift, merge: tgt's last frag is P[0,1000), skb's first P[1000,2000),
+ * each with its pool reference. The merge leaves one slot: skb's reference is
+ * dropped as a pool reference.
+ */
+static void test_shift_merge(void)
+{
+	static uint8_t ws[8192];
+	struct np_page *h1, *h2, *p, *q;
+	struct np_skb *tgt, *skb;
+	struct fate f;
+	struct env e;
+
+	env_init(&e, NULL);
+	tgt = pp_skb(&e, &h1, 100, want);
+	p = np_pool_alloc_pages(e.pool);
+	CHECK(p);
+	add_frag(tgt, p, 0, 1000, want);
+	skb = pp_skb(&e, &h2, 54, ws);
+	CHECK(np_skb_pull(skb, 54));
+	np_pool_ref_page(p);	/* the second buffer of P gets its own pool reference */
+	add_frag(skb, p, 1000, 1000, ws);
+	q = add_pool_frag(&e, skb, 800, ws);
+	HELD(p, &e, 2, 0);
+	f = fate_now(e.pool);
+
+	CHECK_EQ(np_skb_shift(tgt, skb, 1800), 1800);
+	memcpy(want + 1100, ws, 1800);
+	check_bytes(tgt, want, 2900);
+	CHECK_EQ(np_skb_shinfo(tgt)->nr_frags, 2);
+	CHECK_EQ(skb->len, 0);
+	HELD(p, &e, 1, 0);
+	HELD(q, &e, 1, 0);
+	CHECK_FATE(e.pool, &f, 0, 0);
+	np_kfree_skb(skb);
+	IDLE(h2, &e);
+	HELD(p, &e, 1, 0);
+	np_kfree_skb(tgt);
+	IDLE(p, &e);
+	IDLE(q, &e);
+	CHECK_FATE(e.pool, &f, 4, 0);
+	env_fini(&e);
+}
+
+/* np_skb_shift, part of a frag: tgt's new slot takes a pool reference */
+static void test_shift_partial(void)
+{
+	static uint8_t ws[8192];
+	struct np_page *h1, *h2, *x, *p, *q;
+	struct np_skb *tgt, *skb;
+	struct fate f;
+	struct env e;
+
+	env_init(&e, NULL);
+	tgt = pp_skb(&e, &h1, 100, want);
+	x = add_pool_frag(&e, tgt, 500, want);
+	skb = pp_skb(&e, &h2, 54, ws);
+	CHECK(np_skb_pull(skb, 54));
+	p = add_pool_frag(&e, skb, 1000, ws);
+	q = add_pool_frag(&e, skb, 800, ws);
+	f = fate_now(e.pool);
+	CHECK_EQ(np_skb_shift(tgt, skb, 400), 400);
+	memcpy(want + 600, ws, 400);
+	check_bytes(tgt, want, 1000);
+	check_bytes(skb, ws + 400, 1400);
+	HELD(p, &e, 2, 0);
+	HELD(x, &e, 1, 0);
+	np_kfree_skb(tgt);
+	HELD(p, &e, 1, 0);
+	IDLE(x, &e);
+	np_kfree_skb(skb);
+	IDLE(p, &e);
+	IDLE(q, &e);
+	CHECK_FATE(e.pool, &f, 5, 0);
+	env_fini(&e);
+}
+
+/* np_skb_split through a frag: both halves hold a pool reference */
+static void test_split(void)
+{
+	struct np_page *h, *f0, *f1;
+	struct np_skb *skb, *skb1;
+	struct fate f;
+	struct env e;
+
+	env_init(&e, NULL);
+	skb = pp_skb(&e, &h, 100, want);
+	f0 = add_pool_frag(&e, skb, 1000, want);
+	f1 = add_pool_frag(&e, skb, 1000, want);
+	skb1 = np_alloc_skb(64);
+	CHECK(skb1);
+	f = fate_now(e.pool);
+	np_skb_split(skb, skb1, 600);
+	check_bytes(skb, want, 600);
+	check_bytes(skb1, want + 600, 1500);
+	CHECK(skb1->pp_recycle);
+	HELD(f0, &e, 2, 0);
+	HELD(f1, &e, 1, 0);
+	np_kfree_skb(skb);
+	HELD(f0, &e, 1, 0);
+	np_kfree_skb(skb1);
+	IDLE(f0, &e);
+	IDLE(f1, &e);
+	CHECK_FATE(e.pool, &f, 3, 0);
+	env_fini(&e);
+}
+
+/* np_skb_cow_data_for_xdp on a clone: the copy is new pool memory, the clone's share goes */
+static void test_cow_xdp_clone(void)
+{
+	struct np_page *h, *f0, *f1;
+	struct np_skb *a, *b, *old;
+	struct np_pool_stats st;
+	struct fate f;
+	struct env e;
+
+	env_init(&e, NULL);
+	a = pp_skb(&e, &h, 300, want);
+	f0 = add_pool_frag(&e, a, 1500, want);
+	f1 = add_pool_frag(&e, a, 2500, want);
+	b = np_skb_clone(a);
+	CHECK(b);
+	old = b;
+	f = fate_now(e.pool);
+	CHECK_EQ(np_skb_cow_data_for_xdp(e.pool, &b), 0);
+	CHECK(b != old && b->pp_recycle && !np_skb_cloned(a));
+	check_bytes(b, want, 4300);
+	check_bytes(a, want, 4300);
+	HELD(h, &e, 1, 0);
+	HELD(f0, &e, 1, 0);
+	HELD(f1, &e, 1, 0);
+	CHECK_FATE(e.pool, &f, 0, 0);
+	np_kfree_skb(a);
+	IDLE(h, &e);
+	IDLE(f0, &e);
+	IDLE(f1, &e);
+	CHECK_FATE(e.pool, &f, 3, 0);
+	np_kfree_skb(b);
+	st = t_pool_stats(e.pool);
+	CHECK_EQ(st.recycle.released_refcnt, f.released);
+	env_fini(&e);
+}
+
+/*
+ * np_pskb_expand_head on a clone: the clone's slots become page references
+ * (refcount 2), released by page put; the original's pool references by pool
+ * put. Clone freed first: every page recycled; original first: the frags are
+ * released (a page reference still holds them), each exactly once.
+ */
+static void test_expand_clone(void)
+{
+	for (int order = 0; order < 2; order++) {
+		struct np_page *h, *f0, *f1;
+		struct np_skb *a, *b;
+		struct fate f;
+		struct env e;
+
+		env_init(&e, NULL);
+		a = pp_skb(&e, &h, 300, want);
+		f0 = add_pool_frag(&e, a, 1500, want);
+		f1 = add_pool_frag(&e, a, 2500, want);
+		b = np_skb_clone(a);
+		CHECK(b);
+		f = fate_now(e.pool);
+		CHECK_EQ(np_pskb_expand_head(b, 32, 0), 0);
+		CHECK(!b->pp_recycle && a->pp_recycle);
+		HELD(h, &e, 1, 0);
+		HELD(f0, &e, 1, 1);
+		HELD(f1, &e, 1, 1);
+		if (order == 0) {
+			np_kfree_skb(b);
+			HELD(f0, &e, 1, 0);
+			HELD(f1, &e, 1, 0);
+			CHECK_FATE(e.pool, &f, 0, 0);
+			np_kfree_skb(a);
+			IDLE(h, &e);
+			IDLE(f0, &e);
+			IDLE(f1, &e);
+			CHECK_FATE(e.pool, &f, 3, 0);
+		} else {
+			np_kfree_skb(a);
+			IDLE(h, &e);
+			CHECK(!np_page_is_pp(f0) && np_page_ref_count(f0) == 1);
+			CHECK(!np_page_is_pp(f1) && np_page_ref_count(f1) == 1);
+			CHECK_FATE(e.pool, &f, 1, 2);
+			check_bytes(b, want, 4300);
+			np_kfree_skb(b);
+			CHECK_FATE(e.pool, &f, 1, 2);
+		}
+		env_fini(&e);
+	}
+}
+
+/* np_skb_try_coalesce stealing from's pool head: its pool reference moves into to's frags */
+static void test_coalesce_steal(void)
+{
+	static uint8_t wf[8192];
+	struct np_page *q, *h, *f0;
+	struct np_skb *to, *from;
+	bool stolen;
+	int delta;
+	struct fate f;
+	struct env e;
+
+	env_init(&e, NULL);
+	to = pp_skb(&e, &q, 3000, want);
+	from = pp_skb(&e, &h, 1000, wf);
+	f0 = add_pool_frag(&e, from, 1200, wf);
+	CHECK(np_skb_tailroom(to) < 1000);
+	f = fate_now(e.pool);
+	CHECK(np_skb_try_coalesce(to, from, &stolen, &delta));
+	CHECK(stolen);
+	np_kfree_skb_partial(from, stolen);
+	memcpy(want + 3000, wf, 2200);
+	check_bytes(to, want, 5200);
+	HELD(h, &e, 1, 0);
+	HELD(f0, &e, 1, 0);
+	CHECK_FATE(e.pool, &f, 0, 0);
+	np_kfree_skb(to);
+	IDLE(q, &e);
+	IDLE(h, &e);
+	IDLE(f0, &e);
+	CHECK_FATE(e.pool, &f, 3, 0);
+	env_fini(&e);
+}
+
+/* np_skb_gro_receive: skb's pool head page becomes a frag of the GRO head */
+static void test_gro_head_frag(void)
+{
+	static uint8_t ws[8192];
+	struct np_page *h1, *f0, *h2, *f1;
+	struct np_skb *head, *skb;
+	struct fate f;
+	struct env e;
+
+	env_init(&e, NULL);
+	head = pp_skb(&e, &h1, 100, want);
+	f0 = add_pool_frag(&e, head, 1000, want);
+	skb = pp_skb(&e, &h2, 200, ws);
+	f1 = add_pool_frag(&e, skb, 1000, ws);
+	f = fate_now(e.pool);
+	CHECK_EQ(np_skb_gro_receive(head, skb), 0);
+	memcpy(want + 1100, ws, 1200);
+	check_bytes(head, want, 2300);
+	CHECK_EQ(np_skb_shinfo(head)->nr_frags, 3);
+	HELD(h2, &e, 1, 0);
+	HELD(f1, &e, 1, 0);
+	CHECK_FATE(e.pool, &f, 0, 0);
+	np_kfree_skb(head);
+	IDLE(h1, &e);
+	IDLE(f0, &e);
+	IDLE(h2, &e);
+	IDLE(f1, &e);
+	CHECK_FATE(e.pool, &f, 4, 0);
+	env_fini(&e);
+}
+
+/* np_skb_segment: segments hold page references; the original keeps its pool references */
+static void test_segment(void)
+{
+	for (int order = 0; order < 2; order++) {
+		struct np_page *h, *fr[3];
+		struct np_skb *skb, *segs, *n;
+		int slots[3] = { 0, 0, 0 };
+		unsigned nsegs = 0;
+		struct fate f;
+		struct env e;
+
+		env_init(&e, NULL);
+		skb = pp_skb(&e, &h, 54 + 100, want);
+		for (int i = 0; i < 3; i++)
+			fr[i] = add_pool_frag(&e, skb, 1000, want);
+		np_skb_shinfo(skb)->gso_size = 500;
+		np_skb_shinfo(skb)->gso_type = NP_SKB_GSO_TCPV4;
+		f = fate_now(e.pool);
+		segs = np_skb_segment(skb, 54);
+		CHECK(segs);
+		for (n = segs; n; n = n->next) {
+			const struct np_skb_shared_info *sh = np_skb_shinfo(n);
+
+			CHECK(!n->pp_recycle);
+			for (unsigned k = 0; k < sh->nr_frags; k++)
+				for (int i = 0; i < 3; i++)
+					slots[i] += sh->frags[k].page == fr[i];
+			nsegs++;
+		}
+		CHECK_EQ(nsegs, 7);	/* 3100 bytes of payload in 500-byte segments */
+		for (int i = 0; i < 3; i++) {
+			CHECK(slots[i] > 0);
+			HELD(fr[i], &e, 1, slots[i]);
+		}
+		HELD(h, &e, 1, 0);
+		if (order == 0) {
+			np_kfree_skb_list(segs);
+			for (int i = 0; i < 3; i++)
+				HELD(fr[i], &e, 1, 0);
+			np_kfree_skb(skb);
+			for (int i = 0; i < 3; i++)
+				IDLE(fr[i], &e);
+			CHECK_FATE(e.pool, &f, 4, 0);
+		} else {
+			np_kfree_skb(skb);
+			/* the pool's last reference went while page references remain: released */
+			for (int i = 0; i < 3; i++)
+				CHECK(!np_page_is_pp(fr[i]) && np_page_ref_count(fr[i]) == slots[i]);
+			CHECK_FATE(e.pool, &f, 1, 3);
+			np_kfree_skb_list(segs);
+			CHECK_FATE(e.pool, &f, 1, 3);
+		}
+		IDLE(h, &e);
+		env_fini(&e);
+	}
+}
+
+/* np_skb_linearize: every pool page goes back at once, the skb keeps a private head */
+static void test_linearize(void)
+{
+	struct np_page *h, *fr[2];
+	struct np_skb *skb;
+	struct fate f;
+	struct env e;
+
+	env_init(&e, NULL);
+	skb = pp_skb(&e, &h, 100, want);
+	for (int i = 0; i < 2; i++)
+		fr[i] = add_pool_frag(&e, skb, 1500, want);
+	f = fate_now(e.pool);
+	CHECK_EQ(np_skb_linearize(skb), 0);
+	check_bytes(skb, want, 3100);
+	IDLE(h, &e);
+	IDLE(fr[0], &e);
+	IDLE(fr[1], &e);
+	CHECK_FATE(e.pool, &f, 3, 0);
+	np_kfree_skb(skb);
+	CHECK_FATE(e.pool, &f, 3, 0);
+	env_fini(&e);
+}
+
+int main(void)
+{
+	test_may_pull();
+	test_trim();
+	test_shift_merge();
+	test_shift_partial();
+	test_split();
+	test_cow_xdp_clone();
+	test_expand_clone();
+	test_coalesce_steal();
+	test_gro_head_frag();
+	test_segment();
+	test_linearize();
+	np_skb_thread_flush();
+	return 0;
+}
