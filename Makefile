@@ -30,7 +30,7 @@ endif
 LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -fno-semantic-interposition -DNETPOOL_BUILD
 LDLIBS  := -pthread -lm
 
-LIB_SRCS  := $(wildcard src/*.c)
+LIB_SRCS  := $(wildcard src/*.c src/drivers/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
 TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(TEST_SRCS:tests/%.c=$(O)/tests/%)

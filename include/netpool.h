@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * netpool.h - umbrella header: page provider, DMA layer, return ring,
- * page_pool, statistics, fault injection and the print callback.
+ * page_pool, statistics, fault injection, the print callback, skbs, NAPI,
+ * the netdev and the vnic driver.
  */
 #ifndef NETPOOL_H
 #define NETPOOL_H
@@ -18,6 +19,9 @@
 #include "netpool/stats.h"
 #include "netpool/pool.h"
 #include "netpool/skb.h"
+#include "netpool/napi.h"
+#include "netpool/dev.h"
+#include "netpool/vnic.h"
 
 #define NETPOOL_VERSION_MAJOR	0
 #define NETPOOL_VERSION_MINOR	1

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool/dev.h - the netdev: queues served by napis, an XDP-like verdict
+ * hook, and the receive and transmit paths every driver shares.
+ *
+ * A driver (vnic, afxdp, tap) fills a const struct np_netdev_ops and creates
+ * a netdev with N queues. Queue i has one napi, one page_pool owned by that
+ * napi, and an RX and a TX side. A poll of queue i (np_netdev_poll(), or the
+ * queue's thread after np_netdev_start()) calls the driver's poll, which
+ * completes transmissions and hands each received frame to
+ * np_netdev_receive():
+ *
+ *   frame in a pool buffer ──▶ XDP hook ──DROP──▶ recycled into the cache
+ *                                 │ ├──TX────▶ sent on the same port
+ *                                 │ └─REDIRECT▶ sent on another port
+ *                                 └─PASS──▶ np_build_skb + mark for recycle
+ *                                            ──▶ the RX handler ("the stack")
+ *
+ * The RX handler owns the skb: it may consume it, queue it, or transmit it
+ * with np_netdev_xmit() on any port (a forwarder). TX completions free with
+ * np_napi_consume_skb() inside the transmitting queue's napi.
+ *
+ * Counters are per queue, written by the queue's polling thread and read by
+ * anyone (np_netdev_get_qstats()).
+ */
+#ifndef NETPOOL_DEV_H
+#define NETPOOL_DEV_H
+
+#include <pthread.h>
+#include "compiler.h"
+#include "atomic.h"
+#include "napi.h"
+#include "pool.h"
+#include "skb.h"
+
+#define NP_IFNAMSIZ	32
+#define NP_NETDEV_MAX_QUEUES	64
+#define NP_XDP_HEADROOM	256u	/* headroom a driver leaves before each frame */
+
+struct np_netdev;
+
+/* ---- the XDP-like hook ---- */
+
+enum np_xdp_action {
+	NP_XDP_ABORTED = 0,	/* a program error: dropped and counted as such */
+	NP_XDP_DROP,
+	NP_XDP_PASS,
+	NP_XDP_TX,
+	NP_XDP_REDIRECT,
+};
+
+/* The raw first buffer of a frame, before any skb exists. */
+struct np_xdp_buff {
+	unsigned char *data_hard_start;	/* start of the buffer (headroom begins here) */
+	unsigned char *data;		/* the frame; the program may move it (push/pull) */
+	unsigned char *data_end;
+	uint32_t frame_sz;		/* the whole buffer, room for the shared info included */
+	uint32_t nr_frags;		/* further buffers of a multi-buffer frame */
+	struct np_page *page;		/* the pool page holding the buffer */
+	struct np_netdev *dev;		/* received on */
+	unsigned int queue;
+	struct np_netdev *redirect_dev;	/* set with NP_XDP_REDIRECT */
+};
+
+typedef enum np_xdp_action (*np_xdp_prog_fn)(struct np_xdp_buff *xdp, void *arg);
+
+/** np_xdp_redirect() - in a program: send the frame out of @to. Return: NP_XDP_REDIRECT. */
+NP_INLINE enum np_xdp_action np_xdp_redirect(struct np_xdp_buff *xdp, struct np_netdev *to)
+{
+	xdp->redirect_dev = to;
+	return NP_XDP_REDIRECT;
+}
+
+/*
+ * A frame handed to a driver for transmission without an skb (XDP TX and
+ * REDIRECT): one pool buffer; the driver returns it with np_xdp_frame_free()
+ * when the transmission completes.
+ */
+struct np_xdp_frame {
+	struct np_page *page;
+	unsigned char *data;
+	uint32_t len;
+};
+
+/** np_xdp_frame_free() - a transmitted XDP frame's buffer back to its pool. Any thread. */
+NP_INLINE void np_xdp_frame_free(struct np_xdp_frame *f)
+{
+	np_pool_put_full_page(f->page->pp, f->page, false);
+}
+
+/* ---- the driver's side ---- */
+
+struct np_netdev_ops {
+	const char *kind;	/* "vnic", "afxdp", "tap" */
+	/* set up queue @q's rings and buffers (its pool exists); 0 or -errno */
+	int (*queue_open)(struct np_netdev *dev, unsigned int q);
+	/* take everything back from queue @q: posted buffers, pending TX */
+	void (*queue_close)(struct np_netdev *dev, unsigned int q);
+	/* the napi poll of queue @q: TX completions, RX up to @budget, refill */
+	int (*poll)(struct np_netdev *dev, unsigned int q, int budget);
+	/* queue @skb on TX queue @q: 0 (the driver owns it now) or -ENOSPC (caller keeps it) */
+	int (*xmit)(struct np_netdev *dev, unsigned int q, struct np_skb *skb);
+	/* queue an XDP frame on TX queue @q: 0 or -ENOSPC (caller keeps it) */
+	int (*xmit_frame)(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f);
+	/* the driver's state goes (after every queue closed) */
+	void (*destroy)(struct np_netdev *dev);
+};
+
+/* Per-queue counters. */
+struct np_netdev_qstats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t rx_dropped;		/* by the stack or for lack of memory */
+	uint64_t rx_bad_desc;		/* descriptors that failed validation */
+	uint64_t rx_nomem;		/* no skb could be built, or no buffer to refill */
+	uint64_t tx_packets, tx_bytes;
+	uint64_t tx_busy;		/* transmissions refused with a full ring */
+	uint64_t tx_dropped;		/* frames that could not be sent */
+	uint64_t xdp_drop, xdp_pass, xdp_tx, xdp_redirect, xdp_aborted;
+	uint64_t polls;
+};
+
+#define NP_NETDEV_QSTATS_NR	(sizeof(struct np_netdev_qstats) / sizeof(uint64_t))
+extern NP_API const char *const np_netdev_qstats_names[NP_NETDEV_QSTATS_NR];
+
+struct np_netdev_queue {
+	struct np_napi napi;
+	struct np_pool *pool;
+	struct np_netdev *dev;
+	unsigned int index;
+	int cpu;			/* the queue thread's CPU, -1: not pinned */
+	void *priv;			/* the driver's per-queue state */
+	pthread_t thread;
+	bool has_thread;
+	/* owner-written counters, as np_atomic_u64 so readers do not race */
+	np_atomic_u64 cnt[NP_NETDEV_QSTATS_NR];
+} NP_CACHE_ALIGNED;
+
+/* Index of a counter in np_netdev_queue.cnt. */
+#define NP_QSTAT(field)	(offsetof(struct np_netdev_qstats, field) / sizeof(uint64_t))
+
+NP_INLINE void np_netdev_count(struct np_netdev_queue *q, size_t idx, uint64_t n)
+{
+	np_stat_add_owner(q->cnt[idx], n);
+}
+
+/* The RX handler: receives every PASS skb and owns it. */
+typedef void (*np_rx_handler_fn)(struct np_netdev *dev, unsigned int q, struct np_skb *skb,
+				 void *arg);
+
+struct np_netdev_params {
+	const char *name;		/* interface-like name, for stats and the registry */
+	unsigned int nqueues;		/* 1..NP_NETDEV_MAX_QUEUES */
+	unsigned int pool_size;		/* each queue's pool ring; 0: the pool default */
+	struct np_provider *provider;	/* page memory (the AF_XDP UMEM); NULL: default */
+	struct np_dma_dev *dma;		/* the device's DMA; NULL: no mapping */
+	uint32_t buf_len;		/* bytes the device may write in one buffer after the headroom */
+	bool no_recycle;		/* drivers leave skbs unmarked (for comparison) */
+};
+
+struct np_netdev {
+	const struct np_netdev_ops *ops;
+	char name[NP_IFNAMSIZ];
+	uint32_t ifindex;
+	unsigned int nqueues;
+	struct np_netdev_params params;
+	struct np_netdev_queue *q;
+	_Atomic(np_xdp_prog_fn) xdp_prog;
+	void *_Atomic xdp_arg;
+	np_rx_handler_fn rx_handler;
+	void *rx_arg;
+	_Atomic bool running;		/* queue threads keep polling while set */
+	bool open;
+	void *priv;			/* the driver's */
+};
+
+/* ---- life cycle ---- */
+
+/**
+ * np_netdev_create() - a netdev of @ops with its queues, napis and pools
+ * (not yet open). The pools map with @params->dma when given, from
+ * NP_XDP_HEADROOM, syncing params->buf_len for the device.
+ * Return: 0, -EINVAL (bad parameters), -ENOMEM.
+ */
+NP_API int np_netdev_create(const struct np_netdev_ops *ops, const struct np_netdev_params *params,
+			    void *priv, struct np_netdev **out);
+
+/** np_netdev_open() - open every queue (driver queue_open). Return: 0 or the first -errno. */
+NP_API int np_netdev_open(struct np_netdev *dev);
+
+/** np_netdev_close() - stop the threads, close every queue; buffers go back to the pools. */
+NP_API void np_netdev_close(struct np_netdev *dev);
+
+/**
+ * np_netdev_destroy() - close, destroy the pools (pages still out keep them
+ * alive until they come back) and free @dev.
+ */
+NP_API void np_netdev_destroy(struct np_netdev *dev);
+
+/** np_netdev_set_xdp() - install (or with NULL remove) the verdict hook. */
+NP_API void np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg);
+
+/** np_netdev_set_rx_handler() - where PASS skbs go; NULL: they are consumed. Before start. */
+NP_API void np_netdev_set_rx_handler(struct np_netdev *dev, np_rx_handler_fn fn, void *arg);
+
+/**
+ * np_netdev_poll() - one napi poll of queue @q from the calling thread.
+ * Context: the thread serving @q (one at a time). Return: work done.
+ */
+NP_API int np_netdev_poll(struct np_netdev *dev, unsigned int q);
+
+/**
+ * np_netdev_start() - one thread per queue, polling until np_netdev_stop().
+ * @cpus: CPU of each queue's thread, or NULL (not pinned); -1 entries unpinned.
+ * Return: 0 or -errno (no thread started then).
+ */
+NP_API int np_netdev_start(struct np_netdev *dev, const int *cpus);
+
+/** np_netdev_stop() - the queue threads finish their poll and exit (joined). */
+NP_API void np_netdev_stop(struct np_netdev *dev);
+
+/** np_netdev_get_qstats() - queue @q's counters (@q == -1: all queues summed). */
+NP_API void np_netdev_get_qstats(struct np_netdev *dev, int q, struct np_netdev_qstats *st);
+
+/* ---- for drivers ---- */
+
+/* One received buffer of a frame, as the driver validated it. */
+struct np_rx_buf {
+	struct np_page *page;	/* pool page; its pool reference moves to the stack */
+	uint32_t offset;	/* the frame's bytes start here, from the page's first byte */
+	uint32_t len;
+};
+
+/**
+ * np_netdev_receive() - a received frame of @n buffers (the first one with at
+ * least NP_XDP_HEADROOM before its data and room for the shared info after
+ * params.buf_len) through the hook and into the stack. Every buffer's pool
+ * reference is consumed, whatever happens.
+ * Context: queue @q's poll. Return: the verdict carried out.
+ */
+NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int q,
+					     const struct np_rx_buf *bufs, unsigned int n);
+
+/**
+ * np_netdev_xmit() - send @skb on @dev's TX queue @q; on a full ring the skb
+ * is dropped and counted (tx_busy). Takes @skb in every case.
+ * Context: queue @q's poll thread of @dev, or any thread that owns @dev's
+ * TX queue @q (the driver serialises nothing). Return: 0 or -ENOSPC.
+ */
+NP_API int np_netdev_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb);
+
+/** np_netdev_rx_drop() - a driver drops a buffer it received (bad descriptor): recycled, counted. */
+NP_API void np_netdev_rx_drop(struct np_netdev *dev, unsigned int q, struct np_page *page,
+			      size_t counter);
+
+#endif /* NETPOOL_DEV_H */

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool/vnic.h - a simulated NIC with a DMA engine, for tests and benchmarks.
+ *
+ * Each queue has an RX and a TX descriptor ring in memory, shared by the
+ * driver and the device side exactly as with hardware: the driver posts
+ * buffers (DMA addresses of pool pages) and the device writes frames into
+ * them through np_dma_dev_access(), so with the checking IOMMU it can reach
+ * nothing the driver did not post and map. Frames longer than one buffer
+ * span several descriptors (a multi-buffer frame becomes an skb with frags).
+ *
+ * Frames come from the wire: either a back-to-back link to another vnic
+ * (queue i of one transmits into queue i of the other), or a traffic source
+ * on the device side that fills posted buffers with frames at almost no
+ * cost (a header written per frame), so the buffer path dominates. TX with
+ * no link completes at once (the frame leaves on the wire and is counted).
+ *
+ * Faults: the device can write corrupt completions (length past the buffer,
+ * an error status, a foreign address) at a rate; the driver validates every
+ * descriptor, counts rx_bad_desc and recycles the buffer. Posting honours the
+ * NP_FAULT_DESC_POST injection point, allocation failure the page and DMA
+ * points (see fault.h).
+ */
+#ifndef NETPOOL_VNIC_H
+#define NETPOOL_VNIC_H
+
+#include "compiler.h"
+#include "dev.h"
+
+struct np_vnic_params {
+	const char *name;		/* NULL: "vnicN" */
+	unsigned int nqueues;		/* 0: 1 */
+	unsigned int ring_size;		/* descriptors per ring, a power of two; 0: 256 */
+	uint32_t buf_len;		/* bytes per RX buffer; 0: 2048 (frames up to 9000 span several) */
+	bool iommu;			/* a checking IOMMU of its own (else identity) */
+	struct np_dma_dev *dma;		/* or share this DMA device (ports behind one IOMMU) */
+	bool no_recycle;		/* the driver leaves skbs unmarked */
+	uint32_t corrupt_ppm;		/* corrupt RX completions per million */
+	uint64_t seed;			/* for the fault rate */
+};
+
+/** np_vnic_create() - a vnic netdev (open it with np_netdev_open()). Return: 0, -EINVAL, -ENOMEM. */
+NP_API int np_vnic_create(const struct np_vnic_params *params, struct np_netdev **out);
+
+/**
+ * np_vnic_link() - wire @a and @b back to back (queue i to queue i; they need
+ * the same number of queues). Before either is open.
+ * Return: 0, -EINVAL (not vnics, queue counts differ, already linked).
+ */
+NP_API int np_vnic_link(struct np_netdev *a, struct np_netdev *b);
+
+/* The device-side traffic source of one RX queue. */
+struct np_vnic_gen {
+	uint32_t len_min, len_max;	/* frame lengths, uniform; 60..9000 */
+	uint64_t count;			/* frames to send; 0: until stopped */
+	bool fill;			/* write every byte (a pattern with the sequence number) */
+	uint32_t burst;			/* frames per poll at most; 0: the ring's worth */
+};
+
+/**
+ * np_vnic_gen_start() - start a traffic source on RX queue @q: at every poll
+ * of the queue the device fills posted buffers with frames (Ethernet, IPv4,
+ * UDP, a sequence number at offset 42). Not on a linked vnic.
+ * Return: 0 or -EINVAL.
+ */
+NP_API int np_vnic_gen_start(struct np_netdev *dev, unsigned int q, const struct np_vnic_gen *gen);
+
+/** np_vnic_gen_stop() - stop it (from the queue's poll thread, or while no thread polls). */
+NP_API void np_vnic_gen_stop(struct np_netdev *dev, unsigned int q);
+
+/* Device-side counters of one queue. */
+struct np_vnic_stats {
+	uint64_t gen_frames;		/* frames the traffic source wrote */
+	uint64_t wire_frames;		/* frames received from the link */
+	uint64_t rx_missed;		/* frames lost: no buffer posted */
+	uint64_t corrupt;		/* corrupt completions written */
+	uint64_t tx_wire;		/* frames the device sent */
+	uint64_t tx_unmapped;		/* TX pieces outside the device's DMA space (read by CPU address) */
+	uint64_t dma_faults;		/* device accesses the IOMMU refused */
+};
+
+/** np_vnic_get_stats() - queue @q's device counters (@q == -1: summed). Return: 0 or -EINVAL. */
+NP_API int np_vnic_get_stats(struct np_netdev *dev, int q, struct np_vnic_stats *st);
+
+/** np_vnic_dma() - the vnic's DMA device (for its stats, or to share it). */
+NP_API struct np_dma_dev *np_vnic_dma(struct np_netdev *dev);
+
+#endif /* NETPOOL_VNIC_H */

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The netdev core: queues with their napis and pools, the XDP-like verdict
+ * hook, the receive path every driver hands its frames to, transmission, and
+ * the queue threads.
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "netpool/dev.h"
+
+const char *const np_netdev_qstats_names[NP_NETDEV_QSTATS_NR] = {
+	"rx_packets", "rx_bytes", "rx_dropped", "rx_bad_desc", "rx_nomem",
+	"tx_packets", "tx_bytes", "tx_busy", "tx_dropped",
+	"xdp_drop", "xdp_pass", "xdp_tx", "xdp_redirect", "xdp_aborted",
+	"polls",
+};
+
+static np_atomic_u32 np_netdev_next_ifindex = 1;
+
+static int np_netdev_napi_poll(struct np_napi *napi, int budget)
+{
+	struct np_netdev_queue *q = napi->priv;
+
+	np_netdev_count(q, NP_QSTAT(polls), 1);
+	return q->dev->ops->poll(q->dev, q->index, budget);
+}
+
+int np_netdev_create(const struct np_netdev_ops *ops, const struct np_netdev_params *params,
+		     void *priv, struct np_netdev **out)
+{
+	struct np_netdev *dev;
+	unsigned int n;
+	int err;
+
+	if (!ops || !ops->poll || !ops->xmit || !params || !out)
+		return -EINVAL;
+	n = params->nqueues;
+	if (n < 1 || n > NP_NETDEV_MAX_QUEUES || !params->buf_len ||
+	    NP_XDP_HEADROOM + params->buf_len + NP_SKB_SHINFO_SIZE > NP_PAGE_SIZE)
+		return -EINVAL;
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	dev->q = aligned_alloc(NP_CACHE_LINE, n * sizeof(*dev->q));
+	if (!dev->q) {
+		free(dev);
+		return -ENOMEM;
+	}
+	memset(dev->q, 0, n * sizeof(*dev->q));
+	dev->ops = ops;
+	dev->params = *params;
+	dev->params.name = NULL;
+	snprintf(dev->name, sizeof(dev->name), "%s", params->name ? params->name : ops->kind);
+	dev->ifindex = atomic_fetch_add(&np_netdev_next_ifindex, 1);
+	dev->nqueues = n;
+	dev->priv = priv;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct np_netdev_queue *q = &dev->q[i];
+		char pname[NP_IFNAMSIZ + 16];
+		struct np_pool_params pp = {
+			.pool_size = params->pool_size,
+			.nid = NP_NUMA_NO_NODE,
+			.provider = params->provider,
+			.offset = NP_XDP_HEADROOM,
+			.max_len = params->buf_len,
+			.ifindex = (int)dev->ifindex,
+			.queue = i,
+			.name = pname,
+		};
+
+		q->dev = dev;
+		q->index = i;
+		q->cpu = -1;
+		np_napi_init(&q->napi, np_netdev_napi_poll, NP_NAPI_WEIGHT, q);
+		q->napi.queue = i;
+		pp.napi = &q->napi.ctx;
+		if (params->dma) {
+			/* bidirectional: an XDP_TX sends the page it received into */
+			pp.flags = NP_POOL_F_DMA_MAP | NP_POOL_F_DMA_SYNC_DEV;
+			pp.dma = params->dma;
+			pp.dma_dir = NP_DMA_BIDIRECTIONAL;
+		}
+		snprintf(pname, sizeof(pname), "%s-rx%u", dev->name, i);
+		err = np_pool_create(&pp, &q->pool);
+		if (err) {
+			while (i--)
+				np_pool_destroy(dev->q[i].pool);
+			free(dev->q);
+			free(dev);
+			return err;
+		}
+	}
+	*out = dev;
+	return 0;
+}
+
+int np_netdev_open(struct np_netdev *dev)
+{
+	int err;
+
+	if (dev->open)
+		return 0;
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		err = dev->ops->queue_open ? dev->ops->queue_open(dev, i) : 0;
+		if (err) {
+			while (i--)
+				if (dev->ops->queue_close)
+					dev->ops->queue_close(dev, i);
+			return err;
+		}
+	}
+	dev->open = true;
+	return 0;
+}
+
+void np_netdev_close(struct np_netdev *dev)
+{
+	if (!dev->open)
+		return;
+	np_netdev_stop(dev);
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		/* inside the queue's napi: what the driver takes back recycles directly */
+		struct np_napi_ctx *prev = np_napi_ctx_enter(&dev->q[i].napi.ctx);
+
+		if (dev->ops->queue_close)
+			dev->ops->queue_close(dev, i);
+		np_napi_ctx_leave(prev);
+	}
+	dev->open = false;
+}
+
+void np_netdev_destroy(struct np_netdev *dev)
+{
+	if (!dev)
+		return;
+	np_netdev_close(dev);
+	/* the pools unmap every page still out, so the driver may tear its DMA down after */
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		np_pool_destroy(dev->q[i].pool);
+	if (dev->ops->destroy)
+		dev->ops->destroy(dev);
+	free(dev->q);
+	free(dev);
+}
+
+void np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg)
+{
+	atomic_store_explicit(&dev->xdp_arg, arg, memory_order_relaxed);
+	atomic_store_explicit(&dev->xdp_prog, prog, memory_order_release);
+}
+
+void np_netdev_set_rx_handler(struct np_netdev *dev, np_rx_handler_fn fn, void *arg)
+{
+	dev->rx_handler = fn;
+	dev->rx_arg = arg;
+}
+
+int np_netdev_poll(struct np_netdev *dev, unsigned int q)
+{
+	NP_ASSERT_MISUSE(q < dev->nqueues && dev->open);
+	return np_napi_poll(&dev->q[q].napi);
+}
+
+void np_netdev_get_qstats(struct np_netdev *dev, int q, struct np_netdev_qstats *st)
+{
+	uint64_t *out = (uint64_t *)st;
+
+	memset(st, 0, sizeof(*st));
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		if (q >= 0 && (unsigned int)q != i)
+			continue;
+		for (size_t k = 0; k < NP_NETDEV_QSTATS_NR; k++)
+			out[k] += np_stat_read(dev->q[i].cnt[k]);
+	}
+}
+
+/* ---- queue threads ---- */
+
+static void *np_netdev_queue_thread(void *arg)
+{
+	struct np_netdev_queue *q = arg;
+	struct np_netdev *dev = q->dev;
+	unsigned int idle = 0;
+
+	if (q->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(q->cpu, &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+			np_warn("netdev %s: queue %u: cannot pin to CPU %d\n", dev->name, q->index,
+				q->cpu);
+	}
+	while (atomic_load_explicit(&dev->running, memory_order_acquire)) {
+		if (np_napi_poll(&q->napi)) {
+			idle = 0;
+			continue;
+		}
+		/* nothing to do: spin a while, then yield the CPU */
+		if (++idle < 64)
+			np_cpu_relax();
+		else
+			sched_yield();
+	}
+	np_skb_thread_flush();
+	return NULL;
+}
+
+int np_netdev_start(struct np_netdev *dev, const int *cpus)
+{
+	if (!dev->open)
+		return -EINVAL;
+	if (atomic_exchange(&dev->running, true))
+		return -EBUSY;
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		struct np_netdev_queue *q = &dev->q[i];
+		int err;
+
+		q->cpu = cpus ? cpus[i] : -1;
+		err = pthread_create(&q->thread, NULL, np_netdev_queue_thread, q);
+		if (err) {
+			np_netdev_stop(dev);
+			return -err;
+		}
+		q->has_thread = true;
+	}
+	return 0;
+}
+
+void np_netdev_stop(struct np_netdev *dev)
+{
+	atomic_store_explicit(&dev->running, false, memory_order_release);
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		struct np_netdev_queue *q = &dev->q[i];
+
+		if (q->has_thread) {
+			pthread_join(q->thread, NULL);
+			q->has_thread = false;
+		}
+	}
+}
+
+/* ---- receive ---- */
+
+void np_netdev_rx_drop(struct np_netdev *dev, unsigned int q, struct np_page *page, size_t counter)
+{
+	np_netdev_count(&dev->q[q], counter, 1);
+	np_pool_recycle_direct(dev->q[q].pool, page);
+}
+
+/* Every buffer of a dropped frame back to its pool (directly: we are in its napi). */
+static void np_netdev_drop_bufs(const struct np_rx_buf *bufs, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		np_pool_put_full_page(bufs[i].page->pp, bufs[i].page, false);
+}
+
+/* An XDP frame out of @to's queue @qi (the same index, folded onto its queues). */
+static bool np_netdev_xmit_frame(struct np_netdev *to, unsigned int qi, struct np_xdp_buff *xdp)
+{
+	struct np_xdp_frame f = {
+		.page = xdp->page,
+		.data = xdp->data,
+		.len = (uint32_t)(xdp->data_end - xdp->data),
+	};
+
+	if (!to->ops->xmit_frame)
+		return false;
+	qi %= to->nqueues;
+	if (to->ops->xmit_frame(to, qi, &f)) {
+		np_netdev_count(&to->q[qi], NP_QSTAT(tx_busy), 1);
+		return false;
+	}
+	return true;
+}
+
+/* PASS: an skb around the first buffer, the rest as frags, marked for recycling. */
+static struct np_skb *np_netdev_build(struct np_netdev *dev, const struct np_xdp_buff *xdp,
+				      const struct np_rx_buf *bufs, unsigned int n)
+{
+	struct np_skb *skb = np_napi_build_skb(xdp->data_hard_start, xdp->frame_sz);
+
+	if (!skb)
+		return NULL;
+	np_skb_reserve(skb, (uint32_t)(xdp->data - xdp->data_hard_start));
+	np_skb_put(skb, (uint32_t)(xdp->data_end - xdp->data));
+	for (unsigned int i = 1; i < n; i++)
+		np_skb_add_rx_frag(skb, i - 1, bufs[i].page, bufs[i].offset, bufs[i].len,
+				   (uint32_t)NP_PAGE_SIZE);
+	if (!dev->params.no_recycle)
+		np_skb_mark_for_recycle(skb);
+	return skb;
+}
+
+enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
+				     const struct np_rx_buf *bufs, unsigned int n)
+{
+	struct np_netdev_queue *q = &dev->q[qi];
+	np_xdp_prog_fn prog = atomic_load_explicit(&dev->xdp_prog, memory_order_acquire);
+	unsigned char *start = np_page_address(bufs[0].page);
+	struct np_xdp_buff xdp = {
+		.data_hard_start = start,
+		.data = start + bufs[0].offset,
+		.data_end = start + bufs[0].offset + bufs[0].len,
+		.frame_sz = (uint32_t)NP_PAGE_SIZE,
+		.nr_frags = n - 1,
+		.page = bufs[0].page,
+		.dev = dev,
+		.queue = qi,
+	};
+	enum np_xdp_action act = NP_XDP_PASS;
+	uint64_t bytes = 0;
+	struct np_skb *skb;
+
+	NP_ASSERT_MISUSE(n >= 1 && n <= NP_MAX_SKB_FRAGS + 1);
+	for (unsigned int i = 0; i < n; i++)
+		bytes += bufs[i].len;
+	np_netdev_count(q, NP_QSTAT(rx_packets), 1);
+	np_netdev_count(q, NP_QSTAT(rx_bytes), bytes);
+
+	if (prog) {
+		act = prog(&xdp, atomic_load_explicit(&dev->xdp_arg, memory_order_relaxed));
+		/* a program may move data, but not outside the buffer */
+		if (xdp.data < start || xdp.data > xdp.data_end ||
+		    xdp.data_end > start + NP_PAGE_SIZE - NP_SKB_SHINFO_SIZE)
+			act = NP_XDP_ABORTED;
+		/* TX and REDIRECT take single-buffer frames; a longer one goes up as an skb */
+		if ((act == NP_XDP_TX || act == NP_XDP_REDIRECT) && n > 1)
+			act = NP_XDP_PASS;
+	}
+	switch (act) {
+	case NP_XDP_DROP:
+		np_netdev_count(q, NP_QSTAT(xdp_drop), 1);
+		np_netdev_drop_bufs(bufs, n);
+		return act;
+	case NP_XDP_TX:
+		if (np_netdev_xmit_frame(dev, qi, &xdp)) {
+			np_netdev_count(q, NP_QSTAT(xdp_tx), 1);
+			return act;
+		}
+		np_netdev_count(q, NP_QSTAT(tx_dropped), 1);
+		np_netdev_drop_bufs(bufs, n);
+		return NP_XDP_DROP;
+	case NP_XDP_REDIRECT:
+		if (xdp.redirect_dev && np_netdev_xmit_frame(xdp.redirect_dev, qi, &xdp)) {
+			np_netdev_count(q, NP_QSTAT(xdp_redirect), 1);
+			return act;
+		}
+		np_netdev_count(q, NP_QSTAT(tx_dropped), 1);
+		np_netdev_drop_bufs(bufs, n);
+		return NP_XDP_DROP;
+	case NP_XDP_PASS:
+		break;
+	default:
+		np_netdev_count(q, NP_QSTAT(xdp_aborted), 1);
+		np_netdev_drop_bufs(bufs, n);
+		return NP_XDP_ABORTED;
+	}
+
+	if (prog)
+		np_netdev_count(q, NP_QSTAT(xdp_pass), 1);
+	skb = np_netdev_build(dev, &xdp, bufs, n);
+	if (!skb) {
+		np_netdev_count(q, NP_QSTAT(rx_nomem), 1);
+		np_netdev_drop_bufs(bufs, n);
+		return NP_XDP_DROP;
+	}
+	skb->queue_mapping = (uint16_t)qi;
+	skb->napi_id = q->napi.ctx.id;
+	if (dev->rx_handler)
+		dev->rx_handler(dev, qi, skb, dev->rx_arg);
+	else
+		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
+	return NP_XDP_PASS;
+}
+
+/* ---- transmit ---- */
+
+int np_netdev_xmit(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
+{
+	int err;
+
+	qi %= dev->nqueues;
+	err = dev->ops->xmit(dev, qi, skb);
+	if (np_unlikely(err)) {
+		np_netdev_count(&dev->q[qi], err == -ENOSPC ? NP_QSTAT(tx_busy) : NP_QSTAT(tx_dropped), 1);
+		np_kfree_skb_reason(skb, err == -ENOSPC ? NP_SKB_DROP_FULL_RING :
+							 NP_SKB_DROP_NOT_SPECIFIED);
+		return err;
+	}
+	return 0;
+}

@@ -1,0 +1,785 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vnic: the simulated NIC. Driver side and device side of each queue share
+ * two descriptor rings, as with hardware:
+ *
+ *   RX ring   post ──▶ (device fills) ──▶ done ──▶ (driver reaps) ──▶ clean
+ *   TX ring   post ──▶ (device sends) ──▶ done ──▶ (driver completes) ──▶ clean
+ *
+ * Indexes run free (uint32_t) over a power-of-two ring. The driver writes
+ * post and clean, the device writes done; each side reads the other's index
+ * with acquire and publishes its own with release. The device side of an RX
+ * ring is run by exactly one thread: the queue's own poll (traffic source),
+ * or the thread transmitting on the linked queue (back to back). The device
+ * side of a TX ring runs in the transmitting thread, at once (the doorbell).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "../internal.h"
+#include "netpool/vnic.h"
+
+#define VNIC_RING_DEFAULT	256u
+#define VNIC_BUF_DEFAULT	2048u
+#define VNIC_FRAME_MIN		60u
+#define VNIC_FRAME_MAX		9000u
+#define VNIC_SEQ_OFF		42u	/* after Ethernet (14), IPv4 (20), UDP (8) */
+
+/* RX descriptor flags and status (written by the device) */
+#define VNIC_RXD_EOP		0x1u	/* last buffer of a frame */
+#define VNIC_RXS_OK		0x1u
+#define VNIC_RXS_ERR		0x2u
+
+/* TX descriptor flags (written by the driver) */
+#define VNIC_TXD_EOP		0x1u
+#define VNIC_TXD_CPU		0x2u	/* addr is a CPU address: memory outside the DMA space */
+
+struct vnic_rxd {
+	np_dma_addr_t addr;	/* driver: where the device may write */
+	uint32_t len;		/* driver: buffer size; device: bytes written */
+	uint16_t flags;		/* device */
+	uint16_t status;	/* device */
+};
+
+struct vnic_txd {
+	uint64_t addr;
+	uint32_t len;
+	uint32_t flags;
+};
+
+/* What the driver keeps per TX slot: on the EOP slot, what to free at completion. */
+struct vnic_tx_slot {
+	struct np_skb *skb;
+	struct np_page *xdp_page;
+};
+
+struct vnic_ring_idx {
+	NP_CACHE_ALIGNED np_atomic_u32 post;	/* driver */
+	NP_CACHE_ALIGNED np_atomic_u32 done;	/* device */
+	NP_CACHE_ALIGNED np_atomic_u32 clean;	/* driver */
+};
+
+struct vnic_queue {
+	struct vnic *vn;
+	unsigned int index;
+	/* RX */
+	struct vnic_ring_idx rx;
+	struct vnic_rxd *rxd;
+	struct np_page **rx_page;
+	/* TX */
+	struct vnic_ring_idx tx;
+	struct vnic_txd *txd;
+	struct vnic_tx_slot *tx_slot;
+	/* the linked queue of the peer (its RX ring is fed by our TX) */
+	struct vnic_queue *peer;
+	/* traffic source */
+	bool gen_on;
+	struct np_vnic_gen gen;
+	uint64_t gen_left;
+	uint64_t gen_seq;
+	uint64_t rng;
+	/* device counters: written by the thread running the device side */
+	struct {
+		np_atomic_u64 gen_frames, wire_frames, rx_missed, corrupt, tx_wire, tx_unmapped,
+			dma_faults;
+	} st;
+};
+
+struct vnic {
+	struct np_netdev *dev;
+	struct np_dma_dev *dma;
+	bool own_dma;
+	unsigned int ring_size;
+	unsigned int mask;
+	uint32_t buf_len;
+	uint32_t corrupt_ppm;
+	uint64_t seed;
+	struct vnic *peer;
+	struct vnic_queue *q;
+};
+
+static const struct np_netdev_ops vnic_ops;
+static np_atomic_u32 vnic_next_id;
+
+static inline struct vnic *to_vnic(struct np_netdev *dev)
+{
+	return dev->priv;
+}
+
+static inline uint64_t vnic_rand(uint64_t *s)
+{
+	/* xorshift64*: cheap and good enough for lengths and fault rates */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
+}
+
+#define vnic_count(vq, field, n)	np_stat_add_owner((vq)->st.field, (n))
+
+/* ---- device side: RX ---- */
+
+/*
+ * The next posted RX descriptor for the device to fill, or NULL when the
+ * driver posted none (the frame is missed, as on a real NIC).
+ */
+static struct vnic_rxd *vnic_dev_rx_slot(struct vnic_queue *vq, uint32_t done)
+{
+	uint32_t post = atomic_load_explicit(&vq->rx.post, memory_order_acquire);
+
+	return done != post ? &vq->rxd[done & vq->vn->mask] : NULL;
+}
+
+/* Write one completion; maybe a corrupt one (the fault the driver must survive). */
+static void vnic_dev_rx_complete(struct vnic_queue *vq, struct vnic_rxd *d, uint32_t len,
+				 bool eop)
+{
+	struct vnic *vn = vq->vn;
+
+	d->len = len;
+	d->flags = eop ? VNIC_RXD_EOP : 0;
+	d->status = VNIC_RXS_OK;
+	if (np_unlikely(vn->corrupt_ppm) && vnic_rand(&vq->rng) % 1000000u < vn->corrupt_ppm) {
+		switch (vnic_rand(&vq->rng) % 3) {
+		case 0:
+			d->len = vn->buf_len + 1 + (uint32_t)(vnic_rand(&vq->rng) % 4096);
+			break;
+		case 1:
+			d->status = VNIC_RXS_ERR;
+			break;
+		default:
+			d->addr ^= 0x10000;	/* points at another buffer */
+			break;
+		}
+		vnic_count(vq, corrupt, 1);
+	}
+}
+
+/*
+ * Deliver a frame of @len bytes into @vq's posted buffers: @fill writes the
+ * bytes of each buffer (given the buffer's CPU pointer and the frame offset).
+ * Return: true when delivered, false when missed (not enough buffers posted).
+ */
+typedef void (*vnic_fill_fn)(void *dst, uint32_t off, uint32_t n, void *arg);
+
+static bool vnic_dev_rx_deliver(struct vnic_queue *vq, uint32_t len, vnic_fill_fn fill, void *arg)
+{
+	struct vnic *vn = vq->vn;
+	uint32_t done = atomic_load_explicit(&vq->rx.done, memory_order_relaxed);
+	uint32_t post = atomic_load_explicit(&vq->rx.post, memory_order_acquire);
+	uint32_t need = (len + vn->buf_len - 1) / vn->buf_len, off = 0;
+
+	if (post - done < need) {
+		vnic_count(vq, rx_missed, 1);
+		return false;
+	}
+	for (uint32_t i = 0; i < need; i++) {
+		struct vnic_rxd *d = vnic_dev_rx_slot(vq, done + i);
+		uint32_t n = NP_MIN(len - off, vn->buf_len);
+		void *dst = np_dma_dev_access(vn->dma, d->addr, n, true);
+
+		if (dst)
+			fill(dst, off, n, arg);
+		else
+			vnic_count(vq, dma_faults, 1);
+		vnic_dev_rx_complete(vq, d, n, i + 1 == need);
+		if (!dst)
+			d->status = VNIC_RXS_ERR;
+		off += n;
+	}
+	atomic_store_explicit(&vq->rx.done, done + need, memory_order_release);
+	return true;
+}
+
+/* ---- the traffic source ---- */
+
+static const unsigned char vnic_gen_hdr[VNIC_SEQ_OFF] = {
+	/* Ethernet: locally administered addresses, IPv4 */
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00,
+	/* IPv4: 10.0.0.1 -> 10.0.0.2, UDP (length and checksum left 0) */
+	0x45, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00,
+	0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+	/* UDP 9/9 */
+	0x00, 0x09, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00,
+};
+
+struct vnic_gen_frame {
+	uint64_t seq;
+	bool fill;
+};
+
+static void vnic_gen_fill(void *dst, uint32_t off, uint32_t n, void *arg)
+{
+	const struct vnic_gen_frame *f = arg;
+	unsigned char *p = dst;
+
+	if (off == 0) {
+		uint32_t h = NP_MIN(n, VNIC_SEQ_OFF);
+
+		memcpy(p, vnic_gen_hdr, h);
+		if (n >= VNIC_SEQ_OFF + sizeof(f->seq))
+			memcpy(p + VNIC_SEQ_OFF, &f->seq, sizeof(f->seq));
+	}
+	if (f->fill) {
+		uint32_t from = off == 0 ? NP_MIN(n, VNIC_SEQ_OFF + (uint32_t)sizeof(f->seq)) : 0;
+
+		for (uint32_t i = from; i < n; i++)
+			p[i] = (unsigned char)(f->seq + off + i);
+	}
+}
+
+static void vnic_dev_generate(struct vnic_queue *vq, int budget)
+{
+	struct np_vnic_gen *g = &vq->gen;
+	uint32_t burst = g->burst ? g->burst : vq->vn->ring_size;
+
+	for (uint32_t i = 0; i < burst && i < (uint32_t)budget; i++) {
+		struct vnic_gen_frame f = { .seq = vq->gen_seq, .fill = g->fill };
+		uint32_t len = g->len_min;
+
+		if (g->count && !vq->gen_left) {
+			vq->gen_on = false;
+			return;
+		}
+		if (g->len_max > g->len_min)
+			len += (uint32_t)(vnic_rand(&vq->rng) % (g->len_max - g->len_min + 1));
+		if (!vnic_dev_rx_deliver(vq, len, vnic_gen_fill, &f))
+			return;		/* the ring is full: try again next poll */
+		vq->gen_seq++;
+		if (g->count)
+			vq->gen_left--;
+		vnic_count(vq, gen_frames, 1);
+	}
+}
+
+/* ---- device side: TX ---- */
+
+struct vnic_tx_frame {
+	struct vnic_queue *vq;
+	uint32_t first, n;	/* descriptors */
+};
+
+/* The device reads one TX piece: through the IOMMU, or by CPU address when outside it. */
+static const void *vnic_dev_tx_read(struct vnic_queue *vq, const struct vnic_txd *d)
+{
+	const void *src;
+
+	if (d->flags & VNIC_TXD_CPU)
+		return (const void *)(uintptr_t)d->addr;
+	src = np_dma_dev_access(vq->vn->dma, d->addr, d->len, false);
+	if (!src)
+		vnic_count(vq, dma_faults, 1);
+	return src;
+}
+
+/* Copy the frame's bytes [off, off + n) out of its TX pieces into @dst. */
+static void vnic_tx_fill(void *dst, uint32_t off, uint32_t n, void *arg)
+{
+	const struct vnic_tx_frame *f = arg;
+	struct vnic_queue *vq = f->vq;
+	uint32_t pos = 0;
+
+	for (uint32_t i = 0; i < f->n && n; i++) {
+		const struct vnic_txd *d = &vq->txd[(f->first + i) & vq->vn->mask];
+		const unsigned char *src;
+		uint32_t from, k;
+
+		if (off >= pos + d->len) {
+			pos += d->len;
+			continue;
+		}
+		from = off - pos;
+		k = NP_MIN(d->len - from, n);
+		src = vnic_dev_tx_read(vq, d);
+		if (src)
+			memcpy(dst, src + from, k);
+		dst = (unsigned char *)dst + k;
+		off += k;
+		n -= k;
+		pos += d->len;
+	}
+}
+
+/* The doorbell: the device sends every posted TX frame and marks it done. */
+static void vnic_dev_tx(struct vnic_queue *vq)
+{
+	uint32_t done = atomic_load_explicit(&vq->tx.done, memory_order_relaxed);
+	uint32_t post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
+
+	while (done != post) {
+		struct vnic_tx_frame f = { .vq = vq, .first = done };
+		uint32_t len = 0;
+
+		do {
+			const struct vnic_txd *d = &vq->txd[(done + f.n) & vq->vn->mask];
+
+			len += d->len;
+			f.n++;
+			if (d->flags & VNIC_TXD_EOP)
+				break;
+		} while (done + f.n != post);
+		if (vq->peer && vq->peer->rxd) {
+			if (vnic_dev_rx_deliver(vq->peer, len, vnic_tx_fill, &f))
+				vnic_count(vq->peer, wire_frames, 1);
+		} else {
+			/* no link: the frame leaves on the wire; the device still reads it */
+			for (uint32_t i = 0; i < f.n; i++)
+				(void)vnic_dev_tx_read(vq, &vq->txd[(done + i) & vq->vn->mask]);
+		}
+		vnic_count(vq, tx_wire, 1);
+		done += f.n;
+	}
+	atomic_store_explicit(&vq->tx.done, done, memory_order_release);
+}
+
+/* ---- driver side: TX ---- */
+
+/* Fill a TX descriptor for @len bytes at @p of @page: the device's DMA address when it has one. */
+static void vnic_txd_set(struct vnic_queue *vq, struct vnic_txd *d, struct np_page *page,
+			 const void *p, uint32_t len)
+{
+	struct vnic *vn = vq->vn;
+
+	d->len = len;
+	d->flags = 0;
+	if (np_page_is_pp(page) && page->pp->dma == vn->dma &&
+	    (page->pp->flags & NP_POOL_F_DMA_MAP)) {
+		d->addr = np_pool_get_dma_addr(page) +
+			  (uint64_t)((const char *)p - (const char *)np_page_address(page));
+	} else {
+		d->addr = (uint64_t)(uintptr_t)p;
+		d->flags = VNIC_TXD_CPU;
+		vnic_count(vq, tx_unmapped, 1);
+	}
+}
+
+static uint32_t vnic_tx_room(struct vnic_queue *vq, uint32_t post)
+{
+	uint32_t clean = atomic_load_explicit(&vq->tx.clean, memory_order_acquire);
+
+	return vq->vn->ring_size - (post - clean);
+}
+
+static int vnic_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
+{
+	struct vnic *vn = to_vnic(dev);
+	struct vnic_queue *vq = &vn->q[q];
+	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	uint32_t post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
+	uint32_t n = (np_skb_headlen(skb) ? 1u : 0u) + sh->nr_frags, i = 0;
+	struct vnic_txd *d = NULL;
+
+	/* a frag_list (a GRO packet) goes out linear */
+	if (np_unlikely(sh->frag_list || !n)) {
+		if (!sh->frag_list || np_skb_linearize(skb))
+			return -EINVAL;
+		sh = np_skb_shinfo(skb);
+		n = 1;
+	}
+	if (vnic_tx_room(vq, post) < n)
+		return -ENOSPC;
+	if (np_skb_headlen(skb)) {
+		d = &vq->txd[post & vn->mask];
+		vnic_txd_set(vq, d, np_virt_to_page(skb->data), skb->data, np_skb_headlen(skb));
+		i++;
+	}
+	for (unsigned int k = 0; k < sh->nr_frags; k++, i++) {
+		const struct np_skb_frag *fr = &sh->frags[k];
+
+		d = &vq->txd[(post + i) & vn->mask];
+		vnic_txd_set(vq, d, fr->page, np_skb_frag_address(fr), fr->len);
+	}
+	d->flags |= VNIC_TXD_EOP;
+	vq->tx_slot[(post + n - 1) & vn->mask].skb = skb;
+	np_netdev_count(&dev->q[q], NP_QSTAT(tx_packets), 1);
+	np_netdev_count(&dev->q[q], NP_QSTAT(tx_bytes), skb->len);
+	atomic_store_explicit(&vq->tx.post, post + n, memory_order_release);
+	vnic_dev_tx(vq);
+	return 0;
+}
+
+static int vnic_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f)
+{
+	struct vnic *vn = to_vnic(dev);
+	struct vnic_queue *vq = &vn->q[q];
+	uint32_t post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
+	struct vnic_txd *d;
+
+	if (vnic_tx_room(vq, post) < 1)
+		return -ENOSPC;
+	d = &vq->txd[post & vn->mask];
+	vnic_txd_set(vq, d, f->page, f->data, f->len);
+	d->flags |= VNIC_TXD_EOP;
+	vq->tx_slot[post & vn->mask].xdp_page = f->page;
+	np_netdev_count(&dev->q[q], NP_QSTAT(tx_packets), 1);
+	np_netdev_count(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
+	atomic_store_explicit(&vq->tx.post, post + 1, memory_order_release);
+	vnic_dev_tx(vq);
+	return 0;
+}
+
+/* Free what the device has sent. Context: the queue's poll (or close). */
+static unsigned int vnic_tx_complete(struct vnic_queue *vq, int budget)
+{
+	uint32_t clean = atomic_load_explicit(&vq->tx.clean, memory_order_relaxed);
+	uint32_t done = atomic_load_explicit(&vq->tx.done, memory_order_acquire);
+	unsigned int n = 0;
+
+	for (; clean != done; clean++) {
+		struct vnic_tx_slot *s = &vq->tx_slot[clean & vq->vn->mask];
+
+		if (s->skb) {
+			np_napi_consume_skb(s->skb, budget);
+			s->skb = NULL;
+			n++;
+		} else if (s->xdp_page) {
+			struct np_xdp_frame f = { .page = s->xdp_page };
+
+			np_xdp_frame_free(&f);
+			s->xdp_page = NULL;
+			n++;
+		}
+	}
+	atomic_store_explicit(&vq->tx.clean, clean, memory_order_release);
+	return n;
+}
+
+/* ---- driver side: RX ---- */
+
+/* Post pool pages until the ring is full or no page can be had. */
+static void vnic_rx_refill(struct np_netdev *dev, struct vnic_queue *vq)
+{
+	struct vnic *vn = vq->vn;
+	struct np_pool *pool = dev->q[vq->index].pool;
+	uint32_t post = atomic_load_explicit(&vq->rx.post, memory_order_relaxed);
+	uint32_t clean = atomic_load_explicit(&vq->rx.clean, memory_order_relaxed);
+	uint32_t start = post;
+
+	while (post - clean < vn->ring_size) {
+		struct vnic_rxd *d = &vq->rxd[post & vn->mask];
+		struct np_page *page;
+
+		if (np_fault_hit(NP_FAULT_DESC_POST))
+			break;
+		page = np_pool_alloc_pages(pool);
+		if (!page) {
+			np_netdev_count(&dev->q[vq->index], NP_QSTAT(rx_nomem), 1);
+			break;
+		}
+		vq->rx_page[post & vn->mask] = page;
+		d->addr = (vn->dma ? np_pool_get_dma_addr(page) :
+				     (np_dma_addr_t)(uintptr_t)np_page_address(page)) +
+			  NP_XDP_HEADROOM;
+		d->len = vn->buf_len;
+		d->flags = 0;
+		d->status = 0;
+		post++;
+	}
+	if (post != start)
+		atomic_store_explicit(&vq->rx.post, post, memory_order_release);
+}
+
+/* The descriptor as the device left it, checked against what was posted there. */
+static bool vnic_rxd_valid(const struct vnic *vn, const struct vnic_rxd *d, struct np_page *page)
+{
+	np_dma_addr_t want = (vn->dma ? np_pool_get_dma_addr(page) :
+					 (np_dma_addr_t)(uintptr_t)np_page_address(page)) +
+			     NP_XDP_HEADROOM;
+
+	return d->status == VNIC_RXS_OK && d->addr == want && d->len <= vn->buf_len;
+}
+
+static int vnic_rx(struct np_netdev *dev, struct vnic_queue *vq, int budget)
+{
+	struct vnic *vn = vq->vn;
+	struct np_pool *pool = dev->q[vq->index].pool;
+	uint32_t clean = atomic_load_explicit(&vq->rx.clean, memory_order_relaxed);
+	uint32_t done = atomic_load_explicit(&vq->rx.done, memory_order_acquire);
+	struct np_rx_buf bufs[NP_MAX_SKB_FRAGS + 1];
+	unsigned int nb = 0;
+	bool bad = false;
+	int work = 0;
+
+	while (clean != done && work < budget) {
+		struct vnic_rxd *d = &vq->rxd[clean & vn->mask];
+		struct np_page *page = vq->rx_page[clean & vn->mask];
+
+		vq->rx_page[clean & vn->mask] = NULL;
+		clean++;
+		if (np_unlikely(!vnic_rxd_valid(vn, d, page) || nb == NP_ARRAY_SIZE(bufs) || bad)) {
+			/* a bad piece spoils its frame: every buffer of it is recycled */
+			bad = true;
+			np_netdev_rx_drop(dev, vq->index, page, NP_QSTAT(rx_bad_desc));
+			for (unsigned int i = 0; i < nb; i++)
+				np_pool_recycle_direct(pool, bufs[i].page);
+			nb = 0;
+		} else {
+			if (vn->dma)
+				np_dma_sync_for_cpu(vn->dma, d->addr, d->len, NP_DMA_BIDIRECTIONAL);
+			bufs[nb].page = page;
+			bufs[nb].offset = NP_XDP_HEADROOM;
+			bufs[nb].len = d->len;
+			nb++;
+		}
+		if (d->flags & VNIC_RXD_EOP) {
+			if (nb)
+				np_netdev_receive(dev, vq->index, bufs, nb);
+			nb = 0;
+			bad = false;
+			work++;
+		}
+	}
+	/* a frame whose last buffer the device has not completed yet: give its buffers back */
+	for (unsigned int i = 0; i < nb; i++)
+		np_pool_recycle_direct(pool, bufs[i].page);
+	atomic_store_explicit(&vq->rx.clean, clean, memory_order_release);
+	return work;
+}
+
+static int vnic_poll(struct np_netdev *dev, unsigned int q, int budget)
+{
+	struct vnic_queue *vq = &to_vnic(dev)->q[q];
+	int work;
+
+	vnic_tx_complete(vq, budget);
+	if (vq->gen_on)
+		vnic_dev_generate(vq, budget);
+	work = vnic_rx(dev, vq, budget);
+	vnic_rx_refill(dev, vq);
+	return work;
+}
+
+/* ---- queues and the device ---- */
+
+static int vnic_queue_open(struct np_netdev *dev, unsigned int q)
+{
+	struct vnic *vn = to_vnic(dev);
+	struct vnic_queue *vq = &vn->q[q];
+	struct np_napi_ctx *prev;
+
+	vq->rxd = calloc(vn->ring_size, sizeof(*vq->rxd));
+	vq->rx_page = calloc(vn->ring_size, sizeof(*vq->rx_page));
+	vq->txd = calloc(vn->ring_size, sizeof(*vq->txd));
+	vq->tx_slot = calloc(vn->ring_size, sizeof(*vq->tx_slot));
+	if (!vq->rxd || !vq->rx_page || !vq->txd || !vq->tx_slot) {
+		free(vq->rxd);
+		free(vq->rx_page);
+		free(vq->txd);
+		free(vq->tx_slot);
+		vq->rxd = NULL;
+		vq->txd = NULL;
+		vq->rx_page = NULL;
+		vq->tx_slot = NULL;
+		return -ENOMEM;
+	}
+	prev = np_napi_ctx_enter(&dev->q[q].napi.ctx);
+	vnic_rx_refill(dev, vq);
+	np_napi_ctx_leave(prev);
+	return 0;
+}
+
+static void vnic_queue_close(struct np_netdev *dev, unsigned int q)
+{
+	struct vnic *vn = to_vnic(dev);
+	struct vnic_queue *vq = &vn->q[q];
+	struct np_pool *pool = dev->q[q].pool;
+	uint32_t clean, post;
+
+	if (!vq->rxd)
+		return;
+	/* what the device sent is completed; what it did not is freed as if sent */
+	vnic_tx_complete(vq, 0);
+	atomic_store_explicit(&vq->tx.done, atomic_load(&vq->tx.post), memory_order_release);
+	vnic_tx_complete(vq, 0);
+	/* every posted buffer, filled or not, goes back */
+	clean = atomic_load(&vq->rx.clean);
+	post = atomic_load(&vq->rx.post);
+	for (; clean != post; clean++) {
+		struct np_page *page = vq->rx_page[clean & vn->mask];
+
+		if (page)
+			np_pool_recycle_direct(pool, page);
+	}
+	atomic_store(&vq->rx.clean, clean);
+	atomic_store(&vq->rx.done, clean);
+	free(vq->rxd);
+	free(vq->rx_page);
+	free(vq->txd);
+	free(vq->tx_slot);
+	vq->rxd = NULL;
+	vq->rx_page = NULL;
+	vq->txd = NULL;
+	vq->tx_slot = NULL;
+}
+
+static void vnic_destroy(struct np_netdev *dev)
+{
+	struct vnic *vn = to_vnic(dev);
+
+	if (vn->peer)
+		vn->peer->peer = NULL;
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		if (vn->q[i].peer)
+			vn->q[i].peer->peer = NULL;
+	if (vn->own_dma)
+		np_dma_dev_destroy(vn->dma);
+	free(vn->q);
+	free(vn);
+}
+
+static const struct np_netdev_ops vnic_ops = {
+	.kind = "vnic",
+	.queue_open = vnic_queue_open,
+	.queue_close = vnic_queue_close,
+	.poll = vnic_poll,
+	.xmit = vnic_xmit,
+	.xmit_frame = vnic_xmit_frame,
+	.destroy = vnic_destroy,
+};
+
+int np_vnic_create(const struct np_vnic_params *params, struct np_netdev **out)
+{
+	struct np_vnic_params p = params ? *params : (struct np_vnic_params){ 0 };
+	struct np_netdev_params np = { 0 };
+	char name[NP_IFNAMSIZ];
+	struct vnic *vn;
+	int err;
+
+	if (!out)
+		return -EINVAL;
+	if (!p.nqueues)
+		p.nqueues = 1;
+	if (!p.ring_size)
+		p.ring_size = VNIC_RING_DEFAULT;
+	if (!p.buf_len)
+		p.buf_len = VNIC_BUF_DEFAULT;
+	if (p.ring_size & (p.ring_size - 1) || p.ring_size > 65536 || p.corrupt_ppm > 1000000 ||
+	    p.buf_len < 64)
+		return -EINVAL;
+	vn = calloc(1, sizeof(*vn));
+	if (!vn)
+		return -ENOMEM;
+	vn->q = calloc(p.nqueues, sizeof(*vn->q));
+	if (!vn->q) {
+		free(vn);
+		return -ENOMEM;
+	}
+	if (p.name)
+		snprintf(name, sizeof(name), "%s", p.name);
+	else
+		snprintf(name, sizeof(name), "vnic%u", atomic_fetch_add(&vnic_next_id, 1));
+	vn->ring_size = p.ring_size;
+	vn->mask = p.ring_size - 1;
+	vn->buf_len = p.buf_len;
+	vn->corrupt_ppm = p.corrupt_ppm;
+	vn->seed = p.seed ? p.seed : 0x9e3779b97f4a7c15ull;
+	if (p.dma) {
+		vn->dma = p.dma;
+	} else {
+		err = p.iommu ? np_dma_iommu_create(name, NULL, &vn->dma) :
+				np_dma_identity_create(name, &vn->dma);
+		if (err) {
+			free(vn->q);
+			free(vn);
+			return err;
+		}
+		vn->own_dma = true;
+	}
+	for (unsigned int i = 0; i < p.nqueues; i++) {
+		vn->q[i].vn = vn;
+		vn->q[i].index = i;
+		vn->q[i].rng = vn->seed + i * 0x632be59bd9b4e019ull;
+	}
+	np.name = name;
+	np.nqueues = p.nqueues;
+	np.pool_size = p.ring_size * 2;
+	np.dma = vn->dma;
+	np.buf_len = p.buf_len;
+	np.no_recycle = p.no_recycle;
+	err = np_netdev_create(&vnic_ops, &np, vn, &vn->dev);
+	if (err) {
+		if (vn->own_dma)
+			np_dma_dev_destroy(vn->dma);
+		free(vn->q);
+		free(vn);
+		return err;
+	}
+	*out = vn->dev;
+	return 0;
+}
+
+int np_vnic_link(struct np_netdev *a, struct np_netdev *b)
+{
+	struct vnic *va, *vb;
+
+	if (!a || !b || a == b || a->ops != &vnic_ops || b->ops != &vnic_ops ||
+	    a->nqueues != b->nqueues || a->open || b->open)
+		return -EINVAL;
+	va = to_vnic(a);
+	vb = to_vnic(b);
+	if (va->peer || vb->peer)
+		return -EINVAL;
+	for (unsigned int i = 0; i < a->nqueues; i++)
+		if (va->q[i].gen_on || vb->q[i].gen_on)
+			return -EINVAL;
+	va->peer = vb;
+	vb->peer = va;
+	for (unsigned int i = 0; i < a->nqueues; i++) {
+		va->q[i].peer = &vb->q[i];
+		vb->q[i].peer = &va->q[i];
+	}
+	return 0;
+}
+
+int np_vnic_gen_start(struct np_netdev *dev, unsigned int q, const struct np_vnic_gen *gen)
+{
+	struct vnic_queue *vq;
+
+	if (!dev || dev->ops != &vnic_ops || q >= dev->nqueues || !gen ||
+	    gen->len_min < VNIC_FRAME_MIN || gen->len_max > VNIC_FRAME_MAX ||
+	    (gen->len_max && gen->len_max < gen->len_min))
+		return -EINVAL;
+	if (to_vnic(dev)->peer)
+		return -EINVAL;
+	vq = &to_vnic(dev)->q[q];
+	vq->gen = *gen;
+	if (!vq->gen.len_max)
+		vq->gen.len_max = vq->gen.len_min;
+	vq->gen_left = gen->count;
+	vq->gen_on = true;
+	return 0;
+}
+
+void np_vnic_gen_stop(struct np_netdev *dev, unsigned int q)
+{
+	if (dev && dev->ops == &vnic_ops && q < dev->nqueues)
+		to_vnic(dev)->q[q].gen_on = false;
+}
+
+int np_vnic_get_stats(struct np_netdev *dev, int q, struct np_vnic_stats *st)
+{
+	struct vnic *vn;
+
+	if (!dev || dev->ops != &vnic_ops || !st || q >= (int)dev->nqueues)
+		return -EINVAL;
+	vn = to_vnic(dev);
+	memset(st, 0, sizeof(*st));
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		struct vnic_queue *vq = &vn->q[i];
+
+		if (q >= 0 && (unsigned int)q != i)
+			continue;
+		st->gen_frames += np_stat_read(vq->st.gen_frames);
+		st->wire_frames += np_stat_read(vq->st.wire_frames);
+		st->rx_missed += np_stat_read(vq->st.rx_missed);
+		st->corrupt += np_stat_read(vq->st.corrupt);
+		st->tx_wire += np_stat_read(vq->st.tx_wire);
+		st->tx_unmapped += np_stat_read(vq->st.tx_unmapped);
+		st->dma_faults += np_stat_read(vq->st.dma_faults);
+	}
+	return 0;
+}
+
+struct np_dma_dev *np_vnic_dma(struct np_netdev *dev)
+{
+	return dev && dev->ops == &vnic_ops ? to_vnic(dev)->dma : NULL;
+}
