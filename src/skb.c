@@ -898,16 +898,17 @@ int np_pskb_trim(struct np_skb *skb, uint32_t len)
 			struct np_skb *l = *pp;
 			uint32_t end = offset + l->len;
 
-			if (end <= len) {
-				offset = end;
-				pp = &l->next;
-				continue;
-			}
 			if (offset == len) {
 				*pp = NULL;
 				np_kfree_skb_list(l);
 				break;
 			}
+			/*
+			 * A shared member (np_pskb_copy) and its next link belong
+			 * to the other holder's chain too: every member passed on
+			 * the way to the cut is replaced by a clone of our own,
+			 * so the links changed below are ours alone.
+			 */
 			if (np_skb_shared(l)) {
 				struct np_skb *c = np_skb_clone(l);
 
@@ -915,9 +916,13 @@ int np_pskb_trim(struct np_skb *skb, uint32_t len)
 					return -ENOMEM;
 				c->next = l->next;
 				*pp = c;
-				l->next = NULL;
 				np_kfree_skb(l);
 				l = c;
+			}
+			if (end <= len) {
+				offset = end;
+				pp = &l->next;
+				continue;
 			}
 			if (np_pskb_trim(l, len - offset))
 				return -ENOMEM;

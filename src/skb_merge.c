@@ -353,7 +353,9 @@ int np_skb_gro_receive(struct np_skb *head, struct np_skb *skb)
 	lsh = np_skb_shinfo(lp);
 	/* frags move only out of private data, into a private skb of the same kind */
 	frags_ok = !np_skb_cloned(skb) && !ssh->frag_list &&
-		   (lp == head || (!np_skb_cloned(lp) && lp->pp_recycle == skb->pp_recycle));
+		   (lp == head || (!np_skb_cloned(lp) && lp->pp_recycle == skb->pp_recycle &&
+				   !lsh->frag_list));
+	/* (a last member with a frag_list of its own would get the bytes before that list) */
 
 	if (frags_ok && !headlen && lsh->nr_frags + nr <= NP_MAX_SKB_FRAGS) {
 		/* payload all in frags: their references move, skb's head is freed */

@@ -257,7 +257,12 @@ NP_INLINE bool np_pool_napi_local(struct np_pool *pool)
 /** np_pool_page_recyclable() - nothing but the pool holds @page, and it is no reserve page. */
 NP_INLINE bool np_pool_page_recyclable(const struct np_page *page)
 {
-	return np_page_ref_count(page) == 1 && !np_page_is_reserve(page);
+	/*
+	 * Acquire: a page reference dropped on another thread must have
+	 * finished its reads of the page before the page is reused here.
+	 */
+	return atomic_load_explicit(&((struct np_page *)page)->refcount, memory_order_acquire) == 1 &&
+	       !np_page_is_reserve(page);
 }
 
 /*
