@@ -50,7 +50,7 @@ BENCH_OBJS  += $(O)/bench/peer_dpdk.o
 BENCH_DEFS  := -DNP_WITH_DPDK=1
 endif
 
-.PHONY: all lib tests tools examples check test bench demo install clean deps
+.PHONY: all lib tests tools examples check test bench demo install clean deps soak
 all: lib tools tests examples
 
 # Rebuild everything in $(O) when the flags change (DEBUG, SAN, CC, ...).
@@ -111,6 +111,9 @@ bench:
 demo:
 	@scripts/deps.sh demo
 	@scripts/demo.sh
+
+soak:
+	@scripts/soak-model.sh
 
 $(O)/netpool.pc: netpool.pc.in
 	@mkdir -p $(dir $@)
