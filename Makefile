@@ -36,7 +36,7 @@ TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(TEST_SRCS:tests/%.c=$(O)/tests/%)
 BENCH_SRCS := $(filter-out bench/peer_dpdk.c,$(wildcard bench/*.c))
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o)
-TOOLS     := $(O)/tools/netpool-bench
+TOOLS     := $(O)/tools/netpool-bench $(O)/tools/netpool-fwd
 EXAMPLES  := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
 
 # The DPDK peer is built with clang when there is one: DPDK's inline mempool
@@ -94,6 +94,10 @@ $(O)/tools/netpool-bench: tools/netpool-bench.c $(BENCH_OBJS) $(O)/libnetpool.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -Ibench $< $(BENCH_OBJS) -o $@ $(O)/libnetpool.a \
 		$(LDFLAGS_SAN) $(DPDK_LIBS) $(LDLIBS)
+
+$(O)/tools/netpool-fwd: tools/netpool-fwd.c $(O)/libnetpool.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 # The tests of one build directory.
 check: tests

@@ -290,8 +290,13 @@ static struct np_skb *np_netdev_build(struct np_netdev *dev, const struct np_xdp
 	for (unsigned int i = 1; i < n; i++)
 		np_skb_add_rx_frag(skb, i - 1, bufs[i].page, bufs[i].offset, bufs[i].len,
 				   (uint32_t)NP_PAGE_SIZE);
-	if (!dev->params.no_recycle)
+	if (!dev->params.no_recycle) {
 		np_skb_mark_for_recycle(skb);
+	} else {
+		/* a driver without recycling: the pages leave the pool, the skb holds page references */
+		for (unsigned int i = 0; i < n; i++)
+			np_pool_release_page(bufs[i].page->pp, bufs[i].page);
+	}
 	return skb;
 }
 

@@ -135,6 +135,15 @@ void np_pool_return_page(struct np_pool *pool, struct np_page *page)
 		np_pool_defer_kick();
 }
 
+void np_pool_release_page(struct np_pool *pool, struct np_page *page)
+{
+	NP_ASSERT_MISUSE(np_page_is_pp(page) && page->pp == pool);
+	NP_ASSERT_MISUSE(atomic_load_explicit(&page->pp_ref_count, memory_order_relaxed) == 1);
+	/* the pool's page reference goes with the page's membership; the caller keeps one */
+	np_page_get(page);
+	np_pool_return_page(pool, page);
+}
+
 static void np_pool_scrub_ring(struct np_pool *pool)
 {
 	struct np_page *pages[NP_POOL_CACHE_REFILL];

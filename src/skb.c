@@ -516,7 +516,10 @@ static NP_ALWAYS_INLINE bool np_skb_data_unref(struct np_skb *skb)
 	return atomic_fetch_sub_explicit(&sh->dataref, bias, memory_order_acq_rel) == bias;
 }
 
-static NP_ALWAYS_INLINE void np_skb_data_release(struct np_skb *skb)
+static void np_kfree_skb_list_reason(struct np_skb *skb, enum np_skb_drop_reason reason);
+
+/* The members of a frag_list go with the packet's own reason (a consumed GRO packet is no drop). */
+static NP_ALWAYS_INLINE void np_skb_data_release(struct np_skb *skb, enum np_skb_drop_reason reason)
 {
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 
@@ -524,7 +527,7 @@ static NP_ALWAYS_INLINE void np_skb_data_release(struct np_skb *skb)
 		for (unsigned i = 0; i < sh->nr_frags; i++)
 			np_skb_unref_page(sh->frags[i].page, skb->pp_recycle);
 		if (np_unlikely(sh->frag_list != NULL))
-			np_kfree_skb_list(sh->frag_list);
+			np_kfree_skb_list_reason(sh->frag_list, reason);
 		np_skb_head_free(skb);
 	}
 	/*
@@ -537,12 +540,12 @@ static NP_ALWAYS_INLINE void np_skb_data_release(struct np_skb *skb)
 
 void np_skb_release_data(struct np_skb *skb)
 {
-	np_skb_data_release(skb);
+	np_skb_data_release(skb, NP_SKB_DROP_CONSUMED);
 }
 
-static NP_NOINLINE void np_skb_release_data_slow(struct np_skb *skb)
+static NP_NOINLINE void np_skb_release_data_slow(struct np_skb *skb, enum np_skb_drop_reason reason)
 {
-	np_skb_data_release(skb);
+	np_skb_data_release(skb, reason);
 }
 
 /* Drop a reference to the skb itself. Return: true when it was the last. */
@@ -567,7 +570,7 @@ static NP_ALWAYS_INLINE void np_skb_drop(struct np_skb *skb, enum np_skb_drop_re
 		if (np_likely(!skb->cloned && !sh->nr_frags && !sh->frag_list))
 			np_skb_head_free(skb);
 		else
-			np_skb_release_data_slow(skb);
+			np_skb_release_data_slow(skb, reason);
 	}
 	tc = &np_skb_tc;
 	np_skb_struct_put(tc, skb);
@@ -608,14 +611,19 @@ void np_kfree_skb_partial(struct np_skb *skb, bool head_stolen)
 	}
 }
 
-void np_kfree_skb_list(struct np_skb *skb)
+static void np_kfree_skb_list_reason(struct np_skb *skb, enum np_skb_drop_reason reason)
 {
 	while (skb) {
 		struct np_skb *next = skb->next;
 
-		np_kfree_skb(skb);
+		np_skb_drop(skb, reason);
 		skb = next;
 	}
+}
+
+void np_kfree_skb_list(struct np_skb *skb)
+{
+	np_kfree_skb_list_reason(skb, NP_SKB_DROP_NOT_SPECIFIED);
 }
 
 /* ---- sharing: clone and expand ---- */

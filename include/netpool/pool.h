@@ -331,6 +331,16 @@ NP_INLINE void np_pool_recycle_direct(struct np_pool *pool, struct np_page *page
 }
 
 /**
+ * np_pool_release_page() - take @page out of its pool for good instead of
+ * recycling it: unmapped, pp and signature cleared, counted as released; the
+ * caller's pool reference becomes a plain page reference, dropped later with
+ * np_page_put() (the kernel's former page_pool_release_page(), for a driver
+ * that hands pages to code that does not recycle).
+ * Context: any thread; @page holds exactly one pool reference (the caller's).
+ */
+NP_API void np_pool_release_page(struct np_pool *pool, struct np_page *page);
+
+/**
  * np_pool_put_page_bulk() - return @n pages, each holding one pool reference,
  * possibly of different pools. Pages are grouped by pool; each group takes the
  * ring's producer side once; pages that do not fit are released.
