@@ -70,6 +70,8 @@ struct fwd {
 	struct opts o;
 	struct np_netdev *in, *out, *tx;	/* tx: where fwd/encap/capture send */
 	struct np_capture *cap;
+	struct np_capture_stats cap_final;	/* once the capture is closed */
+	bool cap_closed;
 	struct fwd_queue *q;
 };
 
@@ -417,7 +419,9 @@ static void totals_get(struct fwd *f, struct totals *t)
 	pool_sum(f->out, t);
 	for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
 		t->drops[r] = np_skb_drop_count((enum np_skb_drop_reason)r);
-	if (f->cap)
+	if (f->cap_closed)
+		t->cap = f->cap_final;
+	else if (f->cap)
 		np_capture_get_stats(f->cap, &t->cap);
 }
 
@@ -443,7 +447,7 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
 			if (r != NP_SKB_DROP_CONSUMED && t->drops[r])
 				printf(", \"drop_%s\": %" PRIu64, np_skb_drop_reason_name(r), t->drops[r]);
-		if (f->cap)
+		if (f->cap || f->cap_closed)
 			printf(", \"captured\": %" PRIu64 ", \"cap_written\": %" PRIu64
 			       ", \"cap_dropped\": %" PRIu64, t->cap.captured, t->cap.written,
 			       t->cap.dropped);
@@ -457,7 +461,7 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
 			if (r != NP_SKB_DROP_CONSUMED && t->drops[r])
 				printf(" %s %" PRIu64, np_skb_drop_reason_name(r), t->drops[r]);
-		if (f->cap)
+		if (f->cap || f->cap_closed)
 			printf(" | captured %" PRIu64 " written %" PRIu64 " dropped %" PRIu64,
 			       t->cap.captured, t->cap.written, t->cap.dropped);
 		printf("\n");
@@ -527,7 +531,7 @@ int main(int argc, char **argv)
 	struct thread_arg ta[NP_NETDEV_MAX_QUEUES];
 	struct totals t0 = { 0 }, t, prev;
 	struct sigaction sa = { .sa_handler = on_signal };
-	double start, last, end;
+	double start = now_s(), last, end = 0;
 	uint64_t last_rx = 0;
 	int64_t lost = 0;
 	int rc, quiet = 0;
@@ -613,8 +617,7 @@ int main(int argc, char **argv)
 	atomic_store(&running, false);
 	for (unsigned int i = 0; i < f.o.queues; i++)
 		pthread_join(f.q[i].thread, NULL);
-	totals_get(&f, &t);
-	print_line(&f, &t, &t0, now_s() - start, "total");
+	end = now_s();
 	rc = 0;
 out:
 	/* the ports first (TX rings hold pages of the other port's pools), then the capture */
@@ -623,12 +626,17 @@ out:
 	if (f.out)
 		np_netdev_close(f.out);
 	if (f.cap) {
-		struct np_capture_stats cs;
-
-		if (np_capture_close(f.cap, &cs)) {
+		if (np_capture_close(f.cap, &f.cap_final)) {
 			fprintf(stderr, "netpool-fwd: writing %s failed\n", f.o.pcap);
 			rc = 1;
 		}
+		f.cap = NULL;
+		f.cap_closed = true;
+	}
+	if (!rc) {
+		/* the totals once everything came back from the rings and the capture */
+		totals_get(&f, &t);
+		print_line(&f, &t, &t0, end - start, "total");
 	}
 	np_skb_thread_flush();
 	ok = destroy_dev(f.out, &lost);

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool-fwd on vnic, every mode: the tool runs as a user would run it
+ * (--count so it stops by itself, --json), and its totals must say that
+ * every generated frame was received and, where the mode sends, sent; the
+ * capture file must hold one record per frame; the exit status must be 0
+ * (every buffer came back). Bad options must give exit 2 and a message.
+ */
+#include <libgen.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "testutil.h"
+
+static char tool[4096];
+
+/* Run the tool with @args; its stdout and stderr into @out. Return: the exit status. */
+static int run_tool(const char *args, char *out, size_t len)
+{
+	char cmd[8192];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", tool, args);
+	p = popen(cmd, "r");
+	CHECK(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	CHECK(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static uint64_t json_u64(const char *line, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "\"%s\": ", key);
+	p = strstr(line, k);
+	if (!p) {
+		fprintf(stderr, "no %s in: %s\n", key, line);
+		exit(1);
+	}
+	return strtoull(p + strlen(k), NULL, 10);
+}
+
+static const char *total_line(const char *out)
+{
+	const char *p = strstr(out, "{\"type\": \"total\"");
+
+	if (!p) {
+		fprintf(stderr, "no total line in:\n%s\n", out);
+		exit(1);
+	}
+	return p;
+}
+
+static uint64_t pcap_records(const char *path)
+{
+	uint32_t hdr[6], rec[4];
+	static unsigned char buf[70000];
+	uint64_t n = 0;
+	FILE *f = fopen(path, "rb");
+
+	CHECK(f);
+	CHECK_EQ(fread(hdr, sizeof(hdr), 1, f), 1);
+	CHECK_EQ(hdr[0], 0xa1b2c3d4u);
+	while (fread(rec, sizeof(rec), 1, f) == 1) {
+		CHECK(rec[2] <= rec[3] && rec[2] <= sizeof(buf));
+		CHECK_EQ(fread(buf, 1, rec[2], f), rec[2]);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	static char out[1 << 20];
+	static const char *const modes[] = { "drop", "fwd", "capture", "sockq", "encap" };
+	char pcap[] = "/tmp/netpool-fwdXXXXXX";
+	char args[1024], self[4096];
+#ifdef T_SANITIZED
+	const uint64_t count = 4000, queues = 2;
+#else
+	const uint64_t count = 20000, queues = 2;
+#endif
+	int fd;
+
+	(void)argc;
+	snprintf(self, sizeof(self), "%s", argv[0]);
+	snprintf(tool, sizeof(tool), "%s/../tools/netpool-fwd", dirname(self));
+	if (access(tool, X_OK))
+		SKIP("%s not built", tool);
+	fd = mkstemp(pcap);
+	CHECK(fd >= 0);
+	close(fd);
+
+	for (unsigned int m = 0; m < NP_ARRAY_SIZE(modes); m++) {
+		for (int variant = 0; variant < 3; variant++) {
+			const char *extra = variant == 0 ? "" : variant == 1 ? "--no-recycle" : "--iommu";
+			const char *line;
+			bool sends = strcmp(modes[m], "drop") && strcmp(modes[m], "sockq");
+
+			snprintf(args, sizeof(args),
+				 "--driver vnic --in tv0 %s --mode %s --queues %llu --count %llu "
+				 "--len 60-3000 --json --duration 60 %s %s %s",
+				 sends ? "--out tv1" : "", modes[m], (unsigned long long)queues,
+				 (unsigned long long)count, extra,
+				 !strcmp(modes[m], "capture") ? "--pcap" : "",
+				 !strcmp(modes[m], "capture") ? pcap : "");
+			if (run_tool(args, out, sizeof(out)) != 0) {
+				fprintf(stderr, "netpool-fwd %s failed:\n%s\n", args, out);
+				return 1;
+			}
+			line = total_line(out);
+			CHECK_EQ(json_u64(line, "rx_packets"), count * queues);
+			CHECK_EQ(json_u64(line, "rx_bad_desc"), 0);
+			if (sends)
+				CHECK_EQ(json_u64(line, "tx_packets"), count * queues);
+			if (!strcmp(modes[m], "capture")) {
+				/* a capture drops (and counts) what its writer cannot keep up with */
+				uint64_t cap = json_u64(line, "captured");
+
+				CHECK_EQ(cap + json_u64(line, "cap_dropped"), count * queues);
+				CHECK(cap > 0);
+				CHECK_EQ(json_u64(line, "cap_written"), cap);
+				CHECK_EQ(pcap_records(pcap), cap);
+			}
+			/* with recycling the pages come back to the pools, without they are released */
+			if (variant == 1)
+				CHECK(json_u64(line, "pool_released") >= count * queues);
+			else
+				CHECK(json_u64(line, "pool_cached") + json_u64(line, "pool_ring") >=
+				      count * queues);
+			printf("%-8s %-13s ok\n", modes[m], extra);
+		}
+	}
+	unlink(pcap);
+
+	/* bad usage: exit 2 and a message naming the problem */
+	{
+		static const char *const bad[][2] = {
+			{ "", "--driver is required" },
+			{ "--driver foo --in a --mode drop", "unknown driver" },
+			{ "--driver vnic --mode drop", "--in is required" },
+			{ "--driver vnic --in a", "--mode is required" },
+			{ "--driver vnic --in a --mode bogus", "unknown mode" },
+			{ "--driver vnic --in a --mode fwd", "needs --out" },
+			{ "--driver vnic --in a --mode capture", "needs --pcap" },
+			{ "--driver vnic --in a --mode drop --queues 0", "bad --queues" },
+			{ "--driver vnic --in a --mode drop --queues 65", "bad --queues" },
+			{ "--driver vnic --in a --mode drop --duration -1", "bad --duration" },
+			{ "--driver vnic --in a --mode drop --len 10", "bad --len" },
+			{ "--driver vnic --in a --mode drop --len 100-50", "bad --len" },
+			{ "--driver vnic --in a --mode drop --count x", "bad --count" },
+			{ "--driver vnic --in a --mode drop --frobnicate", "unknown option" },
+			{ "--driver vnic --in a --out a --mode fwd", "must differ" },
+			{ "--driver vnic --in a --mode drop --queues", "needs a value" },
+		};
+
+		for (unsigned int i = 0; i < NP_ARRAY_SIZE(bad); i++) {
+			CHECK_EQ(run_tool(bad[i][0], out, sizeof(out)), 2);
+			if (!strstr(out, bad[i][1])) {
+				fprintf(stderr, "'%s': message lacks '%s':\n%s\n", bad[i][0], bad[i][1],
+					out);
+				return 1;
+			}
+		}
+		CHECK_EQ(run_tool("--help", out, sizeof(out)), 0);
+		CHECK(strstr(out, "usage: netpool-fwd"));
+	}
+	return 0;
+}

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The stack pieces: GRO merges the packets of one flow (and only packets of
+ * the same recycling kind), the receive queue coalesces and gives back the
+ * exact bytes delivered, the encapsulation push reallocates a cloned or
+ * short head without touching the clone's bytes, and the capture tap writes
+ * a pcap file whose records are the packets, freeing its clones on its own
+ * thread. Every buffer comes back: inflight 0, no live skb.
+ */
+#include <unistd.h>
+#include "testutil.h"
+
+struct env {
+	struct np_provider *prov;
+	struct np_pool *pool;
+	struct np_napi_ctx napi;
+};
+
+static void env_init(struct env *e)
+{
+	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE };
+
+	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
+	np_napi_ctx_init(&e->napi);
+	pp.provider = e->prov;
+	pp.napi = &e->napi;
+	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
+}
+
+static void env_fini(struct env *e)
+{
+	uint32_t id = e->pool->id;
+
+	np_skb_thread_flush();
+	CHECK_EQ(np_skb_live(), 0);
+	np_pool_destroy(e->pool);
+	CHECK(t_wait_pool_freed(id, 10000));
+	CHECK_EQ(np_provider_destroy(e->prov), 0);
+}
+
+/* An Ethernet/IPv4/UDP packet of @len bytes in a pool page; payload bytes from @seed. */
+static struct np_skb *udp_skb(struct env *e, uint32_t len, uint16_t sport, uint8_t seed, bool pp)
+{
+	static const unsigned char hdr[42] = {
+		0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+		0x45, 0, 0, 0, 0, 0, 0x40, 0, 0x40, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+		0, 0, 0x30, 0x39, 0, 0, 0, 0,
+	};
+	struct np_page *page = np_pool_alloc_pages(e->pool);
+	struct np_skb *skb;
+	unsigned char *p;
+
+	CHECK(page);
+	skb = np_build_skb(np_page_address(page), NP_PAGE_SIZE);
+	CHECK(skb);
+	np_skb_reserve(skb, 128);
+	p = np_skb_put(skb, len);
+	CHECK(p);
+	memcpy(p, hdr, sizeof(hdr));
+	p[34] = (unsigned char)(sport >> 8);
+	p[35] = (unsigned char)sport;
+	for (uint32_t i = sizeof(hdr); i < len; i++)
+		p[i] = (unsigned char)(seed + i);
+	if (pp)
+		np_skb_mark_for_recycle(skb);
+	else {
+		/* a driver that does not recycle: the page leaves the pool first */
+		np_pool_release_page(e->pool, page);
+	}
+	return skb;
+}
+
+struct sink {
+	struct np_skb *skbs[64];
+	unsigned int n;
+};
+
+static void sink_deliver(struct np_skb *skb, void *arg)
+{
+	struct sink *s = arg;
+
+	CHECK(s->n < 64);
+	s->skbs[s->n++] = skb;
+}
+
+static void test_gro(void)
+{
+	struct env e;
+	struct np_gro gro;
+	struct sink s = { 0 };
+	unsigned char buf[8192], want[8192];
+	uint32_t wlen = 0;
+
+	env_init(&e);
+	np_gro_init(&gro, sink_deliver, &s);
+	/* 5 packets of flow A, 3 of flow B interleaved, then a non-IP frame */
+	for (int i = 0; i < 5; i++) {
+		struct np_skb *a = udp_skb(&e, 500, 1000, (uint8_t)i, true);
+
+		np_skb_copy_bits(a, i ? 42 : 0, want + wlen, i ? 458 : 500);
+		wlen += i ? 458 : 500;
+		np_gro_receive(&gro, a);
+		if (i < 3)
+			np_gro_receive(&gro, udp_skb(&e, 300, 2000, (uint8_t)i, true));
+	}
+	{
+		struct np_skb *arp = udp_skb(&e, 60, 0, 0, true);
+
+		arp->data[12] = 0x08;
+		arp->data[13] = 0x06;
+		np_gro_receive(&gro, arp);
+	}
+	CHECK_EQ(gro.merged, 6);
+	CHECK_EQ(gro.passed, 1);
+	CHECK_EQ(s.n, 1);		/* the ARP frame went through at once */
+	np_gro_flush(&gro);
+	CHECK_EQ(s.n, 3);
+	CHECK_EQ(s.skbs[1]->len, wlen);
+	CHECK_EQ(np_skb_shinfo(s.skbs[1])->gso_segs, 5);
+	CHECK_EQ(np_skb_copy_bits(s.skbs[1], 0, buf, wlen), 0);
+	CHECK(!memcmp(buf, want, wlen));
+	CHECK_EQ(s.skbs[2]->len, 300 + 2 * 258);
+	for (unsigned int i = 0; i < s.n; i++)
+		np_consume_skb(s.skbs[i]);
+	s.n = 0;
+
+	/* a flow whose packets differ in pp_recycle: never merged, held one flushed */
+	np_gro_receive(&gro, udp_skb(&e, 400, 3000, 1, true));
+	np_gro_receive(&gro, udp_skb(&e, 400, 3000, 2, false));
+	CHECK_EQ(s.n, 1);
+	CHECK(s.skbs[0]->pp_recycle);
+	np_gro_flush(&gro);
+	CHECK_EQ(s.n, 2);
+	CHECK(!s.skbs[1]->pp_recycle);
+	CHECK_EQ(s.skbs[0]->len, 400);
+	CHECK_EQ(s.skbs[1]->len, 400);
+	for (unsigned int i = 0; i < s.n; i++)
+		np_consume_skb(s.skbs[i]);
+	env_fini(&e);
+}
+
+static void test_sockq(void)
+{
+	struct env e;
+	struct np_sockq q;
+	static unsigned char want[200000], got[200000];
+	uint64_t wlen = 0, glen = 0;
+
+	env_init(&e);
+	np_sockq_init(&q, 64 * 1024);
+	for (int i = 0; i < 200; i++) {
+		struct np_skb *skb = udp_skb(&e, 100 + (uint32_t)i * 7 % 1400, 1, (uint8_t)i, true);
+		uint32_t len = skb->len;
+
+		if (q.bytes + len <= q.limit) {
+			CHECK_EQ(np_skb_copy_bits(skb, 0, want + wlen, len), 0);
+			wlen += len;
+			CHECK_EQ(np_sockq_queue(&q, skb), 0);
+		} else {
+			CHECK_EQ(np_sockq_queue(&q, skb), -ENOBUFS);
+		}
+		if (i % 37 == 36)
+			glen += np_sockq_read(&q, got + glen, 1000);	/* a reader, partial */
+	}
+	CHECK(q.coalesced > 0);
+	CHECK(q.dropped > 0);
+	CHECK(np_skb_drop_count(NP_SKB_DROP_QUEUE_FULL) >= q.dropped);
+	glen += np_sockq_read(&q, got + glen, sizeof(got) - glen);
+	CHECK_EQ(glen, wlen);
+	CHECK(!memcmp(got, want, wlen));
+	CHECK_EQ(q.bytes, 0);
+	CHECK(q.head == NULL);
+	/* purge with something queued */
+	np_sockq_queue(&q, udp_skb(&e, 200, 1, 0, true));
+	np_sockq_purge(&q);
+	env_fini(&e);
+}
+
+static void test_encap(void)
+{
+	struct env e;
+	unsigned char hdr[50], before[1500], after[1600];
+	struct np_skb *skb, *clone;
+
+	memset(hdr, 0xee, sizeof(hdr));
+	env_init(&e);
+	/* room enough: pushed in place */
+	skb = udp_skb(&e, 1000, 1, 3, true);
+	CHECK_EQ(np_skb_encap_push(skb, hdr, sizeof(hdr)), 0);
+	CHECK(skb->head_frag && skb->pp_recycle);
+	CHECK_EQ(skb->len, 1050);
+	np_consume_skb(skb);
+	/* cloned (a capture holds it): the head is reallocated, the clone keeps its bytes */
+	skb = udp_skb(&e, 1000, 1, 4, true);
+	clone = np_skb_clone(skb);
+	CHECK(clone);
+	CHECK_EQ(np_skb_copy_bits(clone, 0, before, 1000), 0);
+	CHECK_EQ(np_skb_encap_push(skb, hdr, sizeof(hdr)), 0);
+	CHECK(!skb->head_frag);
+	CHECK_EQ(np_skb_copy_bits(skb, 0, after, 1050), 0);
+	CHECK(!memcmp(after, hdr, 50) && !memcmp(after + 50, before, 1000));
+	CHECK_EQ(np_skb_copy_bits(clone, 0, after, 1000), 0);
+	CHECK(!memcmp(after, before, 1000));
+	np_consume_skb(skb);
+	np_consume_skb(clone);
+	/* short headroom */
+	skb = udp_skb(&e, 1000, 1, 5, true);
+	np_skb_pull(skb, 0);
+	skb->data = skb->head + 10;	/* pretend a driver left only 10 bytes */
+	skb->tail = 10 + 1000;
+	memset(skb->data, 0x11, 1000);
+	CHECK_EQ(np_skb_encap_push(skb, hdr, sizeof(hdr)), 0);
+	CHECK_EQ(skb->len, 1050);
+	CHECK_EQ(np_skb_encap_push(skb, hdr, 300), -EINVAL);
+	np_consume_skb(skb);
+	env_fini(&e);
+}
+
+struct pcap_rec {
+	uint32_t sec, usec, incl, orig;
+};
+
+static void test_capture(void)
+{
+	char path[] = "/tmp/netpool-capXXXXXX";
+	struct np_capture_stats cs;
+	struct np_capture *cap;
+	struct env e;
+	uint32_t lens[300];
+	unsigned char buf[2000], want[2000];
+	uint32_t hdr[6];
+	FILE *f;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	close(fd);
+	env_init(&e);
+	CHECK_EQ(np_capture_open(path, 0, &cap), 0);
+	for (int i = 0; i < 300; i++) {
+		struct np_skb *skb = udp_skb(&e, 60 + (uint32_t)i * 5, 7, (uint8_t)i, true);
+
+		lens[i] = skb->len;
+		CHECK_EQ(np_capture_skb(cap, skb), 0);
+		np_consume_skb(skb);	/* the original goes at once; the clone keeps the data */
+	}
+	CHECK_EQ(np_capture_close(cap, &cs), 0);
+	CHECK_EQ(cs.captured, 300);
+	CHECK_EQ(cs.written, 300);
+	CHECK_EQ(cs.dropped, 0);
+	f = fopen(path, "rb");
+	CHECK(f);
+	CHECK_EQ(fread(hdr, sizeof(hdr), 1, f), 1);
+	CHECK_EQ(hdr[0], 0xa1b2c3d4u);
+	CHECK_EQ(hdr[5], 1);	/* Ethernet */
+	for (int i = 0; i < 300; i++) {
+		struct pcap_rec r;
+
+		CHECK_EQ(fread(&r, sizeof(r), 1, f), 1);
+		CHECK_EQ(r.incl, lens[i]);
+		CHECK_EQ(r.orig, lens[i]);
+		CHECK_EQ(fread(buf, 1, r.incl, f), r.incl);
+		for (uint32_t k = 42; k < r.incl; k++)
+			want[k] = (unsigned char)(i + k);
+		CHECK(!memcmp(buf + 42, want + 42, r.incl - 42));
+	}
+	CHECK_EQ(fread(buf, 1, 1, f), 0);	/* nothing more */
+	fclose(f);
+	unlink(path);
+	CHECK_EQ(np_capture_open("/nonexistent-dir/x.pcap", 0, &cap), -ENOENT);
+	env_fini(&e);
+}
+
+int main(void)
+{
+	np_set_print(t_log_capture);
+	test_gro();
+	test_sockq();
+	test_encap();
+	test_capture();
+	return 0;
+}
