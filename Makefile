@@ -99,6 +99,9 @@ $(O)/tools/netpool-fwd: tools/netpool-fwd.c $(O)/libnetpool.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
+# Tests that run a tool need it built.
+$(O)/tests/test_fwd_tool: $(O)/tools/netpool-fwd
+
 # The tests of one build directory.
 check: tests
 	@tests/run.sh $(O)
