@@ -19,6 +19,40 @@ const char *const np_netdev_qstats_names[NP_NETDEV_QSTATS_NR] = {
 
 static np_atomic_u32 np_netdev_next_ifindex = 1;
 
+/* Every netdev between create and destroy, for introspection (np_netdev_for_each). */
+static pthread_mutex_t np_netdev_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct np_netdev *np_netdev_list;
+
+static void np_netdev_list_add(struct np_netdev *dev)
+{
+	pthread_mutex_lock(&np_netdev_list_lock);
+	dev->next_dev = np_netdev_list;
+	np_netdev_list = dev;
+	pthread_mutex_unlock(&np_netdev_list_lock);
+}
+
+static void np_netdev_list_del(struct np_netdev *dev)
+{
+	pthread_mutex_lock(&np_netdev_list_lock);
+	for (struct np_netdev **pp = &np_netdev_list; *pp; pp = &(*pp)->next_dev)
+		if (*pp == dev) {
+			*pp = dev->next_dev;
+			break;
+		}
+	pthread_mutex_unlock(&np_netdev_list_lock);
+}
+
+int np_netdev_for_each(int (*fn)(struct np_netdev *dev, void *arg), void *arg)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&np_netdev_list_lock);
+	for (struct np_netdev *d = np_netdev_list; d && !ret; d = d->next_dev)
+		ret = fn(d, arg);
+	pthread_mutex_unlock(&np_netdev_list_lock);
+	return ret;
+}
+
 static int np_netdev_napi_poll(struct np_napi *napi, int budget)
 {
 	struct np_netdev_queue *q = napi->priv;
@@ -93,6 +127,7 @@ int np_netdev_create(const struct np_netdev_ops *ops, const struct np_netdev_par
 			return err;
 		}
 	}
+	np_netdev_list_add(dev);
 	*out = dev;
 	return 0;
 }
@@ -136,6 +171,7 @@ void np_netdev_destroy(struct np_netdev *dev)
 {
 	if (!dev)
 		return;
+	np_netdev_list_del(dev);
 	np_netdev_close(dev);
 	/* the pools unmap every page still out, so the driver may tear its DMA down after */
 	for (unsigned int i = 0; i < dev->nqueues; i++)

@@ -171,6 +171,7 @@ struct np_netdev {
 	_Atomic bool running;		/* queue threads keep polling while set */
 	bool open;
 	void *priv;			/* the driver's */
+	struct np_netdev *next_dev;	/* the list of netdevs (np_netdev_for_each) */
 };
 
 /* ---- life cycle ---- */
@@ -217,6 +218,13 @@ NP_API int np_netdev_start(struct np_netdev *dev, const int *cpus);
 
 /** np_netdev_stop() - the queue threads finish their poll and exit (joined). */
 NP_API void np_netdev_stop(struct np_netdev *dev);
+
+/**
+ * np_netdev_for_each() - call @fn for every netdev between create and destroy,
+ * under the list's lock (@fn must not create or destroy netdevs), until it
+ * returns non-zero. Return: the last value @fn returned, 0 when none.
+ */
+NP_API int np_netdev_for_each(int (*fn)(struct np_netdev *dev, void *arg), void *arg);
 
 /** np_netdev_get_qstats() - queue @q's counters (@q == -1: all queues summed). */
 NP_API void np_netdev_get_qstats(struct np_netdev *dev, int q, struct np_netdev_qstats *st);
