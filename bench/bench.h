@@ -292,6 +292,7 @@ static inline void np_bench_json_row(FILE *f, const struct np_bench_result *r)
 /* Return: 0 success, 1 a benchmark failed (leak, allocation failure). */
 int np_bench_pool_main(const struct np_bench_opts *opts);
 int np_bench_skb_main(const struct np_bench_opts *opts);
+int np_bench_fwd_main(const struct np_bench_opts *opts);
 
 /* ---- the DPDK peer (bench/peer_dpdk.c, built with WITH_DPDK=1) ---- */
 

@@ -4,6 +4,7 @@
  *
  *   netpool-bench pool [--json] [--runs N] [--quick]
  *   netpool-bench skb [--json] [--runs N] [--quick]
+ *   netpool-bench fwd [--json] [--runs N] [--quick]
  *   netpool-bench --help
  *
  * Each subcommand prints in-run baselines and peers first, then netpool's
@@ -29,6 +30,8 @@ static const struct bench_cmd bench_cmds[] = {
 	  np_bench_pool_main },
 	{ "skb", "skb RX lifecycle with and without recycling, clone, coalesce, GRO vs rte_mbuf",
 	  np_bench_skb_main },
+	{ "fwd", "vnic forwarding Mpps on one and two cores, with and without recycling, vs testpmd",
+	  np_bench_fwd_main },
 };
 
 static void usage(FILE *f)
