@@ -9,15 +9,16 @@
  *
  * Frames received on --in go through one of the stack pieces:
  *   drop     the skb is freed as soon as it is built
- *   fwd      sent unchanged out of --out (a two-port bridge: run a second
- *            instance, or --out back to --in, for the other direction);
+ *   fwd      sent unchanged out of --out, and what arrives on --out out of
+ *            --in (a two-port bridge: hosts on either side talk through it);
  *            --mac-swap reflects frames out of --in instead
- *   capture  every skb is cloned into a pcap file (--pcap) written on a
- *            thread of its own, then forwarded like fwd (or freed without --out)
+ *   capture  every skb (both ways) is cloned into a pcap file (--pcap) written
+ *            on a thread of its own, then forwarded like fwd (or freed without --out)
  *   sockq    GRO, then a socket-like receive queue with coalescing, read out
  *            after every poll
  *   encap    a 50-byte outer header (Ethernet, IPv4, UDP, VXLAN) is pushed,
- *            reallocating the head when headroom is short, then forwarded
+ *            reallocating the head when headroom is short, then sent out of
+ *            --out (the way back passes unchanged)
  * With --driver vnic, --in and --out name simulated NICs created here: --in
  * gets a traffic source on every queue, --out sends onto the wire.
  *
@@ -276,7 +277,13 @@ static void rx_handler(struct np_netdev *dev, unsigned int qi, struct np_skb *sk
 	struct fwd *f = arg;
 	struct fwd_queue *q = &f->q[qi];
 
-	(void)dev;
+	/* the way back of the bridge: what arrives on --out goes out of --in unchanged */
+	if (dev != f->in) {
+		if (f->o.mode == M_CAPTURE)
+			np_capture_skb(f->cap, skb);
+		np_netdev_xmit(f->in, qi, skb);
+		return;
+	}
 	switch (f->o.mode) {
 	case M_DROP:
 		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
@@ -566,6 +573,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	np_netdev_set_rx_handler(f.in, rx_handler, &f);
+	if (f.out)
+		np_netdev_set_rx_handler(f.out, rx_handler, &f);
 	if ((rc = np_netdev_open(f.in)) || (f.out && (rc = np_netdev_open(f.out)))) {
 		fprintf(stderr, "netpool-fwd: cannot open the interfaces: %s\n", strerror(-rc));
 		rc = 1;
