@@ -302,12 +302,15 @@ static bool np_netdev_xmit_frame(struct np_netdev *to, unsigned int qi, struct n
 		.data = xdp->data,
 		.len = (uint32_t)(xdp->data_end - xdp->data),
 	};
+	int err;
 
 	if (!to->ops->xmit_frame)
 		return false;
 	qi %= to->nqueues;
-	if (to->ops->xmit_frame(to, qi, &f)) {
-		np_netdev_count(&to->q[qi], NP_QSTAT(tx_busy), 1);
+	err = to->ops->xmit_frame(to, qi, &f);
+	if (err) {
+		np_netdev_count(&to->q[qi], err == -ENOSPC ? NP_QSTAT(tx_busy) : NP_QSTAT(tx_dropped),
+				1);
 		return false;
 	}
 	return true;

@@ -98,9 +98,12 @@ struct np_netdev_ops {
 	void (*queue_close)(struct np_netdev *dev, unsigned int q);
 	/* the napi poll of queue @q: TX completions, RX up to @budget, refill */
 	int (*poll)(struct np_netdev *dev, unsigned int q, int budget);
-	/* queue @skb on TX queue @q: 0 (the driver owns it now) or -ENOSPC (caller keeps it) */
+	/*
+	 * queue @skb on TX queue @q: 0 (the driver owns it now), -ENOSPC (ring
+	 * full) or another -errno (cannot be sent); on an error the caller keeps it
+	 */
 	int (*xmit)(struct np_netdev *dev, unsigned int q, struct np_skb *skb);
-	/* queue an XDP frame on TX queue @q: 0 or -ENOSPC (caller keeps it) */
+	/* queue an XDP frame on TX queue @q: 0, -ENOSPC or another -errno (caller keeps it) */
 	int (*xmit_frame)(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f);
 	/* the driver's state goes (after every queue closed) */
 	void (*destroy)(struct np_netdev *dev);
@@ -250,9 +253,10 @@ NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int 
 
 /**
  * np_netdev_xmit() - send @skb on @dev's TX queue @q; on a full ring the skb
- * is dropped and counted (tx_busy). Takes @skb in every case.
+ * is dropped and counted (tx_busy), on another error too (tx_dropped).
+ * Takes @skb in every case.
  * Context: queue @q's poll thread of @dev, or any thread that owns @dev's
- * TX queue @q (the driver serialises nothing). Return: 0 or -ENOSPC.
+ * TX queue @q (the driver serialises nothing). Return: 0, -ENOSPC or the driver's -errno.
  */
 NP_API int np_netdev_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb);
 
