@@ -74,7 +74,7 @@ $(O)/libnetpool.a: $(LIB_OBJS)
 $(O)/libnetpool.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libnetpool.so.0 $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/%: tests/%.c tests/testutil.h $(O)/libnetpool.a $(FLAGS_FILE)
+$(O)/tests/%: tests/%.c $(wildcard tests/*.h) $(O)/libnetpool.a $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Isrc $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 

@@ -30,95 +30,8 @@
  */
 #include "testutil.h"
 
-/* ---- environment: a private provider and pool; everything back at the end ---- */
-
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	int64_t live0;
-};
-
-static void env_init(struct env *e, struct np_napi_ctx *napi)
-{
-	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .order = 0, .napi = napi };
-
-	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
-	pp.provider = e->prov;
-	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
-	/* skb structs, small heads and page fragments too: every page is counted */
-	np_skb_thread_flush();
-	np_skb_set_provider(e->prov);
-	e->live0 = np_skb_live();
-}
-
-/* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
-static int64_t pool_idle(struct np_pool *pool)
-{
-	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
-	       (pool->frag_page != NULL);
-}
-
-static void env_fini(struct env *e)
-{
-	struct np_pool_stats st = t_pool_stats(e->pool);
-	uint32_t id = e->pool->id;
-
-	CHECK_EQ(np_skb_live(), e->live0);
-	/* nothing in flight but what the pool itself holds idle */
-	CHECK(st.inflight >= 0);
-	CHECK_EQ(st.inflight, pool_idle(e->pool));
-	np_pool_destroy(e->pool);
-	CHECK(t_wait_pool_freed(id, 10000));
-	np_skb_thread_flush();
-	np_small_trim(e->prov);
-	CHECK_EQ(t_pages_out(e->prov), 0);
-	np_skb_set_provider(NULL);
-	CHECK_EQ(np_provider_destroy(e->prov), 0);
-}
-
-/* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
-
-struct fate {
-	uint64_t recycled;
-	uint64_t released;
-	uint64_t left;
-};
-
-static struct fate fate_now(struct np_pool *pool)
-{
-	struct np_pool_stats st = t_pool_stats(pool);
-
-	CHECK(st.inflight >= 0);
-	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
-			      st.release };
-}
-
-static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
-		       uint64_t released, int line)
-{
-	struct fate now = fate_now(pool);
-
-	if (now.recycled - before->recycled != recycled ||
-	    now.released - before->released != released ||
-	    now.left - before->left != released) {
-		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
-			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
-			(unsigned long long)(now.released - before->released),
-			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
-			(unsigned long long)released);
-		exit(1);
-	}
-}
-
-#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
-
-static long pp_ref(struct np_page *page)
-{
-	return atomic_load(&page->pp_ref_count);
-}
-
-/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
-#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
+#define SKBTEST_SEED	0xbb67ae8584caa73bull
+#include "skbtest.h"
 
 #define HDR		54u
 #define MSS		500u
@@ -127,25 +40,8 @@ static long pp_ref(struct np_page *page)
 enum ev { EV_SEGS, EV_GRO, EV_TAP, NEV };
 enum variant { V_CLONE, V_GET, NVAR };
 
-static uint64_t rng = 0xbb67ae8584caa73bull;
 static uint8_t want[65536], got[65536], wtap[65536];
 static uint64_t pages_used;	/* pool pages handed out for the packet */
-
-static void fill(void *p, uint32_t n)
-{
-	unsigned char *c = p;
-
-	for (uint32_t i = 0; i < n; i++)
-		c[i] = (unsigned char)t_xorshift(&rng);
-}
-
-static void check_bytes(const struct np_skb *skb, const uint8_t *w, uint32_t len)
-{
-	CHECK_EQ(skb->len, len);
-	memset(got, 0, len);
-	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
-	CHECK(memcmp(got, w, len) == 0);
-}
 
 /* An RX skb on pool pages: @headlen bytes after the @pull header bytes GRO skips, @nfrags frags. */
 static struct np_skb *rx_skb(struct env *e, uint32_t pull, uint32_t headlen, unsigned nfrags,
@@ -199,7 +95,7 @@ static void run(enum variant v, const enum ev *order)
 	uint64_t want_released = 0;
 	unsigned nsegs = 0;
 
-	env_init(&e, NULL);
+	env_init_napi(&e, NULL);
 	st0 = t_pool_stats(e.pool);
 	pages_used = 0;
 

@@ -29,95 +29,8 @@
  */
 #include "testutil.h"
 
-/* ---- environment: a private provider and pool; everything back at the end ---- */
-
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	int64_t live0;
-};
-
-static void env_init(struct env *e, struct np_napi_ctx *napi)
-{
-	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .order = 0, .napi = napi };
-
-	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
-	pp.provider = e->prov;
-	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
-	/* skb structs, small heads and page fragments too: every page is counted */
-	np_skb_thread_flush();
-	np_skb_set_provider(e->prov);
-	e->live0 = np_skb_live();
-}
-
-/* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
-static int64_t pool_idle(struct np_pool *pool)
-{
-	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
-	       (pool->frag_page != NULL);
-}
-
-static void env_fini(struct env *e)
-{
-	struct np_pool_stats st = t_pool_stats(e->pool);
-	uint32_t id = e->pool->id;
-
-	CHECK_EQ(np_skb_live(), e->live0);
-	/* nothing in flight but what the pool itself holds idle */
-	CHECK(st.inflight >= 0);
-	CHECK_EQ(st.inflight, pool_idle(e->pool));
-	np_pool_destroy(e->pool);
-	CHECK(t_wait_pool_freed(id, 10000));
-	np_skb_thread_flush();
-	np_small_trim(e->prov);
-	CHECK_EQ(t_pages_out(e->prov), 0);
-	np_skb_set_provider(NULL);
-	CHECK_EQ(np_provider_destroy(e->prov), 0);
-}
-
-/* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
-
-struct fate {
-	uint64_t recycled;
-	uint64_t released;
-	uint64_t left;
-};
-
-static struct fate fate_now(struct np_pool *pool)
-{
-	struct np_pool_stats st = t_pool_stats(pool);
-
-	CHECK(st.inflight >= 0);
-	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
-			      st.release };
-}
-
-static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
-		       uint64_t released, int line)
-{
-	struct fate now = fate_now(pool);
-
-	if (now.recycled - before->recycled != recycled ||
-	    now.released - before->released != released ||
-	    now.left - before->left != released) {
-		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
-			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
-			(unsigned long long)(now.released - before->released),
-			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
-			(unsigned long long)released);
-		exit(1);
-	}
-}
-
-#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
-
-static long pp_ref(struct np_page *page)
-{
-	return atomic_load(&page->pp_ref_count);
-}
-
-/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
-#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
+#define SKBTEST_SEED	0x2545f4914f6cdd1dull
+#include "skbtest.h"
 
 /* ---- the packet: pool head H, frags F0, G (foreign), F1, F2 ---- */
 
@@ -130,8 +43,7 @@ enum op { OP_EXPAND, OP_TRIM, OP_LINEARIZE, NOPS };
 static const char *const op_name[NOPS] = { "expand", "trim", "linearize" };
 enum ev { EV_OP, EV_FREE_A, EV_FREE_B, EV_FREE_C, NEV };
 
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-static uint8_t want[16384], got[16384];
+static uint8_t want[16384];
 
 enum { LIVE = 0, RECYCLED, RELEASED };
 
@@ -153,14 +65,6 @@ struct scen {
 	struct model m;
 	uint32_t len;
 };
-
-static void fill(void *p, uint32_t n)
-{
-	unsigned char *c = p;
-
-	for (uint32_t i = 0; i < n; i++)
-		c[i] = (unsigned char)t_xorshift(&rng);
-}
 
 static void build(struct scen *s)
 {
@@ -229,14 +133,6 @@ static void model_release_d(struct model *m)
 	}
 }
 
-static void check_bytes(const struct np_skb *skb, uint32_t len)
-{
-	CHECK_EQ(skb->len, len);
-	memset(got, 0, len);
-	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
-	CHECK(memcmp(got, want, len) == 0);
-}
-
 /* The library's state against the model. */
 static void check_model(struct scen *s, int line)
 {
@@ -279,14 +175,14 @@ static void check_model(struct scen *s, int line)
 			}
 		}
 	}
-	check_fate(s->e.pool, &s->f0, m->recycled, m->released, line);
+	check_fate(s->e.pool, &s->f0, m->recycled, m->released, __FILE__, line);
 	if (s->a && m->a_alive) {
 		CHECK(s->a->pp_recycle);
-		check_bytes(s->a, s->len);
+		check_bytes(s->a, want, s->len);
 	}
 	if (s->c && m->c_alive) {
 		CHECK(s->c->pp_recycle);
-		check_bytes(s->c, s->len);
+		check_bytes(s->c, want, s->len);
 	}
 	if (s->b) {
 		if (s->b->pp_recycle != m->b_pp) {
@@ -294,7 +190,7 @@ static void check_model(struct scen *s, int line)
 				s->b->pp_recycle, m->b_pp);
 			exit(1);
 		}
-		check_bytes(s->b, m->b_len);
+		check_bytes(s->b, want, m->b_len);
 	}
 }
 
@@ -383,7 +279,7 @@ static void run(enum op op, const enum ev *order)
 	struct scen s;
 
 	memset(&s, 0, sizeof(s));
-	env_init(&s.e, NULL);
+	env_init_napi(&s.e, NULL);
 	build(&s);
 	s.b = np_skb_clone(s.a);
 	s.c = np_skb_clone(s.a);

@@ -31,95 +31,8 @@
  */
 #include "testutil.h"
 
-/* ---- environment: a private provider and pool; everything back at the end ---- */
-
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	int64_t live0;
-};
-
-static void env_init(struct env *e, struct np_napi_ctx *napi)
-{
-	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .order = 0, .napi = napi };
-
-	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
-	pp.provider = e->prov;
-	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
-	/* skb structs, small heads and page fragments too: every page is counted */
-	np_skb_thread_flush();
-	np_skb_set_provider(e->prov);
-	e->live0 = np_skb_live();
-}
-
-/* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
-static int64_t pool_idle(struct np_pool *pool)
-{
-	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
-	       (pool->frag_page != NULL);
-}
-
-static void env_fini(struct env *e)
-{
-	struct np_pool_stats st = t_pool_stats(e->pool);
-	uint32_t id = e->pool->id;
-
-	CHECK_EQ(np_skb_live(), e->live0);
-	/* nothing in flight but what the pool itself holds idle */
-	CHECK(st.inflight >= 0);
-	CHECK_EQ(st.inflight, pool_idle(e->pool));
-	np_pool_destroy(e->pool);
-	CHECK(t_wait_pool_freed(id, 10000));
-	np_skb_thread_flush();
-	np_small_trim(e->prov);
-	CHECK_EQ(t_pages_out(e->prov), 0);
-	np_skb_set_provider(NULL);
-	CHECK_EQ(np_provider_destroy(e->prov), 0);
-}
-
-/* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
-
-struct fate {
-	uint64_t recycled;
-	uint64_t released;
-	uint64_t left;
-};
-
-static struct fate fate_now(struct np_pool *pool)
-{
-	struct np_pool_stats st = t_pool_stats(pool);
-
-	CHECK(st.inflight >= 0);
-	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
-			      st.release };
-}
-
-static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
-		       uint64_t released, int line)
-{
-	struct fate now = fate_now(pool);
-
-	if (now.recycled - before->recycled != recycled ||
-	    now.released - before->released != released ||
-	    now.left - before->left != released) {
-		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
-			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
-			(unsigned long long)(now.released - before->released),
-			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
-			(unsigned long long)released);
-		exit(1);
-	}
-}
-
-#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
-
-static long pp_ref(struct np_page *page)
-{
-	return atomic_load(&page->pp_ref_count);
-}
-
-/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
-#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
+#define SKBTEST_SEED	0x9e3779b97f4a7c15ull
+#include "skbtest.h"
 
 #define BUF		2048u	/* two RX buffers per page */
 #define FRAME1		1500u
@@ -129,25 +42,8 @@ static long pp_ref(struct np_page *page)
 
 enum ev { EV_FREE_T, EV_FREE_SKB1, EV_FREE_TO, EV_FREE_SKB2, NEV };
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint8_t want_to[8192], want2[4096], got[8192];
+static uint8_t want_to[8192], want2[4096];
 static uint64_t extra_recycles;	/* pages given back by the reallocation probe */
-
-static void fill(void *p, uint32_t n)
-{
-	unsigned char *c = p;
-
-	for (uint32_t i = 0; i < n; i++)
-		c[i] = (unsigned char)t_xorshift(&rng);
-}
-
-static void check_bytes(const struct np_skb *skb, const uint8_t *want, uint32_t len)
-{
-	CHECK_EQ(skb->len, len);
-	memset(got, 0, len);
-	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
-	CHECK(memcmp(got, want, len) == 0);
-}
 
 /*
  * @page is not idle in @pool: not in the alloc cache, and allocating every
@@ -188,7 +84,7 @@ static void setup(struct scen *s)
 	void *d;
 
 	memset(s, 0, sizeof(*s));
-	env_init(&s->e, NULL);
+	env_init_napi(&s->e, NULL);
 
 	/* the driver splits P between two RX buffers, then moves on to page X */
 	p = np_pool_alloc_frag(s->e.pool, &o1, BUF);
@@ -277,14 +173,14 @@ static void check_state(struct scen *s, int line)
 				np_page_ref_count(s->p), users);
 			exit(1);
 		}
-		check_fate(s->e.pool, &s->f0, rec, 0, line);
+		check_fate(s->e.pool, &s->f0, rec, 0, __FILE__, line);
 		check_not_reallocatable(s->e.pool, s->p);
 	} else {
 		/* recycled once, idle in the pool */
 		CHECK(np_page_is_pp(s->p) && s->p->pp == s->e.pool);
 		CHECK_EQ(np_page_ref_count(s->p), 1);
 		CHECK_EQ(pp_ref(s->p), IDLE_REF);
-		check_fate(s->e.pool, &s->f0, rec, 0, line);
+		check_fate(s->e.pool, &s->f0, rec, 0, __FILE__, line);
 	}
 	if (s->alive[EV_FREE_SKB2]) {
 		/* the stack still writes into buffer 2 */

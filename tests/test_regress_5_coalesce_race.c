@@ -31,95 +31,7 @@
 #include <sched.h>
 #include "testutil.h"
 
-/* ---- environment: a private provider and pool; everything back at the end ---- */
-
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	int64_t live0;
-};
-
-static void env_init(struct env *e, struct np_napi_ctx *napi)
-{
-	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .order = 0, .napi = napi };
-
-	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
-	pp.provider = e->prov;
-	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
-	/* skb structs, small heads and page fragments too: every page is counted */
-	np_skb_thread_flush();
-	np_skb_set_provider(e->prov);
-	e->live0 = np_skb_live();
-}
-
-/* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
-static int64_t pool_idle(struct np_pool *pool)
-{
-	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
-	       (pool->frag_page != NULL);
-}
-
-static void env_fini(struct env *e)
-{
-	struct np_pool_stats st = t_pool_stats(e->pool);
-	uint32_t id = e->pool->id;
-
-	CHECK_EQ(np_skb_live(), e->live0);
-	/* nothing in flight but what the pool itself holds idle */
-	CHECK(st.inflight >= 0);
-	CHECK_EQ(st.inflight, pool_idle(e->pool));
-	np_pool_destroy(e->pool);
-	CHECK(t_wait_pool_freed(id, 10000));
-	np_skb_thread_flush();
-	np_small_trim(e->prov);
-	CHECK_EQ(t_pages_out(e->prov), 0);
-	np_skb_set_provider(NULL);
-	CHECK_EQ(np_provider_destroy(e->prov), 0);
-}
-
-/* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
-
-struct fate {
-	uint64_t recycled;
-	uint64_t released;
-	uint64_t left;
-};
-
-static struct fate fate_now(struct np_pool *pool)
-{
-	struct np_pool_stats st = t_pool_stats(pool);
-
-	CHECK(st.inflight >= 0);
-	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
-			      st.release };
-}
-
-static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
-		       uint64_t released, int line)
-{
-	struct fate now = fate_now(pool);
-
-	if (now.recycled - before->recycled != recycled ||
-	    now.released - before->released != released ||
-	    now.left - before->left != released) {
-		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
-			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
-			(unsigned long long)(now.released - before->released),
-			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
-			(unsigned long long)released);
-		exit(1);
-	}
-}
-
-#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
-
-static long pp_ref(struct np_page *page)
-{
-	return atomic_load(&page->pp_ref_count);
-}
-
-/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
-#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
+#include "skbtest.h"
 
 #define FROM_HEAD	100u
 #define FRAG_LEN	1000u
@@ -135,28 +47,12 @@ static long pp_ref(struct np_page *page)
 #endif
 #define OUTCOME_MIN	50u	/* rounds of each outcome wanted */
 
-static uint8_t want_to[8192], want_from[4096], got[8192];
+static uint8_t want_to[8192], want_from[4096];
 
 /* the handoff to the freeing thread */
 static np_atomic_u64 go_round, done_round;
 static _Atomic(struct np_skb *) victim;
 static np_atomic_int victim_delay, stop;
-
-static void fill(void *p, uint32_t n, uint64_t *rng)
-{
-	unsigned char *c = p;
-
-	for (uint32_t i = 0; i < n; i++)
-		c[i] = (unsigned char)t_xorshift(rng);
-}
-
-static void check_bytes(const struct np_skb *skb, const uint8_t *want, uint32_t len)
-{
-	CHECK_EQ(skb->len, len);
-	memset(got, 0, len);
-	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
-	CHECK(memcmp(got, want, len) == 0);
-}
 
 static void spin(int n)
 {
@@ -185,24 +81,6 @@ out:
 	return NULL;
 }
 
-static struct np_skb *pool_skb(struct np_pool *pool, uint32_t len, uint8_t *want, uint64_t *rng)
-{
-	struct np_page *page = np_pool_alloc_pages(pool);
-	struct np_skb *skb;
-	void *d;
-
-	CHECK(page);
-	skb = np_napi_build_skb(np_page_address(page), (uint32_t)np_page_size(page));
-	CHECK(skb);
-	np_skb_reserve(skb, NP_SKB_PAD);
-	d = np_skb_put(skb, len);
-	CHECK(d);
-	fill(d, len, rng);
-	memcpy(want, d, len);
-	np_skb_mark_for_recycle(skb);
-	return skb;
-}
-
 /* Slots of @skb pointing at @page. */
 static int slots(const struct np_skb *skb, const struct np_page *page)
 {
@@ -229,11 +107,11 @@ static void round_once(struct env *e, bool pp_to, uint64_t r, uint64_t *rng, str
 	bool stolen, merged;
 	int delta;
 
-	orig = pool_skb(e->pool, FROM_HEAD, want_from, rng);
+	orig = pool_skb(e->pool, NULL, FROM_HEAD, want_from, rng);
 	for (int i = 0; i < 2; i++) {
 		fp[i] = np_pool_alloc_pages(e->pool);
 		CHECK(fp[i]);
-		fill(np_page_address(fp[i]), FRAG_LEN, rng);
+		fill_rng(np_page_address(fp[i]), FRAG_LEN, rng);
 		memcpy(want_from + orig->len, np_page_address(fp[i]), FRAG_LEN);
 		np_skb_add_rx_frag(orig, (unsigned)i, fp[i], 0, FRAG_LEN, 4096);
 	}
@@ -244,7 +122,7 @@ static void round_once(struct env *e, bool pp_to, uint64_t r, uint64_t *rng, str
 	other = from == orig ? cl : orig;
 
 	if (pp_to) {
-		to = pool_skb(e->pool, to_len, want_to, rng);
+		to = pool_skb(e->pool, NULL, to_len, want_to, rng);
 	} else {
 		void *d;
 
@@ -252,7 +130,7 @@ static void round_once(struct env *e, bool pp_to, uint64_t r, uint64_t *rng, str
 		CHECK(to);
 		d = np_skb_put(to, to_len);
 		CHECK(d);
-		fill(d, to_len, rng);
+		fill_rng(d, to_len, rng);
 		memcpy(want_to, d, to_len);
 	}
 	CHECK(np_skb_tailroom(to) >= FROM_HEAD && np_skb_tailroom(to) < from_len);
@@ -316,7 +194,7 @@ static void run(bool pp_to)
 	pthread_t th;
 	uint64_t r = atomic_load(&go_round), r0 = r;
 
-	env_init(&e, NULL);
+	env_init_napi(&e, NULL);
 	atomic_store(&stop, 0);
 	CHECK_EQ(pthread_create(&th, NULL, freer, &r0), 0);
 	while (c.rounds < ROUNDS_MAX) {

@@ -24,95 +24,8 @@
  */
 #include "testutil.h"
 
-/* ---- environment: a private provider and pool; everything back at the end ---- */
-
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	int64_t live0;
-};
-
-static void env_init(struct env *e, struct np_napi_ctx *napi)
-{
-	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .order = 0, .napi = napi };
-
-	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
-	pp.provider = e->prov;
-	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
-	/* skb structs, small heads and page fragments too: every page is counted */
-	np_skb_thread_flush();
-	np_skb_set_provider(e->prov);
-	e->live0 = np_skb_live();
-}
-
-/* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
-static int64_t pool_idle(struct np_pool *pool)
-{
-	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
-	       (pool->frag_page != NULL);
-}
-
-static void env_fini(struct env *e)
-{
-	struct np_pool_stats st = t_pool_stats(e->pool);
-	uint32_t id = e->pool->id;
-
-	CHECK_EQ(np_skb_live(), e->live0);
-	/* nothing in flight but what the pool itself holds idle */
-	CHECK(st.inflight >= 0);
-	CHECK_EQ(st.inflight, pool_idle(e->pool));
-	np_pool_destroy(e->pool);
-	CHECK(t_wait_pool_freed(id, 10000));
-	np_skb_thread_flush();
-	np_small_trim(e->prov);
-	CHECK_EQ(t_pages_out(e->prov), 0);
-	np_skb_set_provider(NULL);
-	CHECK_EQ(np_provider_destroy(e->prov), 0);
-}
-
-/* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
-
-struct fate {
-	uint64_t recycled;
-	uint64_t released;
-	uint64_t left;
-};
-
-static struct fate fate_now(struct np_pool *pool)
-{
-	struct np_pool_stats st = t_pool_stats(pool);
-
-	CHECK(st.inflight >= 0);
-	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
-			      st.release };
-}
-
-static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
-		       uint64_t released, int line)
-{
-	struct fate now = fate_now(pool);
-
-	if (now.recycled - before->recycled != recycled ||
-	    now.released - before->released != released ||
-	    now.left - before->left != released) {
-		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
-			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
-			(unsigned long long)(now.released - before->released),
-			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
-			(unsigned long long)released);
-		exit(1);
-	}
-}
-
-#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
-
-static long pp_ref(struct np_page *page)
-{
-	return atomic_load(&page->pp_ref_count);
-}
-
-/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
-#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
+#define SKBTEST_SEED	0x853c49e6748fea9bull
+#include "skbtest.h"
 
 #define FROM_HEAD	100u
 #define FRAG_LEN	2000u
@@ -122,43 +35,7 @@ enum { PG_HF, PG_F0, PG_F1, PG_HT, NPG };
 enum ev { EV_FROM, EV_TO, EV_CLONE, NEV };
 enum variant { V_FROM_ORIG, V_FROM_CLONE, V_NO_HEADLEN, NVAR };
 
-static uint64_t rng = 0x853c49e6748fea9bull;
-static uint8_t want_to[16384], want_from[8192], got[16384];
-
-static void fill(void *p, uint32_t n)
-{
-	unsigned char *c = p;
-
-	for (uint32_t i = 0; i < n; i++)
-		c[i] = (unsigned char)t_xorshift(&rng);
-}
-
-static void check_bytes(const struct np_skb *skb, const uint8_t *want, uint32_t len)
-{
-	CHECK_EQ(skb->len, len);
-	memset(got, 0, len);
-	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
-	CHECK(memcmp(got, want, len) == 0);
-}
-
-static struct np_skb *pool_skb(struct np_pool *pool, struct np_page **pg, uint32_t len, uint8_t *want)
-{
-	struct np_page *page = np_pool_alloc_pages(pool);
-	struct np_skb *skb;
-	void *d;
-
-	CHECK(page);
-	skb = np_napi_build_skb(np_page_address(page), (uint32_t)np_page_size(page));
-	CHECK(skb);
-	np_skb_reserve(skb, NP_SKB_PAD);
-	d = np_skb_put(skb, len);
-	CHECK(d);
-	fill(d, len);
-	memcpy(want, d, len);
-	np_skb_mark_for_recycle(skb);
-	*pg = page;
-	return skb;
-}
+static uint8_t want_to[16384], want_from[8192];
 
 static unsigned in_cache(struct np_pool *pool, struct np_page *page)
 {
@@ -223,7 +100,7 @@ static void check_state(struct scen *s, int line)
 			rec++;
 		}
 	}
-	check_fate(s->e.pool, &s->f0, rec, 0, line);
+	check_fate(s->e.pool, &s->f0, rec, 0, __FILE__, line);
 	if (s->alive[EV_TO])
 		check_bytes(s->skb[EV_TO], want_to, TO_LEN + s->from_len);
 	if (s->alive[EV_CLONE])
@@ -242,9 +119,9 @@ static void run(enum variant v, const enum ev *order)
 	memset(&s, 0, sizeof(s));
 	np_napi_ctx_init(&s.napi);
 	prev = np_napi_ctx_enter(&s.napi);
-	env_init(&s.e, &s.napi);
+	env_init_napi(&s.e, &s.napi);
 
-	orig = pool_skb(s.e.pool, &s.pg[PG_HF], FROM_HEAD, want_from);
+	orig = pool_skb(s.e.pool, &s.pg[PG_HF], FROM_HEAD, want_from, &rng);
 	for (int i = PG_F0; i <= PG_F1; i++) {
 		struct np_page *pg = np_pool_alloc_pages(s.e.pool);
 
@@ -267,7 +144,7 @@ static void run(enum variant v, const enum ev *order)
 	s.skb[EV_FROM] = from;
 	s.skb[EV_CLONE] = from == orig ? cl : orig;
 
-	to = pool_skb(s.e.pool, &s.pg[PG_HT], TO_LEN, want_to);
+	to = pool_skb(s.e.pool, &s.pg[PG_HT], TO_LEN, want_to, &rng);
 	CHECK(np_skb_tailroom(to) < s.from_len);
 	s.skb[EV_TO] = to;
 	memcpy(want_to + TO_LEN, want_from, s.from_len);

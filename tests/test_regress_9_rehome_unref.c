@@ -29,134 +29,10 @@
  */
 #include "testutil.h"
 
-/* ---- environment: a private provider and pool; everything back at the end ---- */
+#define SKBTEST_SEED	0x6a09e667f3bcc909ull
+#include "skbtest.h"
 
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	int64_t live0;
-};
-
-static void env_init(struct env *e, struct np_napi_ctx *napi)
-{
-	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .order = 0, .napi = napi };
-
-	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
-	pp.provider = e->prov;
-	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
-	/* skb structs, small heads and page fragments too: every page is counted */
-	np_skb_thread_flush();
-	np_skb_set_provider(e->prov);
-	e->live0 = np_skb_live();
-}
-
-/* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
-static int64_t pool_idle(struct np_pool *pool)
-{
-	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
-	       (pool->frag_page != NULL);
-}
-
-static void env_fini(struct env *e)
-{
-	struct np_pool_stats st = t_pool_stats(e->pool);
-	uint32_t id = e->pool->id;
-
-	CHECK_EQ(np_skb_live(), e->live0);
-	/* nothing in flight but what the pool itself holds idle */
-	CHECK(st.inflight >= 0);
-	CHECK_EQ(st.inflight, pool_idle(e->pool));
-	np_pool_destroy(e->pool);
-	CHECK(t_wait_pool_freed(id, 10000));
-	np_skb_thread_flush();
-	np_small_trim(e->prov);
-	CHECK_EQ(t_pages_out(e->prov), 0);
-	np_skb_set_provider(NULL);
-	CHECK_EQ(np_provider_destroy(e->prov), 0);
-}
-
-/* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
-
-struct fate {
-	uint64_t recycled;
-	uint64_t released;
-	uint64_t left;
-};
-
-static struct fate fate_now(struct np_pool *pool)
-{
-	struct np_pool_stats st = t_pool_stats(pool);
-
-	CHECK(st.inflight >= 0);
-	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
-			      st.release };
-}
-
-static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
-		       uint64_t released, int line)
-{
-	struct fate now = fate_now(pool);
-
-	if (now.recycled - before->recycled != recycled ||
-	    now.released - before->released != released ||
-	    now.left - before->left != released) {
-		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
-			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
-			(unsigned long long)(now.released - before->released),
-			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
-			(unsigned long long)released);
-		exit(1);
-	}
-}
-
-#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
-
-static long pp_ref(struct np_page *page)
-{
-	return atomic_load(&page->pp_ref_count);
-}
-
-/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
-#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
-
-static uint64_t rng = 0x6a09e667f3bcc909ull;
-static uint8_t want[65536], got[65536];
-
-static void fill(void *p, uint32_t n)
-{
-	unsigned char *c = p;
-
-	for (uint32_t i = 0; i < n; i++)
-		c[i] = (unsigned char)t_xorshift(&rng);
-}
-
-static void check_bytes(const struct np_skb *skb, const uint8_t *w, uint32_t len)
-{
-	CHECK_EQ(skb->len, len);
-	memset(got, 0, len);
-	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
-	CHECK(memcmp(got, w, len) == 0);
-}
-
-/* A pp skb on pool page *@h with @headlen bytes (after NP_SKB_PAD). */
-static struct np_skb *pp_skb(struct env *e, struct np_page **h, uint32_t headlen, uint8_t *w)
-{
-	struct np_page *page = np_pool_alloc_pages(e->pool);
-	struct np_skb *skb;
-	void *d;
-
-	CHECK(page);
-	skb = np_napi_build_skb(np_page_address(page), (uint32_t)np_page_size(page));
-	CHECK(skb);
-	np_skb_reserve(skb, NP_SKB_PAD);
-	d = np_skb_put(skb, headlen);
-	CHECK(d);
-	fill(d, headlen);
-	memcpy(w, d, headlen);
-	np_skb_mark_for_recycle(skb);
-	*h = page;
-	return skb;
-}
+static uint8_t want[65536];
 
 /* Append bytes [off, off + len) of @page as a frag; the caller's reference moves in. */
 static void add_frag(struct np_skb *skb, struct np_page *page, uint32_t off, uint32_t len,
@@ -213,8 +89,8 @@ static void test_may_pull(void)
 	struct fate f;
 	struct env e;
 
-	env_init(&e, NULL);
-	skb = pp_skb(&e, &h, 100, want);
+	env_init_napi(&e, NULL);
+	skb = pool_skb(e.pool, &h, 100, want, &rng);
 	f0 = add_pool_frag(&e, skb, 300, want);
 	f1 = add_pool_frag(&e, skb, 1000, want);
 	f = fate_now(e.pool);
@@ -239,8 +115,8 @@ static void test_trim(void)
 	struct fate f;
 	struct env e;
 
-	env_init(&e, NULL);
-	skb = pp_skb(&e, &h, 100, want);
+	env_init_napi(&e, NULL);
+	skb = pool_skb(e.pool, &h, 100, want, &rng);
 	for (int i = 0; i < 3; i++)
 		fr[i] = add_pool_frag(&e, skb, 1000, want);
 	f = fate_now(e.pool);
@@ -268,12 +144,12 @@ static void test_shift_merge(void)
 	struct fate f;
 	struct env e;
 
-	env_init(&e, NULL);
-	tgt = pp_skb(&e, &h1, 100, want);
+	env_init_napi(&e, NULL);
+	tgt = pool_skb(e.pool, &h1, 100, want, &rng);
 	p = np_pool_alloc_pages(e.pool);
 	CHECK(p);
 	add_frag(tgt, p, 0, 1000, want);
-	skb = pp_skb(&e, &h2, 54, ws);
+	skb = pool_skb(e.pool, &h2, 54, ws, &rng);
 	CHECK(np_skb_pull(skb, 54));
 	np_pool_ref_page(p);	/* the second buffer of P gets its own pool reference */
 	add_frag(skb, p, 1000, 1000, ws);
@@ -308,10 +184,10 @@ static void test_shift_partial(void)
 	struct fate f;
 	struct env e;
 
-	env_init(&e, NULL);
-	tgt = pp_skb(&e, &h1, 100, want);
+	env_init_napi(&e, NULL);
+	tgt = pool_skb(e.pool, &h1, 100, want, &rng);
 	x = add_pool_frag(&e, tgt, 500, want);
-	skb = pp_skb(&e, &h2, 54, ws);
+	skb = pool_skb(e.pool, &h2, 54, ws, &rng);
 	CHECK(np_skb_pull(skb, 54));
 	p = add_pool_frag(&e, skb, 1000, ws);
 	q = add_pool_frag(&e, skb, 800, ws);
@@ -340,8 +216,8 @@ static void test_split(void)
 	struct fate f;
 	struct env e;
 
-	env_init(&e, NULL);
-	skb = pp_skb(&e, &h, 100, want);
+	env_init_napi(&e, NULL);
+	skb = pool_skb(e.pool, &h, 100, want, &rng);
 	f0 = add_pool_frag(&e, skb, 1000, want);
 	f1 = add_pool_frag(&e, skb, 1000, want);
 	skb1 = np_alloc_skb(64);
@@ -371,8 +247,8 @@ static void test_cow_xdp_clone(void)
 	struct fate f;
 	struct env e;
 
-	env_init(&e, NULL);
-	a = pp_skb(&e, &h, 300, want);
+	env_init_napi(&e, NULL);
+	a = pool_skb(e.pool, &h, 300, want, &rng);
 	f0 = add_pool_frag(&e, a, 1500, want);
 	f1 = add_pool_frag(&e, a, 2500, want);
 	b = np_skb_clone(a);
@@ -412,8 +288,8 @@ static void test_expand_clone(void)
 		struct fate f;
 		struct env e;
 
-		env_init(&e, NULL);
-		a = pp_skb(&e, &h, 300, want);
+		env_init_napi(&e, NULL);
+		a = pool_skb(e.pool, &h, 300, want, &rng);
 		f0 = add_pool_frag(&e, a, 1500, want);
 		f1 = add_pool_frag(&e, a, 2500, want);
 		b = np_skb_clone(a);
@@ -459,9 +335,9 @@ static void test_coalesce_steal(void)
 	struct fate f;
 	struct env e;
 
-	env_init(&e, NULL);
-	to = pp_skb(&e, &q, 3000, want);
-	from = pp_skb(&e, &h, 1000, wf);
+	env_init_napi(&e, NULL);
+	to = pool_skb(e.pool, &q, 3000, want, &rng);
+	from = pool_skb(e.pool, &h, 1000, wf, &rng);
 	f0 = add_pool_frag(&e, from, 1200, wf);
 	CHECK(np_skb_tailroom(to) < 1000);
 	f = fate_now(e.pool);
@@ -490,10 +366,10 @@ static void test_gro_head_frag(void)
 	struct fate f;
 	struct env e;
 
-	env_init(&e, NULL);
-	head = pp_skb(&e, &h1, 100, want);
+	env_init_napi(&e, NULL);
+	head = pool_skb(e.pool, &h1, 100, want, &rng);
 	f0 = add_pool_frag(&e, head, 1000, want);
-	skb = pp_skb(&e, &h2, 200, ws);
+	skb = pool_skb(e.pool, &h2, 200, ws, &rng);
 	f1 = add_pool_frag(&e, skb, 1000, ws);
 	f = fate_now(e.pool);
 	CHECK_EQ(np_skb_gro_receive(head, skb), 0);
@@ -523,8 +399,8 @@ static void test_segment(void)
 		struct fate f;
 		struct env e;
 
-		env_init(&e, NULL);
-		skb = pp_skb(&e, &h, 54 + 100, want);
+		env_init_napi(&e, NULL);
+		skb = pool_skb(e.pool, &h, 54 + 100, want, &rng);
 		for (int i = 0; i < 3; i++)
 			fr[i] = add_pool_frag(&e, skb, 1000, want);
 		np_skb_shinfo(skb)->gso_size = 500;
@@ -577,8 +453,8 @@ static void test_linearize(void)
 	struct fate f;
 	struct env e;
 
-	env_init(&e, NULL);
-	skb = pp_skb(&e, &h, 100, want);
+	env_init_napi(&e, NULL);
+	skb = pool_skb(e.pool, &h, 100, want, &rng);
 	for (int i = 0; i < 2; i++)
 		fr[i] = add_pool_frag(&e, skb, 1500, want);
 	f = fate_now(e.pool);

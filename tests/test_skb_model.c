@@ -48,6 +48,7 @@
 #include <signal.h>
 #include <limits.h>
 #include "testutil.h"
+#include "skbtest.h"
 #include "pool_internal.h"	/* NP_POOL_FRAG_BIAS: the pool's fragment-page bias */
 
 #define MAX_H		20		/* top-level skbs at once */
@@ -954,33 +955,7 @@ static void op_new(int op)
 		add_frag(hi);
 }
 
-/* ---- freeing ---- */
-
-static void free_skb(struct np_skb *skb, unsigned how)
-{
-	switch (how) {
-	case 0:
-		np_kfree_skb(skb);
-		break;
-	case 1:
-		np_consume_skb(skb);
-		break;
-	case 2:
-		np_napi_consume_skb(skb, 64);
-		break;
-	case 3:
-		np_napi_consume_skb(skb, 0);
-		break;
-	case 4:
-		np_kfree_skb_partial(skb, false);
-		break;
-	default:
-		np_kfree_skb_reason(skb, NP_SKB_DROP_NOMEM);
-		break;
-	}
-}
-
-/* ---- the operations ---- */
+/* ---- the operations (free_skb(): skbtest.h) ---- */
 
 static void do_op(int op)
 {
@@ -1397,8 +1372,7 @@ static void run_seed(uint64_t seed, unsigned steps)
 	for (int i = 0; i < npools; i++) {
 		struct np_pool_stats st = t_pool_stats(pools[i]);
 
-		MCHECK(st.inflight == (int64_t)pools[i]->alloc.count + np_pool_ring_count(pools[i]) +
-					      (pools[i]->frag_page != NULL),
+		MCHECK(st.inflight == pool_idle(pools[i]),
 		       "pool %d: inflight %lld with %u cached, %u in the ring", i,
 		       (long long)st.inflight, pools[i]->alloc.count, np_pool_ring_count(pools[i]));
 		MCHECK(np_pool_audit(pools[i]) == 0, "pool %d audit", i);

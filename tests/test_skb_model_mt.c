@@ -25,6 +25,7 @@
 #define NWORKERS	3
 #define QSIZE		256
 #define MAXLEN		(20 * 1024)
+#include "skbtest.h"
 
 struct tag {			/* in skb->cb */
 	uint32_t id;
@@ -135,20 +136,11 @@ static struct np_skb *q_pop(int w)
 
 static void free_any(struct np_skb *skb, uint64_t r)
 {
-	switch (r % 4) {
-	case 0:
-		np_kfree_skb(skb);
-		break;
-	case 1:
-		np_consume_skb(skb);
-		break;
-	case 2:
-		np_napi_consume_skb(skb, 0);
-		break;
-	default:
-		np_napi_consume_skb(skb, 64);	/* a budget, but no napi of this thread: no direct */
-		break;
-	}
+	/* kfree, consume, napi_consume without a budget, and with one (but no
+	 * napi of this thread: no direct) */
+	static const unsigned how[4] = { 0, 1, 3, 2 };
+
+	free_skb(skb, how[r % 4]);
 }
 
 static void *worker(void *arg)
@@ -383,18 +375,13 @@ int main(void)
 	st = t_pool_stats(pool);
 	CHECK(st.inflight >= 0);
 	/* every page that is not idle in the pool came back: in use by none */
-	CHECK_EQ(st.inflight, (int64_t)pool->alloc.count + np_pool_ring_count(pool) +
-				      (pool->frag_page != NULL));
+	CHECK_EQ(st.inflight, pool_idle(pool));
 	CHECK_EQ(st.hold - st.release, (uint64_t)st.inflight);
 	CHECK(st.recycle.ring > 0 && st.recycle.cached > 0);
 	CHECK_EQ(np_pool_audit(pool), 0);
 	np_pool_destroy(pool);
 	CHECK(t_wait_pool_freed(id, 10000));
-	np_skb_thread_flush();
-	np_small_trim(prov);
-	CHECK_EQ(t_pages_out(prov), 0);
-	np_skb_set_provider(NULL);
-	CHECK_EQ(np_provider_destroy(prov), 0);
+	prov_done(prov, true);
 	printf("%lu packets through %d workers: recycled %llu cached + %llu ring, released %llu\n",
 	       packets, NWORKERS, (unsigned long long)st.recycle.cached,
 	       (unsigned long long)st.recycle.ring, (unsigned long long)st.recycle.released_refcnt);

@@ -22,62 +22,10 @@
 
 #define MAXLEN		(256 * 1024)
 #define FOREIGN_LEN	500
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	int64_t live0;
-};
-
-static struct np_pool *pool_new(struct np_provider *prov, unsigned order)
-{
-	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .provider = prov, .order = order };
-	struct np_pool *pool;
-
-	CHECK_EQ(np_pool_create(&pp, &pool), 0);
-	return pool;
-}
-
-/* No page of @pool is out: every page it holds is idle (or its fragment page). */
-static void pool_done(struct np_pool *pool)
-{
-	struct np_pool_stats st = t_pool_stats(pool);
-	uint32_t id = pool->id;
-
-	CHECK(st.inflight >= 0);
-	CHECK_EQ(st.inflight, (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
-				      (pool->frag_page != NULL));
-	np_pool_destroy(pool);
-	CHECK(t_wait_pool_freed(id, 10000));
-}
-
-static void env_init(struct env *e)
-{
-	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
-	e->pool = pool_new(e->prov, 0);
-	e->live0 = np_skb_live();
-}
-
-static void env_fini(struct env *e)
-{
-	CHECK_EQ(np_skb_live(), e->live0);
-	pool_done(e->pool);
-	np_skb_thread_flush();
-	CHECK_EQ(t_pages_out(e->prov), 0);
-	CHECK_EQ(np_provider_destroy(e->prov), 0);
-}
+#define SKBTEST_SEED	0x9e3779b97f4a7c15ull
+#include "skbtest.h"
 
 /* ---- building packets; @want collects the bytes in packet order ---- */
-
-static void fill(void *p, uint32_t n)
-{
-	unsigned char *c = p;
-
-	for (uint32_t i = 0; i < n; i++)
-		c[i] = (unsigned char)t_xorshift(&rng);
-}
 
 /* An skb on a pool page (pool reference, marked for recycle) with @headlen bytes. */
 static struct np_skb *rx_skb(struct np_pool *pool, uint32_t headlen, uint8_t *want)
@@ -175,52 +123,6 @@ static void check_meta(const struct np_skb *n, const struct np_skb *skb, int off
 	CHECK(!n->cloned);
 }
 
-static void check_data(const struct np_skb *skb, const uint8_t *want, uint32_t len)
-{
-	static uint8_t got[MAXLEN];
-
-	CHECK_EQ(skb->len, len);
-	memset(got, 0, len);
-	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
-	CHECK(memcmp(got, want, len) == 0);
-}
-
-/* ---- what happened to pool pages ---- */
-
-struct fate {
-	uint64_t recycled;	/* cache + ring */
-	uint64_t released;	/* left the pool while still referenced */
-	uint64_t left;		/* left the pool for any reason */
-};
-
-static struct fate fate_now(struct np_pool *pool)
-{
-	struct np_pool_stats st = t_pool_stats(pool);
-
-	CHECK(st.inflight >= 0);
-	return (struct fate){ st.recycle.cached + st.recycle.ring, st.recycle.released_refcnt,
-			      st.release };
-}
-
-static void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
-		       uint64_t released, int line)
-{
-	struct fate now = fate_now(pool);
-
-	if (now.recycled - before->recycled != recycled ||
-	    now.released - before->released != released ||
-	    now.left - before->left != released) {
-		fprintf(stderr, "FAIL %s:%d: recycled %llu released %llu left %llu; want %llu %llu\n",
-			__FILE__, line, (unsigned long long)(now.recycled - before->recycled),
-			(unsigned long long)(now.released - before->released),
-			(unsigned long long)(now.left - before->left), (unsigned long long)recycled,
-			(unsigned long long)released);
-		exit(1);
-	}
-}
-
-#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __LINE__)
-
 /*
  * The test packet: a pool head, three pool frags, one frag of a page outside
  * any pool, and a frag_list member with a pool head and a pool frag.
@@ -264,7 +166,7 @@ static void test_copy(void)
 		int ref[4];
 		long ppref[3];
 
-		env_init(&e);
+		env_init_pool_only(&e);
 		pkt_build(&pa, &e);
 		for (int i = 0; i < 4; i++)
 			ref[i] = np_page_ref_count(pa.frag[i]);
@@ -278,8 +180,8 @@ static void test_copy(void)
 		CHECK(!np_skb_has_frag_list(n));
 		CHECK_EQ(np_skb_headroom(n), np_skb_headroom(pa.skb));
 		check_meta(n, pa.skb, 0);
-		check_data(n, pa.want, pa.len);
-		check_data(pa.skb, pa.want, pa.len);
+		check_bytes(n, pa.want, pa.len);
+		check_bytes(pa.skb, pa.want, pa.len);
 		for (int i = 0; i < 4; i++)
 			CHECK_EQ(np_page_ref_count(pa.frag[i]), ref[i]);
 		for (int i = 0; i < 3; i++)
@@ -288,7 +190,7 @@ static void test_copy(void)
 
 		/* the copy is writable without touching the source */
 		memset(n->data, 0x5a, np_skb_headlen(n));
-		check_data(pa.skb, pa.want, pa.len);
+		check_bytes(pa.skb, pa.want, pa.len);
 
 		f0 = fate_now(e.pool);
 		if (order == 0) {
@@ -322,7 +224,7 @@ static void test_pskb_copy(void)
 		int ref[4];
 		long ppref[3];
 
-		env_init(&e);
+		env_init_pool_only(&e);
 		pkt_build(&pa, &e);
 		m = np_skb_shinfo(pa.skb)->frag_list;
 		for (int i = 0; i < 4; i++)
@@ -352,11 +254,11 @@ static void test_pskb_copy(void)
 		CHECK(np_skb_shinfo(n)->frag_list == m);
 		CHECK_EQ(atomic_load(&m->users), 2);
 		check_meta(n, pa.skb, 0);
-		check_data(n, pa.want, pa.len);
+		check_bytes(n, pa.want, pa.len);
 
 		/* the heads are separate */
 		memset(n->data, 0xa5, np_skb_headlen(n));
-		check_data(pa.skb, pa.want, pa.len);
+		check_bytes(pa.skb, pa.want, pa.len);
 		memcpy(n->data, pa.want, np_skb_headlen(n));
 
 		f0 = fate_now(e.pool);
@@ -366,14 +268,14 @@ static void test_pskb_copy(void)
 			for (int i = 0; i < 4; i++)
 				CHECK_EQ(np_page_ref_count(pa.frag[i]), ref[i]);
 			CHECK_EQ(atomic_load(&m->users), 1);
-			check_data(pa.skb, pa.want, pa.len);
+			check_bytes(pa.skb, pa.want, pa.len);
 			np_kfree_skb(pa.skb);
 			CHECK_FATE(e.pool, &f0, PKT_POOL_PAGES, 0);
 		} else {
 			np_kfree_skb(pa.skb);
 			CHECK_FATE(e.pool, &f0, 1, 3);
 			CHECK_EQ(atomic_load(&m->users), 1);
-			check_data(n, pa.want, pa.len);
+			check_bytes(n, pa.want, pa.len);
 			np_kfree_skb(n);
 			CHECK_FATE(e.pool, &f0, 3, 3);
 		}
@@ -399,7 +301,7 @@ static void test_pskb_copy_clone_orders(void)
 		struct fate f0;
 		int last_ab = 0, pos_c = 0;
 
-		env_init(&e);
+		env_init_pool_only(&e);
 		s[0] = rx_skb(e.pool, 150, pa.want);
 		add_pool_frag(s[0], e.pool, 900, pa.want);
 		add_pool_frag(s[0], e.pool, 1900, pa.want);
@@ -420,7 +322,7 @@ static void test_pskb_copy_clone_orders(void)
 			s[orders[o][i]] = NULL;
 			for (int j = 0; j < 3; j++)
 				if (s[j])
-					check_data(s[j], pa.want, pa.len);
+					check_bytes(s[j], pa.want, pa.len);
 			(void)fate_now(e.pool);		/* inflight never negative */
 		}
 		if (pos_c < last_ab)
@@ -440,7 +342,7 @@ static void test_cow_head(void)
 	unsigned char *head;
 	uint32_t len;
 
-	env_init(&e);
+	env_init_pool_only(&e);
 
 	/* private with room: untouched */
 	a = rx_skb(e.pool, 100, pa.want);
@@ -457,7 +359,7 @@ static void test_cow_head(void)
 	CHECK(a->head != head && !a->head_frag && a->pp_recycle);
 	CHECK(np_skb_headroom(a) >= 200);
 	CHECK_FATE(e.pool, &f0, 1, 0);
-	check_data(a, pa.want, len);
+	check_bytes(a, pa.want, len);
 	CHECK(np_skb_push(a, 200));
 	CHECK(np_skb_pull(a, 200));
 	np_kfree_skb(a);
@@ -477,9 +379,9 @@ static void test_cow_head(void)
 		CHECK(!np_skb_cloned(a) && a->pp_recycle);
 		CHECK_EQ(np_page_ref_count(fp), 2);
 		memset(b->data, 0, np_skb_headlen(b));	/* writable: a keeps its bytes */
-		check_data(a, pa.want, len);
+		check_bytes(a, pa.want, len);
 		memcpy(b->data, pa.want, np_skb_headlen(b));
-		check_data(b, pa.want, len);
+		check_bytes(b, pa.want, len);
 		f0 = fate_now(e.pool);
 		np_kfree_skb(order ? a : b);
 		np_kfree_skb(order ? b : a);
@@ -497,7 +399,7 @@ static void test_unshare(void)
 	struct np_skb *a, *b, *n;
 	uint32_t len;
 
-	env_init(&e);
+	env_init_pool_only(&e);
 	a = rx_skb(e.pool, 300, pa.want);
 	add_pool_frag(a, e.pool, 1200, pa.want);
 	len = a->len;
@@ -513,13 +415,13 @@ static void test_unshare(void)
 	CHECK(!np_skb_is_nonlinear(n) && !n->pp_recycle && !n->head_frag);
 	CHECK(!np_skb_cloned(a));
 	CHECK_EQ(n->mark, 77);
-	check_data(n, pa.want, len);
-	check_data(a, pa.want, len);
+	check_bytes(n, pa.want, len);
+	check_bytes(a, pa.want, len);
 	CHECK_EQ(np_skb_live(), e.live0 + 2);
 	CHECK_FATE(e.pool, &f0, 0, 0);
 	np_kfree_skb(a);
 	CHECK_FATE(e.pool, &f0, 2, 0);
-	check_data(n, pa.want, len);
+	check_bytes(n, pa.want, len);
 	np_kfree_skb(n);
 	CHECK_FATE(e.pool, &f0, 2, 0);
 	env_fini(&e);
@@ -552,7 +454,7 @@ static struct np_skb *xdp_copied(struct np_pool *pool, struct np_skb *skb, uint3
 	CHECK_EQ(skb->mark, mark);
 	if (mac != NP_SKB_HDR_UNSET)
 		CHECK_EQ(skb->mac_header, mac + off);
-	check_data(skb, pa.want, len);
+	check_bytes(skb, pa.want, len);
 	CHECK(!np_skb_cloned(skb) && !np_skb_shared(skb));
 	return skb;
 }
@@ -565,8 +467,8 @@ static void test_cow_data_for_xdp(void)
 	uint32_t len;
 	void *p;
 
-	env_init(&e);
-	other = pool_new(e.prov, 0);
+	env_init_pool_only(&e);
+	other = pool_new(e.prov, 0, NULL);
 
 	/* already private pool data: left alone */
 	a = rx_skb(e.pool, 100, pa.want);
@@ -624,7 +526,7 @@ static void test_cow_data_for_xdp(void)
 	CHECK(b);
 	b = xdp_copied(e.pool, b, len);
 	CHECK(!np_skb_cloned(a));
-	check_data(a, pa.want, len);
+	check_bytes(a, pa.want, len);
 	np_kfree_skb(a);
 	np_kfree_skb(b);
 
@@ -634,7 +536,7 @@ static void test_cow_data_for_xdp(void)
 	keep = np_skb_get(a);
 	a = xdp_copied(e.pool, a, len);
 	CHECK_EQ(atomic_load(&keep->users), 1);
-	check_data(keep, pa.want, len);
+	check_bytes(keep, pa.want, len);
 	np_kfree_skb(keep);
 	np_kfree_skb(a);
 
@@ -662,7 +564,7 @@ static void test_cow_data_for_xdp(void)
 	len = a->len;
 	CHECK_EQ(np_skb_cow_data_for_xdp(e.pool, &a), -ENOMEM);
 	CHECK(a == keep);
-	check_data(a, pa.want, len);
+	check_bytes(a, pa.want, len);
 	np_kfree_skb(a);
 
 	pool_done(other);
@@ -679,9 +581,9 @@ static void test_cow_data_for_xdp_nomem(void)
 	uint32_t len;
 	void *p;
 
-	env_init(&e);
+	env_init_pool_only(&e);
 	/* order-1 pages come one at a time from the provider: each alloc is a page alloc */
-	big = pool_new(e.prov, 1);
+	big = pool_new(e.prov, 1, NULL);
 	a = np_alloc_skb(NP_SKB_PAD + 1000);
 	CHECK(a);
 	np_skb_reserve(a, NP_SKB_PAD);
@@ -703,7 +605,7 @@ static void test_cow_data_for_xdp_nomem(void)
 		CHECK_EQ(np_fault_injected(NP_FAULT_PAGE_ALLOC), 1);
 		np_fault_reset();
 		CHECK(a == keep);
-		check_data(a, pa.want, len);
+		check_bytes(a, pa.want, len);
 		/* a head taken before the frag failed went back to the pool */
 		st = t_pool_stats(big);
 		CHECK_EQ(st.inflight, (int64_t)big->alloc.count + (int64_t)np_pool_ring_count(big) +
