@@ -99,8 +99,14 @@ $(O)/tools/netpool-fwd: tools/netpool-fwd.c $(O)/libnetpool.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
+$(O)/tools/netpool-stat: tools/netpool-stat.c $(O)/libnetpool.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+
 # Tests that run a tool need it built.
 $(O)/tests/test_fwd_tool: $(O)/tools/netpool-fwd
+$(O)/tests/test_e2e_tap: $(O)/tools/netpool-fwd
+$(O)/tests/test_stat_tool: $(O)/tools/netpool-stat $(O)/tools/netpool-fwd
 
 # The tests of one build directory.
 check: tests
