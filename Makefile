@@ -36,7 +36,7 @@ TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(TEST_SRCS:tests/%.c=$(O)/tests/%)
 BENCH_SRCS := $(filter-out bench/peer_dpdk.c,$(wildcard bench/*.c))
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o)
-TOOLS     := $(O)/tools/netpool-bench $(O)/tools/netpool-fwd
+TOOLS     := $(O)/tools/netpool-bench $(O)/tools/netpool-fwd $(O)/tools/netpool-stat
 EXAMPLES  := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
 
 # The DPDK peer is built with clang when there is one: DPDK's inline mempool

@@ -24,6 +24,7 @@
 #include "netpool/vnic.h"
 #include "netpool/tap.h"
 #include "netpool/stack.h"
+#include "netpool/export.h"
 
 #define NETPOOL_VERSION_MAJOR	0
 #define NETPOOL_VERSION_MINOR	1

@@ -147,16 +147,17 @@ static void e2e_tool_path(const char *argv0, const char *name, char *out, size_t
 /* Start "ip netns exec @ns @tool @args" with stdout+stderr into @log. */
 static void e2e_tool_start(const char *ns, const char *tool, const char *args, const char *log)
 {
-	char cmd[4096];
+	char *cmd;
 	pid_t pid;
 
-	snprintf(cmd, sizeof(cmd), "exec ip netns exec %s %s %s >%s 2>&1", ns, tool, args, log);
+	CHECK(asprintf(&cmd, "exec ip netns exec %s %s %s >%s 2>&1", ns, tool, args, log) > 0);
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
+	free(cmd);
 	e2e_tool_pid = pid;
 }
 

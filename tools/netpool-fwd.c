@@ -580,6 +580,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	np_stats_export_start("netpool-fwd", 0);
 	if (!strcmp(f.o.driver, "vnic")) {
 		struct np_vnic_gen gen = { .len_min = f.o.len_min, .len_max = f.o.len_max,
 					   .count = f.o.count };
@@ -648,6 +649,7 @@ out:
 		print_line(&f, &t, &t0, end - start, "total");
 	}
 	np_skb_thread_flush();
+	np_stats_export_stop();
 	ok = destroy_dev(f.out, &lost);
 	ok = destroy_dev(f.in, &lost) && ok;
 	free(f.q);

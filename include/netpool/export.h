@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netpool/export.h - publish a process's live statistics in shared memory,
+ * and read them from another process (netpool-stat), like the kernel's
+ * page-pool netlink dump or ethtool -S.
+ *
+ * A publisher thread wakes every interval and snapshots, without stopping or
+ * locking the datapath beyond what the stats getters already do:
+ *   - every registered pool (np_pool_info_list(): id, name, ifindex, queue,
+ *     napi id, inflight pages and bytes, destroyed/broken state) with its
+ *     counters (np_pool_get_stats()) where a netdev queue owns it;
+ *   - every netdev queue's counters (np_netdev_for_each(), np_netdev_get_qstats());
+ *   - the skb drop counters by reason and np_skb_live().
+ * It writes them into the POSIX shared memory object "/netpool.<pid>"
+ * (/dev/shm/netpool.<pid>), which appears complete (created under a temporary
+ * name, then renamed) and is removed by np_stats_export_stop() or at normal
+ * process exit.
+ *
+ * The object opens with a versioned header (magic, version, its own size,
+ * record sizes, capacities and offsets, pid, process name, a generation
+ * counter, timestamps). The generation is a seqlock: odd while the publisher
+ * writes, even when a snapshot is complete; a reader copies the object and
+ * keeps the copy only when it saw the same even generation before and after.
+ * Readers never map the object: they pread() it, so a foreign, truncated or
+ * shrinking file can give -EINVAL but never a SIGBUS. The layout is private
+ * to src/export.c; readers use np_stats_snapshot_read().
+ */
+#ifndef NETPOOL_EXPORT_H
+#define NETPOOL_EXPORT_H
+
+#include <sys/types.h>
+#include "compiler.h"
+#include "dev.h"
+#include "pool.h"
+#include "stats.h"
+
+#define NP_STATS_SHM_DIR	"/dev/shm"
+#define NP_STATS_SHM_PREFIX	"netpool."
+#define NP_STATS_INTERVAL_MS	200	/* the default publishing interval */
+#define NP_STATS_MAX_POOLS	1024	/* pools one snapshot holds at most */
+#define NP_STATS_MAX_QUEUES	1024	/* netdev queues one snapshot holds at most */
+#define NP_STATS_MAX_DROPS	32	/* drop reasons one snapshot holds at most */
+#define NP_STATS_NAME_LEN	32
+
+/* ---- publishing ---- */
+
+/**
+ * np_stats_export_start() - start publishing this process's statistics in
+ * /dev/shm/netpool.<pid>.
+ * @name: the process name readers show (truncated to NP_STATS_NAME_LEN - 1);
+ *   NULL: the program's short name.
+ * @interval_ms: time between snapshots; 0: NP_STATS_INTERVAL_MS.
+ *
+ * The first snapshot is written before this returns. A stale object with
+ * this pid (left by a dead process whose pid was reused) is replaced. The
+ * object is removed at normal exit (atexit) if np_stats_export_stop() was
+ * not called; a forked child neither publishes nor removes its parent's.
+ * Context: any thread.
+ * Return: 0, -EBUSY (already publishing), -ENOMEM, or the -errno of
+ * shm_open/ftruncate/mmap/rename/pthread_create.
+ */
+NP_API int np_stats_export_start(const char *name, unsigned int interval_ms);
+
+/**
+ * np_stats_export_stop() - stop the publisher thread (joined) and remove the
+ * object. Nothing happens when not publishing.
+ * Context: any thread but the publisher's; not concurrently with _start().
+ */
+NP_API void np_stats_export_stop(void);
+
+/* ---- reading ---- */
+
+/* One pool of a snapshot. */
+struct np_stats_pool {
+	struct np_pool_info info;
+	bool has_stats;			/* stats read: a netdev queue owns the pool */
+	struct np_pool_stats stats;	/* zero unless has_stats */
+};
+
+/* One netdev queue of a snapshot. */
+struct np_stats_queue {
+	char dev[NP_IFNAMSIZ];		/* the netdev's name */
+	char kind[16];			/* its driver: "vnic", "afxdp", "tap" */
+	uint32_t ifindex;
+	uint32_t queue;
+	uint32_t pool_id;		/* the queue's page_pool */
+	uint32_t napi_id;
+	struct np_netdev_qstats st;
+};
+
+/* One drop reason of a snapshot. */
+struct np_stats_drop {
+	char reason[NP_STATS_NAME_LEN];	/* np_skb_drop_reason_name() of the publisher */
+	uint64_t count;
+};
+
+/* A complete snapshot, as np_stats_snapshot_read() returns it. */
+struct np_stats_snapshot {
+	pid_t pid;
+	char name[NP_STATS_NAME_LEN];
+	uint32_t version;		/* layout version of the object */
+	uint32_t interval_ms;
+	uint64_t generation;		/* even; advances by 2 per snapshot */
+	uint64_t time_ns;		/* CLOCK_MONOTONIC when it was taken */
+	uint64_t realtime_ns;		/* CLOCK_REALTIME when it was taken */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC when publishing started */
+	int64_t skb_live;
+	unsigned int nr_pools;		/* entries in pools[] */
+	unsigned int pools_total;	/* pools that existed (more than nr_pools: truncated) */
+	unsigned int nr_queues;
+	unsigned int queues_total;
+	unsigned int nr_drops;
+	struct np_stats_pool *pools;	/* allocated; np_stats_snapshot_free() */
+	struct np_stats_queue *queues;
+	struct np_stats_drop drops[NP_STATS_MAX_DROPS];
+};
+
+/**
+ * np_stats_snapshot_read() - read one complete snapshot from a published
+ * object (a path such as "/dev/shm/netpool.1234").
+ * @snap: filled; its arrays are allocated, release them with
+ *   np_stats_snapshot_free() (also after an error: then they are NULL).
+ *
+ * Retries while the publisher is writing; the result is never torn.
+ * Context: any thread, any process with read access to the file.
+ * Return: 0; -EINVAL (not a netpool statistics object: too short, wrong
+ * magic, version or sizes, inconsistent counts); -EAGAIN (the publisher
+ * kept writing: it died mid-snapshot or is starved); -ENOMEM; the -errno of
+ * open/pread (-ENOENT: no such object).
+ */
+NP_API int np_stats_snapshot_read(const char *path, struct np_stats_snapshot *snap);
+
+/** np_stats_snapshot_free() - release @snap's arrays (safe on a zeroed or freed snapshot). */
+NP_API void np_stats_snapshot_free(struct np_stats_snapshot *snap);
+
+/* A publishing process found by np_stats_export_list(). */
+struct np_stats_proc {
+	pid_t pid;
+	char path[64];			/* /dev/shm/netpool.<pid> */
+	bool stale;			/* the process is gone (kill(pid, 0) == ESRCH) */
+};
+
+/**
+ * np_stats_export_list() - the objects in /dev/shm, live or stale, sorted by
+ * pid; nothing is opened or removed.
+ * @out: up to @max entries (may be NULL with @max 0, to count).
+ * Context: any thread.
+ * Return: how many objects exist (may exceed @max), or -errno of opendir.
+ */
+NP_API int np_stats_export_list(struct np_stats_proc *out, unsigned int max);
+
+/** np_stats_export_path() - "/dev/shm/netpool.<pid>" into @buf. Return: 0 or -ENAMETOOLONG. */
+NP_API int np_stats_export_path(pid_t pid, char *buf, size_t len);
+
+#endif /* NETPOOL_EXPORT_H */
