@@ -176,24 +176,6 @@ static struct np_shm_queue *np_export_queue(struct np_export *ex, unsigned int i
 	return (struct np_shm_queue *)(ex->stage + h->queue_off + (size_t)i * h->queue_size);
 }
 
-static void np_export_pool_stats(struct np_export *ex, struct np_pool *pool)
-{
-	struct np_shm_hdr *h = (struct np_shm_hdr *)ex->stage;
-	struct np_pool_stats st = { .size = sizeof(st) };
-
-	for (unsigned int i = 0; i < h->nr_pools; i++) {
-		struct np_shm_pool *p = np_export_pool(ex, i);
-
-		if (p->id != pool->id)
-			continue;
-		if (np_pool_get_stats(pool, &st) == 0) {
-			np_pool_stats_values(&st, p->stats);
-			p->flags |= NP_SHM_POOL_F_STATS;
-		}
-		return;
-	}
-}
-
 /* Under the netdev list lock: the queues' pools are alive until the netdev leaves the list. */
 static int np_export_dev(struct np_netdev *dev, void *arg)
 {
@@ -205,8 +187,6 @@ static int np_export_dev(struct np_netdev *dev, void *arg)
 		struct np_shm_queue *q;
 
 		h->queues_total++;
-		if (dev->q[i].pool)
-			np_export_pool_stats(ex, dev->q[i].pool);
 		if (h->nr_queues >= h->queue_max)
 			continue;
 		q = np_export_queue(ex, h->nr_queues++);
@@ -251,6 +231,15 @@ static void np_export_collect(struct np_export *ex)
 		p->inflight = info->inflight;
 		p->inflight_bytes = info->inflight_bytes;
 		p->detach_time_ns = info->detach_time_ns;
+		{
+			struct np_pool_stats st = { .size = sizeof(st) };
+
+			/* by id: a pool freed since the listing is simply left without counters */
+			if (np_pool_get_stats_by_id(info->id, &st) == 0) {
+				np_pool_stats_values(&st, p->stats);
+				p->flags |= NP_SHM_POOL_F_STATS;
+			}
+		}
 	}
 	h->nr_queues = 0;
 	h->queues_total = 0;

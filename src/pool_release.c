@@ -370,6 +370,21 @@ int np_pool_info_get(uint32_t id, struct np_pool_info *out)
 	return err;
 }
 
+int np_pool_get_stats_by_id(uint32_t id, struct np_pool_stats *st)
+{
+	struct np_pool *pool;
+	int err = -ENOENT;
+
+	pthread_mutex_lock(&np_reg_lock);
+	for (pool = np_reg_head; pool; pool = pool->priv->reg_next)
+		if (pool->id == id) {
+			err = np_pool_get_stats(pool, st);
+			break;
+		}
+	pthread_mutex_unlock(&np_reg_lock);
+	return err;
+}
+
 /* ---- statistics and audit ---- */
 
 int64_t np_pool_inflight(struct np_pool *pool)

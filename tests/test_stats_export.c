@@ -276,7 +276,16 @@ int main(void)
 	CHECK_EQ(sp->info.inflight, np_pool_inflight(pool));
 	CHECK_EQ(sp->info.inflight_bytes, (uint64_t)sp->info.inflight * NP_PAGE_SIZE);
 	CHECK(!sp->info.destroyed);
-	CHECK(!sp->has_stats);	/* no netdev queue owns it: the registry gives no stats */
+	/* no netdev queue owns it: its counters come from the registry by id */
+	CHECK(sp->has_stats);
+	{
+		struct np_pool_stats st = { .size = sizeof(st) };
+
+		CHECK_EQ(np_pool_get_stats(pool, &st), 0);
+		CHECK_EQ(sp->stats.alloc.slow, st.alloc.slow);
+		CHECK_EQ(sp->stats.alloc.fast, st.alloc.fast);
+		CHECK(sp->stats.alloc.slow > 0);
+	}
 	np_stats_snapshot_free(&s);
 
 	/* traffic on both queues from their threads: every figure between before and after */

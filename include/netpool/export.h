@@ -73,7 +73,7 @@ NP_API void np_stats_export_stop(void);
 /* One pool of a snapshot. */
 struct np_stats_pool {
 	struct np_pool_info info;
-	bool has_stats;			/* stats read: a netdev queue owns the pool */
+	bool has_stats;			/* stats read (false: the pool was freed meanwhile) */
 	struct np_pool_stats stats;	/* zero unless has_stats */
 };
 

@@ -106,6 +106,13 @@ struct np_pool_info {
 NP_API int np_pool_info_list(struct np_pool_info *out, unsigned max);
 /** np_pool_info_get() - one pool by id. Return: 0, or -ENOENT once it was freed. */
 NP_API int np_pool_info_get(uint32_t id, struct np_pool_info *out);
+/**
+ * np_pool_get_stats_by_id() - np_pool_get_stats() of the pool with @id, live or
+ * destroyed and waiting (the registry keeps it from being freed meanwhile).
+ * Context: any thread. Return: 0, -ENOENT once it was freed, or
+ * np_pool_get_stats()'s -EINVAL.
+ */
+NP_API int np_pool_get_stats_by_id(uint32_t id, struct np_pool_stats *st);
 
 /**
  * np_pool_set_release_timing() - tune deferred destruction: retry every
