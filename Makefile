@@ -31,6 +31,16 @@ LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -fno-semantic-interpositi
 LDLIBS  := -pthread -lm
 
 LIB_SRCS  := $(wildcard src/*.c src/drivers/*.c)
+# The afxdp driver needs libxdp; without it a stub answers -EOPNOTSUPP.
+HAVE_LIBXDP := $(shell pkg-config --exists libxdp libbpf 2>/dev/null && echo 1)
+ifeq ($(HAVE_LIBXDP),1)
+XDP_CFLAGS := $(shell pkg-config --cflags libxdp libbpf)
+XDP_LIBS   := $(shell pkg-config --libs libxdp libbpf)
+LIB_SRCS   := $(filter-out src/drivers/afxdp_stub.c,$(LIB_SRCS))
+else
+LIB_SRCS   := $(filter-out src/drivers/afxdp.c,$(LIB_SRCS))
+endif
+LDLIBS  += $(XDP_LIBS)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
 TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(TEST_SRCS:tests/%.c=$(O)/tests/%)
@@ -66,6 +76,8 @@ examples: $(EXAMPLES)
 $(O)/src/%.o: src/%.c $(wildcard include/*.h include/netpool/*.h src/*.h) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(O)/src/drivers/afxdp.o: LIB_CFLAGS += $(XDP_CFLAGS)
 
 $(O)/libnetpool.a: $(LIB_OBJS)
 	@rm -f $@
@@ -130,7 +142,7 @@ soak:
 
 $(O)/netpool.pc: netpool.pc.in
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@XDP_LIBS@|$(XDP_LIBS)|' $< > $@
 
 install: lib $(O)/netpool.pc
 	install -d $(DESTDIR)$(PREFIX)/include/netpool $(DESTDIR)$(PREFIX)/lib/pkgconfig

@@ -22,6 +22,7 @@
 #include "netpool/napi.h"
 #include "netpool/dev.h"
 #include "netpool/vnic.h"
+#include "netpool/afxdp.h"
 #include "netpool/tap.h"
 #include "netpool/stack.h"
 #include "netpool/export.h"

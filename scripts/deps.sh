@@ -4,6 +4,7 @@
 set -u
 need=(make gcc clang libclang-rt-14-dev bc util-linux)
 case ${1:-test} in
+test|demo) need+=(pkg-config libxdp-dev libbpf-dev) ;;
 bench) need+=(pkg-config libdpdk-dev) ;;
 esac
 missing=()

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * afxdp without libxdp: the build found no libxdp (pkg-config), so the driver
+ * is absent and its entry points say so.
+ */
+#include "../internal.h"
+#include "netpool/afxdp.h"
+
+int np_afxdp_create(const struct np_afxdp_params *p, struct np_netdev **out)
+{
+	(void)out;
+	np_err("afxdp %s: this netpool was built without libxdp (install libxdp-dev libbpf-dev)\n",
+	       p && p->ifname ? p->ifname : "?");
+	return -EOPNOTSUPP;
+}
+
+int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stats *st)
+{
+	(void)dev;
+	(void)q;
+	(void)st;
+	return -EINVAL;
+}
+
+int np_afxdp_inject_rx(struct np_netdev *dev, unsigned int q, uint64_t addr, uint32_t len,
+		       uint32_t options)
+{
+	(void)dev;
+	(void)q;
+	(void)addr;
+	(void)len;
+	(void)options;
+	return -EINVAL;
+}

@@ -1,0 +1,810 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The afxdp driver on a real veth pair, inside a network namespace of the
+ * test's own (unshare: nothing outside it is seen or touched, and it goes
+ * with the process; the pair is also deleted at exit and on signals).
+ *
+ *   kernel side (AF_PACKET on B)  ──veth──▶  A: afxdp netdev (UMEM = pools)
+ *
+ * 1. RX: frames sent on B arrive through np_netdev_poll as skbs built in
+ *    place in UMEM frames, marked for recycling, payloads intact, each once.
+ * 2. TX: a received skb goes back zero-copy (tx_zerocopy), a foreign skb
+ *    and an expanded head are copied (tx_copied); B receives all three.
+ * 3. A clone sent twice: both descriptors in flight on one frame, which is
+ *    held until both complete; B receives it twice.
+ * 4. Bad descriptors (outside the UMEM, not posted, no headroom, truncated,
+ *    oversized, option bits) are refused and counted, no frame is lost.
+ * 5. Rebinding at once after close (EBUSY is retried), two queues served by
+ *    queue threads that echo every frame back: frames sent from CPU k (the
+ *    kernel then uses TX queue k) arrive on queue k.
+ * Each netdev ends with every UMEM frame accounted for: none posted or in
+ * flight, the pools holding all the frames out of the provider, no live
+ * skb, the pools freed at destroy, no error reported.
+ * Skips (77) without root, network namespaces, veth or AF_XDP.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/if_xdp.h>
+#include "testutil.h"
+
+#define ETH_TEST	0x88b5	/* IEEE local experimental: nobody else sends it */
+#define MAGIC		"NPX1"
+#define HDR_LEN		(14 + 4 + 4 + 1 + 1)
+#define RX_FRAMES	1000
+#define MQ_FRAMES	400
+
+static char if_a[IF_NAMESIZE], if_b[IF_NAMESIZE];
+static const char *ip_bin;
+static volatile sig_atomic_t links_created;
+
+/* ---- the namespace and the veth pair ---- */
+
+/* Run ip with @argv (NULL-terminated); quiet. Async-signal-safe. Return: exit status. */
+static int ip_run(char *const argv[])
+{
+	static char *const envp[] = { "PATH=/usr/sbin:/sbin:/usr/bin:/bin", NULL };
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execve(ip_bin, argv, envp);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void links_delete(void)
+{
+	char *argv[] = { "ip", "link", "del", if_a, NULL };
+
+	if (links_created) {
+		links_created = 0;
+		ip_run(argv);
+	}
+}
+
+static void on_signal(int sig)
+{
+	links_delete();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void write_sysctl(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, val, strlen(val)) < 0)
+			(void)0;
+		close(fd);
+	}
+}
+
+/* Return: the number of queues the pair got (2, or 1 if veth refused more), 0 on failure. */
+static unsigned int setup_links(void)
+{
+	static const char *const bins[] = { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" };
+	char *add2[] = { "ip", "link", "add", if_a, "numtxqueues", "2", "numrxqueues", "2",
+			 "type", "veth", "peer", "name", if_b, "numtxqueues", "2",
+			 "numrxqueues", "2", NULL };
+	char *add1[] = { "ip", "link", "add", if_a, "type", "veth", "peer", "name", if_b, NULL };
+	char *up_a[] = { "ip", "link", "set", if_a, "up", NULL };
+	char *up_b[] = { "ip", "link", "set", if_b, "up", NULL };
+	unsigned int nq = 2;
+
+	for (size_t i = 0; i < NP_ARRAY_SIZE(bins) && !ip_bin; i++)
+		if (!access(bins[i], X_OK))
+			ip_bin = bins[i];
+	if (!ip_bin)
+		return 0;
+	snprintf(if_a, sizeof(if_a), "npxa%d", (int)getpid());
+	snprintf(if_b, sizeof(if_b), "npxb%d", (int)getpid());
+	/* no IPv6 in our namespace: no neighbour discovery frames (filtered anyway) */
+	write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	atexit(links_delete);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGALRM, on_signal);
+	signal(SIGABRT, on_signal);
+	if (ip_run(add2)) {
+		nq = 1;
+		if (ip_run(add1))
+			return 0;
+	}
+	links_created = 1;
+	if (ip_run(up_a) || ip_run(up_b))
+		return 0;
+	return nq;
+}
+
+static void get_mac(const char *ifname, unsigned char mac[6])
+{
+	struct ifreq ifr;
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	CHECK(fd >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	CHECK_EQ(ioctl(fd, SIOCGIFHWADDR, &ifr), 0);
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+}
+
+/* ---- the kernel side: AF_PACKET on B ---- */
+
+struct peer {
+	int tx, rx;
+	int ifindex;
+	unsigned char mac_a[6], mac_b[6];
+};
+
+static void peer_open(struct peer *p)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int one = 1, big = 4 << 20;
+
+	p->ifindex = (int)if_nametoindex(if_b);
+	CHECK(p->ifindex > 0);
+	get_mac(if_a, p->mac_a);
+	get_mac(if_b, p->mac_b);
+	p->tx = socket(AF_PACKET, SOCK_RAW, 0);
+	CHECK(p->tx >= 0);
+	/* straight to the driver: the TX queue is then the sending CPU's */
+	CHECK_EQ(setsockopt(p->tx, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)), 0);
+	p->rx = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_TEST));
+	CHECK(p->rx >= 0);
+	setsockopt(p->rx, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	sll.sll_protocol = htons(ETH_TEST);
+	sll.sll_ifindex = p->ifindex;
+	CHECK_EQ(bind(p->rx, (struct sockaddr *)&sll, sizeof(sll)), 0);
+}
+
+static void peer_close(struct peer *p)
+{
+	close(p->tx);
+	close(p->rx);
+}
+
+static uint8_t pattern(uint32_t seq, uint32_t i)
+{
+	return (uint8_t)(seq * 7u + i);
+}
+
+static uint32_t frame_len(uint32_t seq)
+{
+	return 60 + (seq * 37u) % (1514 - 60 + 1);
+}
+
+static void frame_build(const struct peer *p, unsigned char *buf, uint32_t len, uint32_t seq,
+			uint8_t tag, uint8_t q)
+{
+	uint16_t type = htons(ETH_TEST);
+
+	memcpy(buf, p->mac_a, 6);
+	memcpy(buf + 6, p->mac_b, 6);
+	memcpy(buf + 12, &type, 2);
+	memcpy(buf + 14, MAGIC, 4);
+	memcpy(buf + 18, &seq, 4);
+	buf[22] = tag;
+	buf[23] = q;
+	for (uint32_t i = HDR_LEN; i < len; i++)
+		buf[i] = pattern(seq, i);
+}
+
+/* Whether @buf is one of our frames, intact; its seq, tag and queue. */
+static bool frame_check(const unsigned char *buf, uint32_t len, uint32_t *seq, uint8_t *tag,
+			uint8_t *q)
+{
+	if (len < HDR_LEN || buf[12] != (ETH_TEST >> 8) || buf[13] != (ETH_TEST & 0xff) ||
+	    memcmp(buf + 14, MAGIC, 4))
+		return false;
+	memcpy(seq, buf + 18, 4);
+	*tag = buf[22];
+	*q = buf[23];
+	if (len != frame_len(*seq))
+		return false;
+	for (uint32_t i = HDR_LEN; i < len; i++)
+		if (buf[i] != pattern(*seq, i))
+			return false;
+	return true;
+}
+
+static void peer_send(const struct peer *p, uint32_t seq, uint8_t tag, uint8_t q)
+{
+	unsigned char buf[1514];
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_halen = 6 };
+	uint32_t len = frame_len(seq);
+
+	sll.sll_ifindex = p->ifindex;
+	memcpy(sll.sll_addr, p->mac_a, 6);
+	frame_build(p, buf, len, seq, tag, q);
+	for (int tries = 0;; tries++) {
+		if (sendto(p->tx, buf, len, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)len)
+			return;
+		CHECK(errno == ENOBUFS || errno == EAGAIN);
+		CHECK(tries < 1000);
+		t_sleep_ms(1);
+	}
+}
+
+/* One frame B received, or false after @ms. */
+static bool peer_recv(const struct peer *p, unsigned char *buf, uint32_t *len, int ms)
+{
+	struct pollfd pfd = { .fd = p->rx, .events = POLLIN };
+	ssize_t n = recv(p->rx, buf, 2048, 0);
+
+	if (n < 0 && poll(&pfd, 1, ms) == 1)
+		n = recv(p->rx, buf, 2048, 0);
+	if (n < 0)
+		return false;
+	*len = (uint32_t)n;
+	return true;
+}
+
+/* The next of our frames B received, checked; its tag (0: none came). */
+static uint8_t peer_expect(const struct peer *p, uint32_t want_seq)
+{
+	unsigned char buf[2048];
+	uint32_t len, seq;
+	uint8_t tag, q;
+
+	for (int i = 0; i < 50; i++) {
+		if (!peer_recv(p, buf, &len, 100))
+			continue;
+		CHECK(frame_check(buf, len, &seq, &tag, &q));
+		CHECK_EQ(seq, want_seq);
+		return tag;
+	}
+	return 0;
+}
+
+/* ---- the AF_XDP side ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#define HOLD_MAX 4
+
+struct rx_state {
+	struct np_netdev *dev;
+	np_atomic_u64 frames, foreign, bad, dup, wrong_queue, unmarked, not_umem;
+	uint8_t seen[RX_FRAMES + MQ_FRAMES];
+	struct np_skb *hold[HOLD_MAX];		/* kept for the TX tests */
+	unsigned int nhold;
+	bool echo;				/* send every frame back (queue threads) */
+	bool any;				/* inject phase: count, check nothing */
+};
+
+static void rx_handler(struct np_netdev *dev, unsigned int q, struct np_skb *skb, void *arg)
+{
+	struct rx_state *s = arg;
+	uint32_t seq;
+	uint8_t tag, fq;
+
+	if (s->any) {
+		np_atomic_inc_relaxed(&s->foreign);
+		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
+		return;
+	}
+	if (np_skb_headlen(skb) < 14 || skb->data[12] != (ETH_TEST >> 8) ||
+	    skb->data[13] != (ETH_TEST & 0xff)) {
+		np_atomic_inc_relaxed(&s->foreign);
+		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
+		return;
+	}
+	if (!skb->pp_recycle)
+		np_atomic_inc_relaxed(&s->unmarked);
+	{
+		struct np_page *pg = np_virt_to_page(skb->data);
+
+		if (!np_page_is_pp(pg) || pg->pp != dev->q[q].pool)
+			np_atomic_inc_relaxed(&s->not_umem);
+	}
+	if (!frame_check(skb->data, skb->len, &seq, &tag, &fq) || seq >= NP_ARRAY_SIZE(s->seen)) {
+		np_atomic_inc_relaxed(&s->bad);
+		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
+		return;
+	}
+	if (fq != 0xff && fq != q)
+		np_atomic_inc_relaxed(&s->wrong_queue);
+	if (s->seen[seq]++)
+		np_atomic_inc_relaxed(&s->dup);
+	np_atomic_inc_relaxed(&s->frames);
+	if (s->echo) {
+		np_netdev_xmit(dev, q, skb);
+	} else if (s->nhold < HOLD_MAX) {
+		s->hold[s->nhold++] = skb;
+	} else {
+		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
+	}
+}
+
+static struct np_afxdp_stats xstats(struct np_netdev *dev)
+{
+	struct np_afxdp_stats st;
+
+	CHECK_EQ(np_afxdp_get_stats(dev, -1, &st), 0);
+	return st;
+}
+
+/* Create and open on A; skip when the kernel refuses. */
+static struct np_netdev *open_afxdp(unsigned int nq, bool skb_mode)
+{
+	struct np_afxdp_params p = { .ifname = if_a, .nqueues = nq, .ring_size = 256,
+				     .skb_mode = skb_mode };
+	struct np_netdev *dev;
+	int err = np_afxdp_create(&p, &dev);
+
+	if (err == -EPERM || err == -EOPNOTSUPP)
+		SKIP("afxdp refused (%s): %s", strerror(-err), t_log_buf);
+	CHECK_EQ(err, 0);
+	err = np_netdev_open(dev);
+	if (err == -EOPNOTSUPP && !skb_mode) {
+		np_netdev_destroy(dev);
+		t_log_reset();
+		return open_afxdp(nq, true);
+	}
+	if (err == -EPERM || err == -EOPNOTSUPP)
+		SKIP("afxdp open refused (%s): %s", strerror(-err), t_log_buf);
+	CHECK_EQ(err, 0);
+	return dev;
+}
+
+/* Poll queue @q until @cond or @ms passed. */
+#define POLL_UNTIL(dev, q, cond, ms)                                              \
+	do {                                                                       \
+		for (int _i = 0; _i < (ms) && !(cond); _i++) {                     \
+			for (int _k = 0; _k < 20 && !(cond); _k++)                 \
+				np_netdev_poll((dev), (q));                        \
+			if (!(cond))                                               \
+				t_sleep_ms(1);                                     \
+		}                                                                  \
+	} while (0)
+
+/* After close: nothing posted or in flight, every frame out of the provider idle in a pool. */
+static void check_accounted(struct np_netdev *dev, int64_t live0)
+{
+	struct np_afxdp_stats st = xstats(dev);
+	int64_t in_pools = 0;
+
+	CHECK_EQ(st.frames_posted, 0);
+	CHECK_EQ(st.frames_tx, 0);
+	CHECK_EQ(st.tx_reserve, 0);
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		struct np_pool *pool = dev->q[i].pool;
+
+		CHECK_EQ(np_pool_inflight(pool),
+			 (int64_t)pool->alloc.count + np_pool_ring_count(pool));
+		in_pools += np_pool_inflight(pool);
+	}
+	CHECK_EQ(st.umem_frames_out, in_pools);
+	CHECK_EQ(np_skb_live(), live0);
+}
+
+static void destroy_checked(struct np_netdev *dev)
+{
+	uint32_t ids[NP_NETDEV_MAX_QUEUES];
+	unsigned int n = dev->nqueues;
+
+	for (unsigned int i = 0; i < n; i++)
+		ids[i] = dev->q[i].pool->id;
+	np_netdev_destroy(dev);
+	for (unsigned int i = 0; i < n; i++)
+		CHECK(t_wait_pool_freed(ids[i], 5000));
+	if (t_log_level_count(NP_LOG_ERROR) || t_log_level_count(NP_LOG_WARN))
+		fprintf(stderr, "library said: %s\n", t_log_buf);
+	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 0);
+	CHECK_EQ(t_log_level_count(NP_LOG_WARN), 0);
+}
+
+/*
+ * The sender's TX queue on B is its CPU modulo 2 (PACKET_QDISC_BYPASS), and
+ * that is the RX queue the frame arrives on at A (native XDP): pin the
+ * sending thread to a CPU of the wanted parity. Return: false if none.
+ */
+static bool pin_parity(const cpu_set_t *allowed, int parity)
+{
+	cpu_set_t set;
+
+	for (int cpu = parity; cpu < CPU_SETSIZE; cpu += 2) {
+		if (!CPU_ISSET(cpu, allowed))
+			continue;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		return !sched_setaffinity(0, sizeof(set), &set);
+	}
+	return false;
+}
+
+/* 1-4 on one queue. */
+static void test_one_queue(struct peer *p, bool skb_mode)
+{
+	static struct rx_state s;
+	int64_t live0 = np_skb_live();
+	struct np_afxdp_stats st0, st;
+	struct np_netdev_qstats qs;
+	struct np_netdev *dev = open_afxdp(1, skb_mode);
+	unsigned char buf[1514];
+	struct np_skb *skb, *clone;
+	cpu_set_t orig;
+	uint32_t seq;
+	uint64_t t0;
+
+	memset(&s, 0, sizeof(s));
+	s.dev = dev;
+	np_netdev_set_rx_handler(dev, rx_handler, &s);
+	st = xstats(dev);
+	CHECK(st.frames_posted > 0);
+	CHECK(!st.zerocopy);	/* veth: copy mode */
+	CHECK_EQ(st.tx_reserve, st.tx_reserve_free);
+
+	/* 1. RX, sent to queue 0 */
+	CHECK_EQ(sched_getaffinity(0, sizeof(orig), &orig), 0);
+	if (!pin_parity(&orig, 0))
+		printf("no even CPU to send from: frames may miss queue 0\n");
+	t0 = now_ns();
+	for (seq = 0; seq < RX_FRAMES; seq++) {
+		peer_send(p, seq, 'R', 0xff);
+		if (seq % 32 == 31)
+			POLL_UNTIL(dev, 0, np_stat_read(s.frames) >= seq + 1 - 8, 200);
+	}
+	POLL_UNTIL(dev, 0, np_stat_read(s.frames) >= RX_FRAMES, 2000);
+	CHECK_EQ(sched_setaffinity(0, sizeof(orig), &orig), 0);
+	printf("rx (%s XDP): %llu frames in %.1f ms, %llu foreign\n",
+	       skb_mode ? "skb" : "native", (unsigned long long)np_stat_read(s.frames), (now_ns() - t0) / 1e6,
+	       (unsigned long long)np_stat_read(s.foreign));
+	st = xstats(dev);
+	if (np_stat_read(s.frames) != RX_FRAMES)
+		fprintf(stderr, "kernel: rx_dropped %llu ring_full %llu fill_empty %llu invalid %llu\n",
+			(unsigned long long)st.kern_rx_dropped,
+			(unsigned long long)st.kern_rx_ring_full,
+			(unsigned long long)st.kern_fill_empty,
+			(unsigned long long)st.kern_rx_invalid);
+	if (np_stat_read(s.frames) != RX_FRAMES) {
+		np_netdev_get_qstats(dev, 0, &qs);
+		fprintf(stderr, "driver: invalid %llu unposted %llu posted %llu fill_posted %llu "
+			"fill_empty %llu rx_packets %llu rx_nomem %llu bad %llu\n",
+			(unsigned long long)st.rx_invalid, (unsigned long long)st.rx_unposted,
+			(unsigned long long)st.frames_posted, (unsigned long long)st.fill_posted,
+			(unsigned long long)st.fill_empty, (unsigned long long)qs.rx_packets,
+			(unsigned long long)qs.rx_nomem, (unsigned long long)np_stat_read(s.bad));
+	}
+	CHECK_EQ(np_stat_read(s.frames), RX_FRAMES);
+	CHECK_EQ(np_stat_read(s.bad), 0);
+	CHECK_EQ(np_stat_read(s.dup), 0);
+	CHECK_EQ(np_stat_read(s.unmarked), 0);
+	CHECK_EQ(np_stat_read(s.not_umem), 0);
+	for (seq = 0; seq < RX_FRAMES; seq++)
+		CHECK_EQ(s.seen[seq], 1);
+	np_netdev_get_qstats(dev, 0, &qs);
+	CHECK_EQ(qs.rx_packets, RX_FRAMES + np_stat_read(s.foreign));
+	CHECK_EQ(qs.rx_bad_desc, 0);
+	CHECK_EQ(st.rx_invalid, 0);
+	CHECK(t_pool_stats(dev->q[0].pool).recycle.cached > 0);
+	CHECK_EQ(s.nhold, HOLD_MAX);
+
+	/* 2. TX: zero-copy of a received frame, copies of a foreign skb and an expanded head */
+	st0 = xstats(dev);
+	skb = s.hold[0];
+	CHECK(frame_check(skb->data, skb->len, &seq, &(uint8_t){ 0 }, &(uint8_t){ 0 }));
+	skb->data[22] = 'Z';
+	CHECK_EQ(np_netdev_xmit(dev, 0, skb), 0);
+	POLL_UNTIL(dev, 0, xstats(dev).tx_completed == st0.tx_completed + 1, 1000);
+	st = xstats(dev);
+	CHECK_EQ(st.tx_zerocopy, st0.tx_zerocopy + 1);
+	CHECK_EQ(st.tx_copied, st0.tx_copied);
+	CHECK_EQ(peer_expect(p, seq), 'Z');
+
+	skb = np_alloc_skb(2048);
+	CHECK(skb);
+	frame_build(p, buf, frame_len(5000), 5000, 'C', 0);
+	CHECK(np_skb_put_data(skb, buf, frame_len(5000)));
+	CHECK_EQ(np_netdev_xmit(dev, 0, skb), 0);
+	skb = s.hold[1];
+	CHECK(frame_check(skb->data, skb->len, &seq, &(uint8_t){ 0 }, &(uint8_t){ 0 }));
+	CHECK_EQ(np_pskb_expand_head(skb, 0, 0), 0);	/* the head leaves the UMEM */
+	skb->data[22] = 'E';
+	CHECK_EQ(np_netdev_xmit(dev, 0, skb), 0);
+	POLL_UNTIL(dev, 0, xstats(dev).tx_completed == st0.tx_completed + 3, 1000);
+	st = xstats(dev);
+	CHECK_EQ(st.tx_copied, st0.tx_copied + 2);
+	CHECK_EQ(st.tx_zerocopy, st0.tx_zerocopy + 1);
+	CHECK_EQ(peer_expect(p, 5000), 'C');
+	CHECK_EQ(peer_expect(p, seq), 'E');
+
+	/* 3. a clone sent twice: one frame, two descriptors in flight */
+	{
+		struct np_pool_stats ps0, ps;
+		struct np_page *page;
+
+		skb = s.hold[2];
+		CHECK(frame_check(skb->data, skb->len, &seq, &(uint8_t){ 0 }, &(uint8_t){ 0 }));
+		skb->data[22] = 'K';
+		page = np_virt_to_page(skb->data);
+		clone = np_skb_clone(skb);
+		CHECK(clone);
+		st0 = xstats(dev);
+		ps0 = t_pool_stats(dev->q[0].pool);
+		CHECK_EQ(np_netdev_xmit(dev, 0, skb), 0);
+		CHECK_EQ(np_netdev_xmit(dev, 0, clone), 0);
+		/* not kicked yet (below the batch): both in flight, the frame held */
+		st = xstats(dev);
+		CHECK_EQ(st.frames_tx, 2);
+		CHECK_EQ(st.tx_zerocopy, st0.tx_zerocopy + 2);
+		CHECK(np_page_is_pp(page));
+		CHECK_EQ(atomic_load(&page->pp_ref_count), 1);
+		POLL_UNTIL(dev, 0, xstats(dev).tx_completed == st0.tx_completed + 2, 1000);
+		st = xstats(dev);
+		CHECK_EQ(st.frames_tx, 0);
+		CHECK_EQ(st.tx_bad_completion, 0);
+		ps = t_pool_stats(dev->q[0].pool);
+		/* the frame came back once: one more recycle than before (plus RX refills) */
+		CHECK(ps.recycle.cached + ps.recycle.ring > ps0.recycle.cached + ps0.recycle.ring);
+		CHECK_EQ(peer_expect(p, seq), 'K');
+		CHECK_EQ(peer_expect(p, seq), 'K');
+	}
+	np_napi_consume_skb(s.hold[3], 0);
+
+	/* 4. descriptors the kernel could have returned: refused, counted, nothing lost */
+	{
+		struct np_afxdp_stats b;
+		struct {
+			uint64_t addr;
+			uint32_t len, options;
+			size_t field;
+		} bad[] = {
+			{ 0, 100, 0, offsetof(struct np_afxdp_stats, rx_bad_addr) },
+			{ NP_XDP_HEADROOM, 100, 0, offsetof(struct np_afxdp_stats, rx_unposted) },
+			{ NP_AFXDP_INJECT_POSTED | 0, 100, 0,
+			  offsetof(struct np_afxdp_stats, rx_bad_headroom) },
+			{ NP_AFXDP_INJECT_POSTED | NP_XDP_HEADROOM, 5, 0,
+			  offsetof(struct np_afxdp_stats, rx_truncated) },
+			{ NP_AFXDP_INJECT_POSTED | NP_XDP_HEADROOM, 3800, 0,
+			  offsetof(struct np_afxdp_stats, rx_oversized) },
+			{ NP_AFXDP_INJECT_POSTED | 2048, 2000, 0,
+			  offsetof(struct np_afxdp_stats, rx_oversized) },
+			{ NP_AFXDP_INJECT_POSTED | NP_XDP_HEADROOM, 100, 1,
+			  offsetof(struct np_afxdp_stats, rx_bad_options) },
+		};
+
+		bad[0].addr = xstats(dev).umem_bytes + NP_XDP_HEADROOM;
+		POLL_UNTIL(dev, 0, false, 20);	/* settle: fill ring full again */
+		st0 = xstats(dev);
+		for (size_t i = 0; i < NP_ARRAY_SIZE(bad); i++) {
+			b = xstats(dev);
+			CHECK_EQ(np_afxdp_inject_rx(dev, 0, bad[i].addr, bad[i].len, bad[i].options),
+				 -EBADMSG);
+			st = xstats(dev);
+			CHECK_EQ(*(uint64_t *)((char *)&st + bad[i].field),
+				 *(uint64_t *)((char *)&b + bad[i].field) + 1);
+		}
+		st = xstats(dev);
+		CHECK_EQ(st.rx_invalid, st0.rx_invalid + NP_ARRAY_SIZE(bad));
+		np_netdev_get_qstats(dev, 0, &qs);
+		CHECK_EQ(qs.rx_bad_desc, NP_ARRAY_SIZE(bad));
+		/* nothing lost: the same frames posted and out of the provider */
+		CHECK_EQ(st.frames_posted, st0.frames_posted);
+		CHECK_EQ(st.umem_frames_out, st0.umem_frames_out);
+		/* a good one goes up the stack */
+		s.any = true;
+		CHECK_EQ(np_afxdp_inject_rx(dev, 0, NP_AFXDP_INJECT_POSTED | NP_XDP_HEADROOM, 60, 0),
+			 0);
+		s.any = false;
+		CHECK_EQ(xstats(dev).frames_posted, st0.frames_posted);
+		CHECK_EQ(np_afxdp_inject_rx(dev, 0, NP_AFXDP_INJECT_POSTED | 4096, 60, 0), -EINVAL);
+	}
+
+	np_netdev_close(dev);
+	check_accounted(dev, live0);
+	st = xstats(dev);
+	printf("one queue: tx zerocopy %llu copied %llu completed %llu kicks %llu, binds retried %llu\n",
+	       (unsigned long long)st.tx_zerocopy, (unsigned long long)st.tx_copied,
+	       (unsigned long long)st.tx_completed, (unsigned long long)st.tx_kicks,
+	       (unsigned long long)st.bind_retries);
+	destroy_checked(dev);
+}
+
+/*
+ * A socket of the test's own holds queue 0 of A and lets it go after a
+ * while: the driver's bind meets EBUSY and retries until the queue is free.
+ */
+struct blocker {
+	int fd;
+	void *umem;
+	unsigned int ms;
+};
+
+static bool blocker_bind(struct blocker *b)
+{
+	struct xdp_umem_reg mr = { .len = 16 * 4096, .chunk_size = 4096 };
+	struct sockaddr_xdp sxdp = { .sxdp_family = AF_XDP, .sxdp_flags = XDP_COPY };
+	unsigned int n = 64;
+
+	b->umem = aligned_alloc(4096, 16 * 4096);
+	CHECK(b->umem);
+	mr.addr = (uintptr_t)b->umem;
+	b->fd = socket(AF_XDP, SOCK_RAW, 0);
+	CHECK(b->fd >= 0);
+	sxdp.sxdp_ifindex = if_nametoindex(if_a);
+	if (setsockopt(b->fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof(mr)) ||
+	    setsockopt(b->fd, SOL_XDP, XDP_UMEM_FILL_RING, &n, sizeof(n)) ||
+	    setsockopt(b->fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &n, sizeof(n)) ||
+	    setsockopt(b->fd, SOL_XDP, XDP_TX_RING, &n, sizeof(n))) {
+		printf("cannot make an AF_XDP socket of our own (%s): rebind part skipped\n",
+		       strerror(errno));
+		close(b->fd);
+		free(b->umem);
+		return false;
+	}
+	/* the queue may itself still be held by the netdev destroyed just before */
+	for (int i = 0; bind(b->fd, (struct sockaddr *)&sxdp, sizeof(sxdp)); i++) {
+		if (errno == EBUSY && i < 1000) {
+			t_sleep_ms(1);
+			continue;
+		}
+		printf("cannot hold queue 0 with a socket of our own (%s): rebind part skipped\n",
+		       strerror(errno));
+		close(b->fd);
+		free(b->umem);
+		return false;
+	}
+	return true;
+}
+
+static void *blocker_release(void *arg)
+{
+	struct blocker *b = arg;
+
+	t_sleep_ms(b->ms);
+	close(b->fd);
+	return NULL;
+}
+
+static void test_rebind_busy(void)
+{
+	struct blocker b = { .ms = 100 };
+	int64_t live0 = np_skb_live();
+	struct np_netdev *dev;
+	pthread_t t;
+
+	if (!blocker_bind(&b))
+		return;
+	CHECK_EQ(pthread_create(&t, NULL, blocker_release, &b), 0);
+	dev = open_afxdp(1, true);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	free(b.umem);
+	printf("rebind: the busy queue was retried %llu times\n",
+	       (unsigned long long)xstats(dev).bind_retries);
+	CHECK(xstats(dev).bind_retries > 0);
+	CHECK(xstats(dev).frames_posted > 0);
+	np_netdev_close(dev);
+	check_accounted(dev, live0);
+	destroy_checked(dev);
+}
+
+/* 5. Two queues, each served by its thread, echoing every frame back zero-copy. */
+static void test_two_queues(struct peer *p)
+{
+	static struct rx_state s;
+	int64_t live0 = np_skb_live();
+	struct np_netdev *dev = open_afxdp(2, false);
+	struct np_netdev_qstats q0, q1;
+	struct np_afxdp_stats st;
+	cpu_set_t orig;
+	bool pinned;
+	uint32_t got = 0;
+	unsigned char buf[2048];
+
+	CHECK_EQ(sched_getaffinity(0, sizeof(orig), &orig), 0);
+	pinned = pin_parity(&orig, 0) && pin_parity(&orig, 1);
+	s.dev = dev;
+	s.echo = true;
+	np_netdev_set_rx_handler(dev, rx_handler, &s);
+	CHECK_EQ(np_netdev_start(dev, NULL), 0);
+	for (uint32_t i = 0; i < MQ_FRAMES; i++) {
+		uint8_t q = (uint8_t)(i & 1);
+
+		if (pinned)
+			CHECK(pin_parity(&orig, q));
+		peer_send(p, RX_FRAMES + i, 'M', pinned ? q : 0xff);
+		/* take the echoes as they come, so no socket buffer overflows */
+		while (peer_recv(p, buf, &(uint32_t){ 0 }, 0))
+			got++;
+	}
+	CHECK_EQ(sched_setaffinity(0, sizeof(orig), &orig), 0);
+	for (int i = 0; i < 3000 && (np_stat_read(s.frames) < MQ_FRAMES || got < MQ_FRAMES); i++) {
+		uint32_t len, seq;
+		uint8_t tag, q;
+
+		if (peer_recv(p, buf, &len, 1)) {
+			CHECK(frame_check(buf, len, &seq, &tag, &q));
+			CHECK_EQ(tag, 'M');
+			got++;
+		}
+	}
+	np_netdev_stop(dev);
+	np_netdev_get_qstats(dev, 0, &q0);
+	np_netdev_get_qstats(dev, 1, &q1);
+	st = xstats(dev);
+	printf("two queues%s: rx %llu + %llu, echoed %u, zerocopy %llu copied %llu, binds retried %llu\n",
+	       pinned ? " (sender pinned per queue)" : "", (unsigned long long)q0.rx_packets,
+	       (unsigned long long)q1.rx_packets, got, (unsigned long long)st.tx_zerocopy,
+	       (unsigned long long)st.tx_copied, (unsigned long long)st.bind_retries);
+	CHECK_EQ(np_stat_read(s.frames), MQ_FRAMES);
+	CHECK_EQ(np_stat_read(s.bad), 0);
+	CHECK_EQ(np_stat_read(s.dup), 0);
+	CHECK_EQ(np_stat_read(s.unmarked), 0);
+	CHECK_EQ(np_stat_read(s.not_umem), 0);
+	CHECK_EQ(got, MQ_FRAMES);
+	CHECK_EQ(st.tx_zerocopy, MQ_FRAMES);
+	CHECK_EQ(st.tx_copied, 0);
+	CHECK_EQ(st.rx_invalid, 0);
+	CHECK_EQ(st.tx_bad_completion, 0);
+	CHECK_EQ(q0.rx_bad_desc + q1.rx_bad_desc, 0);
+	if (pinned) {
+		CHECK_EQ(np_stat_read(s.wrong_queue), 0);
+		CHECK(q0.rx_packets >= MQ_FRAMES / 2);
+		CHECK(q1.rx_packets >= MQ_FRAMES / 2);
+	}
+	np_netdev_close(dev);
+	check_accounted(dev, live0);
+	destroy_checked(dev);
+}
+
+int main(void)
+{
+	struct peer p;
+	unsigned int nq;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (geteuid() != 0)
+		SKIP("needs root (network namespace, veth, AF_XDP)");
+	if (unshare(CLONE_NEWNET))
+		SKIP("no network namespace of our own: %s", strerror(errno));
+	nq = setup_links();
+	if (!nq)
+		SKIP("cannot create a veth pair");
+	alarm(60);
+	np_set_print(t_log_capture);
+	peer_open(&p);
+	test_one_queue(&p, false);
+	test_one_queue(&p, true);
+	test_rebind_busy();
+	if (nq >= 2)
+		test_two_queues(&p);
+	else
+		printf("veth gave one queue: two-queue part skipped\n");
+	peer_close(&p);
+	links_delete();
+	printf("PASS\n");
+	return 0;
+}
