@@ -4,8 +4,9 @@
 set -u
 need=(make gcc clang libclang-rt-14-dev bc util-linux)
 case ${1:-test} in
-test|demo) need+=(pkg-config libxdp-dev libbpf-dev) ;;
-bench) need+=(pkg-config libdpdk-dev) ;;
+test) need+=(pkg-config libxdp-dev libbpf-dev iproute2 ethtool tcpdump) ;;
+demo) need+=(pkg-config libxdp-dev libbpf-dev iproute2 ethtool iperf3) ;;
+bench) need+=(pkg-config libdpdk-dev dpdk-dev) ;;
 esac
 missing=()
 for p in "${need[@]}"; do

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include "netpool.h"
@@ -399,7 +400,17 @@ struct totals {
 	uint64_t drops[NP_SKB_DROP_MAX];
 	struct np_capture_stats cap;
 	uint64_t coalesced, gro_merged;
+	double cpu_s;		/* CPU time of the process (totals only) */
 };
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
 
 static void pool_sum(struct np_netdev *dev, struct totals *t)
 {
@@ -454,6 +465,9 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
 			if (r != NP_SKB_DROP_CONSUMED && t->drops[r])
 				printf(", \"drop_%s\": %" PRIu64, np_skb_drop_reason_name(r), t->drops[r]);
+		if (t->cpu_s > 0)
+			printf(", \"cpu_ms\": %.1f, \"cpu_ns_per_pkt\": %.1f", t->cpu_s * 1e3,
+			       t->in.rx_packets ? t->cpu_s * 1e9 / (double)t->in.rx_packets : 0.0);
 		if (f->cap || f->cap_closed)
 			printf(", \"captured\": %" PRIu64 ", \"cap_written\": %" PRIu64
 			       ", \"cap_dropped\": %" PRIu64, t->cap.captured, t->cap.written,
@@ -468,6 +482,9 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
 			if (r != NP_SKB_DROP_CONSUMED && t->drops[r])
 				printf(" %s %" PRIu64, np_skb_drop_reason_name(r), t->drops[r]);
+		if (t->cpu_s > 0)
+			printf(" | cpu %.1f ms, %.0f ns/pkt", t->cpu_s * 1e3,
+			       t->in.rx_packets ? t->cpu_s * 1e9 / (double)t->in.rx_packets : 0.0);
 		if (f->cap || f->cap_closed)
 			printf(" | captured %" PRIu64 " written %" PRIu64 " dropped %" PRIu64,
 			       t->cap.captured, t->cap.written, t->cap.dropped);
@@ -538,7 +555,7 @@ int main(int argc, char **argv)
 	struct thread_arg ta[NP_NETDEV_MAX_QUEUES];
 	struct totals t0 = { 0 }, t, prev;
 	struct sigaction sa = { .sa_handler = on_signal };
-	double start = now_s(), last, end = 0;
+	double start = now_s(), last, end = 0, cpu0 = 0, cpu1 = 0;
 	uint64_t last_rx = 0;
 	int64_t lost = 0;
 	int rc, quiet = 0;
@@ -605,6 +622,7 @@ int main(int argc, char **argv)
 	}
 
 	start = last = now_s();
+	cpu0 = cpu_seconds();
 	end = f.o.duration > 0 ? start + f.o.duration : 0;
 	prev = t0;
 	while (!stop_flag) {
@@ -628,6 +646,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < f.o.queues; i++)
 		pthread_join(f.q[i].thread, NULL);
 	end = now_s();
+	cpu1 = cpu_seconds();
 	rc = 0;
 out:
 	/* the ports first (TX rings hold pages of the other port's pools), then the capture */
@@ -646,6 +665,7 @@ out:
 	if (!rc) {
 		/* the totals once everything came back from the rings and the capture */
 		totals_get(&f, &t);
+		t.cpu_s = cpu1 - cpu0;
 		print_line(&f, &t, &t0, end - start, "total");
 	}
 	np_skb_thread_flush();
