@@ -11,6 +11,10 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
 #include <libgen.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -29,7 +33,7 @@ static int e2e_nns;
 static pid_t e2e_tool_pid;
 static pid_t e2e_owner;
 
-static void e2e_cleanup(void)
+static inline void e2e_cleanup(void)
 {
 	char cmd[256];
 
@@ -49,7 +53,7 @@ static void e2e_cleanup(void)
 	e2e_nns = 0;
 }
 
-static void e2e_on_signal(int sig)
+static inline void e2e_on_signal(int sig)
 {
 	e2e_cleanup();
 	signal(sig, SIG_DFL);
@@ -57,7 +61,7 @@ static void e2e_on_signal(int sig)
 }
 
 /* Run a shell command; fail the test when it fails. */
-__attribute__((format(printf, 1, 2))) static void e2e_sh(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static inline void e2e_sh(const char *fmt, ...)
 {
 	char cmd[1024];
 	va_list ap;
@@ -71,7 +75,7 @@ __attribute__((format(printf, 1, 2))) static void e2e_sh(const char *fmt, ...)
 	}
 }
 
-__attribute__((format(printf, 1, 2))) static int e2e_sh_rc(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static inline int e2e_sh_rc(const char *fmt, ...)
 {
 	char cmd[1024];
 	va_list ap;
@@ -85,7 +89,7 @@ __attribute__((format(printf, 1, 2))) static int e2e_sh_rc(const char *fmt, ...)
 }
 
 /* Skip unless root with network namespaces and the ip tool. */
-static void e2e_require(void)
+static inline void e2e_require(void)
 {
 	if (geteuid() != 0)
 		SKIP("needs root for network namespaces");
@@ -99,7 +103,7 @@ static void e2e_require(void)
 }
 
 /* A new namespace "np<tag><pid>" with lo up. Return: its name. */
-static const char *e2e_ns_new(const char *tag)
+static inline const char *e2e_ns_new(const char *tag)
 {
 	char *name;
 
@@ -114,7 +118,7 @@ static const char *e2e_ns_new(const char *tag)
 }
 
 /* Wait until @ifname exists in @ns (NULL: this namespace). */
-static bool e2e_wait_link(const char *ns, const char *ifname, unsigned int ms)
+static inline bool e2e_wait_link(const char *ns, const char *ifname, unsigned int ms)
 {
 	for (unsigned int i = 0; i < ms / 10; i++) {
 		if (ns ? !e2e_sh_rc("ip -n %s link show %s >/dev/null 2>&1", ns, ifname) :
@@ -126,7 +130,7 @@ static bool e2e_wait_link(const char *ns, const char *ifname, unsigned int ms)
 }
 
 /* The tool next to the test: build/X/tests/test_* -> build/X/tools/NAME. */
-static void e2e_tool_path(const char *argv0, const char *name, char *out, size_t len)
+static inline void e2e_tool_path(const char *argv0, const char *name, char *out, size_t len)
 {
 	char self[4096];
 
@@ -145,7 +149,7 @@ static void e2e_tool_path(const char *argv0, const char *name, char *out, size_t
 }
 
 /* Start "ip netns exec @ns @tool @args" with stdout+stderr into @log. */
-static void e2e_tool_start(const char *ns, const char *tool, const char *args, const char *log)
+static inline void e2e_tool_start(const char *ns, const char *tool, const char *args, const char *log)
 {
 	char *cmd;
 	pid_t pid;
@@ -162,7 +166,7 @@ static void e2e_tool_start(const char *ns, const char *tool, const char *args, c
 }
 
 /* Stop the tool with SIGTERM (a clean stop) and return its exit status. */
-static int e2e_tool_stop(void)
+static inline int e2e_tool_stop(void)
 {
 	int st;
 
@@ -173,12 +177,12 @@ static int e2e_tool_stop(void)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static bool e2e_tool_alive(void)
+static inline bool e2e_tool_alive(void)
 {
 	return e2e_tool_pid > 0 && waitpid(e2e_tool_pid, NULL, WNOHANG) == 0;
 }
 
-static void e2e_dump(const char *log)
+static inline void e2e_dump(const char *log)
 {
 	char cmd[600];
 
@@ -189,7 +193,7 @@ static void e2e_dump(const char *log)
 }
 
 /* A socket of @type made inside namespace @ns. */
-static int e2e_socket_in(const char *ns, int domain, int type, int proto)
+static inline int e2e_socket_in(const char *ns, int domain, int type, int proto)
 {
 	char path[128];
 	int self, target, fd;
@@ -207,7 +211,7 @@ static int e2e_socket_in(const char *ns, int domain, int type, int proto)
 	return fd;
 }
 
-static int e2e_udp_bound(const char *ns, const char *addr, uint16_t port)
+static inline int e2e_udp_bound(const char *ns, const char *addr, uint16_t port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int fd = e2e_socket_in(ns, AF_INET, SOCK_DGRAM, 0);
@@ -220,14 +224,14 @@ static int e2e_udp_bound(const char *ns, const char *addr, uint16_t port)
 }
 
 /* Payload i: its index then bytes derived from it, @len bytes. */
-static void e2e_payload(unsigned char *p, uint32_t len, uint32_t i)
+static inline void e2e_payload(unsigned char *p, uint32_t len, uint32_t i)
 {
 	memcpy(p, &i, sizeof(i));
 	for (uint32_t k = sizeof(i); k < len; k++)
 		p[k] = (unsigned char)(i * 7 + k);
 }
 
-static bool e2e_payload_ok(const unsigned char *p, uint32_t len, uint32_t *idx)
+static inline bool e2e_payload_ok(const unsigned char *p, uint32_t len, uint32_t *idx)
 {
 	uint32_t i;
 
@@ -250,7 +254,7 @@ struct e2e_udp_result {
  * and receive them on @rx, paced so a small ring is not overrun; wait up to
  * @wait_ms for stragglers.
  */
-static struct e2e_udp_result e2e_udp_run(int src, int rx, const char *dst_addr, uint16_t port,
+static inline struct e2e_udp_result e2e_udp_run(int src, int rx, const char *dst_addr, uint16_t port,
 					 uint32_t n, const uint32_t *lens, unsigned int nlens,
 					 unsigned int wait_ms)
 {
@@ -310,7 +314,7 @@ static struct e2e_udp_result e2e_udp_run(int src, int rx, const char *dst_addr, 
 }
 
 /* The "total" JSON line of a netpool-fwd log, or NULL. */
-static const char *e2e_total_line(const char *log, char *buf, size_t len)
+static inline const char *e2e_total_line(const char *log, char *buf, size_t len)
 {
 	FILE *f = fopen(log, "r");
 	const char *found = NULL;
@@ -326,7 +330,7 @@ static const char *e2e_total_line(const char *log, char *buf, size_t len)
 	return found;
 }
 
-static uint64_t e2e_json_u64(const char *line, const char *key)
+static inline uint64_t e2e_json_u64(const char *line, const char *key)
 {
 	char k[64];
 	const char *p;
@@ -334,6 +338,223 @@ static uint64_t e2e_json_u64(const char *line, const char *key)
 	snprintf(k, sizeof(k), "\"%s\": ", key);
 	p = strstr(line, k);
 	return p ? strtoull(p + strlen(k), NULL, 10) : 0;
+}
+
+/* Kernel-counted drops on an interface (the TAP queue overflows under a burst). */
+static inline uint64_t e2e_link_drops(const char *ns, const char *ifname)
+{
+	char cmd[512];
+	uint64_t rx = 0, tx = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s cat /sys/class/net/%s/statistics/rx_dropped "
+		 "/sys/class/net/%s/statistics/tx_dropped 2>/dev/null",
+		 ns, ifname, ifname);
+	p = popen(cmd, "r");
+	if (!p)
+		return 0;
+	if (fscanf(p, "%" SCNu64 " %" SCNu64, &rx, &tx) != 2)
+		rx = tx = 0;
+	pclose(p);
+	return rx + tx;
+}
+
+/* Frames on @fd (a packet socket) that carry one of our datagrams behind the encap header. */
+static inline uint32_t e2e_count_encap(int fd, uint32_t want, unsigned int wait_ms)
+{
+	static unsigned char buf[65536];
+	uint32_t n = 0;
+
+	for (unsigned int waited = 0; waited < wait_ms && n < want;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t got;
+		uint32_t idx;
+
+		if (poll(&pf, 1, 50) <= 0) {
+			waited += 50;
+			continue;
+		}
+		got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		/* outer: Ethernet, IPv4, UDP to 4789, VXLAN; inner: Ethernet, IPv4, UDP, payload */
+		if (got < 50 + 42 + 4 || buf[12] != 0x08 || buf[13] != 0x00 || buf[23] != 17 ||
+		    buf[36] != 0x12 || buf[37] != 0xb5)
+			continue;
+		if (e2e_payload_ok(buf + 92, (uint32_t)got - 92, &idx))
+			n++;
+	}
+	return n;
+}
+
+static inline uint64_t e2e_pcap_count(const char *path)
+{
+	uint32_t hdr[6], rec[4];
+	static unsigned char buf[70000];
+	uint64_t n = 0;
+	FILE *f = fopen(path, "rb");
+
+	CHECK(f);
+	CHECK_EQ(fread(hdr, sizeof(hdr), 1, f), 1);
+	CHECK_EQ(hdr[0], 0xa1b2c3d4u);
+	while (fread(rec, sizeof(rec), 1, f) == 1) {
+		CHECK(rec[2] <= sizeof(buf));
+		CHECK_EQ(fread(buf, 1, rec[2], f), rec[2]);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+
+/* ---- every netpool-fwd mode between two hosts ---- */
+
+struct e2e_topo {
+	const char *driver;		/* netpool-fwd --driver */
+	const char *ns_a, *ns_b, *ns_f;
+	char if_a[IFNAMSIZ], if_b[IFNAMSIZ];	/* host sides, in A and B */
+	char fwd_in[IFNAMSIZ], fwd_out[IFNAMSIZ];	/* the forwarder's, in F */
+	char ip_a[32], ip_b[32];
+	/* after the forwarder started (TAP: move its devices to the hosts); may be NULL */
+	void (*started)(struct e2e_topo *t);
+};
+
+#define E2E_NSEND	1500u
+#define E2E_PORT	5001
+
+/* Addresses, fixed MACs and static neighbours on the host sides. */
+static inline void e2e_hosts_up(struct e2e_topo *t)
+{
+	e2e_sh("ip -n %s link set %s address 02:00:00:aa:00:01 up", t->ns_a, t->if_a);
+	e2e_sh("ip -n %s link set %s address 02:00:00:bb:00:02 up", t->ns_b, t->if_b);
+	e2e_sh("ip -n %s addr add %s/24 dev %s", t->ns_a, t->ip_a, t->if_a);
+	e2e_sh("ip -n %s addr add %s/24 dev %s", t->ns_b, t->ip_b, t->if_b);
+	/* static neighbours: the modes that are no bridge carry no ARP */
+	e2e_sh("ip -n %s neigh replace %s lladdr 02:00:00:bb:00:02 dev %s", t->ns_a, t->ip_b, t->if_a);
+	e2e_sh("ip -n %s neigh replace %s lladdr 02:00:00:aa:00:01 dev %s", t->ns_b, t->ip_a, t->if_b);
+}
+
+static inline int e2e_packet_socket(const char *ns, const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	char path[128];
+	int big = 8 << 20, self, target, fd;
+
+	fd = e2e_socket_in(ns, AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	self = open("/proc/self/ns/net", O_RDONLY);
+	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
+	target = open(path, O_RDONLY);
+	CHECK_EQ(setns(target, CLONE_NEWNET), 0);
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	CHECK_EQ(setns(self, CLONE_NEWNET), 0);
+	close(self);
+	close(target);
+	CHECK(sll.sll_ifindex > 0);
+	CHECK_EQ(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	return fd;
+}
+
+/*
+ * netpool-fwd in F in every mode, UDP from A to B through it:
+ *   fwd, capture  every datagram arrives intact (only drops the counters name
+ *                 are allowed); capture's pcap file holds what it captured
+ *                 (and tcpdump reads it when installed)
+ *   encap         B's interface sees each datagram behind the 50-byte outer
+ *                 header (with a packet socket: the frames are not for B's MAC)
+ *   sockq, drop   the forwarder receives every datagram, none leaves
+ * and netpool-fwd stops on SIGTERM with exit 0 (every buffer came back).
+ * Return: 0, or 1 after printing what failed.
+ */
+static inline int e2e_run_modes(struct e2e_topo *t, const char *tool)
+{
+	static const char *const modes[] = { "fwd", "capture", "encap", "sockq", "drop" };
+	static const uint32_t lens[] = { 18, 100, 512, 1000, 1400, 1472 };
+	char log[128], pcap[128], args[1024], line[8192];
+
+	snprintf(log, sizeof(log), "/tmp/netpool-e2e-%s-%d.log", t->driver, (int)getpid());
+	snprintf(pcap, sizeof(pcap), "/tmp/netpool-e2e-%s-%d.pcap", t->driver, (int)getpid());
+	for (unsigned int m = 0; m < NP_ARRAY_SIZE(modes); m++) {
+		const char *mode = modes[m];
+		bool bridge = !strcmp(mode, "fwd") || !strcmp(mode, "capture");
+		bool encap = !strcmp(mode, "encap"), capture = !strcmp(mode, "capture");
+		struct e2e_udp_result r;
+		uint64_t drops, tool_drops;
+		const char *tot;
+		int src, rx, pkt = -1, rc;
+
+		snprintf(args, sizeof(args), "--driver %s --in %s --out %s --mode %s --json %s %s",
+			 t->driver, t->fwd_in, t->fwd_out, mode, capture ? "--pcap" : "",
+			 capture ? pcap : "");
+		e2e_tool_start(t->ns_f, tool, args, log);
+		if (t->started)
+			t->started(t);
+		else
+			t_sleep_ms(500);
+		if (!e2e_tool_alive()) {
+			e2e_dump(log);
+			fprintf(stderr, "%s: netpool-fwd exited at start\n", mode);
+			return 1;
+		}
+		src = e2e_udp_bound(t->ns_a, t->ip_a, 0);
+		rx = e2e_udp_bound(t->ns_b, t->ip_b, E2E_PORT);
+		if (encap)
+			pkt = e2e_packet_socket(t->ns_b, t->if_b);
+		r = e2e_udp_run(src, rx, t->ip_b, E2E_PORT, E2E_NSEND, lens, NP_ARRAY_SIZE(lens),
+				bridge ? 2000 : 300);
+		CHECK_EQ(r.sent, E2E_NSEND);
+		CHECK_EQ(r.corrupt, 0);
+		CHECK_EQ(r.dup, 0);
+		drops = e2e_link_drops(t->ns_a, t->if_a) + e2e_link_drops(t->ns_b, t->if_b);
+		if (bridge) {
+			if (r.received + drops < r.sent) {
+				fprintf(stderr, "%s: sent %u received %u, kernel drops %llu\n", mode,
+					r.sent, r.received, (unsigned long long)drops);
+				e2e_dump(log);
+				return 1;
+			}
+		} else {
+			CHECK_EQ(r.received, 0);
+		}
+		if (encap) {
+			uint32_t seen = e2e_count_encap(pkt, r.sent, 2000);
+
+			if (seen + drops < r.sent) {
+				fprintf(stderr, "encap: %u of %u seen behind the outer header\n", seen,
+					r.sent);
+				return 1;
+			}
+			close(pkt);
+		}
+		close(src);
+		close(rx);
+		t_sleep_ms(100);
+		rc = e2e_tool_stop();
+		tot = e2e_total_line(log, line, sizeof(line));
+		if (rc != 0 || !tot) {
+			fprintf(stderr, "%s: netpool-fwd exit %d\n", mode, rc);
+			e2e_dump(log);
+			return 1;
+		}
+		tool_drops = e2e_json_u64(tot, "rx_nomem") + e2e_json_u64(tot, "tx_busy");
+		/* every datagram reached the forwarder (the kernel may add frames of its own) */
+		CHECK(e2e_json_u64(tot, "rx_packets") + drops + tool_drops >= E2E_NSEND);
+		CHECK_EQ(e2e_json_u64(tot, "rx_bad_desc"), 0);
+		if (capture) {
+			uint64_t cap = e2e_json_u64(tot, "captured");
+
+			CHECK(cap >= r.received);
+			CHECK_EQ(e2e_pcap_count(pcap), cap);
+			if (!access("/usr/bin/tcpdump", X_OK) || !access("/usr/sbin/tcpdump", X_OK))
+				CHECK_EQ(e2e_sh_rc("tcpdump -nn -r %s 2>/dev/null | grep -q UDP", pcap),
+					 0);
+			unlink(pcap);
+		}
+		printf("%-6s %-8s sent %u received %u (kernel drops %llu), forwarder rx %llu\n",
+		       t->driver, mode, r.sent, r.received, (unsigned long long)drops,
+		       (unsigned long long)e2e_json_u64(tot, "rx_packets"));
+	}
+	unlink(log);
+	return 0;
 }
 
 #endif /* NETPOOL_TEST_E2E_H */

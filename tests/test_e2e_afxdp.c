@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * End to end over AF_XDP: a kernel UDP sender in namespace A -> veth ->
+ * netpool-fwd (AF_XDP on the veth ends in namespace F, copy mode, every
+ * mode) -> veth -> kernel receiver in namespace B. What each mode must show
+ * is in e2e_run_modes() (e2e.h). The hosts' veths compute their own
+ * checksums (tx offload off): the forwarder sees frames as they are.
+ * Skips (77) only when the kernel refuses AF_XDP.
+ */
+#include "e2e.h"
+
+static bool have_ethtool(void)
+{
+	return !access("/usr/sbin/ethtool", X_OK) || !access("/sbin/ethtool", X_OK) ||
+	       !access("/usr/bin/ethtool", X_OK);
+}
+
+int main(int argc, char **argv)
+{
+	struct e2e_topo t = { .driver = "afxdp" };
+	char tool[4096], log[128];
+	int sub = (int)(getpid() % 200) + 20, pid = (int)getpid();
+
+	(void)argc;
+	e2e_require();
+	if (!have_ethtool())
+		SKIP("ethtool is not installed (needed to turn veth checksum offload off)");
+	e2e_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
+	t.ns_a = e2e_ns_new("xa");
+	t.ns_b = e2e_ns_new("xb");
+	t.ns_f = e2e_ns_new("xf");
+	snprintf(t.if_a, sizeof(t.if_a), "npxa%d", pid);
+	snprintf(t.if_b, sizeof(t.if_b), "npxb%d", pid);
+	snprintf(t.fwd_in, sizeof(t.fwd_in), "npxc%d", pid);
+	snprintf(t.fwd_out, sizeof(t.fwd_out), "npxd%d", pid);
+	snprintf(t.ip_a, sizeof(t.ip_a), "10.202.%d.1", sub);
+	snprintf(t.ip_b, sizeof(t.ip_b), "10.202.%d.2", sub);
+	e2e_sh("ip link add %s netns %s type veth peer name %s netns %s", t.if_a, t.ns_a, t.fwd_in,
+	       t.ns_f);
+	e2e_sh("ip link add %s netns %s type veth peer name %s netns %s", t.if_b, t.ns_b, t.fwd_out,
+	       t.ns_f);
+	e2e_sh("ip netns exec %s ethtool -K %s tx off >/dev/null", t.ns_a, t.if_a);
+	e2e_sh("ip netns exec %s ethtool -K %s tx off >/dev/null", t.ns_b, t.if_b);
+	e2e_sh("ip netns exec %s sysctl -q -w net.ipv6.conf.%s.disable_ipv6=1", t.ns_f, t.fwd_in);
+	e2e_sh("ip netns exec %s sysctl -q -w net.ipv6.conf.%s.disable_ipv6=1", t.ns_f, t.fwd_out);
+	/* room for the 50-byte outer header of encap on the way to B */
+	e2e_sh("ip -n %s link set %s mtu 1600", t.ns_f, t.fwd_out);
+	e2e_sh("ip -n %s link set %s mtu 1600", t.ns_b, t.if_b);
+	e2e_sh("ip -n %s link set %s up", t.ns_f, t.fwd_in);
+	e2e_sh("ip -n %s link set %s up", t.ns_f, t.fwd_out);
+	e2e_hosts_up(&t);
+
+	/* does this kernel take AF_XDP at all? */
+	snprintf(log, sizeof(log), "/tmp/netpool-e2e-probe-%d.log", pid);
+	{
+		char args[256];
+
+		snprintf(args, sizeof(args), "--driver afxdp --in %s --mode drop --duration 0.3",
+			 t.fwd_in);
+		e2e_tool_start(t.ns_f, tool, args, log);
+		while (e2e_tool_alive())
+			t_sleep_ms(20);
+		e2e_tool_pid = 0;
+		if (e2e_sh_rc("grep -q 'cannot open afxdp' %s", log) == 0) {
+			char why[512] = "";
+			FILE *f = fopen(log, "r");
+
+			if (f) {
+				if (!fgets(why, sizeof(why), f))
+					why[0] = '\0';
+				fclose(f);
+			}
+			unlink(log);
+			SKIP("the kernel refuses AF_XDP here: %s", why);
+		}
+		unlink(log);
+	}
+	return e2e_run_modes(&t, tool);
+}
