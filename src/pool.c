@@ -306,19 +306,31 @@ static NP_ALWAYS_INLINE unsigned np_pool_ring_put(struct np_pool *pool, struct n
 	return done;
 }
 
+/* An idle page the lane did not take: the shared ring, else released (ring_full). */
+static NP_NOINLINE void np_pool_ring_put_shared(struct np_pool *pool, struct np_page *page,
+						bool refused)
+{
+	if (!refused && np_ring_produce(&pool->ring, page) == 0)
+		return;	/* the pool may be gone from here on */
+	np_atomic_inc_relaxed(&pool->ring_full);	/* the page still holds the pool */
+	np_pool_release_idle(pool, page);
+}
+
 static NP_ALWAYS_INLINE void np_pool_recycle_in_ring(struct np_pool *pool, struct np_page *page,
 						     unsigned int dma_sync_size)
 {
+	bool refused;
+
 	if (np_unlikely(atomic_load_explicit(&pool->destroyed, memory_order_acquire))) {
 		np_pool_return_page(pool, page);
 		return;
 	}
 	np_pool_note_sync_len(pool, page, dma_sync_size);
 	np_pool_page_idle(page);
-	if (np_likely(np_pool_ring_put(pool, &page, 1)))
+	refused = np_fault_hit(NP_FAULT_RING_PRODUCE);
+	if (np_likely(!refused && np_pool_lane_put_one(pool, page)))
 		return;	/* the pool may be gone from here on */
-	np_atomic_inc_relaxed(&pool->ring_full);	/* the page still holds the pool */
-	np_pool_release_idle(pool, page);
+	np_pool_ring_put_shared(pool, page, refused);
 }
 
 static NP_NOINLINE void np_pool_put_page_general(struct np_pool *pool, struct np_page *page,

@@ -102,6 +102,29 @@ static NP_ALWAYS_INLINE unsigned np_pool_lane_produce(struct np_pool *pool,
 	return n;	/* the pool may be gone from here on */
 }
 
+/*
+ * One page into this thread's lane (the ring path's common case, kept free
+ * of the bulk loop so a single put needs few registers).
+ * Return: false when there is no lane or it is full.
+ */
+static NP_ALWAYS_INLINE bool np_pool_lane_put_one(struct np_pool *pool, struct np_page *page)
+{
+	struct np_pool_lane *lane = np_pool_lane_get(pool);
+	uint64_t prod;
+
+	if (np_unlikely(!lane))
+		return false;
+	prod = atomic_load_explicit(&lane->prod, memory_order_relaxed);
+	if (np_unlikely(prod - lane->cons_cache > pool->lane_mask)) {
+		lane->cons_cache = atomic_load_explicit(&lane->cons, memory_order_acquire);
+		if (prod - lane->cons_cache > pool->lane_mask)
+			return false;
+	}
+	lane->slots[prod & pool->lane_mask] = page;
+	atomic_store_explicit(&lane->prod, prod + 1, memory_order_release);
+	return true;	/* the pool may be gone from here on */
+}
+
 int np_pool_lanes_init(struct np_pool *pool, unsigned ring_size);
 void np_pool_lanes_free(struct np_pool *pool);
 unsigned np_pool_returns_consume(struct np_pool *pool, struct np_page **pages, unsigned max);
