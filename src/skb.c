@@ -147,13 +147,6 @@ int64_t np_skb_live(void)
 
 /* ---- the per-thread cache of skb structs and the page-fragment cache ---- */
 
-/* A cached struct is poisoned while it waits; hand it back to the allocator. */
-static void np_skb_struct_release(struct np_skb *skb)
-{
-	np_track_unpoison(skb, sizeof(*skb));
-	np_small_free(skb);
-}
-
 static void np_frag_cache_drain(struct np_skb_thread_cache *tc)
 {
 	struct np_page *page = tc->frag_page;
@@ -168,12 +161,25 @@ static void np_frag_cache_drain(struct np_skb_thread_cache *tc)
 	tc->frag_bias = 0;
 }
 
+/* The cached structs past @keep (poisoned while they wait) go back to the allocator, in one batch. */
+static void np_skb_structs_release(struct np_skb_thread_cache *tc, unsigned int keep)
+{
+	unsigned int n;
+
+	if (tc->count <= keep)
+		return;
+	n = tc->count - keep;
+	for (unsigned int i = keep; i < tc->count; i++)
+		np_track_unpoison(tc->skbs[i], sizeof(struct np_skb));
+	np_small_free_bulk((void **)&tc->skbs[keep], n);
+	tc->count = keep;
+}
+
 void np_skb_thread_flush(void)
 {
 	struct np_skb_thread_cache *tc = &np_skb_tc;
 
-	while (tc->count)
-		np_skb_struct_release(tc->skbs[--tc->count]);
+	np_skb_structs_release(tc, 0);
 	np_frag_cache_drain(tc);
 }
 
@@ -238,13 +244,8 @@ static NP_NOINLINE bool np_skb_struct_refill(struct np_skb_thread_cache *tc)
 
 	if (!tc->registered)
 		np_skb_tc_register(tc);
-	while (tc->count < NP_SKB_CACHE_BULK) {
-		struct np_skb *skb = np_small_alloc(prov, sizeof(*skb));
-
-		if (!skb)
-			break;
-		tc->skbs[tc->count++] = skb;
-	}
+	tc->count += np_small_alloc_bulk(prov, sizeof(struct np_skb), (void **)&tc->skbs[tc->count],
+					 NP_SKB_CACHE_BULK - tc->count);
 	return tc->count != 0;
 }
 
@@ -270,8 +271,7 @@ static NP_NOINLINE void np_skb_struct_flush(struct np_skb_thread_cache *tc)
 {
 	if (!tc->registered)
 		np_skb_tc_register(tc);
-	while (tc->count > NP_SKB_CACHE_SIZE - NP_SKB_CACHE_BULK)
-		np_skb_struct_release(tc->skbs[--tc->count]);
+	np_skb_structs_release(tc, NP_SKB_CACHE_SIZE - NP_SKB_CACHE_BULK);
 }
 
 static NP_NOINLINE void np_skb_fclone_free(struct np_skb_thread_cache *tc, struct np_skb *skb)
@@ -390,6 +390,28 @@ struct np_skb *np_build_skb(void *data, uint32_t frag_size)
 struct np_skb *np_napi_build_skb(void *data, uint32_t frag_size)
 {
 	return np_build_skb(data, frag_size);
+}
+
+unsigned int np_build_skb_bulk(void *const *data, uint32_t frag_size, struct np_skb **skbs,
+			       unsigned int n)
+{
+	struct np_skb_thread_cache *tc = &np_skb_tc;
+	unsigned int i;
+
+	if (np_unlikely(frag_size <= NP_SKB_SHINFO_SIZE))
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct np_skb *skb;
+
+		if (np_unlikely(!data[i]))
+			break;
+		skb = np_skb_struct_get(tc);
+		if (!skb)
+			break;
+		np_skb_head_init(skb, data[i], frag_size, true);
+		skbs[i] = skb;
+	}
+	return i;
 }
 
 struct np_skb *np_alloc_skb(uint32_t size)
@@ -598,6 +620,13 @@ void np_napi_consume_skb(struct np_skb *skb, int budget)
 	 */
 	(void)budget;
 	np_skb_drop(skb, NP_SKB_DROP_CONSUMED);
+}
+
+void np_napi_consume_skb_bulk(struct np_skb *const *skbs, unsigned int n, int budget)
+{
+	(void)budget;
+	for (unsigned int i = 0; i < n; i++)
+		np_skb_drop(skbs[i], NP_SKB_DROP_CONSUMED);
 }
 
 void np_kfree_skb_partial(struct np_skb *skb, bool head_stolen)

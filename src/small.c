@@ -166,32 +166,38 @@ static struct np_slab_hdr *np_slab_new(struct np_slab_class *c)
 	return s;
 }
 
-void *np_small_alloc(struct np_provider *prov, size_t size)
+/* A whole provider block for an object past the largest class. */
+static void *np_small_alloc_large(struct np_provider *prov, size_t size)
 {
-	struct np_small_heap *h;
-	struct np_slab_class *c;
-	struct np_slab_hdr *s;
+	unsigned order = 0;
+	struct np_page *pg;
+
+	while ((NP_PAGE_SIZE << order) < size)
+		if (++order > NP_PAGE_MAX_ORDER)
+			return NULL;
+	pg = np_page_alloc(prov, order, NP_NUMA_NO_NODE, 0);
+	return pg ? np_page_address(pg) : NULL;
+}
+
+/* The class serving @size, or NULL when the heap cannot be had. */
+static struct np_slab_class *np_small_class(struct np_provider *prov, size_t size)
+{
+	struct np_small_heap *h = np_small_heap_of(prov);
 	unsigned i = 0;
-	void *obj;
 
-	if (size > NP_SMALL_MAX) {
-		unsigned order = 0;
-		struct np_page *pg;
-
-		while ((NP_PAGE_SIZE << order) < size)
-			if (++order > NP_PAGE_MAX_ORDER)
-				return NULL;
-		pg = np_page_alloc(prov, order, NP_NUMA_NO_NODE, 0);
-		return pg ? np_page_address(pg) : NULL;
-	}
-	h = np_small_heap_of(prov);
 	if (!h)
 		return NULL;
 	while ((64u << i) < size)
 		i++;
-	c = &h->cls[i];
-	pthread_mutex_lock(&c->lock);
-	s = c->partial;
+	return &h->cls[i];
+}
+
+/* One object of @c. Class lock held. Return: NULL when no slab can be had. */
+static void *np_small_pop(struct np_slab_class *c)
+{
+	struct np_slab_hdr *s = c->partial;
+	void *obj;
+
 	if (!s && c->empty) {
 		s = c->empty;
 		c->empty = NULL;
@@ -199,19 +205,80 @@ void *np_small_alloc(struct np_provider *prov, size_t size)
 	}
 	if (!s) {
 		s = np_slab_new(c);
-		if (!s) {
-			pthread_mutex_unlock(&c->lock);
+		if (!s)
 			return NULL;
-		}
 		np_partial_add(c, s);
 	}
 	obj = s->free;
 	s->free = *(void **)obj;
 	if (++s->inuse == s->capacity)
 		np_partial_del(c, s);
-	pthread_mutex_unlock(&c->lock);
-	np_track_unpoison(obj, c->size);
 	return obj;
+}
+
+void *np_small_alloc(struct np_provider *prov, size_t size)
+{
+	struct np_slab_class *c;
+	void *obj;
+
+	if (size > NP_SMALL_MAX)
+		return np_small_alloc_large(prov, size);
+	c = np_small_class(prov, size);
+	if (!c)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	obj = np_small_pop(c);
+	pthread_mutex_unlock(&c->lock);
+	if (obj)
+		np_track_unpoison(obj, c->size);
+	return obj;
+}
+
+unsigned np_small_alloc_bulk(struct np_provider *prov, size_t size, void **objs, unsigned n)
+{
+	struct np_slab_class *c;
+	unsigned k = 0;
+
+	if (size > NP_SMALL_MAX) {
+		while (k < n && (objs[k] = np_small_alloc_large(prov, size)))
+			k++;
+		return k;
+	}
+	c = np_small_class(prov, size);
+	if (!c)
+		return 0;
+	/* one lock for the whole batch */
+	pthread_mutex_lock(&c->lock);
+	while (k < n && (objs[k] = np_small_pop(c)))
+		k++;
+	pthread_mutex_unlock(&c->lock);
+	for (unsigned i = 0; i < k; i++)
+		np_track_unpoison(objs[i], c->size);
+	return k;
+}
+
+/*
+ * @obj back into its slab @s of @c. Class lock held.
+ * Return: a slab that became empty and must be released (after unlocking), or NULL.
+ */
+static struct np_slab_hdr *np_small_push(struct np_slab_class *c, struct np_slab_hdr *s, void *obj)
+{
+	*(void **)obj = s->free;
+	s->free = obj;
+	s->inuse--;
+	if (s->inuse == 0) {
+		if (s->on_partial)
+			np_partial_del(c, s);
+		/* keep one empty slab so an alloc/free loop does not churn pages */
+		if (!c->empty) {
+			c->empty = s;
+			return NULL;
+		}
+		return s;
+	}
+	if (!s->on_partial)
+		np_partial_add(c, s);
+	return NULL;
 }
 
 void np_small_free(void *obj)
@@ -237,27 +304,61 @@ void np_small_free(void *obj)
 	np_track_poison(obj, c->size);
 	np_track_unpoison(obj, sizeof(void *));
 	pthread_mutex_lock(&c->lock);
-	*(void **)obj = s->free;
-	s->free = obj;
-	s->inuse--;
-	if (s->inuse == 0) {
-		struct np_slab_hdr *spare = NULL;
-
-		if (s->on_partial)
-			np_partial_del(c, s);
-		/* keep one empty slab so an alloc/free loop does not churn pages */
-		if (!c->empty)
-			c->empty = s;
-		else
-			spare = s;
-		pthread_mutex_unlock(&c->lock);
-		if (spare)
-			np_slab_release(c, spare);
-		return;
-	}
-	if (!s->on_partial)
-		np_partial_add(c, s);
+	s = np_small_push(c, s, obj);
 	pthread_mutex_unlock(&c->lock);
+	if (s)
+		np_slab_release(c, s);
+}
+
+void np_small_free_bulk(void **objs, unsigned n)
+{
+	struct np_slab_class *locked = NULL;
+	struct np_slab_hdr *spare[64];
+	unsigned nspare = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		void *obj = objs[i];
+		struct np_page *pg;
+		struct np_slab_hdr *s;
+
+		if (!obj)
+			continue;
+		pg = np_virt_to_page(obj);
+		if (!np_small_is_slab(pg) || nspare == NP_ARRAY_SIZE(spare)) {
+			if (locked)
+				pthread_mutex_unlock(&locked->lock);
+			locked = NULL;
+			while (nspare) {
+				nspare--;
+				np_slab_release(spare[nspare]->cls, spare[nspare]);
+			}
+			np_small_free(obj);
+			continue;
+		}
+		s = np_page_address(pg);
+		NP_ASSERT_MISUSE(((uintptr_t)obj - (uintptr_t)s - NP_CACHE_LINE) % s->cls->size == 0);
+#if NP_DEBUG >= 1
+		memset(obj, NP_POISON_FREED_SMALL, s->cls->size);
+#endif
+		np_track_poison(obj, s->cls->size);
+		np_track_unpoison(obj, sizeof(void *));
+		/* consecutive objects of one class share the lock */
+		if (locked != s->cls) {
+			if (locked)
+				pthread_mutex_unlock(&locked->lock);
+			locked = s->cls;
+			pthread_mutex_lock(&locked->lock);
+		}
+		s = np_small_push(locked, s, obj);
+		if (s)
+			spare[nspare++] = s;
+	}
+	if (locked)
+		pthread_mutex_unlock(&locked->lock);
+	while (nspare) {
+		nspare--;
+		np_slab_release(spare[nspare]->cls, spare[nspare]);
+	}
 }
 
 size_t np_small_usable_size(const void *obj)

@@ -243,6 +243,13 @@ NP_API void *np_small_alloc(struct np_provider *prov, size_t size);
 /** np_small_free() - free an object from np_small_alloc(). Context: any thread. */
 NP_API void np_small_free(void *obj);
 /**
+ * np_small_alloc_bulk() - up to @n objects of @size bytes into @objs, taking
+ * the class lock once. Return: how many (fewer when memory ran out).
+ */
+NP_API unsigned np_small_alloc_bulk(struct np_provider *prov, size_t size, void **objs, unsigned n);
+/** np_small_free_bulk() - free @n objects (NULLs skipped); runs of one class share the lock. */
+NP_API void np_small_free_bulk(void **objs, unsigned n);
+/**
  * np_small_trim() - give the empty slab each size class keeps (against
  * alloc/free churn) back to @prov. np_provider_destroy() does it too.
  * Context: any thread.

@@ -307,6 +307,16 @@ NP_API struct np_skb *np_build_skb(void *data, uint32_t frag_size);
 NP_API struct np_skb *np_napi_build_skb(void *data, uint32_t frag_size);
 
 /**
+ * np_build_skb_bulk() - np_build_skb() for @n buffers of @frag_size bytes at
+ * once (a driver's RX batch): the structs come from the per-thread cache,
+ * which refills from the small-object allocator in bulk.
+ * Return: how many skbs were built (a prefix of @data; fewer when memory ran
+ * out or a NULL buffer ends the batch; the rest stay the caller's).
+ */
+NP_API unsigned int np_build_skb_bulk(void *const *data, uint32_t frag_size, struct np_skb **skbs,
+				      unsigned int n);
+
+/**
  * np_alloc_skb() - an skb whose head comes from the small-object allocator
  * (head_frag = 0), @size bytes of room. Return: the skb or NULL.
  */
@@ -407,6 +417,13 @@ NP_API void np_consume_skb(struct np_skb *skb);
  * thread runs the owning napi.
  */
 NP_API void np_napi_consume_skb(struct np_skb *skb, int budget);
+
+/**
+ * np_napi_consume_skb_bulk() - np_napi_consume_skb() of @n skbs (a TX
+ * completion batch); their structs go to this thread's cache, which flushes
+ * to the allocator in bulk.
+ */
+NP_API void np_napi_consume_skb_bulk(struct np_skb *const *skbs, unsigned int n, int budget);
 
 /** np_kfree_skb_partial() - free an skb whose head was stolen (coalescing) or not. */
 NP_API void np_kfree_skb_partial(struct np_skb *skb, bool head_stolen);
