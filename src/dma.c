@@ -53,6 +53,17 @@ static long dma_report_live(struct np_dma_dev *dev)
 	return (long)live;
 }
 
+_Thread_local unsigned int np_dma_tls_shard;
+static np_atomic_u32 np_dma_next_shard;
+
+unsigned int np_dma_shard_assign(void)
+{
+	/* 1-based, so 0 means "not yet" */
+	np_dma_tls_shard = atomic_fetch_add_explicit(&np_dma_next_shard, 1, memory_order_relaxed) %
+				   NP_DMA_SHARDS + 1;
+	return np_dma_tls_shard;
+}
+
 /* ---- the generic API ---- */
 
 int np_dma_map(struct np_dma_dev *dev, void *cpu, size_t len, enum np_dma_dir dir,
@@ -101,9 +112,12 @@ void np_dma_get_stats(const struct np_dma_dev *dev, struct np_dma_stats *st)
 
 	st->map = np_stat_read(d->st.map);
 	st->unmap = np_stat_read(d->st.unmap);
-	st->sync_for_device = np_stat_read(d->st.sync_for_device);
-	st->sync_for_cpu = np_stat_read(d->st.sync_for_cpu);
-	st->access = np_stat_read(d->st.access);
+	st->sync_for_device = st->sync_for_cpu = st->access = 0;
+	for (unsigned int i = 0; i < NP_DMA_SHARDS; i++) {
+		st->sync_for_device += np_stat_read(d->shard[i].sync_for_device);
+		st->sync_for_cpu += np_stat_read(d->shard[i].sync_for_cpu);
+		st->access += np_stat_read(d->shard[i].access);
+	}
 	st->map_fail = np_stat_read(d->st.map_fail);
 	st->access_fault = np_stat_read(d->st.access_fault);
 	st->double_map = np_stat_read(d->st.double_map);
@@ -158,7 +172,7 @@ static int identity_sync_for_device(struct np_dma_dev *dev, np_dma_addr_t addr, 
 	(void)addr;
 	(void)len;
 	(void)dir;
-	np_atomic_inc_relaxed(&dev->st.sync_for_device);
+	np_dma_count(dev, sync_for_device);
 	return 0;
 }
 
@@ -168,7 +182,7 @@ static int identity_sync_for_cpu(struct np_dma_dev *dev, np_dma_addr_t addr, siz
 	(void)addr;
 	(void)len;
 	(void)dir;
-	np_atomic_inc_relaxed(&dev->st.sync_for_cpu);
+	np_dma_count(dev, sync_for_cpu);
 	return 0;
 }
 
@@ -180,7 +194,7 @@ static void *identity_access(struct np_dma_dev *dev, np_dma_addr_t addr, size_t 
 		       write ? "write" : "read", (unsigned long long)addr, len);
 		return NULL;
 	}
-	np_atomic_inc_relaxed(&dev->st.access);
+	np_dma_count(dev, access);
 	return (void *)(uintptr_t)addr;
 }
 
@@ -269,14 +283,14 @@ static int umem_sync_for_device(struct np_dma_dev *dev, np_dma_addr_t addr, size
 				enum np_dma_dir dir)
 {
 	(void)dir;
-	return umem_sync(dev, addr, len, &dev->st.sync_for_device, "device");
+	return umem_sync(dev, addr, len, &np_dma_shard_of(dev)->sync_for_device, "device");
 }
 
 static int umem_sync_for_cpu(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
 			     enum np_dma_dir dir)
 {
 	(void)dir;
-	return umem_sync(dev, addr, len, &dev->st.sync_for_cpu, "cpu");
+	return umem_sync(dev, addr, len, &np_dma_shard_of(dev)->sync_for_cpu, "cpu");
 }
 
 static void *umem_access(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len, bool write)
@@ -290,7 +304,7 @@ static void *umem_access(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
 		       um->size);
 		return NULL;
 	}
-	np_atomic_inc_relaxed(&dev->st.access);
+	np_dma_count(dev, access);
 	return (void *)(um->base + (uintptr_t)addr);
 }
 

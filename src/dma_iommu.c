@@ -435,7 +435,7 @@ static void *iommu_access(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len
 		       (unsigned long long)at, np_iommu_fault_msg[f]);
 		return NULL;
 	}
-	np_atomic_inc_relaxed(&dev->st.access);
+	np_dma_count(dev, access);
 	return (void *)(uintptr_t)((pte0 & NP_IOMMU_PTE_FRAME) + (addr & NP_IOMMU_PAGE_MASK));
 }
 
@@ -467,13 +467,13 @@ static int iommu_sync(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
 static int iommu_sync_for_device(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
 				 enum np_dma_dir dir)
 {
-	return iommu_sync(dev, addr, len, dir, &dev->st.sync_for_device, "device");
+	return iommu_sync(dev, addr, len, dir, &np_dma_shard_of(dev)->sync_for_device, "device");
 }
 
 static int iommu_sync_for_cpu(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
 			      enum np_dma_dir dir)
 {
-	return iommu_sync(dev, addr, len, dir, &dev->st.sync_for_cpu, "cpu");
+	return iommu_sync(dev, addr, len, dir, &np_dma_shard_of(dev)->sync_for_cpu, "cpu");
 }
 
 /* ---- map and unmap ---- */

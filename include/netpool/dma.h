@@ -67,17 +67,45 @@ struct np_dma_stats {
 	uint64_t live;		/* mappings live now */
 };
 
+/*
+ * Counters written on every packet (device accesses, syncs), one set per
+ * shard on its own cache line: threads spread over the shards, so queues
+ * polled on different CPUs do not contend on one line. Summed by readers.
+ */
+#define NP_DMA_SHARDS	8
+
+struct np_dma_shard {
+	np_atomic_u64 access, sync_for_device, sync_for_cpu;
+} NP_CACHE_ALIGNED;
+
 struct np_dma_dev {
 	const struct np_dma_ops *ops;
 	char name[32];
 	bool need_sync;		/* syncs do work (non-coherent or checked); pools skip them if not */
 	struct {
-		np_atomic_u64 map, unmap, sync_for_device, sync_for_cpu, access;
+		np_atomic_u64 map, unmap;
 		np_atomic_u64 map_fail, access_fault, double_map, bad_unmap, bad_sync, leaked;
 		np_atomic_u64 live;
 	} st;
 	void *priv;		/* backend state */
+	struct np_dma_shard shard[NP_DMA_SHARDS];
 };
+
+/* This thread's shard (assigned round robin on first use). */
+extern NP_API _Thread_local unsigned int np_dma_tls_shard;
+NP_API unsigned int np_dma_shard_assign(void);
+
+NP_INLINE struct np_dma_shard *np_dma_shard_of(struct np_dma_dev *dev)
+{
+	unsigned int i = np_dma_tls_shard;
+
+	if (np_unlikely(!i))
+		i = np_dma_shard_assign();
+	return &dev->shard[(i - 1) % NP_DMA_SHARDS];
+}
+
+/* Count one per-packet event (access, sync_for_device, sync_for_cpu) on @dev. */
+#define np_dma_count(dev, field)	np_atomic_inc_relaxed(&np_dma_shard_of(dev)->field)
 
 struct np_dma_iommu_params {
 	np_dma_addr_t iova_base;	/* first IOVA handed out; 0: 1 MiB */

@@ -513,7 +513,8 @@ static int vnic_rx(struct np_netdev *dev, struct vnic_queue *vq, int budget)
 				np_pool_recycle_direct(pool, bufs[i].page);
 			nb = 0;
 		} else {
-			if (vn->dma)
+			/* a coherent, unchecked device (identity) has nothing to sync */
+			if (vn->dma->need_sync)
 				np_dma_sync_for_cpu(vn->dma, d->addr, d->len, NP_DMA_BIDIRECTIONAL);
 			bufs[nb].page = page;
 			bufs[nb].offset = NP_XDP_HEADROOM;
