@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: a release build with the DPDK peer (without it when libdpdk is
-# not usable), then netpool-bench pool. Extra arguments come from BENCH_ARGS,
-# e.g. BENCH_ARGS="--json --runs 9" make bench.
+# not usable), then netpool-bench pool, skb and fwd. Extra arguments come from
+# BENCH_ARGS, e.g. BENCH_ARGS="--json --runs 9" make bench; BENCH_CMDS picks
+# the subcommands.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=2
@@ -20,4 +21,10 @@ if ! make -s -j"$jobs" O="$out" WITH_DPDK="$dpdk" DEBUG=0 tools; then
 		exit 1
 	fi
 fi
-exec "$out/tools/netpool-bench" pool ${BENCH_ARGS:-}
+# the subcommands to run (BENCH_CMDS="skb fwd" for some of them)
+rc=0
+for cmd in ${BENCH_CMDS:-pool skb fwd}; do
+	"$out/tools/netpool-bench" "$cmd" ${BENCH_ARGS:-} || rc=1
+	echo
+done
+exit $rc
