@@ -308,12 +308,8 @@ static bool np_netdev_xmit_frame(struct np_netdev *to, unsigned int qi, struct n
 		return false;
 	qi %= to->nqueues;
 	err = to->ops->xmit_frame(to, qi, &f);
-	if (err) {
-		np_netdev_count(&to->q[qi], err == -ENOSPC ? NP_QSTAT(tx_busy) : NP_QSTAT(tx_dropped),
-				1);
-		return false;
-	}
-	return true;
+	/* a failure is counted once, by the caller, on the receiving queue */
+	return err == 0;
 }
 
 /* PASS: an skb around the first buffer, the rest as frags, marked for recycling. */
@@ -360,8 +356,17 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 	struct np_skb *skb;
 
 	NP_ASSERT_MISUSE(n >= 1 && n <= NP_MAX_SKB_FRAGS + 1);
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
+		/* a driver's validation slipped: never build an skb past its buffer */
+		if (np_unlikely((uint64_t)bufs[i].offset + bufs[i].len >
+				(i ? NP_PAGE_SIZE : NP_PAGE_SIZE - NP_SKB_SHINFO_SIZE) ||
+				(!i && bufs[0].offset < NP_XDP_HEADROOM))) {
+			np_netdev_count(q, NP_QSTAT(rx_bad_desc), 1);
+			np_netdev_drop_bufs(bufs, n);
+			return NP_XDP_DROP;
+		}
 		bytes += bufs[i].len;
+	}
 	np_netdev_count(q, NP_QSTAT(rx_packets), 1);
 	np_netdev_count(q, NP_QSTAT(rx_bytes), bytes);
 

@@ -21,8 +21,14 @@ void np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg)
 	gro->arg = arg;
 }
 
-/* The flow of an IPv4 UDP/TCP packet and the length of its headers. */
-static bool np_gro_flow(const struct np_skb *skb, uint32_t *key, uint32_t *hdr_len)
+/*
+ * The flow of an IPv4 UDP/TCP packet (protocol, addresses, ports into
+ * @tuple), a hash of it, and the length of its headers. A packet whose IPv4
+ * total length disagrees with its bytes (padding, truncation) is no GRO
+ * candidate.
+ */
+static bool np_gro_flow(const struct np_skb *skb, uint32_t *key, uint32_t *hdr_len,
+			unsigned char tuple[NP_GRO_TUPLE])
 {
 	const unsigned char *p = skb->data;
 	uint32_t headlen = np_skb_headlen(skb), ihl, l4, hl, h = 2166136261u;
@@ -36,15 +42,23 @@ static bool np_gro_flow(const struct np_skb *skb, uint32_t *key, uint32_t *hdr_l
 	l4 = ETH_HLEN + ihl;
 	if (ihl < IP4_MIN || (proto != 17 && proto != 6) || headlen < l4 + 8)
 		return false;
-	hl = proto == 17 ? 8u : (uint32_t)(p[l4 + 12] >> 4) * 4u;
-	if (hl < 8 || headlen < l4 + hl)
+	if (((uint32_t)p[ETH_HLEN + 2] << 8 | p[ETH_HLEN + 3]) != skb->len - ETH_HLEN)
 		return false;
-	/* FNV-1a over protocol, addresses and ports */
-	h = (h ^ proto) * 16777619u;
-	for (uint32_t i = ETH_HLEN + 12; i < ETH_HLEN + 20; i++)
-		h = (h ^ p[i]) * 16777619u;
-	for (uint32_t i = l4; i < l4 + 4; i++)
-		h = (h ^ p[i]) * 16777619u;
+	if (proto == 17) {
+		hl = 8;
+	} else {
+		if (headlen < l4 + 20)
+			return false;
+		hl = (uint32_t)(p[l4 + 12] >> 4) * 4u;
+		if (hl < 20 || headlen < l4 + hl)
+			return false;
+	}
+	tuple[0] = proto;
+	memcpy(tuple + 1, p + ETH_HLEN + 12, 8);	/* addresses */
+	memcpy(tuple + 9, p + l4, 4);			/* ports */
+	/* FNV-1a over the tuple */
+	for (unsigned int i = 0; i < NP_GRO_TUPLE; i++)
+		h = (h ^ tuple[i]) * 16777619u;
 	*key = h;
 	*hdr_len = l4 + hl;
 	return true;
@@ -57,22 +71,24 @@ static void np_gro_deliver_slot(struct np_gro *gro, unsigned int i)
 	gro->n--;
 	memmove(&gro->held[i], &gro->held[i + 1], (gro->n - i) * sizeof(gro->held[0]));
 	memmove(&gro->key[i], &gro->key[i + 1], (gro->n - i) * sizeof(gro->key[0]));
+	memmove(&gro->tuple[i], &gro->tuple[i + 1], (gro->n - i) * sizeof(gro->tuple[0]));
 	gro->flushed++;
 	gro->deliver(skb, gro->arg);
 }
 
 void np_gro_receive(struct np_gro *gro, struct np_skb *skb)
 {
+	unsigned char tuple[NP_GRO_TUPLE];
 	uint32_t key, hdr_len;
 	unsigned int i;
 
-	if (!np_gro_flow(skb, &key, &hdr_len) || np_skb_shared(skb)) {
+	if (!np_gro_flow(skb, &key, &hdr_len, tuple) || np_skb_shared(skb)) {
 		gro->passed++;
 		gro->deliver(skb, gro->arg);
 		return;
 	}
 	for (i = 0; i < gro->n; i++) {
-		if (gro->key[i] != key)
+		if (gro->key[i] != key || memcmp(gro->tuple[i], tuple, NP_GRO_TUPLE))
 			continue;
 		/* the held packet keeps its headers; this one adds its payload */
 		np_skb_pull(skb, hdr_len);
@@ -89,6 +105,7 @@ void np_gro_receive(struct np_gro *gro, struct np_skb *skb)
 		np_gro_deliver_slot(gro, 0);
 	gro->held[gro->n] = skb;
 	gro->key[gro->n] = key;
+	memcpy(gro->tuple[gro->n], tuple, NP_GRO_TUPLE);
 	gro->n++;
 	gro->held_total++;
 }

@@ -592,6 +592,9 @@ static void test_one_queue(struct peer *p, bool skb_mode)
 			  offsetof(struct np_afxdp_stats, rx_oversized) },
 			{ NP_AFXDP_INJECT_POSTED | 2048, 2000, 0,
 			  offsetof(struct np_afxdp_stats, rx_oversized) },
+			/* an offset past the buffer's end: the length test must not wrap */
+			{ NP_AFXDP_INJECT_POSTED | 4000, 60000, 0,
+			  offsetof(struct np_afxdp_stats, rx_oversized) },
 			{ NP_AFXDP_INJECT_POSTED | NP_XDP_HEADROOM, 100, 1,
 			  offsetof(struct np_afxdp_stats, rx_bad_options) },
 		};

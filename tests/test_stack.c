@@ -59,6 +59,8 @@ static struct np_skb *udp_skb(struct env *e, uint32_t len, uint16_t sport, uint8
 	memcpy(p, hdr, sizeof(hdr));
 	p[34] = (unsigned char)(sport >> 8);
 	p[35] = (unsigned char)sport;
+	p[16] = (unsigned char)((len - 14) >> 8);	/* IPv4 total length */
+	p[17] = (unsigned char)(len - 14);
 	for (uint32_t i = sizeof(hdr); i < len; i++)
 		p[i] = (unsigned char)(seed + i);
 	if (pp)
@@ -110,16 +112,23 @@ static void test_gro(void)
 		arp->data[13] = 0x06;
 		np_gro_receive(&gro, arp);
 	}
+	{
+		/* an IPv4 total length that disagrees with the frame (padding): passed, not merged */
+		struct np_skb *pad = udp_skb(&e, 300, 1000, 9, true);
+
+		pad->data[17] = (unsigned char)(pad->data[17] - 10);
+		np_gro_receive(&gro, pad);
+	}
 	CHECK_EQ(gro.merged, 6);
-	CHECK_EQ(gro.passed, 1);
-	CHECK_EQ(s.n, 1);		/* the ARP frame went through at once */
+	CHECK_EQ(gro.passed, 2);
+	CHECK_EQ(s.n, 2);		/* the padded and the ARP frame went through at once */
 	np_gro_flush(&gro);
-	CHECK_EQ(s.n, 3);
-	CHECK_EQ(s.skbs[1]->len, wlen);
-	CHECK_EQ(np_skb_shinfo(s.skbs[1])->gso_segs, 5);
-	CHECK_EQ(np_skb_copy_bits(s.skbs[1], 0, buf, wlen), 0);
+	CHECK_EQ(s.n, 4);
+	CHECK_EQ(s.skbs[2]->len, wlen);
+	CHECK_EQ(np_skb_shinfo(s.skbs[2])->gso_segs, 5);
+	CHECK_EQ(np_skb_copy_bits(s.skbs[2], 0, buf, wlen), 0);
 	CHECK(!memcmp(buf, want, wlen));
-	CHECK_EQ(s.skbs[2]->len, 300 + 2 * 258);
+	CHECK_EQ(s.skbs[3]->len, 300 + 2 * 258);
 	for (unsigned int i = 0; i < s.n; i++)
 		np_consume_skb(s.skbs[i]);
 	s.n = 0;

@@ -375,6 +375,55 @@ static void test_threads(void)
 	finish(src, false);
 }
 
+static enum np_xdp_action redirect_all(struct np_xdp_buff *xdp, void *arg)
+{
+	return np_xdp_redirect(xdp, arg);
+}
+
+/*
+ * Two RX queues' threads redirect into one TX queue of another port, whose
+ * own thread completes it: the TX ring has several producers and must stay
+ * whole (every frame sent once, every page back).
+ */
+static void test_redirect_fold(void)
+{
+	struct np_vnic_params va = { .nqueues = 2, .ring_size = 128 };
+	struct np_vnic_params vb = { .nqueues = 1, .ring_size = 128 };
+	struct np_vnic_gen gen = { .len_min = 60, .len_max = 200 };
+	struct np_netdev *a, *b;
+	struct np_netdev_qstats qa, qb;
+	struct np_vnic_stats vs;
+
+	CHECK_EQ(np_vnic_create(&va, &a), 0);
+	CHECK_EQ(np_vnic_create(&vb, &b), 0);
+	np_netdev_set_xdp(a, redirect_all, b);
+	CHECK_EQ(np_netdev_open(a), 0);
+	CHECK_EQ(np_netdev_open(b), 0);
+	CHECK_EQ(np_vnic_gen_start(a, 0, &gen), 0);
+	CHECK_EQ(np_vnic_gen_start(a, 1, &gen), 0);
+	CHECK_EQ(np_netdev_start(a, NULL), 0);
+	CHECK_EQ(np_netdev_start(b, NULL), 0);
+	for (int i = 0; i < 2000; i++) {
+		np_netdev_get_qstats(a, -1, &qa);
+		if (qa.xdp_redirect >= 50000)
+			break;
+		t_sleep_ms(1);
+	}
+	np_netdev_stop(a);
+	np_netdev_stop(b);
+	np_netdev_get_qstats(a, -1, &qa);
+	np_netdev_get_qstats(b, -1, &qb);
+	CHECK_EQ(np_vnic_get_stats(b, -1, &vs), 0);
+	CHECK(qa.xdp_redirect > 0);
+	CHECK_EQ(qb.tx_packets, qa.xdp_redirect);
+	CHECK_EQ(vs.tx_wire, qb.tx_packets);
+	CHECK_EQ(qa.xdp_redirect + qa.tx_dropped, qa.rx_packets);
+	np_netdev_close(a);
+	np_netdev_close(b);
+	finish(b, false);
+	finish(a, false);
+}
+
 static void test_params(void)
 {
 	struct np_vnic_params vp = { .ring_size = 100 };
@@ -421,6 +470,7 @@ int main(void)
 	test_xdp(NP_XDP_REDIRECT, false);
 	test_xdp(NP_XDP_PASS, true);
 	test_threads();
+	test_redirect_fold();
 	np_skb_thread_flush();
 	CHECK_EQ(np_skb_live(), 0);
 	return 0;

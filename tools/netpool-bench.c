@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "netpool.h"
+#include "toolutil.h"
 #include "bench.h"
 
 struct bench_cmd {
@@ -51,10 +52,7 @@ static void usage(FILE *f)
 
 static int bad_usage(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "netpool-bench: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\ntry 'netpool-bench --help'\n");
-	return 2;
+	return np_tool_bad_usage("netpool-bench", fmt, arg);
 }
 
 static int parse_runs(const char *s, int *out)

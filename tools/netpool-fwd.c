@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "netpool.h"
+#include "toolutil.h"
 #if __has_include("netpool/afxdp.h")
 #include "netpool/afxdp.h"
 #define HAVE_AFXDP_H 1
@@ -124,25 +125,12 @@ static void usage(FILE *f)
 
 static int bad_usage(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "netpool-fwd: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\ntry 'netpool-fwd --help'\n");
-	return 2;
+	return np_tool_bad_usage("netpool-fwd", fmt, arg);
 }
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
+	return np_tool_parse_u64(s, max, out);
 }
 
 static bool parse_len(const char *s, uint32_t *lo, uint32_t *hi)

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "netpool.h"
+#include "toolutil.h"
 
 #define MAX_PROCS	256
 
@@ -64,25 +65,12 @@ static void usage(FILE *f)
 
 static int bad_usage(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "netpool-stat: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\ntry 'netpool-stat --help'\n");
-	return 2;
+	return np_tool_bad_usage("netpool-stat", fmt, arg);
 }
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
+	return np_tool_parse_u64(s, max, out);
 }
 
 static bool parse_secs(const char *s, double *out)

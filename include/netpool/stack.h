@@ -18,6 +18,7 @@
 /* ---- GRO ---- */
 
 #define NP_GRO_HOLD	8	/* flows held at once */
+#define NP_GRO_TUPLE	13	/* protocol, addresses, ports */
 
 /* Where a GRO context delivers packets: merged ones at flush, others at once. */
 typedef void (*np_gro_deliver_fn)(struct np_skb *skb, void *arg);
@@ -25,6 +26,7 @@ typedef void (*np_gro_deliver_fn)(struct np_skb *skb, void *arg);
 struct np_gro {
 	struct np_skb *held[NP_GRO_HOLD];
 	uint32_t key[NP_GRO_HOLD];
+	unsigned char tuple[NP_GRO_HOLD][NP_GRO_TUPLE];
 	unsigned int n;
 	np_gro_deliver_fn deliver;
 	void *arg;

@@ -44,7 +44,9 @@ NP_API int np_vnic_create(const struct np_vnic_params *params, struct np_netdev 
 
 /**
  * np_vnic_link() - wire @a and @b back to back (queue i to queue i; they need
- * the same number of queues). Before either is open.
+ * the same number of queues). Before either is open. One port's transmit
+ * writes into the other's RX ring, so stop both (np_netdev_stop(), and no
+ * other thread transmitting) before closing or destroying either.
  * Return: 0, -EINVAL (not vnics, queue counts differ, already linked).
  */
 NP_API int np_vnic_link(struct np_netdev *a, struct np_netdev *b);

@@ -843,8 +843,8 @@ static int afx_rx_desc(struct np_netdev *dev, struct afx_queue *aq, uint64_t add
 		why = AFX_RX_BAD_HEADROOM;
 	else if (np_unlikely(len < AFX_ETH_HLEN))
 		why = AFX_RX_TRUNCATED;
-	else if (np_unlikely(len > NP_XDP_HEADROOM + ax->buf_len - off))
-		why = AFX_RX_OVERSIZED;
+	else if (np_unlikely((uint64_t)off + len > (uint64_t)NP_XDP_HEADROOM + ax->buf_len))
+		why = AFX_RX_OVERSIZED;	/* in 64 bits: an offset past the buffer must not wrap */
 	if (np_unlikely(why >= 0)) {
 		afx_count(aq, AFX_RX_INVALID, 1);
 		afx_count(aq, why, 1);

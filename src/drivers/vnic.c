@@ -65,7 +65,9 @@ struct vnic_queue {
 	struct vnic_ring_idx rx;
 	struct vnic_rxd *rxd;
 	struct np_page **rx_page;
-	/* TX */
+	/* TX: producers hold tx_lock (a redirecting or forwarding thread of another port may
+	 * transmit here besides the queue's own) */
+	pthread_spinlock_t tx_lock;
 	struct vnic_ring_idx tx;
 	struct vnic_txd *txd;
 	struct vnic_tx_slot *tx_slot;
@@ -115,6 +117,8 @@ static inline uint64_t vnic_rand(uint64_t *s)
 }
 
 #define vnic_count(vq, field, n)	np_stat_add_owner((vq)->st.field, (n))
+/* dma_faults has two writers: the queue's TX side and the peer's (into our RX ring) */
+#define vnic_count_fault(vq)		np_atomic_inc_relaxed(&(vq)->st.dma_faults)
 
 /* ---- device side: RX ---- */
 
@@ -180,7 +184,7 @@ static bool vnic_dev_rx_deliver(struct vnic_queue *vq, uint32_t len, vnic_fill_f
 		if (dst)
 			fill(dst, off, n, arg);
 		else
-			vnic_count(vq, dma_faults, 1);
+			vnic_count_fault(vq);
 		vnic_dev_rx_complete(vq, d, n, i + 1 == need);
 		if (!dst)
 			d->status = VNIC_RXS_ERR;
@@ -204,6 +208,7 @@ static const unsigned char vnic_gen_hdr[VNIC_SEQ_OFF] = {
 
 struct vnic_gen_frame {
 	uint64_t seq;
+	uint32_t len;
 	bool fill;
 };
 
@@ -216,6 +221,15 @@ static void vnic_gen_fill(void *dst, uint32_t off, uint32_t n, void *arg)
 		uint32_t h = NP_MIN(n, VNIC_SEQ_OFF);
 
 		memcpy(p, vnic_gen_hdr, h);
+		if (n >= VNIC_SEQ_OFF) {
+			/* IPv4 total length and UDP length, as a real sender writes them */
+			uint32_t ip = f->len - 14, udp = f->len - 34;
+
+			p[16] = (unsigned char)(ip >> 8);
+			p[17] = (unsigned char)ip;
+			p[38] = (unsigned char)(udp >> 8);
+			p[39] = (unsigned char)udp;
+		}
 		if (n >= VNIC_SEQ_OFF + sizeof(f->seq))
 			memcpy(p + VNIC_SEQ_OFF, &f->seq, sizeof(f->seq));
 	}
@@ -242,6 +256,7 @@ static void vnic_dev_generate(struct vnic_queue *vq, int budget)
 		}
 		if (g->len_max > g->len_min)
 			len += (uint32_t)(vnic_rand(&vq->rng) % (g->len_max - g->len_min + 1));
+		f.len = len;
 		if (!vnic_dev_rx_deliver(vq, len, vnic_gen_fill, &f))
 			return;		/* the ring is full: try again next poll */
 		vq->gen_seq++;
@@ -267,7 +282,7 @@ static const void *vnic_dev_tx_read(struct vnic_queue *vq, const struct vnic_txd
 		return (const void *)(uintptr_t)d->addr;
 	src = np_dma_dev_access(vq->vn->dma, d->addr, d->len, false);
 	if (!src)
-		vnic_count(vq, dma_faults, 1);
+		vnic_count_fault(vq);
 	return src;
 }
 
@@ -364,8 +379,7 @@ static int vnic_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 	struct vnic *vn = to_vnic(dev);
 	struct vnic_queue *vq = &vn->q[q];
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
-	uint32_t post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
-	uint32_t n = (np_skb_headlen(skb) ? 1u : 0u) + sh->nr_frags, i = 0;
+	uint32_t post, n = (np_skb_headlen(skb) ? 1u : 0u) + sh->nr_frags, i = 0;
 	struct vnic_txd *d = NULL;
 
 	/* a frag_list (a GRO packet) goes out linear */
@@ -373,10 +387,18 @@ static int vnic_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 		if (!sh->frag_list || np_skb_linearize(skb))
 			return -EINVAL;
 		sh = np_skb_shinfo(skb);
-		n = 1;
+		n = (np_skb_headlen(skb) ? 1u : 0u) + sh->nr_frags;
+		if (!n)
+			return -EINVAL;	/* nothing to send */
 	}
-	if (vnic_tx_room(vq, post) < n)
+	if (np_unlikely(!vq->txd))
+		return -ENETDOWN;
+	pthread_spin_lock(&vq->tx_lock);
+	post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
+	if (vnic_tx_room(vq, post) < n) {
+		pthread_spin_unlock(&vq->tx_lock);
 		return -ENOSPC;
+	}
 	if (np_skb_headlen(skb)) {
 		d = &vq->txd[post & vn->mask];
 		vnic_txd_set(vq, d, np_virt_to_page(skb->data), skb->data, np_skb_headlen(skb));
@@ -394,6 +416,7 @@ static int vnic_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 	np_netdev_count(&dev->q[q], NP_QSTAT(tx_bytes), skb->len);
 	atomic_store_explicit(&vq->tx.post, post + n, memory_order_release);
 	vnic_dev_tx(vq);
+	pthread_spin_unlock(&vq->tx_lock);
 	return 0;
 }
 
@@ -401,19 +424,29 @@ static int vnic_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_
 {
 	struct vnic *vn = to_vnic(dev);
 	struct vnic_queue *vq = &vn->q[q];
-	uint32_t post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
+	uint32_t post;
 	struct vnic_txd *d;
 
-	if (vnic_tx_room(vq, post) < 1)
+	if (np_unlikely(!vq->txd))
+		return -ENETDOWN;
+	pthread_spin_lock(&vq->tx_lock);
+	post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
+	if (vnic_tx_room(vq, post) < 1) {
+		pthread_spin_unlock(&vq->tx_lock);
 		return -ENOSPC;
+	}
 	d = &vq->txd[post & vn->mask];
 	vnic_txd_set(vq, d, f->page, f->data, f->len);
 	d->flags |= VNIC_TXD_EOP;
+	/* the program may have written the frame since the CPU took it: hand it to the device */
+	if (vn->dma->need_sync && !(d->flags & VNIC_TXD_CPU))
+		np_dma_sync_for_device(vn->dma, d->addr, d->len, NP_DMA_BIDIRECTIONAL);
 	vq->tx_slot[post & vn->mask].xdp_page = f->page;
 	np_netdev_count(&dev->q[q], NP_QSTAT(tx_packets), 1);
 	np_netdev_count(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
 	atomic_store_explicit(&vq->tx.post, post + 1, memory_order_release);
 	vnic_dev_tx(vq);
+	pthread_spin_unlock(&vq->tx_lock);
 	return 0;
 }
 
@@ -587,6 +620,9 @@ static void vnic_queue_close(struct np_netdev *dev, unsigned int q)
 
 	if (!vq->rxd)
 		return;
+	/* the peer's TX writes into our RX ring: both ports must be stopped before either closes */
+	NP_ASSERT_MISUSE(!vq->peer ||
+			 !atomic_load_explicit(&vq->peer->vn->dev->running, memory_order_acquire));
 	/* what the device sent is completed; what it did not is freed as if sent */
 	vnic_tx_complete(vq, 0);
 	atomic_store_explicit(&vq->tx.done, atomic_load(&vq->tx.post), memory_order_release);
@@ -623,6 +659,8 @@ static void vnic_destroy(struct np_netdev *dev)
 			vn->q[i].peer->peer = NULL;
 	if (vn->own_dma)
 		np_dma_dev_destroy(vn->dma);
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		pthread_spin_destroy(&vn->q[i].tx_lock);
 	free(vn->q);
 	free(vn);
 }
@@ -686,6 +724,7 @@ int np_vnic_create(const struct np_vnic_params *params, struct np_netdev **out)
 		vn->own_dma = true;
 	}
 	for (unsigned int i = 0; i < p.nqueues; i++) {
+		pthread_spin_init(&vn->q[i].tx_lock, PTHREAD_PROCESS_PRIVATE);
 		vn->q[i].vn = vn;
 		vn->q[i].index = i;
 		vn->q[i].rng = vn->seed + i * 0x632be59bd9b4e019ull;
