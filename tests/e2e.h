@@ -332,12 +332,7 @@ static inline const char *e2e_total_line(const char *log, char *buf, size_t len)
 
 static inline uint64_t e2e_json_u64(const char *line, const char *key)
 {
-	char k[64];
-	const char *p;
-
-	snprintf(k, sizeof(k), "\"%s\": ", key);
-	p = strstr(line, k);
-	return p ? strtoull(p + strlen(k), NULL, 10) : 0;
+	return t_json_u64(line, key);
 }
 
 /* Kernel-counted drops on an interface (the TAP queue overflows under a burst). */

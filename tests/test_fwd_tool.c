@@ -9,40 +9,13 @@
 #include <libgen.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "testutil.h"
+#include "e2e.h"
 
 static char tool[4096];
 
-/* Run the tool with @args; its stdout and stderr into @out. Return: the exit status. */
 static int run_tool(const char *args, char *out, size_t len)
 {
-	char cmd[8192];
-	FILE *p;
-	size_t n;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", tool, args);
-	p = popen(cmd, "r");
-	CHECK(p);
-	n = fread(out, 1, len - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	CHECK(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
-
-static uint64_t json_u64(const char *line, const char *key)
-{
-	char k[64];
-	const char *p;
-
-	snprintf(k, sizeof(k), "\"%s\": ", key);
-	p = strstr(line, k);
-	if (!p) {
-		fprintf(stderr, "no %s in: %s\n", key, line);
-		exit(1);
-	}
-	return strtoull(p + strlen(k), NULL, 10);
+	return t_run_tool(tool, args, out, len);
 }
 
 static const char *total_line(const char *out)
@@ -56,24 +29,6 @@ static const char *total_line(const char *out)
 	return p;
 }
 
-static uint64_t pcap_records(const char *path)
-{
-	uint32_t hdr[6], rec[4];
-	static unsigned char buf[70000];
-	uint64_t n = 0;
-	FILE *f = fopen(path, "rb");
-
-	CHECK(f);
-	CHECK_EQ(fread(hdr, sizeof(hdr), 1, f), 1);
-	CHECK_EQ(hdr[0], 0xa1b2c3d4u);
-	while (fread(rec, sizeof(rec), 1, f) == 1) {
-		CHECK(rec[2] <= rec[3] && rec[2] <= sizeof(buf));
-		CHECK_EQ(fread(buf, 1, rec[2], f), rec[2]);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
 
 int main(int argc, char **argv)
 {
@@ -115,18 +70,18 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			line = total_line(out);
-			CHECK_EQ(json_u64(line, "rx_packets"), count * queues);
-			CHECK_EQ(json_u64(line, "rx_bad_desc"), 0);
+			CHECK_EQ(t_json_u64(line, "rx_packets"), count * queues);
+			CHECK_EQ(t_json_u64(line, "rx_bad_desc"), 0);
 			if (sends)
-				CHECK_EQ(json_u64(line, "tx_packets"), count * queues);
+				CHECK_EQ(t_json_u64(line, "tx_packets"), count * queues);
 			if (!strcmp(modes[m], "capture")) {
 				/* a capture drops (and counts) what its writer cannot keep up with */
-				uint64_t cap = json_u64(line, "captured");
+				uint64_t cap = t_json_u64(line, "captured");
 
-				CHECK_EQ(cap + json_u64(line, "cap_dropped"), count * queues);
+				CHECK_EQ(cap + t_json_u64(line, "cap_dropped"), count * queues);
 				CHECK(cap > 0);
-				CHECK_EQ(json_u64(line, "cap_written"), cap);
-				CHECK_EQ(pcap_records(pcap), cap);
+				CHECK_EQ(t_json_u64(line, "cap_written"), cap);
+				CHECK_EQ(e2e_pcap_count(pcap), cap);
 			}
 			/*
 			 * With recycling the pages come back to the pools (a return ring that
@@ -134,11 +89,11 @@ int main(int argc, char **argv)
 			 * they are all released.
 			 */
 			if (variant == 1) {
-				CHECK(json_u64(line, "pool_released") >= count * queues);
+				CHECK(t_json_u64(line, "pool_released") >= count * queues);
 			} else {
-				uint64_t back = json_u64(line, "pool_cached") + json_u64(line, "pool_ring");
+				uint64_t back = t_json_u64(line, "pool_cached") + t_json_u64(line, "pool_ring");
 
-				CHECK(back + json_u64(line, "pool_released") >= count * queues);
+				CHECK(back + t_json_u64(line, "pool_released") >= count * queues);
 				CHECK(back >= count * queues / 2);
 			}
 			printf("%-8s %-13s ok\n", modes[m], extra);

@@ -16,36 +16,9 @@
 
 static char dir[4096], stat_tool[4096], fwd_tool[4096];
 
-/* Run netpool-stat with @args; stdout and stderr into @out. Return: the exit status. */
 static int run_stat(const char *args, char *out, size_t len)
 {
-	char cmd[8192];
-	FILE *p;
-	size_t n;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", stat_tool, args);
-	p = popen(cmd, "r");
-	CHECK(p);
-	n = fread(out, 1, len - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	CHECK(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
-
-static uint64_t json_u64(const char *line, const char *key)
-{
-	char k[64];
-	const char *p, *end = strchr(line, '\n');
-
-	snprintf(k, sizeof(k), "\"%s\": ", key);
-	p = strstr(line, k);
-	if (!p || (end && p > end)) {
-		fprintf(stderr, "no %s in: %.*s\n", key, end ? (int)(end - line) : 200, line);
-		exit(1);
-	}
-	return strtoull(p + strlen(k), NULL, 10);
+	return t_run_tool(stat_tool, args, out, len);
 }
 
 /* Sum @key over the lines of @type; *@lines: how many such lines. */
@@ -57,7 +30,7 @@ static uint64_t json_sum(const char *out, const char *type, const char *key, int
 	snprintf(t, sizeof(t), "{\"type\": \"%s\"", type);
 	*lines = 0;
 	for (const char *p = strstr(out, t); p; p = strstr(p + 1, t)) {
-		sum += json_u64(p, key);
+		sum += t_json_u64(p, key);
 		(*lines)++;
 	}
 	return sum;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
+#include <sys/wait.h>
 #include "netpool.h"
 
 #define T_SKIP 77
@@ -162,6 +163,43 @@ static inline struct np_dma_stats t_dma_stats(struct np_dma_dev *dev)
 
 	np_dma_get_stats(dev, &st);
 	return st;
+}
+
+
+/*
+ * Run "@tool @args" with stdout and stderr into @out (NUL-terminated, cut at
+ * @len). Return: the exit status (the test fails if it did not exit).
+ */
+static inline int t_run_tool(const char *tool, const char *args, char *out, size_t len)
+{
+	char cmd[8192];
+	size_t n;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", tool, args);
+	p = popen(cmd, "r");
+	CHECK(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	CHECK(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* The number after "@key": on @line (up to its end); the test fails when it is not there. */
+static inline uint64_t t_json_u64(const char *line, const char *key)
+{
+	const char *p, *end = strchr(line, '\n');
+	char k[64];
+
+	snprintf(k, sizeof(k), "\"%s\": ", key);
+	p = strstr(line, k);
+	if (!p || (end && p > end)) {
+		fprintf(stderr, "no %s in: %.*s\n", key, end ? (int)(end - line) : 200, line);
+		exit(1);
+	}
+	return strtoull(p + strlen(k), NULL, 10);
 }
 
 #endif /* NETPOOL_TESTUTIL_H */
