@@ -287,6 +287,64 @@ static inline void np_bench_json_row(FILE *f, const struct np_bench_result *r)
 	fprintf(f, "}\n");
 }
 
+/* ---- teardown checks shared by the subcommands ---- */
+
+#ifdef NETPOOL_H
+/*
+ * np_bench_teardown() - the end of a benchmark's environment, each step
+ * checked: @*pool (when not NULL) has no negative inflight, passes its audit
+ * and is freed at destroy (nothing left in flight); @*dma reports no leaked
+ * mapping; @*prov has no page out. Each pointer is cleared once released.
+ * Return: 0, or -1 after printing "netpool-bench: @bench/@dma_name: ...".
+ */
+static inline int np_bench_teardown(const char *bench, const char *dma_name, struct np_pool **pool,
+				    struct np_dma_dev **dma, struct np_provider **prov)
+{
+	struct np_pool_info info;
+	long leaks;
+	int ret;
+
+	if (*pool) {
+		int64_t inflight = np_pool_inflight(*pool);
+		uint32_t id = (*pool)->id;
+
+		if (inflight < 0) {
+			fprintf(stderr, "netpool-bench: %s/%s: negative inflight %" PRId64 "\n", bench,
+				dma_name, inflight);
+			return -1;
+		}
+		if (np_pool_audit(*pool) != 0) {
+			fprintf(stderr, "netpool-bench: %s/%s: np_pool_audit reported problems\n",
+				bench, dma_name);
+			return -1;
+		}
+		np_pool_destroy(*pool);
+		*pool = NULL;
+		if (np_pool_info_get(id, &info) != -ENOENT) {
+			fprintf(stderr, "netpool-bench: %s/%s: %" PRId64 " pages still in flight after "
+				"everything was returned; pool %u not freed at destroy\n", bench,
+				dma_name, info.inflight, id);
+			return -1;
+		}
+	}
+	leaks = np_dma_dev_destroy(*dma);
+	*dma = NULL;
+	if (leaks != 0) {
+		fprintf(stderr, "netpool-bench: %s/%s: %ld DMA mappings leaked\n", bench, dma_name,
+			leaks);
+		return -1;
+	}
+	ret = np_provider_destroy(*prov);
+	if (ret) {
+		fprintf(stderr, "netpool-bench: %s/%s: provider still has pages out (%s)\n", bench,
+			dma_name, strerror(-ret));
+		return -1;
+	}
+	*prov = NULL;
+	return 0;
+}
+#endif
+
 /* ---- subcommands (one file each) ---- */
 
 /* Return: 0 success, 1 a benchmark failed (leak, allocation failure). */

@@ -264,46 +264,7 @@ static int env_setup(struct pool_env *e, enum bench_dma kind, const char *bench)
  */
 static int env_teardown(struct pool_env *e)
 {
-	struct np_pool_info info;
-	int64_t inflight = np_pool_inflight(e->pool);
-	uint32_t id;
-	long leaks;
-	int ret;
-
-	if (inflight < 0) {
-		fprintf(stderr, "netpool-bench: %s/%s: negative inflight %" PRId64 "\n", e->bench,
-			e->dma_name, inflight);
-		return -1;
-	}
-	if (np_pool_audit(e->pool) != 0) {
-		fprintf(stderr, "netpool-bench: %s/%s: np_pool_audit reported problems\n",
-			e->bench, e->dma_name);
-		return -1;
-	}
-	id = e->pool->id;
-	np_pool_destroy(e->pool);
-	e->pool = NULL;
-	if (np_pool_info_get(id, &info) != -ENOENT) {
-		fprintf(stderr, "netpool-bench: %s/%s: %" PRId64 " pages still in flight after "
-			"everything was returned; pool %u not freed at destroy\n", e->bench,
-			e->dma_name, info.inflight, id);
-		return -1;
-	}
-	leaks = np_dma_dev_destroy(e->dma);
-	e->dma = NULL;
-	if (leaks != 0) {
-		fprintf(stderr, "netpool-bench: %s/%s: %ld DMA mappings leaked\n", e->bench,
-			e->dma_name, leaks);
-		return -1;
-	}
-	ret = np_provider_destroy(e->prov);
-	if (ret) {
-		fprintf(stderr, "netpool-bench: %s/%s: provider still has pages out (%s)\n",
-			e->bench, e->dma_name, strerror(-ret));
-		return -1;
-	}
-	e->prov = NULL;
-	return 0;
+	return np_bench_teardown(e->bench, e->dma_name, &e->pool, &e->dma, &e->prov);
 }
 
 /* Report a path that did not behave as the benchmark assumes (figures then mislead). */

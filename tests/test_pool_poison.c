@@ -44,27 +44,14 @@ static void child_misuse(bool via_ring)
 	_exit(0);
 }
 
+static void child_misuse_arg(int via_ring)
+{
+	child_misuse(via_ring != 0);
+}
+
 static bool run_child(bool via_ring, char *out, size_t len)
 {
-	int fds[2], status;
-	ssize_t n, got = 0;
-	pid_t pid;
-
-	CHECK_EQ(pipe(fds), 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		child_misuse(via_ring);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], out + got, len - 1 - (size_t)got)) > 0)
-		got += n;
-	out[got] = '\0';
-	close(fds[0]);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return t_run_child(child_misuse_arg, via_ring, out, len);
 }
 
 #ifndef EXPECT

@@ -146,28 +146,14 @@ static void scenario(enum misuse m)
 	CHECK_EQ(np_provider_destroy(e.prov), 0);
 }
 
+static void scenario_arg(int m)
+{
+	scenario((enum misuse)m);
+}
+
 static bool run_child(enum misuse m, char *out, size_t len)
 {
-	int fds[2], status;
-	ssize_t n, got = 0;
-	pid_t pid;
-
-	CHECK_EQ(pipe(fds), 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		scenario(m);
-		_exit(0);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], out + got, len - 1 - (size_t)got)) > 0)
-		got += n;
-	out[got] = '\0';
-	close(fds[0]);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return t_run_child(scenario_arg, (int)m, out, len);
 }
 
 #ifndef EXPECT

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <time.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "netpool.h"
 
 #define T_SKIP 77
@@ -200,6 +201,35 @@ static inline uint64_t t_json_u64(const char *line, const char *key)
 		exit(1);
 	}
 	return strtoull(p + strlen(k), NULL, 10);
+}
+
+
+/*
+ * Run @fn(@arg) in a child process with its stderr captured into @out (for a
+ * misuse the library must catch). Return: true when the child did not exit 0.
+ */
+static inline bool t_run_child(void (*fn)(int), int arg, char *out, size_t len)
+{
+	int fds[2], status;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	CHECK_EQ(pipe(fds), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		fn(arg);
+		_exit(0);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], out + got, len - 1 - (size_t)got)) > 0)
+		got += n;
+	out[got] = '\0';
+	close(fds[0]);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 #endif /* NETPOOL_TESTUTIL_H */
