@@ -351,6 +351,8 @@ static inline int np_bench_teardown(const char *bench, const char *dma_name, str
 int np_bench_pool_main(const struct np_bench_opts *opts);
 int np_bench_skb_main(const struct np_bench_opts *opts);
 int np_bench_fwd_main(const struct np_bench_opts *opts);
+/* The AF_XDP rows of fwd (bench_fwd_xdp.c); @tool_dir holds netpool-fwd. */
+void np_bench_fwd_xdp(const struct np_bench_opts *opts, const char *tool_dir);
 
 /* ---- the DPDK peer (bench/peer_dpdk.c, built with WITH_DPDK=1) ---- */
 

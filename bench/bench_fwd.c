@@ -17,7 +17,8 @@
  * --runs is kept. cycles_per_pkt = TSC cycles of the window x threads /
  * packets (the threads busy-poll).
  *
- * AF_XDP forwarding on veth is not measured here yet.
+ * Then AF_XDP on veth (bench_fwd_xdp.c): netpool-fwd against testpmd's
+ * net_af_xdp, at the sender's maximum and at a fixed load.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -306,6 +307,16 @@ int np_bench_fwd_main(const struct np_bench_opts *opts)
 			printf("target: vnic_fwd identity/recycle/1q >= 1.0 x testpmd: %.2f vs %.2f Mpps "
 			       "(%.2fx) %s\n", res[0], peer, res[0] / peer,
 			       res[0] >= peer ? "met" : "missed");
+	}
+	{
+		/* netpool-fwd sits next to this program */
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		self[n > 0 ? n : 0] = '\0';
+		if (strrchr(self, '/'))
+			*strrchr(self, '/') = '\0';
+		np_bench_fwd_xdp(opts, self);
 	}
 	return rc;
 }
