@@ -60,7 +60,7 @@ BENCH_OBJS  += $(O)/bench/peer_dpdk.o
 BENCH_DEFS  := -DNP_WITH_DPDK=1
 endif
 
-.PHONY: all lib tests tools examples check test bench demo install clean deps soak
+.PHONY: all lib tests tools examples check test bench demo install clean deps soak fuzz print-ldlibs
 all: lib tools tests examples
 
 # Rebuild everything in $(O) when the flags change (DEBUG, SAN, CC, ...).
@@ -140,6 +140,14 @@ demo:
 
 soak:
 	@scripts/soak-model.sh
+
+fuzz:
+	@scripts/deps.sh test
+	@scripts/fuzz.sh
+
+# What a program linking libnetpool.a needs after it (for scripts).
+print-ldlibs:
+	@echo $(LDFLAGS_SAN) $(LDLIBS)
 
 $(O)/netpool.pc: netpool.pc.in
 	@mkdir -p $(dir $@)

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target: skb operation sequences decoded from the input, over up
+ * to eight live skbs (pool pages, pool frags, page fragments, small heads,
+ * clones, copies), every call made only where the API allows it. The oracle:
+ * no sanitizer report, and once everything is freed no skb is live, the pool
+ * gets every page back (freed at destroy) and the provider has no page out.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "netpool.h"
+
+#define NSKB 8
+
+struct in {
+	const uint8_t *p;
+	size_t n;
+};
+
+static unsigned take(struct in *in)
+{
+	if (!in->n)
+		return 0;
+	in->n--;
+	return *in->p++;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fuzz_skb_ops: %s\n", what);
+	abort();
+}
+
+static struct np_skb *pool_skb(struct np_pool *pool, unsigned len, bool mark)
+{
+	struct np_page *page = np_pool_alloc_pages(pool);
+	struct np_skb *skb;
+
+	if (!page)
+		return NULL;
+	skb = np_build_skb(np_page_address(page), NP_PAGE_SIZE);
+	if (!skb) {
+		np_pool_put_full_page(pool, page, false);
+		return NULL;
+	}
+	np_skb_reserve(skb, 128);
+	if (np_skb_put(skb, len))
+		memset(skb->data, (int)len, len);
+	if (mark)
+		np_skb_mark_for_recycle(skb);
+	else
+		np_pool_release_page(pool, page);	/* a driver without recycling */
+	return skb;
+}
+
+/* A GRO head whose frag_list members are its own (merging appends to the last one). */
+static bool gro_head_ok(const struct np_skb *skb)
+{
+	for (const struct np_skb *m = np_skb_shinfo(skb)->frag_list; m; m = m->next)
+		if (np_skb_shared(m) || np_skb_cloned(m))
+			return false;
+	return true;
+}
+
+static void free_one(struct np_skb *skb, unsigned how)
+{
+	switch (how % 3) {
+	case 0:
+		np_kfree_skb(skb);
+		break;
+	case 1:
+		np_consume_skb(skb);
+		break;
+	default:
+		np_napi_consume_skb(skb, 64);
+		break;
+	}
+}
+
+static void run(struct in *in, struct np_provider *prov, struct np_pool *pool,
+		struct np_napi_ctx *napi)
+{
+	struct np_skb *s[NSKB] = { 0 };
+	struct np_napi_ctx *prev = NULL;
+	bool inside = false;
+
+	while (in->n) {
+		unsigned op = take(in) % 16, i = take(in) % NSKB, j = take(in) % NSKB, a = take(in);
+		struct np_skb *x = s[i], *y = s[j];
+
+		switch (op) {
+		case 0:
+		case 1:
+			if (!x)
+				s[i] = pool_skb(pool, a * 8, op == 0);
+			break;
+		case 2:
+			if (!x && (s[i] = np_netdev_alloc_skb(a * 8 + 1)))
+				np_skb_put(s[i], a * 8);
+			break;
+		case 3:
+			if (!x && (s[i] = np_alloc_skb(a * 4 + 1)))
+				np_skb_put(s[i], a * 4);
+			break;
+		case 4:	/* a pool frag, or a page fragment, onto a private skb */
+			if (x && !np_skb_shared(x) && !np_skb_cloned(x) &&
+			    np_skb_shinfo(x)->nr_frags < NP_MAX_SKB_FRAGS && !np_skb_has_frag_list(x)) {
+				unsigned int off;
+				struct np_page *pg = (a & 1) && x->pp_recycle ?
+					np_pool_alloc_frag(pool, &off, 1024) : NULL;
+				void *frag = pg ? NULL : np_page_frag_alloc(512);
+
+				if (pg)
+					np_skb_add_rx_frag(x, np_skb_shinfo(x)->nr_frags, pg, off,
+							   (a % 200) + 1, 1024);
+				else if (frag)
+					np_skb_add_rx_frag(x, np_skb_shinfo(x)->nr_frags,
+							   np_virt_to_page(frag),
+							   (uint32_t)((char *)frag -
+								      (char *)np_page_address(
+									      np_virt_to_page(frag))),
+							   (a % 200) + 1, 512);
+			}
+			break;
+		case 5:
+			if (x && !y)
+				s[j] = np_skb_clone(x);
+			break;
+		case 6:
+			if (x && !np_skb_shared(x))
+				np_pskb_expand_head(x, a % 64, (a >> 2) % 64);
+			break;
+		case 7:
+			if (x && y && x != y && !np_skb_shared(x) && !np_skb_shared(y)) {
+				bool stolen;
+				int delta;
+
+				if (np_skb_try_coalesce(x, y, &stolen, &delta)) {
+					np_kfree_skb_partial(y, stolen);
+					s[j] = NULL;
+				}
+			}
+			break;
+		case 8:
+			if (x && !np_skb_shared(x))
+				np_pskb_trim(x, x->len * a / 256);
+			break;
+		case 9:
+			if (x && !np_skb_shared(x))
+				np_pskb_may_pull(x, a * 4);
+			break;
+		case 10:
+			if (x && !np_skb_shared(x))
+				np_skb_linearize(x);
+			break;
+		case 11:
+			if (x && y && x != y && !np_skb_shared(y) && !np_skb_shared(x) &&
+			    gro_head_ok(x) && np_skb_gro_receive(x, y) == 0)
+				s[j] = NULL;
+			break;
+		case 12:
+			if (x && !y && np_skb_shinfo(x)->gso_size && x->len > 60) {
+				struct np_skb *segs = np_skb_segment(x, 42);
+
+				np_kfree_skb_list(segs);
+			}
+			break;
+		case 13:
+			if (x && !y)
+				s[j] = (a & 1) ? np_skb_copy(x) : np_pskb_copy(x);
+			break;
+		case 14:
+			if (x) {
+				free_one(x, a);
+				s[i] = NULL;
+			}
+			break;
+		default:
+			if (inside)
+				np_napi_ctx_leave(prev);
+			else
+				prev = np_napi_ctx_enter(napi);
+			inside = !inside;
+			break;
+		}
+	}
+	for (unsigned k = 0; k < NSKB; k++)
+		if (s[k])
+			np_kfree_skb(s[k]);
+	if (inside)
+		np_napi_ctx_leave(prev);
+	(void)prov;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE };
+	struct np_provider_stats ps;
+	struct np_provider *prov;
+	struct np_napi_ctx napi;
+	struct np_pool_info info;
+	struct np_pool *pool;
+	struct in in = { data, size };
+	int64_t live0 = np_skb_live();
+	uint32_t id;
+
+	if (np_provider_create(NULL, &prov))
+		die("provider");
+	np_skb_set_provider(prov);
+	np_napi_ctx_init(&napi);
+	pp.provider = prov;
+	pp.napi = &napi;
+	if (np_pool_create(&pp, &pool))
+		die("pool");
+	id = pool->id;
+	run(&in, prov, pool, &napi);
+	np_skb_thread_flush();
+	if (np_skb_live() != live0)
+		die("an skb was lost");
+	np_pool_destroy(pool);
+	if (np_pool_info_get(id, &info) != -ENOENT)
+		die("the pool did not get every page back");
+	np_small_trim(prov);
+	np_provider_get_stats(prov, &ps);
+	if (ps.pages_out)
+		die("provider pages out at the end");
+	np_skb_set_provider(NULL);
+	if (np_provider_destroy(prov))
+		die("provider destroy");
+	return 0;
+}
