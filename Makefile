@@ -117,6 +117,7 @@ $(O)/tools/netpool-stat: tools/netpool-stat.c $(O)/libnetpool.a
 
 # Tests that run a tool need it built.
 $(O)/tests/test_fwd_tool: $(O)/tools/netpool-fwd
+$(O)/tests/test_fault_fwd: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_tap: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_afxdp: $(O)/tools/netpool-fwd
 $(O)/tests/test_stat_tool: $(O)/tools/netpool-stat $(O)/tools/netpool-fwd

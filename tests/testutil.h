@@ -192,7 +192,7 @@ static inline int t_run_tool(const char *tool, const char *args, char *out, size
 static inline uint64_t t_json_u64(const char *line, const char *key)
 {
 	const char *p, *end = strchr(line, '\n');
-	char k[64];
+	char k[128];
 
 	snprintf(k, sizeof(k), "\"%s\": ", key);
 	p = strstr(line, k);

@@ -24,7 +24,8 @@
  *
  * One thread per queue polls queue i of --in and of --out. A line of live
  * figures each second; SIGINT or SIGTERM stops cleanly and prints totals.
- * Exit status: 0 when every buffer came back (every pool freed, inflight 0),
+ * Faults injected through NETPOOL_FAULT (see netpool/fault.h) are counted in
+ * the figures. Exit status: 0 when every buffer came back (every pool freed, inflight 0),
  * 3 when buffers were lost, 1 on a runtime error, 2 on bad usage.
  */
 #include <errno.h>
@@ -453,6 +454,10 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
 			if (r != NP_SKB_DROP_CONSUMED && t->drops[r])
 				printf(", \"drop_%s\": %" PRIu64, np_skb_drop_reason_name(r), t->drops[r]);
+		for (unsigned int k = 0; k < NP_FAULT_NR; k++)
+			if (np_fault_injected((enum np_fault_point)k))
+				printf(", \"fault_%s\": %" PRIu64, np_fault_name((enum np_fault_point)k),
+				       np_fault_injected((enum np_fault_point)k));
 		if (t->cpu_s > 0)
 			printf(", \"cpu_ms\": %.1f, \"cpu_ns_per_pkt\": %.1f", t->cpu_s * 1e3,
 			       t->in.rx_packets ? t->cpu_s * 1e9 / (double)t->in.rx_packets : 0.0);
@@ -470,6 +475,10 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
 			if (r != NP_SKB_DROP_CONSUMED && t->drops[r])
 				printf(" %s %" PRIu64, np_skb_drop_reason_name(r), t->drops[r]);
+		for (unsigned int k = 0; k < NP_FAULT_NR; k++)
+			if (np_fault_injected((enum np_fault_point)k))
+				printf(" | fault %s %" PRIu64, np_fault_name((enum np_fault_point)k),
+				       np_fault_injected((enum np_fault_point)k));
 		if (t->cpu_s > 0)
 			printf(" | cpu %.1f ms, %.0f ns/pkt", t->cpu_s * 1e3,
 			       t->in.rx_packets ? t->cpu_s * 1e9 / (double)t->in.rx_packets : 0.0);
