@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: build and run the suite as plain (gcc, release), ASan+UBSan (clang,
-# DEBUG=2) and TSan (gcc, DEBUG=1) builds; end with one summary line.
+# DEBUG=2) and TSan (gcc, DEBUG=1) builds, then every fuzz target briefly
+# (NP_FUZZ_SECONDS, default 15); end with one summary line.
 set -u
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -21,5 +22,17 @@ run_variant() {
 run_variant plain O=build/plain CC=gcc DEBUG=0
 run_variant asan O=build/asan CC=clang DEBUG=2 SAN=address,undefined
 run_variant tsan O=build/tsan CC=gcc DEBUG=1 SAN=thread OPT=-O1
+# every fuzz target briefly (make fuzz runs them longer); each counts as one test
+echo "== fuzz: scripts/fuzz.sh, ${NP_FUZZ_SECONDS:-15}s a target"
+fuzz_log=$(mktemp)
+if FUZZ_SECONDS=${NP_FUZZ_SECONDS:-15} scripts/fuzz.sh >"$fuzz_log" 2>&1; then :; else status=1; fi
+cat "$fuzz_log"
+fp=$(grep -c '^== fuzz_' "$fuzz_log" || true)
+ff=$(grep -c '^FAIL fuzz_' "$fuzz_log" || true)
+if [ "$fp" -eq 0 ]; then
+	echo "FAIL fuzz: no target built"; ff=1
+fi
+echo "$((fp - ff)) $ff 0" >>"$summary"
+rm -f "$fuzz_log"
 awk '{p+=$1; f+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped\n", p, f, s}' "$summary"
 exit $status
