@@ -140,7 +140,7 @@ demo:
 	@scripts/demo.sh
 
 soak:
-	@scripts/soak-model.sh
+	@scripts/soak.sh
 
 fuzz:
 	@scripts/deps.sh test

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: build and run the suite as plain (gcc, release), ASan+UBSan (clang,
 # DEBUG=2) and TSan (gcc, DEBUG=1) builds, then every fuzz target briefly
-# (NP_FUZZ_SECONDS, default 15); end with one summary line.
+# (NP_FUZZ_SECONDS, default 15) and a short soak (NP_SOAK_SECONDS, default 60);
+# end with one summary line.
 set -u
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -34,5 +35,12 @@ if [ "$fp" -eq 0 ]; then
 fi
 echo "$((fp - ff)) $ff 0" >>"$summary"
 rm -f "$fuzz_log"
+# a short soak (make soak runs it for 10 minutes); one test
+echo "== soak: scripts/soak.sh, ${NP_SOAK_SECONDS:-60}s"
+if SOAK_SECONDS=${NP_SOAK_SECONDS:-60} scripts/soak.sh; then
+	echo "1 0 0" >>"$summary"
+else
+	echo "FAIL soak"; echo "0 1 0" >>"$summary"; status=1
+fi
 awk '{p+=$1; f+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped\n", p, f, s}' "$summary"
 exit $status
