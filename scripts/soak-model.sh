@@ -7,6 +7,7 @@
 #   SOAK_STEPS     steps per seed (default 500): 10 million steps a batch
 #   SOAK_FIRST     first seed (default: from the clock, printed for replay)
 #   SOAK_JOBS      batches run side by side (default 1)
+#   SOAK_BATCHES   at most this many batches (default: as many as the time allows)
 #   SOAK_BUILD     build directory (default build/soak)
 #   NP_MODEL_SKIP  operations left out, passed through
 # A failing batch prints its seed and step list; replay it with
@@ -24,7 +25,9 @@ make -s -j2 O="$dir" DEBUG=0 "$dir/tests/test_skb_model" "$dir/tests/test_skb_mo
 echo "soak: ${secs}s, batches of $seeds seeds x $steps steps from seed $first, $jobs at a time"
 end=$(( $(date +%s) + secs ))
 next=$first batches=0 fail=0
-while [ "$(date +%s)" -lt "$end" ] && [ "$fail" -eq 0 ]; do
+max=${SOAK_BATCHES:-0}	# 0: as many as the time allows
+while [ "$(date +%s)" -lt "$end" ] && [ "$fail" -eq 0 ] &&
+	{ [ "$max" -eq 0 ] || [ "$batches" -lt "$max" ]; }; do
 	pids=()
 	for ((j = 0; j < jobs; j++)); do
 		log="$dir/soak-$next.log"
