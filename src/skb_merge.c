@@ -456,8 +456,15 @@ static bool np_seg_iter_piece(struct np_seg_iter *it, struct np_seg_piece *p)
 
 			if (it->used < hl) {
 				p->len = hl - it->used;
-				if (s != it->orig && s->head_frag) {
-					/* a member's head page can be shared like a frag */
+				/*
+				 * A member's private head page can be shared like a
+				 * frag. One whose head was ever cloned is copied: the
+				 * other holder, once alone, may write that head (its
+				 * tailroom too) under a page reference it cannot see.
+				 * The bit, not the dataref count: it does not change
+				 * between planning and building a segment.
+				 */
+				if (s != it->orig && s->head_frag && !s->cloned) {
 					p->page = np_virt_to_page(s->head);
 					p->src = NULL;
 					p->off = (uint32_t)(s->data - (unsigned char *)np_page_address(p->page)) +
