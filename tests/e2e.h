@@ -250,6 +250,38 @@ struct e2e_udp_result {
 };
 
 /*
+ * Wait up to @poll_ms for one datagram or frame on @fd into @buf.
+ * Return: its length, 0 when none came in time (*@waited advanced), -1 on a
+ * failed receive.
+ */
+static inline ssize_t e2e_recv_one(int fd, unsigned char *buf, size_t len, int poll_ms,
+				   unsigned int *waited)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pf, 1, poll_ms) <= 0) {
+		if (waited)
+			*waited += (unsigned int)poll_ms;
+		return 0;
+	}
+	return recv(fd, buf, len, MSG_DONTWAIT);
+}
+
+/* Sort one received datagram into @r: ours and new, a duplicate, or corrupt. */
+static inline void e2e_udp_count(struct e2e_udp_result *r, uint8_t *seen, uint32_t n,
+				 const unsigned char *buf, ssize_t got)
+{
+	uint32_t idx;
+
+	if (!e2e_payload_ok(buf, (uint32_t)got, &idx) || idx >= n)
+		r->corrupt++;
+	else if (seen[idx]++)
+		r->dup++;
+	else
+		r->received++;
+}
+
+/*
  * Send @n datagrams (lengths cycling through @lens) from @src to @dst_addr:@port
  * and receive them on @rx, paced so a small ring is not overrun; wait up to
  * @wait_ms for stragglers.
@@ -262,6 +294,7 @@ static inline struct e2e_udp_result e2e_udp_run(int src, int rx, const char *dst
 	static unsigned char buf[65536];
 	struct e2e_udp_result r = { 0 };
 	uint8_t *seen = calloc(n, 1);
+	ssize_t got;
 
 	CHECK(seen);
 	CHECK_EQ(inet_pton(AF_INET, dst_addr, &to.sin_addr), 1);
@@ -271,44 +304,14 @@ static inline struct e2e_udp_result e2e_udp_run(int src, int rx, const char *dst
 		e2e_payload(buf, len, i);
 		if (sendto(src, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)len)
 			r.sent++;
-		if (i % 32 == 31) {
-			/* drain what has arrived so far, and let the forwarder keep up */
-			struct pollfd pf = { .fd = rx, .events = POLLIN };
-
-			while (poll(&pf, 1, 1) > 0) {
-				ssize_t got = recv(rx, buf, sizeof(buf), MSG_DONTWAIT);
-				uint32_t idx;
-
-				if (got <= 0)
-					break;
-				if (!e2e_payload_ok(buf, (uint32_t)got, &idx) || idx >= n)
-					r.corrupt++;
-				else if (seen[idx]++)
-					r.dup++;
-				else
-					r.received++;
-			}
-		}
+		/* every 32: drain what has arrived so far, and let the forwarder keep up */
+		if (i % 32 == 31)
+			while ((got = e2e_recv_one(rx, buf, sizeof(buf), 1, NULL)) > 0)
+				e2e_udp_count(&r, seen, n, buf, got);
 	}
-	for (unsigned int waited = 0; waited < wait_ms && r.received + r.corrupt < r.sent;) {
-		struct pollfd pf = { .fd = rx, .events = POLLIN };
-		ssize_t got;
-		uint32_t idx;
-
-		if (poll(&pf, 1, 50) <= 0) {
-			waited += 50;
-			continue;
-		}
-		got = recv(rx, buf, sizeof(buf), MSG_DONTWAIT);
-		if (got <= 0)
-			continue;
-		if (!e2e_payload_ok(buf, (uint32_t)got, &idx) || idx >= n)
-			r.corrupt++;
-		else if (seen[idx]++)
-			r.dup++;
-		else
-			r.received++;
-	}
+	for (unsigned int waited = 0; waited < wait_ms && r.received + r.corrupt < r.sent;)
+		if ((got = e2e_recv_one(rx, buf, sizeof(buf), 50, &waited)) > 0)
+			e2e_udp_count(&r, seen, n, buf, got);
 	free(seen);
 	return r;
 }
@@ -362,15 +365,9 @@ static inline uint32_t e2e_count_encap(int fd, uint32_t want, unsigned int wait_
 	uint32_t n = 0;
 
 	for (unsigned int waited = 0; waited < wait_ms && n < want;) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		ssize_t got;
+		ssize_t got = e2e_recv_one(fd, buf, sizeof(buf), 50, &waited);
 		uint32_t idx;
 
-		if (poll(&pf, 1, 50) <= 0) {
-			waited += 50;
-			continue;
-		}
-		got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		/* outer: Ethernet, IPv4, UDP to 4789, VXLAN; inner: Ethernet, IPv4, UDP, payload */
 		if (got < 50 + 42 + 4 || buf[12] != 0x08 || buf[13] != 0x00 || buf[23] != 17 ||
 		    buf[36] != 0x12 || buf[37] != 0xb5)
