@@ -53,12 +53,85 @@ int np_netdev_for_each(int (*fn)(struct np_netdev *dev, void *arg), void *arg)
 	return ret;
 }
 
+/*
+ * Transmissions gathered inside a netdev poll: a few target queues per
+ * thread, each with up to NP_NETDEV_XMIT_BULK skbs, all handed to their
+ * drivers before the outermost poll returns.
+ */
+#define NP_XMIT_BQS	4u
+
+struct np_xmit_bq {
+	struct np_netdev *dev;
+	unsigned int q;
+	unsigned int n;
+	struct np_skb *skbs[NP_NETDEV_XMIT_BULK];
+};
+
+static _Thread_local struct {
+	unsigned int depth;		/* netdev polls this thread is inside */
+	unsigned int nbq;
+	struct np_xmit_bq bq[NP_XMIT_BQS];
+} np_tls_xmit;
+
+static int np_netdev_xmit_one(struct np_netdev *dev, unsigned int qi, struct np_skb *skb);
+
+static void np_xmit_bq_flush(struct np_xmit_bq *bq)
+{
+	const struct np_netdev_ops *ops = bq->dev->ops;
+	unsigned int i = 0, n = bq->n;
+
+	bq->n = 0;
+	while (i < n) {
+		i += ops->xmit_bulk(bq->dev, bq->q, bq->skbs + i, n - i);
+		/* the one it did not take goes alone, to be sent or counted with its reason */
+		if (i < n)
+			np_netdev_xmit_one(bq->dev, bq->q, bq->skbs[i++]);
+	}
+}
+
+static void np_xmit_flush_all(void)
+{
+	for (unsigned int i = 0; i < np_tls_xmit.nbq; i++)
+		np_xmit_bq_flush(&np_tls_xmit.bq[i]);
+	np_tls_xmit.nbq = 0;
+}
+
+/* Gather @skb for its queue; a full batch goes at once. */
+static void np_xmit_defer(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
+{
+	struct np_xmit_bq *bq = NULL;
+
+	for (unsigned int i = 0; i < np_tls_xmit.nbq; i++)
+		if (np_tls_xmit.bq[i].dev == dev && np_tls_xmit.bq[i].q == qi) {
+			bq = &np_tls_xmit.bq[i];
+			break;
+		}
+	if (!bq) {
+		if (np_tls_xmit.nbq == NP_XMIT_BQS)
+			np_xmit_flush_all();
+		bq = &np_tls_xmit.bq[np_tls_xmit.nbq++];
+		bq->dev = dev;
+		bq->q = qi;
+		bq->n = 0;
+	}
+	bq->skbs[bq->n++] = skb;
+	if (bq->n == NP_NETDEV_XMIT_BULK)
+		np_xmit_bq_flush(bq);
+}
+
 static int np_netdev_napi_poll(struct np_napi *napi, int budget)
 {
 	struct np_netdev_queue *q = napi->priv;
+	int work;
 
 	np_netdev_count(q, NP_QSTAT(polls), 1);
-	return q->dev->ops->poll(q->dev, q->index, budget);
+	np_tls_xmit.depth++;
+	work = q->dev->ops->poll(q->dev, q->index, budget);
+	/* inside the napi still: completions freed by the drivers recycle directly */
+	if (np_tls_xmit.nbq)
+		np_xmit_flush_all();
+	np_tls_xmit.depth--;
+	return work;
 }
 
 int np_netdev_create(const struct np_netdev_ops *ops, const struct np_netdev_params *params,
@@ -306,7 +379,8 @@ static bool np_netdev_xmit_frame(struct np_netdev *to, unsigned int qi, struct n
 
 	if (!to->ops->xmit_frame)
 		return false;
-	qi %= to->nqueues;
+	if (np_unlikely(qi >= to->nqueues))
+		qi %= to->nqueues;
 	err = to->ops->xmit_frame(to, qi, &f);
 	/* a failure is counted once, by the caller, on the receiving queue */
 	return err == 0;
@@ -428,12 +502,10 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 
 /* ---- transmit ---- */
 
-int np_netdev_xmit(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
+static int np_netdev_xmit_one(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
 {
-	int err;
+	int err = dev->ops->xmit(dev, qi, skb);
 
-	qi %= dev->nqueues;
-	err = dev->ops->xmit(dev, qi, skb);
 	if (np_unlikely(err)) {
 		np_netdev_count(&dev->q[qi], err == -ENOSPC ? NP_QSTAT(tx_busy) : NP_QSTAT(tx_dropped), 1);
 		np_kfree_skb_reason(skb, err == -ENOSPC ? NP_SKB_DROP_FULL_RING :
@@ -441,4 +513,15 @@ int np_netdev_xmit(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
 		return err;
 	}
 	return 0;
+}
+
+int np_netdev_xmit(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
+{
+	if (np_unlikely(qi >= dev->nqueues))
+		qi %= dev->nqueues;
+	if (np_tls_xmit.depth && dev->ops->xmit_bulk) {
+		np_xmit_defer(dev, qi, skb);
+		return 0;
+	}
+	return np_netdev_xmit_one(dev, qi, skb);
 }

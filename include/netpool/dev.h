@@ -36,6 +36,7 @@
 #define NP_IFNAMSIZ	32
 #define NP_NETDEV_MAX_QUEUES	64
 #define NP_XDP_HEADROOM	256u	/* headroom a driver leaves before each frame */
+#define NP_NETDEV_XMIT_BULK	16u	/* skbs gathered per TX queue inside a poll */
 
 struct np_netdev;
 
@@ -103,6 +104,13 @@ struct np_netdev_ops {
 	 * full) or another -errno (cannot be sent); on an error the caller keeps it
 	 */
 	int (*xmit)(struct np_netdev *dev, unsigned int q, struct np_skb *skb);
+	/*
+	 * optional: queue several skbs with one doorbell; takes a prefix of @skbs
+	 * and returns its length, stopping at the first it cannot take (the core
+	 * then sends that one through ->xmit, which says why)
+	 */
+	unsigned int (*xmit_bulk)(struct np_netdev *dev, unsigned int q, struct np_skb *const *skbs,
+				  unsigned int n);
 	/* queue an XDP frame on TX queue @q: 0, -ENOSPC or another -errno (caller keeps it) */
 	int (*xmit_frame)(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f);
 	/* the driver's state goes (after every queue closed) */
@@ -255,6 +263,13 @@ NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int 
  * np_netdev_xmit() - send @skb on @dev's TX queue @q; on a full ring the skb
  * is dropped and counted (tx_busy), on another error too (tx_dropped).
  * Takes @skb in every case.
+ *
+ * Inside a netdev's poll (an RX handler, a forwarder), transmissions to a
+ * driver with a bulk op are gathered per target queue and handed over
+ * NP_NETDEV_XMIT_BULK at a time, or when the poll ends: one ring lock and
+ * one doorbell per batch, as the kernel's xmit_more and XDP bulk queues do.
+ * The call then returns 0 at once; a refusal at the hand-over is counted
+ * and freed as above, before the poll returns.
  * Context: queue @q's poll thread of @dev, or any thread that owns @dev's
  * TX queue @q (the driver serialises nothing). Return: 0, -ENOSPC or the driver's -errno.
  */

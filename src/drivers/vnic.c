@@ -23,6 +23,7 @@
 #define VNIC_FRAME_MIN		60u
 #define VNIC_FRAME_MAX		9000u
 #define VNIC_SEQ_OFF		42u	/* after Ethernet (14), IPv4 (20), UDP (8) */
+#define VNIC_TX_FREE_BATCH	32u	/* completions a transmitting thread frees at once */
 
 /* RX descriptor flags and status (written by the device) */
 #define VNIC_RXD_EOP		0x1u	/* last buffer of a frame */
@@ -348,6 +349,57 @@ static void vnic_dev_tx(struct vnic_queue *vq)
 
 /* ---- driver side: TX ---- */
 
+/*
+ * Free what the device has sent. Context: tx_lock held. A transmitting
+ * thread cleans too (below), so the skbs a forwarding poll sends are freed
+ * inside that poll: their pages go straight back to the receiving queue's
+ * pool cache instead of through its return ring.
+ */
+static unsigned int vnic_tx_complete_locked(struct vnic_queue *vq, int budget)
+{
+	uint32_t clean = atomic_load_explicit(&vq->tx.clean, memory_order_relaxed);
+	uint32_t done = atomic_load_explicit(&vq->tx.done, memory_order_acquire);
+	unsigned int n = 0;
+
+	for (; clean != done; clean++) {
+		struct vnic_tx_slot *s = &vq->tx_slot[clean & vq->vn->mask];
+
+		if (s->skb) {
+			np_napi_consume_skb(s->skb, budget);
+			s->skb = NULL;
+			n++;
+		} else if (s->xdp_page) {
+			struct np_xdp_frame f = { .page = s->xdp_page };
+
+			np_xdp_frame_free(&f);
+			s->xdp_page = NULL;
+			n++;
+		}
+	}
+	atomic_store_explicit(&vq->tx.clean, clean, memory_order_release);
+	return n;
+}
+
+static unsigned int vnic_tx_complete(struct vnic_queue *vq, int budget)
+{
+	unsigned int n;
+
+	pthread_spin_lock(&vq->tx_lock);
+	n = vnic_tx_complete_locked(vq, budget);
+	pthread_spin_unlock(&vq->tx_lock);
+	return n;
+}
+
+/* After a doorbell: clean once a batch of completions is waiting. Context: tx_lock held. */
+static NP_ALWAYS_INLINE void vnic_tx_clean_some(struct vnic_queue *vq)
+{
+	uint32_t clean = atomic_load_explicit(&vq->tx.clean, memory_order_relaxed);
+	uint32_t done = atomic_load_explicit(&vq->tx.done, memory_order_relaxed);
+
+	if (done - clean >= VNIC_TX_FREE_BATCH)
+		vnic_tx_complete_locked(vq, NP_NAPI_WEIGHT);
+}
+
 /* Fill a TX descriptor for @len bytes at @p of @page: the device's DMA address when it has one. */
 static void vnic_txd_set(struct vnic_queue *vq, struct vnic_txd *d, struct np_page *page,
 			 const void *p, uint32_t len)
@@ -374,31 +426,25 @@ static uint32_t vnic_tx_room(struct vnic_queue *vq, uint32_t post)
 	return vq->vn->ring_size - (post - clean);
 }
 
-static int vnic_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
+/* Descriptors @skb needs, 0 when it must first be made linear (a frag_list) or is empty. */
+static NP_ALWAYS_INLINE uint32_t vnic_tx_descs(struct np_skb *skb)
 {
-	struct vnic *vn = to_vnic(dev);
-	struct vnic_queue *vq = &vn->q[q];
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
-	uint32_t post, n = (np_skb_headlen(skb) ? 1u : 0u) + sh->nr_frags, i = 0;
-	struct vnic_txd *d = NULL;
 
-	/* a frag_list (a GRO packet) goes out linear */
-	if (np_unlikely(sh->frag_list || !n)) {
-		if (!sh->frag_list || np_skb_linearize(skb))
-			return -EINVAL;
-		sh = np_skb_shinfo(skb);
-		n = (np_skb_headlen(skb) ? 1u : 0u) + sh->nr_frags;
-		if (!n)
-			return -EINVAL;	/* nothing to send */
-	}
-	if (np_unlikely(!vq->txd))
-		return -ENETDOWN;
-	pthread_spin_lock(&vq->tx_lock);
-	post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
-	if (vnic_tx_room(vq, post) < n) {
-		pthread_spin_unlock(&vq->tx_lock);
-		return -ENOSPC;
-	}
+	if (np_unlikely(sh->frag_list))
+		return 0;
+	return (np_skb_headlen(skb) ? 1u : 0u) + sh->nr_frags;
+}
+
+/* Post @skb's @n descriptors at @post. Context: tx_lock held, room checked. */
+static void vnic_tx_post(struct np_netdev *dev, struct vnic_queue *vq, struct np_skb *skb,
+			 uint32_t post, uint32_t n)
+{
+	struct vnic *vn = vq->vn;
+	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	struct vnic_txd *d = NULL;
+	uint32_t i = 0;
+
 	if (np_skb_headlen(skb)) {
 		d = &vq->txd[post & vn->mask];
 		vnic_txd_set(vq, d, np_virt_to_page(skb->data), skb->data, np_skb_headlen(skb));
@@ -412,12 +458,68 @@ static int vnic_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 	}
 	d->flags |= VNIC_TXD_EOP;
 	vq->tx_slot[(post + n - 1) & vn->mask].skb = skb;
-	np_netdev_count(&dev->q[q], NP_QSTAT(tx_packets), 1);
-	np_netdev_count(&dev->q[q], NP_QSTAT(tx_bytes), skb->len);
+	np_netdev_count(&dev->q[vq->index], NP_QSTAT(tx_packets), 1);
+	np_netdev_count(&dev->q[vq->index], NP_QSTAT(tx_bytes), skb->len);
+}
+
+static int vnic_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
+{
+	struct vnic_queue *vq = &to_vnic(dev)->q[q];
+	uint32_t post, n = vnic_tx_descs(skb);
+
+	/* a frag_list (a GRO packet) goes out linear */
+	if (np_unlikely(!n)) {
+		if (!np_skb_shinfo(skb)->frag_list || np_skb_linearize(skb))
+			return -EINVAL;
+		n = vnic_tx_descs(skb);
+		if (!n)
+			return -EINVAL;	/* nothing to send */
+	}
+	if (np_unlikely(!vq->txd))
+		return -ENETDOWN;
+	pthread_spin_lock(&vq->tx_lock);
+	post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
+	if (vnic_tx_room(vq, post) < n) {
+		pthread_spin_unlock(&vq->tx_lock);
+		return -ENOSPC;
+	}
+	vnic_tx_post(dev, vq, skb, post, n);
 	atomic_store_explicit(&vq->tx.post, post + n, memory_order_release);
 	vnic_dev_tx(vq);
+	vnic_tx_clean_some(vq);
 	pthread_spin_unlock(&vq->tx_lock);
 	return 0;
+}
+
+/* Several skbs, one lock and one doorbell; stops at one that needs vnic_xmit's care. */
+static unsigned int vnic_xmit_bulk(struct np_netdev *dev, unsigned int q,
+				   struct np_skb *const *skbs, unsigned int count)
+{
+	struct vnic_queue *vq = &to_vnic(dev)->q[q];
+	uint32_t post, room;
+	unsigned int k;
+
+	if (np_unlikely(!vq->txd))
+		return 0;
+	pthread_spin_lock(&vq->tx_lock);
+	post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
+	room = vnic_tx_room(vq, post);
+	for (k = 0; k < count; k++) {
+		uint32_t n = vnic_tx_descs(skbs[k]);
+
+		if (np_unlikely(!n || n > room))
+			break;
+		vnic_tx_post(dev, vq, skbs[k], post, n);
+		post += n;
+		room -= n;
+	}
+	if (k) {
+		atomic_store_explicit(&vq->tx.post, post, memory_order_release);
+		vnic_dev_tx(vq);
+		vnic_tx_clean_some(vq);
+	}
+	pthread_spin_unlock(&vq->tx_lock);
+	return k;
 }
 
 static int vnic_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f)
@@ -446,34 +548,9 @@ static int vnic_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_
 	np_netdev_count(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
 	atomic_store_explicit(&vq->tx.post, post + 1, memory_order_release);
 	vnic_dev_tx(vq);
+	vnic_tx_clean_some(vq);
 	pthread_spin_unlock(&vq->tx_lock);
 	return 0;
-}
-
-/* Free what the device has sent. Context: the queue's poll (or close). */
-static unsigned int vnic_tx_complete(struct vnic_queue *vq, int budget)
-{
-	uint32_t clean = atomic_load_explicit(&vq->tx.clean, memory_order_relaxed);
-	uint32_t done = atomic_load_explicit(&vq->tx.done, memory_order_acquire);
-	unsigned int n = 0;
-
-	for (; clean != done; clean++) {
-		struct vnic_tx_slot *s = &vq->tx_slot[clean & vq->vn->mask];
-
-		if (s->skb) {
-			np_napi_consume_skb(s->skb, budget);
-			s->skb = NULL;
-			n++;
-		} else if (s->xdp_page) {
-			struct np_xdp_frame f = { .page = s->xdp_page };
-
-			np_xdp_frame_free(&f);
-			s->xdp_page = NULL;
-			n++;
-		}
-	}
-	atomic_store_explicit(&vq->tx.clean, clean, memory_order_release);
-	return n;
 }
 
 /* ---- driver side: RX ---- */
@@ -671,6 +748,7 @@ static const struct np_netdev_ops vnic_ops = {
 	.queue_close = vnic_queue_close,
 	.poll = vnic_poll,
 	.xmit = vnic_xmit,
+	.xmit_bulk = vnic_xmit_bulk,
 	.xmit_frame = vnic_xmit_frame,
 	.destroy = vnic_destroy,
 };
