@@ -522,7 +522,7 @@ void np_pool_debug_check(struct np_page *page)
 			break;
 	if (np_likely(i == n))
 		return;
-	np_die("netpool: use after recycle: page %p (data %p, pool %u) was written at offset %zu "
-	       "while idle in its pool\n", (void *)page, np_page_address(page),
-	       page->pp ? page->pp->id : 0, i * sizeof(*w));
+	np_misuse("the idle-page poison check", "use after recycle: page %p (data %p, pool %u) was "
+		  "written at offset %zu while idle in its pool", (void *)page, np_page_address(page),
+		  page->pp ? page->pp->id : 0, i * sizeof(*w));
 }

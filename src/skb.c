@@ -290,6 +290,9 @@ static NP_NOINLINE void np_skb_fclone_free(struct np_skb_thread_cache *tc, struc
 /* Back to this thread's cache; the thread is registered when this returns. */
 static NP_ALWAYS_INLINE void np_skb_struct_put(struct np_skb_thread_cache *tc, struct np_skb *skb)
 {
+#if NP_DEBUG >= 1
+	atomic_store_explicit(&skb->users, 0, memory_order_relaxed);
+#endif
 	if (np_unlikely(skb->fclone != NP_SKB_FCLONE_UNAVAILABLE)) {
 		np_skb_fclone_free(tc, skb);
 		np_skb_count(tc, freed);
@@ -573,7 +576,12 @@ static NP_NOINLINE void np_skb_release_data_slow(struct np_skb *skb, enum np_skb
 /* Drop a reference to the skb itself. Return: true when it was the last. */
 static NP_ALWAYS_INLINE bool np_skb_unref(struct np_skb *skb)
 {
-	if (atomic_load_explicit(&skb->users, memory_order_acquire) == 1)
+	int users = atomic_load_explicit(&skb->users, memory_order_acquire);
+
+	/* debug builds zero users when the struct is freed (np_skb_struct_put) */
+	NP_MISUSE_IF(users <= 0, "np_skb_unref", "skb %p freed again (double free), or used "
+		     "after it was freed", (void *)skb);
+	if (users == 1)
 		return true;
 	return atomic_fetch_sub_explicit(&skb->users, 1, memory_order_acq_rel) == 1;
 }

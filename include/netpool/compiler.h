@@ -56,6 +56,54 @@ NP_API void np_assert_fail(const char *expr, const char *file, int line, const c
 
 /* Misuse by the caller (level 1), internal invariant (level 2), full walk (level 3). */
 #define NP_ASSERT_MISUSE(expr)		NP_CHECK_LEVEL(1, expr)
+
+/*
+ * Misuse of a buffer (double free, wrong pool, use after recycle): reported
+ * with the buffer, the check that caught it and where the caller called the
+ * library, then abort. A program compiled with NP_DEBUG >= 1 records its
+ * call site of the freeing and allocating entry points (NP_AT_CALL_SITE
+ * below); the report also carries a backtrace.
+ */
+struct np_call_site {
+	const char *file;
+	int line;
+	const char *func;	/* the caller's function */
+	const char *api;	/* the entry point it called */
+};
+
+extern NP_API _Thread_local const struct np_call_site *np_tls_call_site;
+
+NP_API void np_misuse(const char *check, const char *fmt, ...)
+	__attribute__((noreturn, cold, format(printf, 2, 3)));
+
+#define NP_MISUSE_IF(cond, check, ...)                                          \
+	do {                                                                    \
+		if (NP_DEBUG >= 1 && np_unlikely(cond))                         \
+			np_misuse(check, __VA_ARGS__);                          \
+	} while (0)
+
+#define NP__SITE_SET(name)                                                      \
+	__extension__({                                                         \
+		static const struct np_call_site np__site = {                   \
+			__FILE__, __LINE__, __func__, name };                   \
+		np_tls_call_site = &np__site;                                   \
+	})
+
+/* Wrap a call of a void entry point, or one returning @call's value. */
+#define NP_AT_CALL_SITE_VOID(name, call)                                        \
+	__extension__({ NP__SITE_SET(name); call; np_tls_call_site = NULL; (void)0; })
+#define NP_AT_CALL_SITE(name, call)                                             \
+	__extension__({                                                         \
+		NP__SITE_SET(name);                                             \
+		__typeof__(call) np__ret = (call);                              \
+		np_tls_call_site = NULL;                                        \
+		np__ret;                                                        \
+	})
+
+/* Programs built with NP_DEBUG >= 1 name their call sites; the library itself does not. */
+#if NP_DEBUG >= 1 && !defined(NETPOOL_BUILD) && !defined(NP_NO_CALL_SITES)
+#define NP_CALL_SITES 1
+#endif
 #define NP_ASSERT(expr)			NP_CHECK_LEVEL(2, expr)
 #define NP_ASSERT_EXPENSIVE(expr)	NP_CHECK_LEVEL(3, expr)
 

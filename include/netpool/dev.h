@@ -86,7 +86,7 @@ struct np_xdp_frame {
 /** np_xdp_frame_free() - a transmitted XDP frame's buffer back to its pool. Any thread. */
 NP_INLINE void np_xdp_frame_free(struct np_xdp_frame *f)
 {
-	np_pool_put_full_page(f->page->pp, f->page, false);
+	(np_pool_put_full_page)(f->page->pp, f->page, false);
 }
 
 /* ---- the driver's side ---- */

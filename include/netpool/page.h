@@ -136,7 +136,8 @@ NP_INLINE int np_page_ref_count(const struct np_page *page)
 /** np_page_get() - take a page reference. Context: any thread holding one. */
 NP_INLINE void np_page_get(struct np_page *page)
 {
-	NP_ASSERT_MISUSE(np_page_ref_count(page) > 0);
+	NP_MISUSE_IF(np_page_ref_count(page) <= 0, "np_page_get",
+		     "page %p has no reference left: used after it was freed", (void *)page);
 	atomic_fetch_add_explicit(&page->refcount, 1, memory_order_relaxed);
 }
 
@@ -151,7 +152,8 @@ NP_INLINE bool np_page_put(struct np_page *page)
 {
 	int left = atomic_fetch_sub_explicit(&page->refcount, 1, memory_order_acq_rel) - 1;
 
-	NP_ASSERT_MISUSE(left >= 0);
+	NP_MISUSE_IF(left < 0, "np_page_put",
+		     "page %p: a reference dropped when none was held (double free)", (void *)page);
 	if (np_likely(left > 0))
 		return false;
 	np_page_free(page);
@@ -257,5 +259,10 @@ NP_API void np_small_free_bulk(void **objs, unsigned n);
 NP_API void np_small_trim(struct np_provider *prov);
 /** np_small_usable_size() - bytes usable in @obj (its size class). */
 NP_API size_t np_small_usable_size(const void *obj);
+
+/* Debug builds of a program record where it calls these (see np_misuse()). */
+#ifdef NP_CALL_SITES
+#define np_page_put(page)	NP_AT_CALL_SITE("np_page_put", np_page_put(page))
+#endif
 
 #endif /* NETPOOL_PAGE_H */

@@ -225,7 +225,9 @@ NP_INLINE void np_pool_fragment_page(struct np_page *page, long nr)
 /** np_pool_ref_page() - take one more pool reference. Context: a holder of one. */
 NP_INLINE void np_pool_ref_page(struct np_page *page)
 {
-	NP_ASSERT_MISUSE(atomic_load_explicit(&page->pp_ref_count, memory_order_relaxed) > 0);
+	NP_MISUSE_IF(atomic_load_explicit(&page->pp_ref_count, memory_order_relaxed) <= 0,
+		     "np_pool_ref_page", "pool page %p (pool %u) holds no pool reference: used after "
+		     "it was recycled", (void *)page, page->pp ? page->pp->id : 0);
 	atomic_fetch_add_explicit(&page->pp_ref_count, 1, memory_order_relaxed);
 }
 
@@ -245,7 +247,10 @@ NP_INLINE long np_page_pp_unref(struct np_page *page, long nr)
 		return 0;
 	}
 	left = atomic_fetch_sub_explicit(&page->pp_ref_count, nr, memory_order_acq_rel) - nr;
-	NP_ASSERT_MISUSE(left >= 0);	/* double free or put of an idle page */
+	NP_MISUSE_IF(left < 0, "np_page_pp_unref",
+		     "pool page %p (pool %u): a pool reference dropped when none was held (double "
+		     "free, or a put of a page idle in its pool)", (void *)page,
+		     page->pp ? page->pp->id : 0);
 	if (np_unlikely(left == 0))
 		atomic_store_explicit(&page->pp_ref_count, 1, memory_order_relaxed);
 	return left;
@@ -296,8 +301,11 @@ NP_INLINE bool np_pool_recycle_in_cache(struct np_pool *pool, struct np_page *pa
 NP_INLINE void np_pool_put_unrefed_page(struct np_pool *pool, struct np_page *page,
 					unsigned int dma_sync_size, bool allow_direct)
 {
-	NP_ASSERT_MISUSE(np_page_is_pp(page));
-	NP_ASSERT_MISUSE(page->pp == pool);
+	NP_MISUSE_IF(!np_page_is_pp(page), "np_pool_put_unrefed_page",
+		     "page %p returned to pool %u is not a pool page", (void *)page, pool->id);
+	NP_MISUSE_IF(page->pp != pool, "np_pool_put_unrefed_page",
+		     "page %p of pool %u returned to pool %u (wrong pool)", (void *)page,
+		     page->pp ? page->pp->id : 0, pool->id);
 
 	if (!allow_direct)
 		allow_direct = np_pool_napi_local(pool);
@@ -354,5 +362,21 @@ NP_API void np_pool_release_page(struct np_pool *pool, struct np_page *page);
  * Context: any thread (direct recycling where napi-local).
  */
 NP_API void np_pool_put_page_bulk(struct np_page **pages, unsigned n);
+
+/* Debug builds of a program record where it calls these (see np_misuse()). */
+#ifdef NP_CALL_SITES
+#define np_pool_alloc_pages(pool) \
+	NP_AT_CALL_SITE("np_pool_alloc_pages", np_pool_alloc_pages(pool))
+#define np_pool_put_page(pool, page, sync, direct) \
+	NP_AT_CALL_SITE_VOID("np_pool_put_page", np_pool_put_page(pool, page, sync, direct))
+#define np_pool_put_full_page(pool, page, direct) \
+	NP_AT_CALL_SITE_VOID("np_pool_put_full_page", np_pool_put_full_page(pool, page, direct))
+#define np_pool_recycle_direct(pool, page) \
+	NP_AT_CALL_SITE_VOID("np_pool_recycle_direct", np_pool_recycle_direct(pool, page))
+#define np_pool_release_page(pool, page) \
+	NP_AT_CALL_SITE_VOID("np_pool_release_page", np_pool_release_page(pool, page))
+#define np_pool_put_page_bulk(pages, n) \
+	NP_AT_CALL_SITE_VOID("np_pool_put_page_bulk", np_pool_put_page_bulk(pages, n))
+#endif
 
 #endif /* NETPOOL_POOL_H */

@@ -370,7 +370,7 @@ NP_INLINE void np_skb_page_unref(struct np_page *page, bool recycle)
 {
 	if (recycle && np_napi_pp_put_page(page))
 		return;
-	np_page_put(page);
+	(np_page_put)(page);
 }
 
 /** np_skb_frag_unref() - release frag slot @i's reference (kind from skb->pp_recycle). */
@@ -536,5 +536,18 @@ NP_API void np_skb_struct_free(struct np_skb *skb);
 NP_API void np_skb_release_data(struct np_skb *skb);
 NP_API void np_skb_free_head(struct np_skb *skb);
 NP_API void np_skb_init_head(struct np_skb *skb, void *head, uint32_t size, bool head_frag);
+
+/* Debug builds of a program record where it calls these (see np_misuse()). */
+#ifdef NP_CALL_SITES
+#define np_kfree_skb(skb)	NP_AT_CALL_SITE_VOID("np_kfree_skb", np_kfree_skb(skb))
+#define np_kfree_skb_reason(skb, reason) \
+	NP_AT_CALL_SITE_VOID("np_kfree_skb_reason", np_kfree_skb_reason(skb, reason))
+#define np_consume_skb(skb)	NP_AT_CALL_SITE_VOID("np_consume_skb", np_consume_skb(skb))
+#define np_napi_consume_skb(skb, budget) \
+	NP_AT_CALL_SITE_VOID("np_napi_consume_skb", np_napi_consume_skb(skb, budget))
+#define np_napi_consume_skb_bulk(skbs, n, budget) \
+	NP_AT_CALL_SITE_VOID("np_napi_consume_skb_bulk", np_napi_consume_skb_bulk(skbs, n, budget))
+#define np_kfree_skb_list(skb)	NP_AT_CALL_SITE_VOID("np_kfree_skb_list", np_kfree_skb_list(skb))
+#endif
 
 #endif /* NETPOOL_SKB_H */
