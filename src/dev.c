@@ -507,7 +507,9 @@ static int np_netdev_xmit_one(struct np_netdev *dev, unsigned int qi, struct np_
 	int err = dev->ops->xmit(dev, qi, skb);
 
 	if (np_unlikely(err)) {
-		np_netdev_count(&dev->q[qi], err == -ENOSPC ? NP_QSTAT(tx_busy) : NP_QSTAT(tx_dropped), 1);
+		/* any thread transmitting on the queue may get here: an atomic add */
+		np_netdev_count_any(&dev->q[qi],
+				    err == -ENOSPC ? NP_QSTAT(tx_busy) : NP_QSTAT(tx_dropped), 1);
 		np_kfree_skb_reason(skb, err == -ENOSPC ? NP_SKB_DROP_FULL_RING :
 							 NP_SKB_DROP_NOT_SPECIFIED);
 		return err;

@@ -154,6 +154,12 @@ NP_INLINE void np_netdev_count(struct np_netdev_queue *q, size_t idx, uint64_t n
 	np_stat_add_owner(q->cnt[idx], n);
 }
 
+/* A counter several threads may bump at once (a TX queue without a lock, error paths). */
+NP_INLINE void np_netdev_count_any(struct np_netdev_queue *q, size_t idx, uint64_t n)
+{
+	np_atomic_add_relaxed(&q->cnt[idx], n);
+}
+
 /* The RX handler: receives every PASS skb and owns it. */
 typedef void (*np_rx_handler_fn)(struct np_netdev *dev, unsigned int q, struct np_skb *skb,
 				 void *arg);

@@ -43,9 +43,10 @@ struct tap_queue {
 	int fd;
 	unsigned int index;
 	struct np_page *post[TAP_MAX_BUFS];	/* posted RX buffers, [0] the head */
-	bool rx_warned, tx_warned;		/* one message per queue and direction */
+	bool rx_warned;				/* one message per queue and direction */
+	atomic_bool tx_warned;			/* (several threads may transmit) */
 	struct {
-		/* rx_* by the queue's poll, tx_* by the thread transmitting on it */
+		/* rx_* by the queue's poll; tx_* by whichever threads transmit, atomically */
 		np_atomic_u64 rx_runt, rx_oversize, rx_multi, rx_errors;
 		np_atomic_u64 tx_linearized, tx_errors;
 	} st;
@@ -66,7 +67,9 @@ static inline struct tap *to_tap(struct np_netdev *dev)
 	return dev->priv;
 }
 
-#define tap_count(tq, field, n)	np_stat_add_owner((tq)->st.field, (n))
+#define tap_count(tq, field, n)		np_stat_add_owner((tq)->st.field, (n))
+/* TX runs lock-free (one writev per frame): its counters take atomic adds */
+#define tap_count_tx(tq, field, n)	np_atomic_add_relaxed(&(tq)->st.field, (n))
 
 static const char *tap_strerror(int err, char *buf, size_t len)
 {
@@ -198,9 +201,8 @@ static int tap_tx_error(struct np_netdev *dev, struct tap_queue *tq, int err)
 
 	if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS)
 		return -ENOSPC;
-	tap_count(tq, tx_errors, 1);
-	if (!tq->tx_warned) {
-		tq->tx_warned = true;
+	tap_count_tx(tq, tx_errors, 1);
+	if (!atomic_exchange_explicit(&tq->tx_warned, true, memory_order_relaxed)) {
 		np_warn("tap %s: queue %u: write: %s\n", dev->name, tq->index,
 			tap_strerror(err, buf, sizeof(buf)));
 	}
@@ -219,7 +221,7 @@ static int tap_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 	if (np_unlikely(sh->frag_list)) {
 		if (np_skb_linearize(skb))
 			return -ENOMEM;
-		tap_count(tq, tx_linearized, 1);
+		tap_count_tx(tq, tx_linearized, 1);
 		sh = np_skb_shinfo(skb);
 	}
 	if (np_unlikely(!skb->len))
@@ -243,8 +245,8 @@ static int tap_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 		return tap_tx_error(dev, tq, errno);
 	if (np_unlikely((size_t)w != skb->len))
 		return tap_tx_error(dev, tq, EIO);	/* a TAP write is one frame, whole */
-	np_netdev_count(&dev->q[q], NP_QSTAT(tx_packets), 1);
-	np_netdev_count(&dev->q[q], NP_QSTAT(tx_bytes), skb->len);
+	np_netdev_count_any(&dev->q[q], NP_QSTAT(tx_packets), 1);
+	np_netdev_count_any(&dev->q[q], NP_QSTAT(tx_bytes), skb->len);
 	/* the kernel copied it: the transmission is complete */
 	np_napi_consume_skb(skb, np_napi_ctx_current() ? NP_NAPI_WEIGHT : 0);
 	return 0;
@@ -262,8 +264,8 @@ static int tap_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_f
 		return tap_tx_error(dev, tq, errno);
 	if (np_unlikely((size_t)w != f->len))
 		return tap_tx_error(dev, tq, EIO);
-	np_netdev_count(&dev->q[q], NP_QSTAT(tx_packets), 1);
-	np_netdev_count(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
+	np_netdev_count_any(&dev->q[q], NP_QSTAT(tx_packets), 1);
+	np_netdev_count_any(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
 	np_xdp_frame_free(f);
 	return 0;
 }
