@@ -723,7 +723,18 @@ int np_pskb_expand_head(struct np_skb *skb, uint32_t nhead, uint32_t ntail)
 
 	memcpy(data + nhead, skb->head, skb->tail);
 	nsh = (struct np_skb_shared_info *)(data + usable);
-	memcpy(nsh, osh, offsetof(struct np_skb_shared_info, frags[osh->nr_frags]));
+	/*
+	 * Field by field: dataref is an atomic that the other holders of a
+	 * cloned head may be dropping right now, so it is not copied (set below).
+	 */
+	nsh->flags = osh->flags;
+	nsh->nr_frags = osh->nr_frags;
+	nsh->gso_size = osh->gso_size;
+	nsh->gso_segs = osh->gso_segs;
+	nsh->gso_type = osh->gso_type;
+	nsh->reserved = osh->reserved;
+	nsh->frag_list = osh->frag_list;
+	memcpy(nsh->frags, osh->frags, osh->nr_frags * sizeof(osh->frags[0]));
 
 	if (np_skb_cloned(skb)) {
 		/*
