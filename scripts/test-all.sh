@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make test: build and run the suite as plain (gcc, release), ASan+UBSan (clang,
-# DEBUG=2) and TSan (gcc, DEBUG=1) builds, then every fuzz target briefly
+# make test: build and run the suite with gcc and with clang, each as plain
+# (release), ASan+UBSan (DEBUG=2) and TSan (DEBUG=1) builds, then every fuzz target briefly
 # (NP_FUZZ_SECONDS, default 15) and a short soak (NP_SOAK_SECONDS, default 60);
 # end with one summary line.
 set -u
@@ -20,9 +20,16 @@ run_variant() {
 	rm -f "build-$label.log"
 	tests/run.sh "$(printf '%s\n' "$@" | sed -n 's/^O=//p')" "$label" || status=1
 }
+# The matrix: both compilers, each plain, ASan+UBSan and TSan. NP_TEST_MATRIX=short
+# keeps one compiler per kind (gcc plain, clang ASan, gcc TSan), for a quick local run.
 run_variant plain O=build/plain CC=gcc DEBUG=0
 run_variant asan O=build/asan CC=clang DEBUG=2 SAN=address,undefined
 run_variant tsan O=build/tsan CC=gcc DEBUG=1 SAN=thread OPT=-O1
+if [ "${NP_TEST_MATRIX:-full}" != short ]; then
+	run_variant plain-clang O=build/plain-clang CC=clang DEBUG=0
+	run_variant asan-gcc O=build/asan-gcc CC=gcc DEBUG=2 SAN=address,undefined
+	run_variant tsan-clang O=build/tsan-clang CC=clang DEBUG=1 SAN=thread OPT=-O1
+fi
 # every fuzz target briefly (make fuzz runs them longer); each counts as one test
 echo "== fuzz: scripts/fuzz.sh, ${NP_FUZZ_SECONDS:-15}s a target"
 fuzz_log=$(mktemp)
