@@ -255,6 +255,15 @@ void np_netdev_destroy(struct np_netdev *dev)
 	free(dev);
 }
 
+int np_netdev_rx_fd(struct np_netdev *dev, unsigned int q)
+{
+	if (!dev || q >= dev->nqueues || !dev->open)
+		return -EINVAL;
+	if (!dev->ops->rx_fd)
+		return -EOPNOTSUPP;
+	return dev->ops->rx_fd(dev, q);
+}
+
 void np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg)
 {
 	atomic_store_explicit(&dev->xdp_arg, arg, memory_order_relaxed);

@@ -30,6 +30,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -310,6 +311,32 @@ struct thread_arg {
 
 static _Atomic bool running = true;
 
+/*
+ * Nothing came for a while: sleep until a port's queue has input (its
+ * descriptor polls readable: TAP, AF_XDP) or 1 ms passed, as NAPI goes back
+ * to interrupts; a port without one (vnic) gets a 20 µs nap instead. So the
+ * CPU the forwarder uses follows the load, and its time per packet means
+ * something at a fixed offered rate.
+ */
+static void idle_wait(struct fwd *f, unsigned int qi)
+{
+	struct pollfd pfd[2];
+	nfds_t n = 0;
+	int fd = np_netdev_rx_fd(f->in, qi);
+
+	if (fd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (f->out && (fd = np_netdev_rx_fd(f->out, qi)) >= 0)
+		pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (n && n == (f->out ? 2u : 1u)) {
+		(void)poll(pfd, n, 1);
+	} else {
+		struct timespec ts = { 0, 20000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* One queue: poll it on --in and on --out (TX completions), then the stack's end of poll. */
 static void *queue_thread(void *arg)
 {
@@ -327,14 +354,10 @@ static void *queue_thread(void *arg)
 			np_gro_flush(&q->gro);
 			np_sockq_read(&q->sockq, NULL, SIZE_MAX);	/* the reader */
 		}
-		if (work) {
+		if (work)
 			idle = 0;
-		} else if (++idle > 64) {
-			/* nothing came: give the CPU to the sender for a moment */
-			struct timespec ts = { 0, 20000 };
-
-			nanosleep(&ts, NULL);
-		}
+		else if (++idle > 64)
+			idle_wait(f, ta->qi);
 	}
 	np_gro_flush(&q->gro);
 	np_sockq_purge(&q->sockq);

@@ -113,6 +113,8 @@ struct np_netdev_ops {
 				  unsigned int n);
 	/* queue an XDP frame on TX queue @q: 0, -ENOSPC or another -errno (caller keeps it) */
 	int (*xmit_frame)(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f);
+	/* optional: a descriptor that polls readable (POLLIN) when queue @q has input */
+	int (*rx_fd)(struct np_netdev *dev, unsigned int q);
 	/* the driver's state goes (after every queue closed) */
 	void (*destroy)(struct np_netdev *dev);
 };
@@ -232,6 +234,16 @@ NP_API int np_netdev_poll(struct np_netdev *dev, unsigned int q);
  * Return: 0 or -errno (no thread started then).
  */
 NP_API int np_netdev_start(struct np_netdev *dev, const int *cpus);
+
+/**
+ * np_netdev_rx_fd() - a file descriptor that poll(2) reports readable when
+ * RX queue @q has input (a TAP descriptor, an AF_XDP socket), so a poll loop
+ * can sleep while the queue is idle instead of spinning (the interrupt side
+ * of NAPI). The netdev keeps owning it.
+ * Return: the descriptor, -EINVAL (no device, queue out of range, not open),
+ * or -EOPNOTSUPP (the driver has none: the vnic's device runs in the poll).
+ */
+NP_API int np_netdev_rx_fd(struct np_netdev *dev, unsigned int q);
 
 /** np_netdev_stop() - the queue threads finish their poll and exit (joined). */
 NP_API void np_netdev_stop(struct np_netdev *dev);

@@ -308,6 +308,11 @@ static void tap_destroy(struct np_netdev *dev)
 	tap_free(to_tap(dev));
 }
 
+static int tap_rx_fd(struct np_netdev *dev, unsigned int q)
+{
+	return to_tap(dev)->q[q].fd;
+}
+
 static const struct np_netdev_ops tap_ops = {
 	.kind = "tap",
 	.queue_open = tap_queue_open,
@@ -315,6 +320,7 @@ static const struct np_netdev_ops tap_ops = {
 	.poll = tap_poll,
 	.xmit = tap_xmit,
 	.xmit_frame = tap_xmit_frame,
+	.rx_fd = tap_rx_fd,
 	.destroy = tap_destroy,
 };
 
