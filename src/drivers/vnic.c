@@ -171,7 +171,8 @@ static bool vnic_dev_rx_deliver(struct vnic_queue *vq, uint32_t len, vnic_fill_f
 	struct vnic *vn = vq->vn;
 	uint32_t done = atomic_load_explicit(&vq->rx.done, memory_order_relaxed);
 	uint32_t post = atomic_load_explicit(&vq->rx.post, memory_order_acquire);
-	uint32_t need = (len + vn->buf_len - 1) / vn->buf_len, off = 0;
+	uint32_t need = np_likely(len <= vn->buf_len) ? 1 : (len + vn->buf_len - 1) / vn->buf_len;
+	uint32_t off = 0;
 
 	if (post - done < need) {
 		vnic_count(vq, rx_missed, 1);
@@ -219,9 +220,11 @@ static void vnic_gen_fill(void *dst, uint32_t off, uint32_t n, void *arg)
 	unsigned char *p = dst;
 
 	if (off == 0) {
-		uint32_t h = NP_MIN(n, VNIC_SEQ_OFF);
-
-		memcpy(p, vnic_gen_hdr, h);
+		/* a constant size in the common case: a few wide moves, not a byte loop */
+		if (np_likely(n >= VNIC_SEQ_OFF))
+			memcpy(p, vnic_gen_hdr, VNIC_SEQ_OFF);
+		else
+			memcpy(p, vnic_gen_hdr, n);
 		if (n >= VNIC_SEQ_OFF) {
 			/* IPv4 total length and UDP length, as a real sender writes them */
 			uint32_t ip = f->len - 14, udp = f->len - 34;
