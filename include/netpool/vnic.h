@@ -79,6 +79,7 @@ struct np_vnic_stats {
 	uint64_t tx_wire;		/* frames the device sent */
 	uint64_t tx_unmapped;		/* TX pieces outside the device's DMA space (read by CPU address) */
 	uint64_t dma_faults;		/* device accesses the IOMMU refused */
+	uint64_t bad_index;		/* impossible done indexes the device published (ignored) */
 };
 
 /** np_vnic_get_stats() - queue @q's device counters (@q == -1: summed). Return: 0 or -EINVAL. */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include "../internal.h"
 #include "netpool/vnic.h"
+#include "../vnic_inject.h"
 
 #define VNIC_RING_DEFAULT	256u
 #define VNIC_BUF_DEFAULT	2048u
@@ -66,10 +67,12 @@ struct vnic_queue {
 	struct vnic_ring_idx rx;
 	struct vnic_rxd *rxd;
 	struct np_page **rx_page;
+	bool rx_skip;		/* dropping the rest of a chain longer than an skb holds */
 	/* TX: producers hold tx_lock (a redirecting or forwarding thread of another port may
 	 * transmit here besides the queue's own) */
 	pthread_spinlock_t tx_lock;
 	struct vnic_ring_idx tx;
+	uint32_t tx_head;	/* the device's own position; it publishes it as tx.done */
 	struct vnic_txd *txd;
 	struct vnic_tx_slot *tx_slot;
 	/* the linked queue of the peer (its RX ring is fed by our TX) */
@@ -83,7 +86,7 @@ struct vnic_queue {
 	/* device counters: written by the thread running the device side */
 	struct {
 		np_atomic_u64 gen_frames, wire_frames, rx_missed, corrupt, tx_wire, tx_unmapped,
-			dma_faults;
+			dma_faults, bad_index;
 	} st;
 };
 
@@ -321,7 +324,7 @@ static void vnic_tx_fill(void *dst, uint32_t off, uint32_t n, void *arg)
 /* The doorbell: the device sends every posted TX frame and marks it done. */
 static void vnic_dev_tx(struct vnic_queue *vq)
 {
-	uint32_t done = atomic_load_explicit(&vq->tx.done, memory_order_relaxed);
+	uint32_t done = vq->tx_head;
 	uint32_t post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
 
 	while (done != post) {
@@ -347,6 +350,7 @@ static void vnic_dev_tx(struct vnic_queue *vq)
 		vnic_count(vq, tx_wire, 1);
 		done += f.n;
 	}
+	vq->tx_head = done;
 	atomic_store_explicit(&vq->tx.done, done, memory_order_release);
 }
 
@@ -362,8 +366,14 @@ static unsigned int vnic_tx_complete_locked(struct vnic_queue *vq, int budget)
 {
 	uint32_t clean = atomic_load_explicit(&vq->tx.clean, memory_order_relaxed);
 	uint32_t done = atomic_load_explicit(&vq->tx.done, memory_order_acquire);
+	uint32_t post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
 	unsigned int n = 0;
 
+	/* the device cannot have sent what was never posted: an index past post is ignored */
+	if (np_unlikely(done - clean > post - clean)) {
+		np_atomic_inc_relaxed(&vq->st.bad_index);
+		return 0;
+	}
 	for (; clean != done; clean++) {
 		struct vnic_tx_slot *s = &vq->tx_slot[clean & vq->vn->mask];
 
@@ -598,53 +608,72 @@ static bool vnic_rxd_valid(const struct vnic *vn, const struct vnic_rxd *d, stru
 					 (np_dma_addr_t)(uintptr_t)np_page_address(page)) +
 			     NP_XDP_HEADROOM;
 
-	return d->status == VNIC_RXS_OK && d->addr == want && d->len <= vn->buf_len;
+	return d->status == VNIC_RXS_OK && d->addr == want && d->len && d->len <= vn->buf_len;
 }
 
+#define VNIC_FRAME_BUFS	(NP_MAX_SKB_FRAGS + 1)	/* buffers one skb can hold */
+
+/*
+ * Reap completed frames, each whole: a frame is the descriptors up to the
+ * first EOP. One whose EOP the device has not published yet waits for the
+ * next poll. A frame with an invalid descriptor, or longer than an skb
+ * holds, is dropped: each of its descriptors counts in rx_bad_desc and its
+ * buffers are recycled (a chain too long to see its end is dropped a piece
+ * at a time, up to its EOP). An impossible done index (past what was posted,
+ * or behind what was reaped) is not trusted: counted, nothing reaped.
+ */
 static int vnic_rx(struct np_netdev *dev, struct vnic_queue *vq, int budget)
 {
 	struct vnic *vn = vq->vn;
-	struct np_pool *pool = dev->q[vq->index].pool;
 	uint32_t clean = atomic_load_explicit(&vq->rx.clean, memory_order_relaxed);
+	uint32_t post = atomic_load_explicit(&vq->rx.post, memory_order_relaxed);
 	uint32_t done = atomic_load_explicit(&vq->rx.done, memory_order_acquire);
-	struct np_rx_buf bufs[NP_MAX_SKB_FRAGS + 1];
-	unsigned int nb = 0;
-	bool bad = false;
+	struct np_rx_buf bufs[VNIC_FRAME_BUFS];
 	int work = 0;
 
+	if (np_unlikely(done - clean > post - clean)) {
+		np_atomic_inc_relaxed(&vq->st.bad_index);
+		return 0;
+	}
 	while (clean != done && work < budget) {
-		struct vnic_rxd *d = &vq->rxd[clean & vn->mask];
-		struct np_page *page = vq->rx_page[clean & vn->mask];
+		uint32_t avail = done - clean, n = 0;
+		bool eop = false, bad;
 
-		vq->rx_page[clean & vn->mask] = NULL;
-		clean++;
-		if (np_unlikely(!vnic_rxd_valid(vn, d, page) || nb == NP_ARRAY_SIZE(bufs) || bad)) {
-			/* a bad piece spoils its frame: every buffer of it is recycled */
-			bad = true;
-			np_netdev_rx_drop(dev, vq->index, page, NP_QSTAT(rx_bad_desc));
-			for (unsigned int i = 0; i < nb; i++)
-				np_pool_recycle_direct(pool, bufs[i].page);
-			nb = 0;
+		while (n < avail && n < VNIC_FRAME_BUFS)
+			if (vq->rxd[(clean + n++) & vn->mask].flags & VNIC_RXD_EOP) {
+				eop = true;
+				break;
+			}
+		if (!eop && n == avail && n < VNIC_FRAME_BUFS && !vq->rx_skip)
+			break;	/* the rest of the frame is still with the device */
+		bad = vq->rx_skip || !eop;
+		for (uint32_t i = 0; i < n; i++) {
+			struct vnic_rxd *d = &vq->rxd[(clean + i) & vn->mask];
+
+			bufs[i].page = vq->rx_page[(clean + i) & vn->mask];
+			vq->rx_page[(clean + i) & vn->mask] = NULL;
+			bufs[i].offset = NP_XDP_HEADROOM;
+			bufs[i].len = d->len;
+			if (!vnic_rxd_valid(vn, d, bufs[i].page))
+				bad = true;
+		}
+		if (np_unlikely(bad)) {
+			for (uint32_t i = 0; i < n; i++)
+				np_netdev_rx_drop(dev, vq->index, bufs[i].page, NP_QSTAT(rx_bad_desc));
 		} else {
 			/* a coherent, unchecked device (identity) has nothing to sync */
 			if (vn->dma->need_sync)
-				np_dma_sync_for_cpu(vn->dma, d->addr, d->len, NP_DMA_BIDIRECTIONAL);
-			bufs[nb].page = page;
-			bufs[nb].offset = NP_XDP_HEADROOM;
-			bufs[nb].len = d->len;
-			nb++;
+				for (uint32_t i = 0; i < n; i++)
+					np_dma_sync_for_cpu(vn->dma,
+							    vq->rxd[(clean + i) & vn->mask].addr,
+							    bufs[i].len, NP_DMA_BIDIRECTIONAL);
+			np_netdev_receive(dev, vq->index, bufs, n);
 		}
-		if (d->flags & VNIC_RXD_EOP) {
-			if (nb)
-				np_netdev_receive(dev, vq->index, bufs, nb);
-			nb = 0;
-			bad = false;
+		vq->rx_skip = !eop;	/* a piece of a chain too long: drop on to its EOP */
+		clean += n;
+		if (eop)
 			work++;
-		}
 	}
-	/* a frame whose last buffer the device has not completed yet: give its buffers back */
-	for (unsigned int i = 0; i < nb; i++)
-		np_pool_recycle_direct(pool, bufs[i].page);
 	atomic_store_explicit(&vq->rx.clean, clean, memory_order_release);
 	return work;
 }
@@ -705,7 +734,8 @@ static void vnic_queue_close(struct np_netdev *dev, unsigned int q)
 			 !atomic_load_explicit(&vq->peer->vn->dev->running, memory_order_acquire));
 	/* what the device sent is completed; what it did not is freed as if sent */
 	vnic_tx_complete(vq, 0);
-	atomic_store_explicit(&vq->tx.done, atomic_load(&vq->tx.post), memory_order_release);
+	vq->tx_head = atomic_load(&vq->tx.post);
+	atomic_store_explicit(&vq->tx.done, vq->tx_head, memory_order_release);
 	vnic_tx_complete(vq, 0);
 	/* every posted buffer, filled or not, goes back */
 	clean = atomic_load(&vq->rx.clean);
@@ -718,6 +748,7 @@ static void vnic_queue_close(struct np_netdev *dev, unsigned int q)
 	}
 	atomic_store(&vq->rx.clean, clean);
 	atomic_store(&vq->rx.done, clean);
+	vq->rx_skip = false;
 	free(vq->rxd);
 	free(vq->rx_page);
 	free(vq->txd);
@@ -896,6 +927,7 @@ int np_vnic_get_stats(struct np_netdev *dev, int q, struct np_vnic_stats *st)
 		st->tx_wire += np_stat_read(vq->st.tx_wire);
 		st->tx_unmapped += np_stat_read(vq->st.tx_unmapped);
 		st->dma_faults += np_stat_read(vq->st.dma_faults);
+		st->bad_index += np_stat_read(vq->st.bad_index);
 	}
 	return 0;
 }
@@ -903,4 +935,150 @@ int np_vnic_get_stats(struct np_netdev *dev, int q, struct np_vnic_stats *st)
 struct np_dma_dev *np_vnic_dma(struct np_netdev *dev)
 {
 	return dev && dev->ops == &vnic_ops ? to_vnic(dev)->dma : NULL;
+}
+
+/* ---- test hooks: a misbehaving device (src/vnic_inject.h; not exported) ---- */
+
+static struct vnic_queue *vnic_inject_queue(struct np_netdev *dev, unsigned int q, int *err)
+{
+	if (!dev || dev->ops != &vnic_ops || q >= dev->nqueues) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (!dev->open || !to_vnic(dev)->q[q].rxd) {
+		*err = -ENETDOWN;
+		return NULL;
+	}
+	*err = 0;
+	return &to_vnic(dev)->q[q];
+}
+
+int np_vnic_inject_check(struct np_netdev *dev)
+{
+	struct vnic *vn;
+
+	if (!dev || dev->ops != &vnic_ops)
+		return -EINVAL;
+	vn = to_vnic(dev);
+	if (!dev->open)
+		return 0;
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		struct vnic_queue *vq = &vn->q[i];
+		uint32_t post = atomic_load(&vq->rx.post), clean = atomic_load(&vq->rx.clean);
+
+		/* the driver's own indexes: never more outstanding than the ring holds */
+		if (post - clean > vn->ring_size)
+			return -EPROTO;
+		if (atomic_load(&vq->tx.post) - atomic_load(&vq->tx.clean) > vn->ring_size)
+			return -EPROTO;
+		/* every posted slot holds a page of the queue's pool */
+		for (uint32_t k = clean; k != post; k++) {
+			struct np_page *page = vq->rx_page[k & vn->mask];
+
+			if (!page || page->pp != dev->q[i].pool)
+				return -EPROTO;
+		}
+	}
+	return 0;
+}
+
+static void vnic_inject_state(const struct vnic *vn, const struct vnic_ring_idx *r,
+			      struct np_vnic_ring_state *st)
+{
+	st->post = atomic_load_explicit(&r->post, memory_order_acquire);
+	st->done = atomic_load_explicit(&r->done, memory_order_acquire);
+	st->clean = atomic_load_explicit(&r->clean, memory_order_acquire);
+	st->size = vn->ring_size;
+	st->buf_len = vn->buf_len;
+	st->skip = false;
+}
+
+int np_vnic_inject_rx_state(struct np_netdev *dev, unsigned int q, struct np_vnic_ring_state *st)
+{
+	int err;
+	struct vnic_queue *vq = vnic_inject_queue(dev, q, &err);
+
+	if (vq) {
+		vnic_inject_state(vq->vn, &vq->rx, st);
+		st->skip = vq->rx_skip;
+	}
+	return err;
+}
+
+int np_vnic_inject_tx_state(struct np_netdev *dev, unsigned int q, struct np_vnic_ring_state *st)
+{
+	int err;
+	struct vnic_queue *vq = vnic_inject_queue(dev, q, &err);
+
+	if (vq)
+		vnic_inject_state(vq->vn, &vq->tx, st);
+	return err;
+}
+
+int np_vnic_inject_rx_read(struct np_netdev *dev, unsigned int q, uint32_t idx,
+			   struct np_vnic_raw_rxd *d)
+{
+	int err;
+	struct vnic_queue *vq = vnic_inject_queue(dev, q, &err);
+	const struct vnic_rxd *s;
+
+	if (!vq)
+		return err;
+	s = &vq->rxd[idx & vq->vn->mask];
+	*d = (struct np_vnic_raw_rxd){ .addr = s->addr, .len = s->len, .flags = s->flags,
+				       .status = s->status };
+	return 0;
+}
+
+int np_vnic_inject_rx_posted(struct np_netdev *dev, unsigned int q, uint32_t idx, uint64_t *addr)
+{
+	int err;
+	struct vnic_queue *vq = vnic_inject_queue(dev, q, &err);
+	struct np_page *page;
+
+	if (!vq)
+		return err;
+	page = vq->rx_page[idx & vq->vn->mask];
+	if (!page)
+		return -ENOENT;
+	*addr = (vq->vn->dma ? np_pool_get_dma_addr(page) :
+			       (np_dma_addr_t)(uintptr_t)np_page_address(page)) + NP_XDP_HEADROOM;
+	return 0;
+}
+
+int np_vnic_inject_rx_write(struct np_netdev *dev, unsigned int q, uint32_t idx,
+			    const struct np_vnic_raw_rxd *d)
+{
+	int err;
+	struct vnic_queue *vq = vnic_inject_queue(dev, q, &err);
+	struct vnic_rxd *s;
+
+	if (!vq)
+		return err;
+	s = &vq->rxd[idx & vq->vn->mask];
+	s->addr = d->addr;
+	s->len = d->len;
+	s->flags = d->flags;
+	s->status = d->status;
+	return 0;
+}
+
+int np_vnic_inject_rx_set_done(struct np_netdev *dev, unsigned int q, uint32_t done)
+{
+	int err;
+	struct vnic_queue *vq = vnic_inject_queue(dev, q, &err);
+
+	if (vq)
+		atomic_store_explicit(&vq->rx.done, done, memory_order_release);
+	return err;
+}
+
+int np_vnic_inject_tx_set_done(struct np_netdev *dev, unsigned int q, uint32_t done)
+{
+	int err;
+	struct vnic_queue *vq = vnic_inject_queue(dev, q, &err);
+
+	if (vq)
+		atomic_store_explicit(&vq->tx.done, done, memory_order_release);
+	return err;
 }
