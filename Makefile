@@ -107,13 +107,19 @@ $(O)/tools/netpool-bench: tools/netpool-bench.c $(BENCH_OBJS) $(O)/libnetpool.a
 	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -Ibench $< $(BENCH_OBJS) -o $@ $(O)/libnetpool.a \
 		$(LDFLAGS_SAN) $(DPDK_LIBS) $(LDLIBS)
 
-$(O)/tools/netpool-fwd: tools/netpool-fwd.c $(O)/libnetpool.a
+$(O)/tools/netpool-fwd: tools/netpool-fwd.c tools/fwd_opts.h $(O)/tools/fwd_opts.o $(O)/libnetpool.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+	$(CC) $(CFLAGS_BASE) $< $(O)/tools/fwd_opts.o -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
-$(O)/tools/netpool-stat: tools/netpool-stat.c $(O)/libnetpool.a
+# The tools' option parsers (scripts/fuzz.sh builds them into fuzz_tool_cli too).
+$(O)/tools/%_opts.o: tools/%_opts.c tools/%_opts.h tools/toolutil.h \
+		$(wildcard include/*.h include/netpool/*.h) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+	$(CC) $(CFLAGS_BASE) -c $< -o $@
+
+$(O)/tools/netpool-stat: tools/netpool-stat.c tools/stat_opts.h $(O)/tools/stat_opts.o $(O)/libnetpool.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $< $(O)/tools/stat_opts.o -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 # Tests that run a tool need it built.
 $(O)/tests/test_fwd_tool: $(O)/tools/netpool-fwd

@@ -5,6 +5,9 @@
 # seeds stay as they are). A crash or an oracle failure stops with exit 1 and
 # leaves the input in build/fuzz/crashes/.
 #   FUZZ_SECONDS=N   time per target      FUZZ_TARGETS="a b"   some targets only
+# A target that needs sources from outside the library (the tools' option
+# parsers) names them in its header comment, on a line of its own:
+#    * fuzz.sh-sources: tools/a.c tools/b.c
 set -eu
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
@@ -18,7 +21,8 @@ rc=0
 for src in fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	case " ${FUZZ_TARGETS:-$name} " in *" $name "*) ;; *) continue ;; esac
-	clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all "$src" \
+	extra=$(sed -n 's/^ \* fuzz\.sh-sources: //p' "$src")
+	clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all "$src" $extra \
 		-o "$out/$name" "$out/libnetpool.a" $libs
 	work="$out/corpus-$name"
 	rm -rf "$work"

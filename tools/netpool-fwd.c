@@ -41,6 +41,7 @@
 #include <unistd.h>
 #include "netpool.h"
 #include "toolutil.h"
+#include "fwd_opts.h"
 #if __has_include("netpool/afxdp.h")
 #include "netpool/afxdp.h"
 #define HAVE_AFXDP_H 1
@@ -49,19 +50,6 @@
 #include "netpool/tap.h"
 #define HAVE_TAP_H 1
 #endif
-
-enum mode { M_DROP, M_FWD, M_CAPTURE, M_SOCKQ, M_ENCAP };
-static const char *const mode_names[] = { "drop", "fwd", "capture", "sockq", "encap" };
-
-struct opts {
-	const char *driver, *in, *out, *pcap;
-	enum mode mode;
-	unsigned int queues;
-	double duration;
-	bool no_recycle, json, mac_swap, iommu;
-	uint32_t len_min, len_max;
-	uint64_t count;
-};
 
 struct fwd_queue {
 	unsigned int index;
@@ -123,126 +111,6 @@ static void usage(FILE *f)
 		"  --len        vnic traffic source frame lengths, 60..9000 (default 60-1500)\n"
 		"  --count N    vnic: frames per queue, then stop (default: unlimited)\n"
 		"  --iommu      vnic: checking IOMMU instead of identity DMA\n");
-}
-
-static int bad_usage(const char *fmt, const char *arg)
-{
-	return np_tool_bad_usage("netpool-fwd", fmt, arg);
-}
-
-static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	return np_tool_parse_u64(s, max, out);
-}
-
-static bool parse_len(const char *s, uint32_t *lo, uint32_t *hi)
-{
-	char buf[32], *dash;
-	uint64_t a, b;
-
-	if (!s || strlen(s) >= sizeof(buf))
-		return false;
-	strcpy(buf, s);
-	dash = strchr(buf, '-');
-	if (dash)
-		*dash++ = '\0';
-	if (!parse_u64(buf, 9000, &a) || a < 60)
-		return false;
-	b = a;
-	if (dash && (!parse_u64(dash, 9000, &b) || b < a))
-		return false;
-	*lo = (uint32_t)a;
-	*hi = (uint32_t)b;
-	return true;
-}
-
-static int parse_args(int argc, char **argv, struct opts *o)
-{
-	bool have_mode = false;
-	uint64_t v;
-
-	*o = (struct opts){ .queues = 1, .len_min = 60, .len_max = 1500 };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(a, "--no-recycle")) {
-			o->no_recycle = true;
-		} else if (!strcmp(a, "--json")) {
-			o->json = true;
-		} else if (!strcmp(a, "--mac-swap")) {
-			o->mac_swap = true;
-		} else if (!strcmp(a, "--iommu")) {
-			o->iommu = true;
-		} else if (!strcmp(a, "--driver") || !strcmp(a, "--in") || !strcmp(a, "--out") ||
-			   !strcmp(a, "--mode") || !strcmp(a, "--queues") ||
-			   !strcmp(a, "--duration") || !strcmp(a, "--pcap") || !strcmp(a, "--len") ||
-			   !strcmp(a, "--count")) {
-			if (!val)
-				return bad_usage("%s needs a value", a);
-			i++;
-			if (!strcmp(a, "--driver")) {
-				if (strcmp(val, "vnic") && strcmp(val, "afxdp") && strcmp(val, "tap"))
-					return bad_usage("unknown driver '%s'", val);
-				o->driver = val;
-			} else if (!strcmp(a, "--in")) {
-				o->in = val;
-			} else if (!strcmp(a, "--out")) {
-				o->out = val;
-			} else if (!strcmp(a, "--pcap")) {
-				o->pcap = val;
-			} else if (!strcmp(a, "--mode")) {
-				unsigned int m;
-
-				for (m = 0; m < NP_ARRAY_SIZE(mode_names); m++)
-					if (!strcmp(val, mode_names[m]))
-						break;
-				if (m == NP_ARRAY_SIZE(mode_names))
-					return bad_usage("unknown mode '%s'", val);
-				o->mode = (enum mode)m;
-				have_mode = true;
-			} else if (!strcmp(a, "--queues")) {
-				if (!parse_u64(val, NP_NETDEV_MAX_QUEUES, &v) || !v)
-					return bad_usage("bad --queues value '%s' (1..64)", val);
-				o->queues = (unsigned int)v;
-			} else if (!strcmp(a, "--duration")) {
-				char *end;
-
-				errno = 0;
-				o->duration = strtod(val, &end);
-				if (errno || *end || !(o->duration > 0) || o->duration > 1e7)
-					return bad_usage("bad --duration value '%s'", val);
-			} else if (!strcmp(a, "--len")) {
-				if (!parse_len(val, &o->len_min, &o->len_max))
-					return bad_usage("bad --len value '%s' (MIN[-MAX], 60..9000)", val);
-			} else if (!strcmp(a, "--count")) {
-				if (!parse_u64(val, UINT64_MAX, &o->count) || !o->count)
-					return bad_usage("bad --count value '%s'", val);
-			}
-		} else {
-			return bad_usage("unknown option '%s'", a);
-		}
-	}
-	if (!o->driver)
-		return bad_usage("%s", "--driver is required");
-	if (!o->in)
-		return bad_usage("%s", "--in is required");
-	if (!have_mode)
-		return bad_usage("%s", "--mode is required");
-	if (o->mode == M_CAPTURE && !o->pcap)
-		return bad_usage("%s", "--mode capture needs --pcap FILE");
-	if (o->mode == M_FWD && !o->out && !o->mac_swap)
-		return bad_usage("%s", "--mode fwd needs --out IFACE (or --mac-swap)");
-	if (o->mode == M_ENCAP && !o->out)
-		return bad_usage("%s", "--mode encap needs --out IFACE");
-	if (o->out && !strcmp(o->out, o->in) && strcmp(o->driver, "vnic"))
-		return bad_usage("%s", "--out must differ from --in (use --mac-swap to reflect)");
-	if (o->out && !strcmp(o->driver, "vnic") && !strcmp(o->out, o->in))
-		return bad_usage("%s", "--out must differ from --in");
-	return 0;
 }
 
 /* ---- the stack pieces ---- */
@@ -581,9 +449,13 @@ int main(int argc, char **argv)
 	int rc, quiet = 0;
 	bool ok;
 
-	rc = parse_args(argc, argv, &f.o);
+	rc = fwd_opts_parse(argc, argv, &f.o, stderr);
+	if (rc == FWD_OPTS_HELP) {
+		usage(stdout);
+		return 0;
+	}
 	if (rc)
-		return rc;
+		return 2;
 	np_set_print(np_print_stderr);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

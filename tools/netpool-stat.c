@@ -29,15 +29,9 @@
 #include <unistd.h>
 #include "netpool.h"
 #include "toolutil.h"
+#include "stat_opts.h"
 
 #define MAX_PROCS	256
-
-struct opts {
-	pid_t pid;
-	bool json, list;
-	double watch;		/* seconds; 0: once */
-	uint64_t count;		/* watch reports; 0: unlimited */
-};
 
 static volatile sig_atomic_t stop_flag;
 
@@ -61,85 +55,6 @@ static void usage(FILE *f)
 		"  --count N      with --watch: stop after N reports\n"
 		"  --list         list the processes publishing statistics (live or stale)\n"
 		"  --help         this text\n");
-}
-
-static int bad_usage(const char *fmt, const char *arg)
-{
-	return np_tool_bad_usage("netpool-stat", fmt, arg);
-}
-
-static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	return np_tool_parse_u64(s, max, out);
-}
-
-static bool parse_secs(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (!s || !*s)
-		return false;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !(v >= 0.01) || v > 86400)
-		return false;
-	*out = v;
-	return true;
-}
-
-static int parse_args(int argc, char **argv, struct opts *o)
-{
-	bool counted = false;
-	uint64_t v;
-
-	*o = (struct opts){ 0 };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *eq = strchr(a, '=');
-		size_t alen = eq ? (size_t)(eq - a) : strlen(a);
-		const char *val = eq ? eq + 1 : NULL;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(a, "--json")) {
-			o->json = true;
-		} else if (!strcmp(a, "--list")) {
-			o->list = true;
-		} else if (!strncmp(a, "--watch", alen) && alen == 7) {
-			o->watch = 1.0;
-			if (val && !parse_secs(val, &o->watch))
-				return bad_usage("bad --watch value '%s' (seconds, 0.01..86400)",
-						 val);
-		} else if ((!strncmp(a, "--pid", alen) && alen == 5) ||
-			   (!strncmp(a, "--count", alen) && alen == 7)) {
-			char name[8];
-
-			snprintf(name, sizeof(name), "%.*s", (int)alen, a);
-			if (!val) {
-				if (i + 1 >= argc)
-					return bad_usage("%s needs a value", name);
-				val = argv[++i];
-			}
-			if (!strcmp(name, "--pid")) {
-				if (!parse_u64(val, 0x7fffffff, &v) || !v)
-					return bad_usage("bad --pid value '%s'", val);
-				o->pid = (pid_t)v;
-			} else {
-				if (!parse_u64(val, UINT64_MAX, &o->count) || !o->count)
-					return bad_usage("bad --count value '%s'", val);
-				counted = true;
-			}
-		} else {
-			return bad_usage("unknown option '%s'", a);
-		}
-	}
-	if (counted && !o->watch)
-		return bad_usage("%s", "--count needs --watch");
-	if (o->list && (o->pid || o->watch))
-		return bad_usage("%s", "--list takes no --pid or --watch");
-	return 0;
 }
 
 /* ---- output helpers ---- */
@@ -479,7 +394,7 @@ static bool pid_gone(pid_t pid)
 	return kill(pid, 0) && errno == ESRCH;
 }
 
-static int list_procs(const struct opts *o)
+static int list_procs(const struct stat_opts *o)
 {
 	struct np_stats_proc procs[MAX_PROCS];
 	int n = np_stats_export_list(procs, MAX_PROCS);
@@ -526,7 +441,7 @@ static int list_procs(const struct opts *o)
 }
 
 /* The pid to read: --pid, else the only live publisher. Return: 0, or an exit status. */
-static int pick_pid(struct opts *o)
+static int pick_pid(struct stat_opts *o)
 {
 	struct np_stats_proc procs[MAX_PROCS];
 	int n, live = 0;
@@ -603,13 +518,17 @@ int main(int argc, char **argv)
 {
 	struct np_stats_snapshot cur, prev;
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct opts o;
+	struct stat_opts o;
 	uint64_t reports = 0;
 	int rc;
 
-	rc = parse_args(argc, argv, &o);
+	rc = stat_opts_parse(argc, argv, &o, stderr);
+	if (rc == STAT_OPTS_HELP) {
+		usage(stdout);
+		return 0;
+	}
 	if (rc)
-		return rc;
+		return 2;
 	if (o.list)
 		return list_procs(&o);
 	rc = pick_pid(&o);

@@ -9,15 +9,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* "PROG: <message>" and a pointer to --help on stderr. Return: 2, the usage exit status. */
+/* "PROG: <message>" and a pointer to --help on @f. Return: 2, the usage exit status. */
+__attribute__((format(printf, 3, 0))) static inline int np_tool_bad_usage_to(FILE *f,
+									     const char *prog,
+									     const char *fmt,
+									     const char *arg)
+{
+	fprintf(f, "%s: ", prog);
+	fprintf(f, fmt, arg);
+	fprintf(f, "\ntry '%s --help'\n", prog);
+	return 2;
+}
+
+/* The same on stderr. */
 __attribute__((format(printf, 2, 0))) static inline int np_tool_bad_usage(const char *prog,
 									  const char *fmt,
 									  const char *arg)
 {
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\ntry '%s --help'\n", prog);
-	return 2;
+	return np_tool_bad_usage_to(stderr, prog, fmt, arg);
 }
 
 /* A decimal number of at most @max, digits only (no sign, no trailing text). */

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target: the command lines of netpool-fwd and netpool-stat. The
+ * input, split on NUL bytes, is an argv vector; its first string names the
+ * tool (ending in "fwd" or "stat"; anything else: both parsers get it). The
+ * oracle, beyond the sanitizers:
+ *   accepted  the options satisfy what the tool relies on: netpool-fwd has a
+ *             known driver, --in, a mode, --out where the mode sends
+ *             (different from --in), --pcap for capture, 1..64 queues, a
+ *             duration of 0 (none) or in (0, 1e7], 60 <= len min <= max <=
+ *             9000; netpool-stat a pid in 0..INT_MAX, --watch of 0 or in
+ *             [0.01, 86400], --count only with --watch, --list alone. Every
+ *             value is the one of the last occurrence of its option, by an
+ *             independent scan of argv, and every string points into argv;
+ *   rejected  the message is "PROG: <something>" and the pointer to --help,
+ *             on the error stream only;
+ *   --help    nothing written;
+ * and a second parse of the same argv gives the same answer (no state kept).
+ * fuzz.sh-sources: tools/fwd_opts.c tools/stat_opts.c
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../tools/fwd_opts.h"
+#include "../tools/stat_opts.h"
+
+#define MAX_ARGS 1024
+
+__attribute__((noreturn)) static void die(const char *tool, const char *what, int argc,
+					  char **argv)
+{
+	fprintf(stderr, "fuzz_tool_cli: %s: %s; argv:", tool, what);
+	for (int i = 0; i < argc; i++)
+		fprintf(stderr, " '%s'", argv[i]);
+	fprintf(stderr, "\n");
+	abort();
+}
+
+/* What a parser wrote on its error stream. */
+struct errbuf {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static void err_open(struct errbuf *e)
+{
+	e->buf = NULL;
+	e->len = 0;
+	e->f = open_memstream(&e->buf, &e->len);
+	if (!e->f)
+		abort();
+}
+
+static void err_close(struct errbuf *e)
+{
+	fclose(e->f);
+}
+
+/* "PROG: <message>\ntry 'PROG --help'\n", the message not empty. */
+static bool usage_message_ok(const struct errbuf *e, const char *prog)
+{
+	char head[32], tail[48];
+	size_t hl, tl;
+
+	hl = (size_t)snprintf(head, sizeof(head), "%s: ", prog);
+	tl = (size_t)snprintf(tail, sizeof(tail), "\ntry '%s --help'\n", prog);
+	return e->len > hl + tl && !memcmp(e->buf, head, hl) &&
+	       !memcmp(e->buf + e->len - tl, tail, tl) && strlen(e->buf) == e->len;
+}
+
+static bool in_argv(const char *s, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (s == argv[i])
+			return true;
+	return false;
+}
+
+/* ---- netpool-fwd ---- */
+
+static bool fwd_takes_value(const char *a)
+{
+	static const char *const v[] = { "--driver", "--in", "--out", "--mode", "--queues",
+					 "--duration", "--pcap", "--len", "--count" };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (!strcmp(a, v[i]))
+			return true;
+	return false;
+}
+
+/* The last value given to each option, and the flags, by a scan of its own. */
+static void fwd_check_accepted(const struct opts *o, int argc, char **argv)
+{
+	const char *driver = NULL, *in = NULL, *out = NULL, *pcap = NULL, *mode = NULL;
+	const char *queues = NULL, *count = NULL, *duration = NULL;
+	bool flags[4] = { 0 };
+	static const char *const flag_names[4] = { "--no-recycle", "--json", "--mac-swap",
+						   "--iommu" };
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool known = false;
+
+		for (int k = 0; k < 4; k++)
+			if (!strcmp(a, flag_names[k]))
+				flags[k] = known = true;
+		if (known)
+			continue;
+		if (!fwd_takes_value(a) || i + 1 >= argc)
+			die("netpool-fwd", "accepted an unknown option or one without its value",
+			    argc, argv);
+		i++;
+		if (!strcmp(a, "--driver"))
+			driver = argv[i];
+		else if (!strcmp(a, "--in"))
+			in = argv[i];
+		else if (!strcmp(a, "--out"))
+			out = argv[i];
+		else if (!strcmp(a, "--pcap"))
+			pcap = argv[i];
+		else if (!strcmp(a, "--mode"))
+			mode = argv[i];
+		else if (!strcmp(a, "--queues"))
+			queues = argv[i];
+		else if (!strcmp(a, "--count"))
+			count = argv[i];
+		else if (!strcmp(a, "--duration"))
+			duration = argv[i];
+	}
+	if (o->driver != driver || o->in != in || o->out != out || o->pcap != pcap)
+		die("netpool-fwd", "a string option is not the last one given", argc, argv);
+	if (o->no_recycle != flags[0] || o->json != flags[1] || o->mac_swap != flags[2] ||
+	    o->iommu != flags[3])
+		die("netpool-fwd", "a flag differs from the command line", argc, argv);
+	if (!o->driver || (strcmp(o->driver, "vnic") && strcmp(o->driver, "afxdp") &&
+			   strcmp(o->driver, "tap")))
+		die("netpool-fwd", "accepted without a known driver", argc, argv);
+	if (!o->in || !in_argv(o->in, argc, argv) || (o->out && !in_argv(o->out, argc, argv)) ||
+	    (o->pcap && !in_argv(o->pcap, argc, argv)))
+		die("netpool-fwd", "a string does not point into argv", argc, argv);
+	if (!mode || (unsigned)o->mode >= FWD_MODES || strcmp(mode_names[o->mode], mode))
+		die("netpool-fwd", "the mode is not the one given last", argc, argv);
+	if (o->queues < 1 || o->queues > 64 ||
+	    (queues ? strtoull(queues, NULL, 10) != o->queues : o->queues != 1))
+		die("netpool-fwd", "queues out of 1..64 or not the last given", argc, argv);
+	if (isnan(o->duration) || o->duration < 0 || o->duration > 1e7 ||
+	    o->duration != (duration ? strtod(duration, NULL) : 0))
+		die("netpool-fwd", "duration out of range or not the last given", argc, argv);
+	if (o->len_min < 60 || o->len_min > o->len_max || o->len_max > 9000)
+		die("netpool-fwd", "frame lengths out of 60..9000", argc, argv);
+	if (count ? (!o->count || strtoull(count, NULL, 10) != o->count) : o->count != 0)
+		die("netpool-fwd", "count is not the last given", argc, argv);
+	if (o->mode == M_CAPTURE && !o->pcap)
+		die("netpool-fwd", "capture without --pcap", argc, argv);
+	if ((o->mode == M_FWD && !o->out && !o->mac_swap) || (o->mode == M_ENCAP && !o->out))
+		die("netpool-fwd", "a sending mode without --out", argc, argv);
+	if (o->out && !strcmp(o->out, o->in))
+		die("netpool-fwd", "--out is --in", argc, argv);
+}
+
+static bool fwd_opts_eq(const struct opts *a, const struct opts *b)
+{
+	return a->driver == b->driver && a->in == b->in && a->out == b->out &&
+	       a->pcap == b->pcap && a->mode == b->mode && a->queues == b->queues &&
+	       a->duration == b->duration && a->no_recycle == b->no_recycle &&
+	       a->json == b->json && a->mac_swap == b->mac_swap && a->iommu == b->iommu &&
+	       a->len_min == b->len_min && a->len_max == b->len_max && a->count == b->count;
+}
+
+static void fuzz_fwd(int argc, char **argv)
+{
+	struct opts o, o2;
+	struct errbuf e, e2;
+	int rc, rc2;
+
+	err_open(&e);
+	rc = fwd_opts_parse(argc, argv, &o, e.f);
+	err_close(&e);
+	err_open(&e2);
+	rc2 = fwd_opts_parse(argc, argv, &o2, e2.f);
+	err_close(&e2);
+	if (rc != rc2 || e.len != e2.len || memcmp(e.buf, e2.buf, e.len) ||
+	    (!rc && !fwd_opts_eq(&o, &o2)))
+		die("netpool-fwd", "a second parse differs", argc, argv);
+	switch (rc) {
+	case 0:
+		if (e.len)
+			die("netpool-fwd", "accepted with a message", argc, argv);
+		fwd_check_accepted(&o, argc, argv);
+		break;
+	case FWD_OPTS_HELP:
+		if (e.len)
+			die("netpool-fwd", "--help wrote on the error stream", argc, argv);
+		break;
+	case -EINVAL:
+		if (!usage_message_ok(&e, "netpool-fwd"))
+			die("netpool-fwd", "rejected without a proper message", argc, argv);
+		break;
+	default:
+		die("netpool-fwd", "an unexpected return value", argc, argv);
+	}
+	free(e.buf);
+	free(e2.buf);
+}
+
+/* ---- netpool-stat ---- */
+
+static void stat_check_accepted(const struct stat_opts *o, int argc, char **argv)
+{
+	bool json = false, list = false, watch = false, counted = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--json"))
+			json = true;
+		else if (!strcmp(a, "--list"))
+			list = true;
+		else if (!strncmp(a, "--watch", 7) && (!a[7] || a[7] == '='))
+			watch = true;
+		else if (!strcmp(a, "--pid") || !strcmp(a, "--count"))
+			counted |= !strcmp(argv[i++], "--count");	/* the value follows */
+		else if (!strncmp(a, "--count=", 8))
+			counted = true;
+		else if (strncmp(a, "--pid=", 6))
+			die("netpool-stat", "accepted an unknown option", argc, argv);
+	}
+	if (o->json != json || o->list != list || (o->watch != 0) != watch ||
+	    (o->count != 0) != counted)
+		die("netpool-stat", "a flag differs from the command line", argc, argv);
+	if (o->pid < 0)
+		die("netpool-stat", "a negative pid", argc, argv);
+	if (isnan(o->watch) || (o->watch != 0 && (o->watch < 0.01 || o->watch > 86400)))
+		die("netpool-stat", "--watch out of range", argc, argv);
+	if (o->count && !o->watch)
+		die("netpool-stat", "--count without --watch", argc, argv);
+	if (o->list && (o->pid || o->watch))
+		die("netpool-stat", "--list with --pid or --watch", argc, argv);
+}
+
+static bool stat_opts_eq(const struct stat_opts *a, const struct stat_opts *b)
+{
+	return a->pid == b->pid && a->json == b->json && a->list == b->list &&
+	       a->watch == b->watch && a->count == b->count;
+}
+
+static void fuzz_stat(int argc, char **argv)
+{
+	struct stat_opts o, o2;
+	struct errbuf e, e2;
+	int rc, rc2;
+
+	err_open(&e);
+	rc = stat_opts_parse(argc, argv, &o, e.f);
+	err_close(&e);
+	err_open(&e2);
+	rc2 = stat_opts_parse(argc, argv, &o2, e2.f);
+	err_close(&e2);
+	if (rc != rc2 || e.len != e2.len || memcmp(e.buf, e2.buf, e.len) ||
+	    (!rc && !stat_opts_eq(&o, &o2)))
+		die("netpool-stat", "a second parse differs", argc, argv);
+	switch (rc) {
+	case 0:
+		if (e.len)
+			die("netpool-stat", "accepted with a message", argc, argv);
+		stat_check_accepted(&o, argc, argv);
+		break;
+	case STAT_OPTS_HELP:
+		if (e.len)
+			die("netpool-stat", "--help wrote on the error stream", argc, argv);
+		break;
+	case -EINVAL:
+		if (!usage_message_ok(&e, "netpool-stat"))
+			die("netpool-stat", "rejected without a proper message", argc, argv);
+		break;
+	default:
+		die("netpool-stat", "an unexpected return value", argc, argv);
+	}
+	free(e.buf);
+	free(e2.buf);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char *argv[MAX_ARGS + 1];
+	char *buf = malloc(size + 1);
+	int argc = 0;
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	/* every NUL ends a string; a trailing NUL does not start an empty one */
+	for (size_t i = 0; i < size && argc < MAX_ARGS;) {
+		argv[argc++] = buf + i;
+		i += strlen(buf + i) + 1;
+	}
+	if (!argc)
+		argv[argc++] = buf;	/* an empty input: argv[0] = "" */
+	argv[argc] = NULL;
+	if (!ends_with(argv[0], "stat"))
+		fuzz_fwd(argc, argv);
+	if (!ends_with(argv[0], "fwd"))
+		fuzz_stat(argc, argv);
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fwd_opts.h - netpool-fwd's command line, parsed into a struct opts (see
+ * the manual at the top of netpool-fwd.c). Separate from the tool so the
+ * parser can be tested and fuzzed: no exit(), no global state, nothing
+ * printed but the bad-usage message.
+ */
+#ifndef NETPOOL_FWD_OPTS_H
+#define NETPOOL_FWD_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum mode { M_DROP, M_FWD, M_CAPTURE, M_SOCKQ, M_ENCAP };
+#define FWD_MODES	5
+extern const char *const mode_names[FWD_MODES];
+
+struct opts {
+	const char *driver, *in, *out, *pcap;	/* point into argv */
+	enum mode mode;
+	unsigned int queues;
+	double duration;			/* 0: until a signal */
+	bool no_recycle, json, mac_swap, iommu;
+	uint32_t len_min, len_max;
+	uint64_t count;				/* 0: unlimited */
+};
+
+/* fwd_opts_parse() returned this: --help or -h was given (print the usage, exit 0). */
+#define FWD_OPTS_HELP	1
+
+/**
+ * fwd_opts_parse() - parse argv[1..argc-1] into @o (defaults first).
+ * On bad usage writes "netpool-fwd: <what is wrong>" and a pointer to --help
+ * to @err, exactly as the tool always printed them.
+ * Return: 0, FWD_OPTS_HELP (at the first --help/-h, nothing written), or
+ * -EINVAL (bad usage: the tool exits 2).
+ */
+int fwd_opts_parse(int argc, char *const *argv, struct opts *o, FILE *err);
+
+#endif /* NETPOOL_FWD_OPTS_H */
