@@ -321,9 +321,12 @@ void *np_page_frag_alloc(uint32_t size)
 	if (np_unlikely(!tc->frag_page || tc->frag_offset + size > tc->frag_size)) {
 		struct np_page *page = tc->frag_page;
 
-		/* every fragment of the current block already gone: reuse it */
-		if (page && atomic_load_explicit(&page->refcount, memory_order_acquire) ==
-				    tc->frag_bias) {
+		/*
+		 * Every fragment of the current block already gone: reuse it, if the
+		 * request fits (a fallback 4 KiB block cannot hold every size).
+		 */
+		if (page && size <= tc->frag_size &&
+		    atomic_load_explicit(&page->refcount, memory_order_acquire) == tc->frag_bias) {
 			tc->frag_offset = 0;
 		} else {
 			np_frag_cache_drain(tc);
