@@ -398,6 +398,246 @@ static inline uint64_t e2e_pcap_count(const char *path)
 }
 
 
+/* ---- raw frames: packet sockets, hand-built frames, what the forwarder counted ---- */
+
+/* The number after "@key" on @line, 0 when the key is not there (drop_* appear only when non-zero). */
+static inline uint64_t e2e_json_u64_or0(const char *line, const char *key)
+{
+	const char *p, *end = strchr(line, '\n');
+	char k[128];
+
+	snprintf(k, sizeof(k), "\"%s\": ", key);
+	p = strstr(line, k);
+	if (!p || (end && p > end))
+		return 0;
+	return strtoull(p + strlen(k), NULL, 10);
+}
+
+/*
+ * Every "drop_REASON": N of @line, summed; the ones not in @allowed (a list
+ * of reasons, e.g. "NOT_SPECIFIED FULL_RING") are written into @other
+ * ("REASON=N ...", empty when none).
+ */
+static inline uint64_t e2e_json_drops(const char *line, const char *allowed, char *other,
+				      size_t len)
+{
+	const char *p = line;
+	uint64_t sum = 0;
+
+	other[0] = '\0';
+	while ((p = strstr(p, "\"drop_"))) {
+		char name[64];
+		const char *q = p + 6, *e = strchr(q, '"');
+		uint64_t v;
+
+		if (!e || e - q >= (long)sizeof(name) || e[1] != ':')
+			break;
+		memcpy(name, q, (size_t)(e - q));
+		name[e - q] = '\0';
+		v = strtoull(e + 2, NULL, 10);
+		sum += v;
+		if (!strstr(allowed, name))
+			snprintf(other + strlen(other), len - strlen(other), "%s%s=%llu",
+				 other[0] ? " " : "", name, (unsigned long long)v);
+		p = e;
+	}
+	return sum;
+}
+
+/* IPv6 off on @ifname in @ns (before it goes up: no router solicitations or MLD reports). */
+static inline void e2e_ipv6_off(const char *ns, const char *ifname)
+{
+	e2e_sh("ip netns exec %s sysctl -q -w net.ipv6.conf.%s.disable_ipv6=1", ns, ifname);
+}
+
+/* A packet socket on @ifname in @ns that only sends (protocol 0: it receives nothing). */
+static inline int e2e_packet_tx_socket(const char *ns, const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = 0 };
+	char path[128];
+	int big = 4 << 20, self, target, fd;
+
+	fd = e2e_socket_in(ns, AF_PACKET, SOCK_RAW, 0);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(self >= 0 && target >= 0);
+	CHECK_EQ(setns(target, CLONE_NEWNET), 0);
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	CHECK_EQ(setns(self, CLONE_NEWNET), 0);
+	close(self);
+	close(target);
+	CHECK(sll.sll_ifindex > 0);
+	CHECK_EQ(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	return fd;
+}
+
+/* Send one whole frame on a packet socket. Return: 0 or -errno (what the kernel refused). */
+static inline int e2e_raw_send(int fd, const void *frame, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, frame, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/*
+ * Wait up to @poll_ms for one frame on packet socket @fd; frames this host
+ * sent (PACKET_OUTGOING) are skipped when @incoming, kept otherwise (and
+ * *@outgoing says which it was). Return: its length, 0 when none came in
+ * time (*@waited advanced), -1 on a failed receive.
+ */
+static inline ssize_t e2e_recv_frame(int fd, unsigned char *buf, size_t len, int poll_ms,
+				     unsigned int *waited, bool *outgoing)
+{
+	for (;;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t n;
+
+		if (poll(&pf, 1, poll_ms) <= 0) {
+			if (waited)
+				*waited += (unsigned int)poll_ms;
+			return 0;
+		}
+		n = recvfrom(fd, buf, len, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		if (outgoing)
+			*outgoing = from.sll_pkttype == PACKET_OUTGOING;
+		else if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		return n;
+	}
+}
+
+/* The Internet checksum of @len bytes, @sum carried in. */
+static inline uint32_t e2e_csum_add(uint32_t sum, const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static inline uint16_t e2e_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Who a hand-built frame is from and to. */
+struct e2e_flow {
+	unsigned char dst[6], src[6];
+	unsigned char sip[4], dip[4];
+	uint16_t sport, dport;
+};
+
+static inline void e2e_put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+/*
+ * An Ethernet + IPv4 + UDP frame of @fl carrying @plen bytes of @payload,
+ * with both checksums right (a receiving kernel checks them: these frames
+ * arrive intact or not at all). Return: the frame's length.
+ */
+static inline uint32_t e2e_frame_udp(unsigned char *f, const struct e2e_flow *fl,
+				     const unsigned char *payload, uint32_t plen)
+{
+	unsigned char *ip = f + 14, *udp = f + 34;
+	uint32_t sum;
+
+	memcpy(f, fl->dst, 6);
+	memcpy(f + 6, fl->src, 6);
+	e2e_put16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	ip[1] = 0;
+	e2e_put16(ip + 2, (uint16_t)(20 + 8 + plen));
+	e2e_put16(ip + 4, 0);
+	e2e_put16(ip + 6, 0x4000);	/* DF */
+	ip[8] = 64;
+	ip[9] = 17;
+	e2e_put16(ip + 10, 0);
+	memcpy(ip + 12, fl->sip, 4);
+	memcpy(ip + 16, fl->dip, 4);
+	e2e_put16(ip + 10, e2e_csum_fold(e2e_csum_add(0, ip, 20)));
+	e2e_put16(udp, fl->sport);
+	e2e_put16(udp + 2, fl->dport);
+	e2e_put16(udp + 4, (uint16_t)(8 + plen));
+	e2e_put16(udp + 6, 0);
+	memmove(udp + 8, payload, plen);
+	/* the pseudo header, then the datagram */
+	sum = e2e_csum_add(0, ip + 12, 8) + 17 + 8 + plen;
+	sum = e2e_csum_add(sum, udp, 8 + plen);
+	sum = e2e_csum_fold(sum);
+	e2e_put16(udp + 6, sum ? (uint16_t)sum : 0xffff);
+	return 14 + 20 + 8 + plen;
+}
+
+/*
+ * The live counters of netpool-fwd (pid @pid) from its statistics export,
+ * read with netpool-stat @stat: of device @dev's queues, summed. Return:
+ * false when there is no snapshot (yet).
+ */
+struct e2e_qstats {
+	uint64_t rx_packets, rx_bad_desc, rx_nomem, tx_packets, tx_busy, tx_dropped;
+};
+
+static inline bool e2e_fwd_qstats(const char *stat, pid_t pid, const char *dev,
+				  struct e2e_qstats *q)
+{
+	char cmd[4200], line[8192], want[64];
+	bool any = false;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s --pid %d --json 2>/dev/null", stat, (int)pid);
+	snprintf(want, sizeof(want), "\"dev\": \"%s\"", dev);
+	memset(q, 0, sizeof(*q));
+	p = popen(cmd, "r");
+	if (!p)
+		return false;
+	while (fgets(line, sizeof(line), p)) {
+		if (!strstr(line, "\"type\": \"queue\"") || !strstr(line, want))
+			continue;
+		q->rx_packets += e2e_json_u64_or0(line, "rx_packets");
+		q->rx_bad_desc += e2e_json_u64_or0(line, "rx_bad_desc");
+		q->rx_nomem += e2e_json_u64_or0(line, "rx_nomem");
+		q->tx_packets += e2e_json_u64_or0(line, "tx_packets");
+		q->tx_busy += e2e_json_u64_or0(line, "tx_busy");
+		q->tx_dropped += e2e_json_u64_or0(line, "tx_dropped");
+		any = true;
+	}
+	pclose(p);
+	return any;
+}
+
+/* Wait until the tool (e2e_tool_pid) publishes its statistics: its devices are open. */
+static inline bool e2e_tool_wait_ready(unsigned int ms)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/shm/netpool.%d", (int)e2e_tool_pid);
+	for (unsigned int i = 0; i < ms / 10; i++) {
+		if (!access(path, R_OK))
+			return true;
+		if (!e2e_tool_alive())
+			return false;
+		t_sleep_ms(10);
+	}
+	return false;
+}
+
 /* ---- every netpool-fwd mode between two hosts ---- */
 
 struct e2e_topo {
