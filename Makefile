@@ -31,14 +31,15 @@ LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -fno-semantic-interpositi
 LDLIBS  := -pthread -lm
 
 LIB_SRCS  := $(wildcard src/*.c src/drivers/*.c)
-# The afxdp driver needs libxdp; without it a stub answers -EOPNOTSUPP.
+# The afxdp driver (afxdp.c, afxdp_*.c) needs libxdp; without it a stub answers -EOPNOTSUPP.
+AFXDP_SRCS := $(filter-out src/drivers/afxdp_stub.c,$(wildcard src/drivers/afxdp*.c))
 HAVE_LIBXDP := $(shell pkg-config --exists libxdp libbpf 2>/dev/null && echo 1)
 ifeq ($(HAVE_LIBXDP),1)
 XDP_CFLAGS := $(shell pkg-config --cflags libxdp libbpf)
 XDP_LIBS   := $(shell pkg-config --libs libxdp libbpf)
 LIB_SRCS   := $(filter-out src/drivers/afxdp_stub.c,$(LIB_SRCS))
 else
-LIB_SRCS   := $(filter-out src/drivers/afxdp.c,$(LIB_SRCS))
+LIB_SRCS   := $(filter-out $(AFXDP_SRCS),$(LIB_SRCS))
 endif
 LDLIBS  += $(XDP_LIBS)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
@@ -77,7 +78,8 @@ $(O)/src/%.o: src/%.c $(wildcard include/*.h include/netpool/*.h src/*.h) $(FLAG
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
-$(O)/src/drivers/afxdp.o: LIB_CFLAGS += $(XDP_CFLAGS)
+$(AFXDP_SRCS:%.c=$(O)/%.o): LIB_CFLAGS += $(XDP_CFLAGS)
+$(AFXDP_SRCS:%.c=$(O)/%.o) $(O)/src/drivers/afxdp_stub.o: $(wildcard src/drivers/afxdp_*.h)
 
 $(O)/libnetpool.a: $(LIB_OBJS)
 	@rm -f $@
@@ -111,24 +113,24 @@ $(O)/tools/netpool-fwd: tools/netpool-fwd.c tools/fwd_opts.h $(O)/tools/fwd_opts
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $< $(O)/tools/fwd_opts.o -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
+$(O)/tools/netpool-stat: tools/netpool-stat.c tools/stat_opts.h $(O)/tools/stat_opts.o $(O)/libnetpool.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $< $(O)/tools/stat_opts.o -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+
 # The tools' option parsers (scripts/fuzz.sh builds them into fuzz_tool_cli too).
 $(O)/tools/%_opts.o: tools/%_opts.c tools/%_opts.h tools/toolutil.h \
 		$(wildcard include/*.h include/netpool/*.h) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -c $< -o $@
 
-$(O)/tools/netpool-stat: tools/netpool-stat.c tools/stat_opts.h $(O)/tools/stat_opts.o $(O)/libnetpool.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $< $(O)/tools/stat_opts.o -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
-
 # Tests that run a tool need it built.
 $(O)/tests/test_fwd_tool: $(O)/tools/netpool-fwd
 $(O)/tests/test_fault_fwd: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_tap: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_afxdp: $(O)/tools/netpool-fwd
+$(O)/tests/test_e2e_badframes: $(O)/tools/netpool-fwd $(O)/tools/netpool-stat
 $(O)/tests/test_stat_tool: $(O)/tools/netpool-stat $(O)/tools/netpool-fwd
 
-$(O)/tests/test_e2e_badframes: $(O)/tools/netpool-fwd $(O)/tools/netpool-stat
 # The tests of one build directory.
 check: tests
 	@tests/run.sh $(O)

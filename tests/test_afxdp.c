@@ -21,6 +21,11 @@
  * flight, the pools holding all the frames out of the provider, no live
  * skb, the pools freed at destroy, no error reported.
  * Skips (77) without root, network namespaces, veth or AF_XDP.
+ *
+ * First, without any of that: the same driver over rings in plain memory
+ * (afxdp_fake.h), the test playing the kernel: every kind of bad RX
+ * descriptor and TX completion, counted and nothing lost; a close and
+ * reopen with frames posted, held and in flight.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -36,6 +41,7 @@
 #include <linux/if_packet.h>
 #include <linux/if_xdp.h>
 #include "testutil.h"
+#include "drivers/afxdp_fake.h"
 
 #define ETH_TEST	0x88b5	/* IEEE local experimental: nobody else sends it */
 #define MAGIC		"NPX1"
@@ -783,12 +789,279 @@ static void test_two_queues(struct peer *p)
 	destroy_checked(dev);
 }
 
+/* ---- the fake kernel (no privilege needed) ---- */
+
+struct fake_rx {
+	unsigned int n;
+	struct np_skb *hold[8];
+	unsigned int nhold;
+};
+
+static void fake_rx_handler(struct np_netdev *dev, unsigned int q, struct np_skb *skb, void *arg)
+{
+	struct fake_rx *r = arg;
+
+	(void)dev;
+	(void)q;
+	r->n++;
+	if (r->nhold < NP_ARRAY_SIZE(r->hold))
+		r->hold[r->nhold++] = skb;
+	else
+		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
+}
+
+/* A fake afxdp netdev, open; NULL when this build has no libxdp. */
+static struct np_netdev *fake_open(unsigned int nq, struct np_afxdp_fake_info *info,
+				   struct fake_rx *r)
+{
+	struct np_afxdp_params p = { .nqueues = nq, .ring_size = 64, .frame_count = 64 * nq };
+	struct np_netdev *dev;
+	int err = np_afxdp_fake_create(&p, &dev);
+
+	if (err == -EOPNOTSUPP)
+		return NULL;
+	CHECK_EQ(err, 0);
+	CHECK_EQ(np_afxdp_fake_info(dev, info), 0);
+	np_netdev_set_rx_handler(dev, fake_rx_handler, r);
+	CHECK_EQ(np_netdev_open(dev), 0);
+	return dev;
+}
+
+/* The kernel takes every fill address of queue @q. Return: how many. */
+static int fake_fill(struct np_netdev *dev, unsigned int q, uint64_t *addr, unsigned int max)
+{
+	int n = np_afxdp_fake_fill_take(dev, q, addr, max);
+
+	CHECK(n >= 0);
+	return n;
+}
+
+static void fake_rx_put(struct np_netdev *dev, unsigned int q, uint64_t addr, uint32_t len,
+			uint32_t options)
+{
+	struct np_afxdp_fake_desc d = { addr, len, options };
+
+	CHECK_EQ(np_afxdp_fake_rx_put(dev, q, &d, 1), 1);
+}
+
+static void fake_comp_put(struct np_netdev *dev, unsigned int q, uint64_t addr)
+{
+	CHECK_EQ(np_afxdp_fake_comp_put(dev, q, &addr, 1), 1);
+}
+
+/* Every kind of bad RX descriptor, on two queues: counted under its reason, nothing lost. */
+static void test_fake_rx(void)
+{
+	struct fake_rx r = { 0 };
+	struct np_afxdp_fake_info info;
+	struct np_netdev *dev = fake_open(2, &info, &r);
+	struct np_afxdp_stats st, st1;
+	struct np_netdev_qstats qs;
+	int64_t live0 = np_skb_live();
+	uint64_t a[64], b[64];
+	uint32_t hr = info.headroom;
+	int n, n1;
+
+	if (!dev) {
+		printf("fake: no libxdp in this build, skipped\n");
+		return;
+	}
+	n = fake_fill(dev, 0, a, 64);
+	n1 = fake_fill(dev, 1, b, 64);
+	CHECK_EQ(n, (int)info.fill_target);
+	CHECK_EQ(n1, (int)info.fill_target);
+	CHECK_EQ(xstats(dev).frames_posted, 2 * info.fill_target);
+	fake_rx_put(dev, 0, info.umem_size + hr, 60, 0);		/* outside the UMEM */
+	fake_rx_put(dev, 0, UINT64_MAX, 60, 0);			/* far outside */
+	fake_rx_put(dev, 0, hr, 60, 0);				/* an arena descriptor page */
+	fake_rx_put(dev, 0, b[0] + hr, 60, 0);			/* queue 1's frame */
+	fake_rx_put(dev, 0, a[0] + hr, 60, 0);			/* good */
+	fake_rx_put(dev, 0, a[0] + hr, 60, 0);			/* the same frame again */
+	fake_rx_put(dev, 0, a[1] + hr - 1, 60, 0);		/* into the headroom */
+	fake_rx_put(dev, 0, a[2], 60, 0);			/* the frame's first byte */
+	fake_rx_put(dev, 0, a[3] + hr, 13, 0);			/* shorter than Ethernet */
+	fake_rx_put(dev, 0, a[4] + hr, info.buf_len + 1, 0);	/* past the data room */
+	fake_rx_put(dev, 0, a[5] + info.frame_size - 1, UINT32_MAX, 0);	/* no wrap */
+	fake_rx_put(dev, 0, a[6] + hr, 60, 1);			/* multi-buffer */
+	fake_rx_put(dev, 0, a[7] + hr, 60, 1u << 31);		/* unknown option */
+	fake_rx_put(dev, 0, a[8] + hr + 1, info.buf_len - 1, 0);	/* unaligned, the whole room */
+	np_netdev_poll(dev, 0);
+	st = xstats(dev);
+	CHECK_EQ(st.rx_bad_addr, 2);
+	CHECK_EQ(st.rx_unposted, 3);
+	CHECK_EQ(st.rx_bad_headroom, 2);
+	CHECK_EQ(st.rx_truncated, 1);
+	CHECK_EQ(st.rx_oversized, 2);
+	CHECK_EQ(st.rx_bad_options, 2);
+	CHECK_EQ(st.rx_invalid, 12);
+	np_netdev_get_qstats(dev, 0, &qs);
+	CHECK_EQ(qs.rx_bad_desc, 12);
+	CHECK_EQ(qs.rx_packets, 2);
+	CHECK_EQ(r.n, 2);
+	CHECK_EQ(r.nhold, 2);
+	CHECK(r.hold[0]->data == (unsigned char *)info.umem + a[0] + hr);
+	CHECK(r.hold[1]->data == (unsigned char *)info.umem + a[8] + hr + 1);
+	CHECK_EQ(r.hold[1]->len, info.buf_len - 1);
+	/* queue 1's frame stays posted there; queue 0 refilled what came back */
+	CHECK_EQ(np_afxdp_get_stats(dev, 1, &st1), 0);
+	CHECK_EQ(st1.frames_posted, info.fill_target);
+	CHECK_EQ(st1.rx_invalid, 0);
+	CHECK_EQ(fake_fill(dev, 0, a, 64), 9);	/* 9 frames came back: 2 received, 7 refused */
+	while (r.nhold)
+		np_kfree_skb(r.hold[--r.nhold]);
+	np_netdev_close(dev);
+	check_accounted(dev, live0);
+	destroy_checked(dev);
+	printf("fake rx: 12 bad descriptors refused under their reasons, 2 received\n");
+}
+
+/* Completions: of what was sent, twice, never sent, outside, near misses; a clone twice. */
+static void test_fake_tx(void)
+{
+	struct fake_rx r = { 0 };
+	struct np_afxdp_fake_info info;
+	struct np_netdev *dev = fake_open(1, &info, &r);
+	struct np_afxdp_fake_desc tx[8];
+	struct np_afxdp_stats st;
+	int64_t live0 = np_skb_live();
+	struct np_skb *skb, *clone;
+	uint64_t a[64], zc;
+	uint32_t hr;
+
+	if (!dev)
+		return;
+	hr = info.headroom;
+	CHECK(fake_fill(dev, 0, a, 64) >= 2);
+	memset((unsigned char *)info.umem + a[0] + hr, 0xab, 60);
+	memset((unsigned char *)info.umem + a[1] + hr, 0xcd, 60);
+	fake_rx_put(dev, 0, a[0] + hr, 60, 0);
+	fake_rx_put(dev, 0, a[1] + hr, 60, 0);
+	np_netdev_poll(dev, 0);
+	CHECK_EQ(r.nhold, 2);
+	/* zero-copy, a clone of it too; a copy */
+	skb = r.hold[0];
+	clone = np_skb_clone(skb);
+	CHECK(clone);
+	CHECK_EQ(np_netdev_xmit(dev, 0, skb), 0);
+	CHECK_EQ(np_netdev_xmit(dev, 0, clone), 0);
+	CHECK_EQ(np_pskb_expand_head(r.hold[1], 0, 0), 0);
+	CHECK_EQ(np_netdev_xmit(dev, 0, r.hold[1]), 0);
+	r.nhold = 0;
+	st = xstats(dev);
+	CHECK_EQ(st.tx_zerocopy, 2);
+	CHECK_EQ(st.tx_copied, 1);
+	CHECK_EQ(st.frames_tx, 3);
+	CHECK_EQ(np_afxdp_fake_tx_take(dev, 0, tx, 8), 3);
+	zc = a[0] + hr;
+	CHECK_EQ(tx[0].addr, zc);
+	CHECK_EQ(tx[1].addr, zc);
+	CHECK_EQ(tx[0].len, 60);
+	CHECK_EQ(tx[0].options, 0);
+	CHECK(tx[2].addr / info.frame_size != zc / info.frame_size);
+	CHECK_EQ(((unsigned char *)info.umem)[tx[2].addr + 59], 0xcd);	/* the copy's bytes */
+	/* bad ones: nothing happens to what is in flight */
+	fake_comp_put(dev, 0, info.umem_size + hr);	/* outside */
+	fake_comp_put(dev, 0, UINT64_MAX);
+	fake_comp_put(dev, 0, hr);			/* an arena descriptor page */
+	fake_comp_put(dev, 0, a[5] + hr);		/* a frame never sent */
+	fake_comp_put(dev, 0, zc + 1);			/* near misses */
+	fake_comp_put(dev, 0, zc - hr);
+	fake_comp_put(dev, 0, tx[2].addr - 1);
+	np_netdev_poll(dev, 0);
+	st = xstats(dev);
+	CHECK_EQ(st.tx_bad_completion, 7);
+	CHECK_EQ(st.tx_completed, 0);
+	CHECK_EQ(st.frames_tx, 3);
+	CHECK_EQ(st.tx_reserve_free, st.tx_reserve - 1);
+	/* the clone's frame is held until both complete; a third is a duplicate */
+	fake_comp_put(dev, 0, zc);
+	np_netdev_poll(dev, 0);
+	CHECK_EQ(xstats(dev).frames_tx, 2);
+	CHECK(np_page_is_pp(np_virt_to_page((unsigned char *)info.umem + zc)));
+	fake_comp_put(dev, 0, zc);
+	fake_comp_put(dev, 0, zc);
+	fake_comp_put(dev, 0, tx[2].addr);
+	fake_comp_put(dev, 0, tx[2].addr);
+	np_netdev_poll(dev, 0);
+	st = xstats(dev);
+	CHECK_EQ(st.tx_completed, 3);
+	CHECK_EQ(st.tx_bad_completion, 9);
+	CHECK_EQ(st.frames_tx, 0);
+	CHECK_EQ(st.tx_reserve_free, st.tx_reserve);
+	/* the ring wraps; its first slots published again, stale: all refused */
+	for (int i = 0; i < 52; i++)
+		fake_comp_put(dev, 0, info.umem_size + (uint64_t)i);
+	np_netdev_poll(dev, 0);
+	CHECK_EQ(np_afxdp_fake_comp_republish(dev, 0, a, 4), 4);
+	CHECK_EQ(a[0], info.umem_size + hr);
+	CHECK_EQ(a[3], a[5] + hr);
+	np_netdev_poll(dev, 0);
+	st = xstats(dev);
+	CHECK_EQ(st.tx_bad_completion, 9 + 52 + 4);
+	CHECK_EQ(st.tx_completed, 3);
+	CHECK(t_log_has("completions of addresses not in flight"));
+	t_log_reset();
+	np_netdev_close(dev);
+	check_accounted(dev, live0);
+	destroy_checked(dev);
+	printf("fake tx: 3 transmissions completed, 65 bad completions ignored\n");
+}
+
+/* Closed with frames posted, in the RX ring, held and in flight; open again, then closed. */
+static void test_fake_reopen(void)
+{
+	struct fake_rx r = { 0 };
+	struct np_afxdp_fake_info info;
+	struct np_netdev *dev = fake_open(2, &info, &r);
+	struct np_afxdp_fake_pending pend;
+	struct np_afxdp_stats st;
+	int64_t live0 = np_skb_live();
+	uint64_t a[64];
+
+	if (!dev)
+		return;
+	for (int round = 0; round < 3; round++) {
+		CHECK(fake_fill(dev, 0, a, 64) >= 4);
+		fake_rx_put(dev, 0, a[0] + info.headroom, 100, 0);
+		fake_rx_put(dev, 0, a[1] + info.headroom, 100, 0);
+		np_netdev_poll(dev, 0);
+		fake_rx_put(dev, 0, a[2] + info.headroom, 100, 0);	/* never read */
+		CHECK_EQ(np_netdev_xmit(dev, 1, r.hold[--r.nhold]), 0);	/* in flight on 1 */
+		CHECK_EQ(xstats(dev).frames_tx, 1);
+		CHECK_EQ(np_afxdp_fake_pending(dev, 1, &pend), 0);
+		CHECK_EQ(pend.tx, 1);
+		np_netdev_close(dev);
+		st = xstats(dev);
+		CHECK_EQ(st.frames_posted, 0);
+		CHECK_EQ(st.frames_tx, 0);
+		CHECK_EQ(st.tx_reserve, 0);
+		CHECK_EQ(np_afxdp_fake_pending(dev, 0, &pend), -EINVAL);
+		CHECK_EQ(np_netdev_open(dev), 0);
+		CHECK_EQ(xstats(dev).frames_posted, 2 * info.fill_target);
+		CHECK_EQ(np_afxdp_fake_pending(dev, 0, &pend), 0);
+		CHECK_EQ(pend.fill, info.fill_target);
+		CHECK_EQ(pend.rx, 0);
+	}
+	while (r.nhold)
+		np_kfree_skb(r.hold[--r.nhold]);
+	np_netdev_close(dev);
+	check_accounted(dev, live0);
+	destroy_checked(dev);
+	printf("fake reopen: 3 closes with frames posted, unread, held and in flight\n");
+}
+
 int main(void)
 {
 	struct peer p;
 	unsigned int nq;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
+	np_set_print(t_log_capture);
+	test_fake_rx();
+	test_fake_tx();
+	test_fake_reopen();
+	t_log_reset();
+	np_set_print(NULL);
 	if (geteuid() != 0)
 		SKIP("needs root (network namespace, veth, AF_XDP)");
 	if (unshare(CLONE_NEWNET))

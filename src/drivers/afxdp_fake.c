@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * afxdp without a kernel, for tests and fuzzing (afxdp_fake.h): each
+ * queue's rings live in anonymous memory laid out as the kernel's (producer,
+ * consumer and flags words a cache line apart, then the entries), the
+ * driver's side uses them through the same libxdp ring helpers as on a real
+ * socket, and the calls here are the kernel's side: a consumer of the fill
+ * and TX rings, a producer of the RX and completion rings. The queue's
+ * descriptor is /dev/null: the driver's sendto()/recvfrom() wake-ups and
+ * getsockopt(XDP_STATISTICS) fail on it and change nothing.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "afxdp_priv.h"
+#include "afxdp_fake.h"
+
+/* The ring layout: as the kernel's, each word on its own cache line. */
+static const struct xdp_ring_offset afx_fake_off = {
+	.producer = 0,
+	.consumer = 64,
+	.flags = 128,
+	.desc = 192,
+};
+
+static void *afx_fake_ring_map(struct afx_queue *aq, unsigned int slot, size_t entry)
+{
+	size_t len = afx_fake_off.desc + (size_t)aq->ax->ring_size * entry;
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED)
+		return NULL;
+	aq->map[slot].addr = m;
+	aq->map[slot].len = len;
+	return m;
+}
+
+int afx_fake_socket_open(struct afxdp *ax, struct afx_queue *aq)
+{
+	uint32_t n = ax->ring_size;
+	void *m[4];
+	int err;
+
+	aq->fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (aq->fd < 0) {
+		err = afx_errno();
+		np_err("afxdp %s: no /dev/null for the fake queue %u: %s\n", ax->ifname, aq->index,
+		       strerror(-err));
+		return err;
+	}
+	if (ax->umem_fd < 0)
+		ax->umem_fd = aq->fd;
+	/* the slots as afx_socket_open() maps them: rx, tx, fill, completion */
+	m[0] = afx_fake_ring_map(aq, 0, sizeof(struct xdp_desc));
+	m[1] = afx_fake_ring_map(aq, 1, sizeof(struct xdp_desc));
+	m[2] = afx_fake_ring_map(aq, 2, sizeof(uint64_t));
+	m[3] = afx_fake_ring_map(aq, 3, sizeof(uint64_t));
+	if (!m[0] || !m[1] || !m[2] || !m[3]) {
+		for (unsigned int i = 0; i < NP_ARRAY_SIZE(aq->map); i++) {
+			if (aq->map[i].addr)
+				munmap(aq->map[i].addr, aq->map[i].len);
+			aq->map[i].addr = NULL;
+		}
+		if (ax->umem_fd == aq->fd)
+			ax->umem_fd = -1;
+		close(aq->fd);
+		aq->fd = -1;
+		return -ENOMEM;
+	}
+	afx_cons_init(&aq->rx, m[0], &afx_fake_off, n);
+	afx_prod_init(&aq->tx, m[1], &afx_fake_off, n);
+	afx_prod_init(&aq->fill, m[2], &afx_fake_off, n);
+	afx_cons_init(&aq->comp, m[3], &afx_fake_off, n);
+	aq->zerocopy = false;
+	aq->unkicked = 0;
+	return 0;
+}
+
+int np_afxdp_fake_create(const struct np_afxdp_params *p, struct np_netdev **out)
+{
+	return afx_create(p, true, out);
+}
+
+static struct afx_queue *afx_fake_queue(struct np_netdev *dev, unsigned int q)
+{
+	struct afxdp *ax;
+
+	if (!dev || dev->ops != &afx_ops || !dev->open)
+		return NULL;
+	ax = to_afx(dev);
+	if (!ax->fake || q >= ax->nq || ax->q[q].fd < 0)
+		return NULL;
+	return &ax->q[q];
+}
+
+int np_afxdp_fake_info(struct np_netdev *dev, struct np_afxdp_fake_info *info)
+{
+	struct afxdp *ax;
+
+	if (!dev || dev->ops != &afx_ops || !info || !to_afx(dev)->fake)
+		return -EINVAL;
+	ax = to_afx(dev);
+	memset(info, 0, sizeof(*info));
+	info->umem = ax->umem;
+	info->umem_size = ax->umem_size;
+	info->frame_size = AFX_FRAME_SIZE;
+	info->headroom = NP_XDP_HEADROOM;
+	info->buf_len = ax->buf_len;
+	info->arena_frames = NP_ARENA_PAGES;
+	info->arena_meta = (uint32_t)AFX_ARENA_META;
+	info->ring_size = ax->ring_size;
+	info->nqueues = ax->nq;
+	info->fill_target = ax->fill_target;
+	info->reserve_frames = ax->reserve_frames;
+	info->max_tx_len = ax->max_tx_len;
+	return 0;
+}
+
+/* The kernel's view of a ring the driver produces: entries to take. */
+static uint32_t afx_fake_avail(uint32_t *producer, uint32_t *consumer)
+{
+	return __atomic_load_n(producer, __ATOMIC_ACQUIRE) -
+	       __atomic_load_n(consumer, __ATOMIC_RELAXED);
+}
+
+/* The kernel's view of a ring the driver consumes: room to publish. */
+static uint32_t afx_fake_room(uint32_t *producer, uint32_t *consumer, uint32_t size)
+{
+	return size - (__atomic_load_n(producer, __ATOMIC_RELAXED) -
+		       __atomic_load_n(consumer, __ATOMIC_ACQUIRE));
+}
+
+int np_afxdp_fake_pending(struct np_netdev *dev, unsigned int q,
+			  struct np_afxdp_fake_pending *pending)
+{
+	struct afx_queue *aq = afx_fake_queue(dev, q);
+	uint32_t size;
+
+	if (!aq || !pending)
+		return -EINVAL;
+	size = aq->ax->ring_size;
+	pending->fill = afx_fake_avail(aq->fill.producer, aq->fill.consumer);
+	pending->tx = afx_fake_avail(aq->tx.producer, aq->tx.consumer);
+	pending->rx = size - afx_fake_room(aq->rx.producer, aq->rx.consumer, size);
+	pending->comp = size - afx_fake_room(aq->comp.producer, aq->comp.consumer, size);
+	return 0;
+}
+
+int np_afxdp_fake_fill_take(struct np_netdev *dev, unsigned int q, uint64_t *addr,
+			    unsigned int max)
+{
+	struct afx_queue *aq = afx_fake_queue(dev, q);
+	const uint64_t *ring;
+	uint32_t cons, n;
+
+	if (!aq || (max && !addr))
+		return -EINVAL;
+	ring = aq->fill.ring;
+	n = NP_MIN(max, afx_fake_avail(aq->fill.producer, aq->fill.consumer));
+	cons = __atomic_load_n(aq->fill.consumer, __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < n; i++)
+		addr[i] = ring[(cons + i) & aq->fill.mask];
+	__atomic_store_n(aq->fill.consumer, cons + n, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
+int np_afxdp_fake_tx_take(struct np_netdev *dev, unsigned int q, struct np_afxdp_fake_desc *d,
+			  unsigned int max)
+{
+	struct afx_queue *aq = afx_fake_queue(dev, q);
+	const struct xdp_desc *ring;
+	uint32_t cons, n;
+
+	if (!aq || (max && !d))
+		return -EINVAL;
+	/* the TX ring is the transmitters' too */
+	pthread_mutex_lock(&aq->tx_lock);
+	ring = aq->tx.ring;
+	n = NP_MIN(max, afx_fake_avail(aq->tx.producer, aq->tx.consumer));
+	cons = __atomic_load_n(aq->tx.consumer, __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct xdp_desc *x = &ring[(cons + i) & aq->tx.mask];
+
+		d[i].addr = x->addr;
+		d[i].len = x->len;
+		d[i].options = x->options;
+	}
+	__atomic_store_n(aq->tx.consumer, cons + n, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&aq->tx_lock);
+	return (int)n;
+}
+
+/* Publish up to @n RX entries, written from @in or (NULL) read back into @out. */
+static int afx_fake_rx(struct np_netdev *dev, unsigned int q, const struct np_afxdp_fake_desc *in,
+		       struct np_afxdp_fake_desc *out, unsigned int n)
+{
+	struct afx_queue *aq = afx_fake_queue(dev, q);
+	struct xdp_desc *ring;
+	uint32_t prod;
+
+	if (!aq || (n && !in && !out))
+		return -EINVAL;
+	ring = aq->rx.ring;
+	n = NP_MIN(n, afx_fake_room(aq->rx.producer, aq->rx.consumer, aq->ax->ring_size));
+	prod = __atomic_load_n(aq->rx.producer, __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < n; i++) {
+		struct xdp_desc *x = &ring[(prod + i) & aq->rx.mask];
+
+		if (in) {
+			x->addr = in[i].addr;
+			x->len = in[i].len;
+			x->options = in[i].options;
+		} else {
+			out[i].addr = x->addr;
+			out[i].len = x->len;
+			out[i].options = x->options;
+		}
+	}
+	__atomic_store_n(aq->rx.producer, prod + n, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
+int np_afxdp_fake_rx_put(struct np_netdev *dev, unsigned int q,
+			 const struct np_afxdp_fake_desc *d, unsigned int n)
+{
+	return afx_fake_rx(dev, q, d, NULL, n);
+}
+
+int np_afxdp_fake_rx_republish(struct np_netdev *dev, unsigned int q,
+			       struct np_afxdp_fake_desc *d, unsigned int n)
+{
+	return afx_fake_rx(dev, q, NULL, d, n);
+}
+
+/* Publish up to @n completions, written from @in or (NULL) read back into @out. */
+static int afx_fake_comp(struct np_netdev *dev, unsigned int q, const uint64_t *in, uint64_t *out,
+			 unsigned int n)
+{
+	struct afx_queue *aq = afx_fake_queue(dev, q);
+	uint64_t *ring;
+	uint32_t prod;
+
+	if (!aq || (n && !in && !out))
+		return -EINVAL;
+	pthread_mutex_lock(&aq->tx_lock);
+	ring = aq->comp.ring;
+	n = NP_MIN(n, afx_fake_room(aq->comp.producer, aq->comp.consumer, aq->ax->ring_size));
+	prod = __atomic_load_n(aq->comp.producer, __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t *x = &ring[(prod + i) & aq->comp.mask];
+
+		if (in)
+			*x = in[i];
+		else
+			out[i] = *x;
+	}
+	__atomic_store_n(aq->comp.producer, prod + n, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&aq->tx_lock);
+	return (int)n;
+}
+
+int np_afxdp_fake_comp_put(struct np_netdev *dev, unsigned int q, const uint64_t *addr,
+			   unsigned int n)
+{
+	return afx_fake_comp(dev, q, addr, NULL, n);
+}
+
+int np_afxdp_fake_comp_republish(struct np_netdev *dev, unsigned int q, uint64_t *addr,
+				 unsigned int n)
+{
+	return afx_fake_comp(dev, q, NULL, addr, n);
+}
