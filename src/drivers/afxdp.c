@@ -445,6 +445,14 @@ static void afx_destroy(struct np_netdev *dev)
 	afx_free(to_afx(dev));
 }
 
+/* The socket polls readable when its RX ring has descriptors. */
+static int afx_rx_fd(struct np_netdev *dev, unsigned int q)
+{
+	int fd = to_afx(dev)->q[q].fd;
+
+	return fd >= 0 ? fd : -ENETDOWN;
+}
+
 const struct np_netdev_ops afx_ops = {
 	.kind = "afxdp",
 	.queue_open = afx_queue_open,
@@ -452,6 +460,7 @@ const struct np_netdev_ops afx_ops = {
 	.poll = afx_poll,
 	.xmit = afx_xmit,
 	.xmit_frame = afx_xmit_frame,
+	.rx_fd = afx_rx_fd,
 	.destroy = afx_destroy,
 };
 

@@ -70,20 +70,30 @@ refuse:
 
 int afx_rx(struct np_netdev *dev, struct afx_queue *aq, int budget)
 {
-	uint32_t idx = 0, n = xsk_ring_cons__peek(&aq->rx, (uint32_t)budget, &idx);
+	int work = 0;
 
-	for (uint32_t i = 0; i < n; i++) {
-		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&aq->rx, idx + i);
-		/* read the shared descriptor once */
-		uint64_t addr = __atomic_load_n(&d->addr, __ATOMIC_RELAXED);
-		uint32_t len = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
-		uint32_t options = __atomic_load_n(&d->options, __ATOMIC_RELAXED);
+	/*
+	 * A peek sees what the cached producer index shows, refreshed only when
+	 * that looks empty: peek again when a first batch came short of the budget.
+	 */
+	for (int pass = 0; pass < 2 && work < budget; pass++) {
+		uint32_t idx = 0, n = xsk_ring_cons__peek(&aq->rx, (uint32_t)(budget - work), &idx);
 
-		afx_rx_desc(dev, aq, addr, len, options);
-	}
-	if (n)
+		for (uint32_t i = 0; i < n; i++) {
+			const struct xdp_desc *d = xsk_ring_cons__rx_desc(&aq->rx, idx + i);
+			/* read the shared descriptor once */
+			uint64_t addr = __atomic_load_n(&d->addr, __ATOMIC_RELAXED);
+			uint32_t len = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
+			uint32_t options = __atomic_load_n(&d->options, __ATOMIC_RELAXED);
+
+			afx_rx_desc(dev, aq, addr, len, options);
+		}
+		if (!n)
+			break;
 		xsk_ring_cons__release(&aq->rx, n);
-	return (int)n;
+		work += (int)n;
+	}
+	return work;
 }
 
 /* ---- the test hook ---- */
