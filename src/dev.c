@@ -46,6 +46,8 @@ int np_netdev_for_each(int (*fn)(struct np_netdev *dev, void *arg), void *arg)
 {
 	int ret = 0;
 
+	if (!fn)
+		return -EINVAL;
 	pthread_mutex_lock(&np_netdev_list_lock);
 	for (struct np_netdev *d = np_netdev_list; d && !ret; d = d->next_dev)
 		ret = fn(d, arg);
@@ -144,8 +146,9 @@ int np_netdev_create(const struct np_netdev_ops *ops, const struct np_netdev_par
 	if (!ops || !ops->poll || !ops->xmit || !params || !out)
 		return -EINVAL;
 	n = params->nqueues;
+	/* no sum of buf_len: a huge one would wrap around and pass */
 	if (n < 1 || n > NP_NETDEV_MAX_QUEUES || !params->buf_len ||
-	    NP_XDP_HEADROOM + params->buf_len + NP_SKB_SHINFO_SIZE > NP_PAGE_SIZE)
+	    params->buf_len > NP_PAGE_SIZE - NP_XDP_HEADROOM - NP_SKB_SHINFO_SIZE)
 		return -EINVAL;
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
@@ -159,7 +162,8 @@ int np_netdev_create(const struct np_netdev_ops *ops, const struct np_netdev_par
 	dev->ops = ops;
 	dev->params = *params;
 	dev->params.name = NULL;
-	snprintf(dev->name, sizeof(dev->name), "%s", params->name ? params->name : ops->kind);
+	snprintf(dev->name, sizeof(dev->name), "%s",
+		 params->name ? params->name : ops->kind ? ops->kind : "netdev");
 	dev->ifindex = atomic_fetch_add(&np_netdev_next_ifindex, 1);
 	dev->nqueues = n;
 	dev->priv = priv;
@@ -209,6 +213,8 @@ int np_netdev_open(struct np_netdev *dev)
 {
 	int err;
 
+	if (!dev)
+		return -EINVAL;
 	if (dev->open)
 		return 0;
 	for (unsigned int i = 0; i < dev->nqueues; i++) {
@@ -226,7 +232,7 @@ int np_netdev_open(struct np_netdev *dev)
 
 void np_netdev_close(struct np_netdev *dev)
 {
-	if (!dev->open)
+	if (!dev || !dev->open)
 		return;
 	np_netdev_stop(dev);
 	for (unsigned int i = 0; i < dev->nqueues; i++) {
@@ -264,28 +270,39 @@ int np_netdev_rx_fd(struct np_netdev *dev, unsigned int q)
 	return dev->ops->rx_fd(dev, q);
 }
 
-void np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg)
+int np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg)
 {
+	if (!dev)
+		return -EINVAL;
 	atomic_store_explicit(&dev->xdp_arg, arg, memory_order_relaxed);
 	atomic_store_explicit(&dev->xdp_prog, prog, memory_order_release);
+	return 0;
 }
 
-void np_netdev_set_rx_handler(struct np_netdev *dev, np_rx_handler_fn fn, void *arg)
+int np_netdev_set_rx_handler(struct np_netdev *dev, np_rx_handler_fn fn, void *arg)
 {
+	if (!dev)
+		return -EINVAL;
 	dev->rx_handler = fn;
 	dev->rx_arg = arg;
+	return 0;
 }
 
 int np_netdev_poll(struct np_netdev *dev, unsigned int q)
 {
-	NP_ASSERT_MISUSE(q < dev->nqueues && dev->open);
+	NP_MISUSE_IF(!dev || q >= dev->nqueues || !dev->open, "np_netdev_poll",
+		     "poll of queue %u of netdev %p (%s): %s", q, (void *)dev,
+		     dev ? dev->name : "-", !dev ? "no netdev" : q >= dev->nqueues ?
+		     "no such queue" : "not open");
 	return np_napi_poll(&dev->q[q].napi);
 }
 
-void np_netdev_get_qstats(struct np_netdev *dev, int q, struct np_netdev_qstats *st)
+int np_netdev_get_qstats(struct np_netdev *dev, int q, struct np_netdev_qstats *st)
 {
 	uint64_t *out = (uint64_t *)st;
 
+	if (!dev || !st || q < -1 || q >= (int)dev->nqueues)
+		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	for (unsigned int i = 0; i < dev->nqueues; i++) {
 		if (q >= 0 && (unsigned int)q != i)
@@ -293,6 +310,7 @@ void np_netdev_get_qstats(struct np_netdev *dev, int q, struct np_netdev_qstats 
 		for (size_t k = 0; k < NP_NETDEV_QSTATS_NR; k++)
 			out[k] += np_stat_read(dev->q[i].cnt[k]);
 	}
+	return 0;
 }
 
 /* ---- queue threads ---- */
@@ -329,8 +347,11 @@ static void *np_netdev_queue_thread(void *arg)
 
 int np_netdev_start(struct np_netdev *dev, const int *cpus)
 {
-	if (!dev->open)
+	if (!dev || !dev->open)
 		return -EINVAL;
+	for (unsigned int i = 0; cpus && i < dev->nqueues; i++)
+		if (cpus[i] < -1 || cpus[i] >= CPU_SETSIZE)
+			return -EINVAL;
 	if (atomic_exchange(&dev->running, true))
 		return -EBUSY;
 	for (unsigned int i = 0; i < dev->nqueues; i++) {
@@ -350,6 +371,8 @@ int np_netdev_start(struct np_netdev *dev, const int *cpus)
 
 void np_netdev_stop(struct np_netdev *dev)
 {
+	if (!dev)
+		return;
 	atomic_store_explicit(&dev->running, false, memory_order_release);
 	for (unsigned int i = 0; i < dev->nqueues; i++) {
 		struct np_netdev_queue *q = &dev->q[i];
@@ -365,6 +388,10 @@ void np_netdev_stop(struct np_netdev *dev)
 
 void np_netdev_rx_drop(struct np_netdev *dev, unsigned int q, struct np_page *page, size_t counter)
 {
+	NP_MISUSE_IF(!dev || !page || q >= dev->nqueues || counter >= NP_NETDEV_QSTATS_NR,
+		     "np_netdev_rx_drop", "netdev %p: drop of page %p on queue %u (of %u), "
+		     "counter %zu (of %zu)", (void *)dev, (void *)page, q, dev ? dev->nqueues : 0,
+		     counter, (size_t)NP_NETDEV_QSTATS_NR);
 	np_netdev_count(&dev->q[q], counter, 1);
 	np_pool_recycle_direct(dev->q[q].pool, page);
 }
@@ -421,10 +448,21 @@ static struct np_skb *np_netdev_build(struct np_netdev *dev, const struct np_xdp
 enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 				     const struct np_rx_buf *bufs, unsigned int n)
 {
-	struct np_netdev_queue *q = &dev->q[qi];
-	np_xdp_prog_fn prog = atomic_load_explicit(&dev->xdp_prog, memory_order_acquire);
-	unsigned char *start = np_page_address(bufs[0].page);
-	struct np_xdp_buff xdp = {
+	struct np_netdev_queue *q;
+	np_xdp_prog_fn prog;
+	unsigned char *start;
+	struct np_xdp_buff xdp;
+	enum np_xdp_action act = NP_XDP_PASS;
+	uint64_t bytes = 0;
+	struct np_skb *skb;
+
+	NP_MISUSE_IF(!dev || !bufs || qi >= dev->nqueues || n < 1 || n > NP_MAX_SKB_FRAGS + 1,
+		     "np_netdev_receive", "netdev %p (%s): queue %u, %u buffers at %p",
+		     (void *)dev, dev ? dev->name : "-", qi, n, (const void *)bufs);
+	q = &dev->q[qi];
+	prog = atomic_load_explicit(&dev->xdp_prog, memory_order_acquire);
+	start = np_page_address(bufs[0].page);
+	xdp = (struct np_xdp_buff){
 		.data_hard_start = start,
 		.data = start + bufs[0].offset,
 		.data_end = start + bufs[0].offset + bufs[0].len,
@@ -434,11 +472,6 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 		.dev = dev,
 		.queue = qi,
 	};
-	enum np_xdp_action act = NP_XDP_PASS;
-	uint64_t bytes = 0;
-	struct np_skb *skb;
-
-	NP_ASSERT_MISUSE(n >= 1 && n <= NP_MAX_SKB_FRAGS + 1);
 	for (unsigned int i = 0; i < n; i++) {
 		/* a driver's validation slipped: never build an skb past its buffer */
 		if (np_unlikely((uint64_t)bufs[i].offset + bufs[i].len >
@@ -520,7 +553,8 @@ static int np_netdev_xmit_one(struct np_netdev *dev, unsigned int qi, struct np_
 		np_netdev_count_any(&dev->q[qi],
 				    err == -ENOSPC ? NP_QSTAT(tx_busy) : NP_QSTAT(tx_dropped), 1);
 		np_kfree_skb_reason(skb, err == -ENOSPC ? NP_SKB_DROP_FULL_RING :
-							 NP_SKB_DROP_NOT_SPECIFIED);
+					 err == -EMSGSIZE ? NP_SKB_DROP_PKT_TOO_BIG :
+							    NP_SKB_DROP_NOT_SPECIFIED);
 		return err;
 	}
 	return 0;
@@ -528,6 +562,8 @@ static int np_netdev_xmit_one(struct np_netdev *dev, unsigned int qi, struct np_
 
 int np_netdev_xmit(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
 {
+	NP_MISUSE_IF(!dev || !skb, "np_netdev_xmit", "transmit of skb %p on netdev %p",
+		     (void *)skb, (void *)dev);
 	if (np_unlikely(qi >= dev->nqueues))
 		qi %= dev->nqueues;
 	if (np_tls_xmit.depth && dev->ops->xmit_bulk) {

@@ -71,6 +71,8 @@ int np_dma_map(struct np_dma_dev *dev, void *cpu, size_t len, enum np_dma_dir di
 {
 	int err;
 
+	NP_MISUSE_IF(!dev || !out, "np_dma_map", "map of %p with device %p, result pointer %p",
+		     cpu, (void *)dev, (void *)out);
 	*out = NP_DMA_MAPPING_ERROR;
 	if (np_unlikely(np_fault_hit(NP_FAULT_DMA_MAP))) {
 		np_atomic_inc_relaxed(&dev->st.map_fail);
@@ -95,7 +97,11 @@ int np_dma_map(struct np_dma_dev *dev, void *cpu, size_t len, enum np_dma_dir di
 
 int np_dma_unmap(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len, enum np_dma_dir dir)
 {
-	int err = dev->ops->unmap(dev, addr, len, dir);
+	int err;
+
+	NP_MISUSE_IF(!dev, "np_dma_unmap", "unmap of %#llx with a NULL device",
+		     (unsigned long long)addr);
+	err = dev->ops->unmap(dev, addr, len, dir);
 
 	if (np_unlikely(err)) {
 		np_atomic_inc_relaxed(&dev->st.bad_unmap);
@@ -106,10 +112,12 @@ int np_dma_unmap(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len, enum np
 	return 0;
 }
 
-void np_dma_get_stats(const struct np_dma_dev *dev, struct np_dma_stats *st)
+int np_dma_get_stats(const struct np_dma_dev *dev, struct np_dma_stats *st)
 {
 	struct np_dma_dev *d = (struct np_dma_dev *)dev;
 
+	if (!dev || !st)
+		return -EINVAL;
 	st->map = np_stat_read(d->st.map);
 	st->unmap = np_stat_read(d->st.unmap);
 	st->sync_for_device = st->sync_for_cpu = st->access = 0;
@@ -125,6 +133,7 @@ void np_dma_get_stats(const struct np_dma_dev *dev, struct np_dma_stats *st)
 	st->bad_sync = np_stat_read(d->st.bad_sync);
 	st->leaked = np_stat_read(d->st.leaked);
 	st->live = np_stat_read(d->st.live);
+	return 0;
 }
 
 long np_dma_dev_destroy(struct np_dma_dev *dev)
@@ -210,9 +219,12 @@ static const struct np_dma_ops np_dma_identity_ops = {
 
 int np_dma_identity_create(const char *name, struct np_dma_dev **out)
 {
-	/* coherent and unchecked: a sync would only count itself */
-	struct np_dma_dev *dev = dma_dev_alloc(sizeof(*dev), name, &np_dma_identity_ops, false);
+	struct np_dma_dev *dev;
 
+	if (!out)
+		return -EINVAL;
+	/* coherent and unchecked: a sync would only count itself */
+	dev = dma_dev_alloc(sizeof(*dev), name, &np_dma_identity_ops, false);
 	if (!dev)
 		return -ENOMEM;
 	*out = dev;
@@ -323,7 +335,7 @@ int np_dma_umem_create(const char *name, void *base, size_t size, struct np_dma_
 	struct np_dma_dev *dev;
 	struct np_dma_umem *um;
 
-	if (!base || !size || (uintptr_t)base + size < (uintptr_t)base)
+	if (!base || !size || (uintptr_t)base + size < (uintptr_t)base || !out)
 		return -EINVAL;
 	/* syncs check their range */
 	dev = dma_dev_alloc(sizeof(*um), name, &np_dma_umem_ops, true);

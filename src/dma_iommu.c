@@ -691,7 +691,7 @@ int np_dma_iommu_create(const char *name, const struct np_dma_iommu_params *para
 	struct np_dma_iommu *io;
 	unsigned int o;
 
-	if ((base | size) & NP_IOMMU_PAGE_MASK || size > UINT64_MAX - base ||
+	if (!out || (base | size) & NP_IOMMU_PAGE_MASK || size > UINT64_MAX - base ||
 	    (size >> NP_PAGE_SHIFT) > (1ULL << NP_IOMMU_MAX_ORDER))
 		return -EINVAL;
 	io = aligned_alloc(NP_CACHE_LINE, bytes);

@@ -739,7 +739,11 @@ void np_stats_snapshot_free(struct np_stats_snapshot *snap)
 
 int np_stats_export_path(pid_t pid, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, NP_STATS_SHM_DIR "/" NP_STATS_SHM_PREFIX "%d", (int)pid);
+	int n;
+
+	if (!buf || !len || pid <= 0)
+		return -EINVAL;
+	n = snprintf(buf, len, NP_STATS_SHM_DIR "/" NP_STATS_SHM_PREFIX "%d", (int)pid);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -33,7 +33,7 @@ int np_fault_set(enum np_fault_point point, const struct np_fault_spec *spec)
 	static const struct np_fault_spec off;
 	struct np_fault_state *f;
 
-	if ((unsigned)point >= NP_FAULT_NR)
+	if ((unsigned)point >= NP_FAULT_NR || (spec && spec->ppm > 1000000))
 		return -EINVAL;
 	if (!spec)
 		spec = &off;

@@ -17,11 +17,16 @@ int np_napi_init(struct np_napi *napi, np_napi_poll_fn poll, int weight, void *p
 
 int np_napi_poll(struct np_napi *napi)
 {
-	struct np_napi_ctx *prev = np_napi_ctx_enter(&napi->ctx);
-	int work = napi->poll(napi, napi->weight);
+	struct np_napi_ctx *prev;
+	int work;
 
+	NP_MISUSE_IF(!napi || !napi->poll, "np_napi_poll", "poll of napi %p: NULL or not "
+		     "initialised (np_napi_init())", (void *)napi);
+	prev = np_napi_ctx_enter(&napi->ctx);
+	work = napi->poll(napi, napi->weight);
 	np_napi_ctx_leave(prev);
-	NP_ASSERT(work >= 0 && work <= napi->weight);
+	NP_MISUSE_IF(work < 0 || work > napi->weight, "np_napi_poll", "napi %u: the poll "
+		     "returned %d, outside 0..%d (its budget)", napi->ctx.id, work, napi->weight);
 	np_stat_inc_owner(napi->polls);
 	np_stat_add_owner(napi->work, (uint64_t)work);
 	if (work >= napi->weight)

@@ -237,6 +237,8 @@ struct np_page *np_page_alloc(struct np_provider *prov, unsigned order, int nid,
 {
 	struct np_page *pg;
 
+	NP_MISUSE_IF(!prov, "np_page_alloc", "page allocation from a NULL provider");
+	NP_MISUSE_IF(gfp & ~NP_GFP_ALL, "np_page_alloc", "unknown gfp flags %#x", gfp);
 	if (order > NP_PAGE_MAX_ORDER)
 		return NULL;
 	pthread_mutex_lock(&prov->lock);
@@ -252,6 +254,9 @@ int np_page_alloc_bulk(struct np_provider *prov, unsigned order, int nid, unsign
 {
 	int i, node = np_node_of(nid);
 
+	NP_MISUSE_IF(!prov, "np_page_alloc_bulk", "page allocation from a NULL provider");
+	NP_MISUSE_IF(gfp & ~NP_GFP_ALL, "np_page_alloc_bulk", "unknown gfp flags %#x", gfp);
+	NP_MISUSE_IF(n > 0 && !pages, "np_page_alloc_bulk", "%d pages asked into a NULL array", n);
 	if (order > NP_PAGE_MAX_ORDER || n <= 0)
 		return 0;
 	pthread_mutex_lock(&prov->lock);
@@ -321,6 +326,8 @@ int np_provider_create(const struct np_provider_params *params, struct np_provid
 	struct np_provider *prov;
 	struct np_provider_params p = { 0 };
 
+	if (!out)
+		return -EINVAL;
 	if (params)
 		p = *params;
 	if (p.fixed_base || p.fixed_size) {
@@ -411,12 +418,15 @@ struct np_provider *np_provider_default(void)
 	return np_default_prov;
 }
 
-void np_provider_get_stats(struct np_provider *prov, struct np_provider_stats *st)
+int np_provider_get_stats(struct np_provider *prov, struct np_provider_stats *st)
 {
+	if (!prov || !st)
+		return -EINVAL;
 	pthread_mutex_lock(&prov->lock);
 	*st = prov->st;
 	st->pages_out = prov->pages_out + prov->reserve_out;
 	pthread_mutex_unlock(&prov->lock);
+	return 0;
 }
 
 bool np_provider_contains(struct np_provider *prov, const void *addr)
@@ -424,6 +434,8 @@ bool np_provider_contains(struct np_provider *prov, const void *addr)
 	struct np_arena_hdr *want = np_arena_of(addr), *a;
 	bool found = false;
 
+	if (!prov)
+		return false;
 	pthread_mutex_lock(&prov->lock);
 	for (a = prov->arenas; a && !found; a = a->next)
 		found = a == want;
@@ -436,6 +448,8 @@ void *np_provider_base(struct np_provider *prov)
 {
 	struct np_arena_hdr *a;
 
+	if (!prov)
+		return NULL;
 	if (prov->p.fixed_base)
 		return prov->p.fixed_base;
 	pthread_mutex_lock(&prov->lock);

@@ -100,11 +100,12 @@ int np_pool_create(const struct np_pool_params *params, struct np_pool **out)
 	return 0;
 }
 
-void np_pool_update_nid(struct np_pool *pool, int nid)
+int np_pool_update_nid(struct np_pool *pool, int nid)
 {
-	if (nid < NP_NUMA_NO_NODE || nid >= NP_MAX_NUMNODES)
-		return;
+	if (!pool || nid < NP_NUMA_NO_NODE || nid >= NP_MAX_NUMNODES)
+		return -EINVAL;
 	pool->nid = nid;
+	return 0;
 }
 
 static int np_pool_pref_nid(struct np_pool *pool)
@@ -256,6 +257,8 @@ unsigned np_pool_alloc_pages_bulk(struct np_pool *pool, struct np_page **pages, 
 {
 	unsigned got = 0;
 
+	NP_MISUSE_IF(n && !pages, "np_pool_alloc_pages_bulk", "pool %u: %u pages asked into a "
+		     "NULL array", pool->id, n);
 	while (got < n) {
 		unsigned take = NP_MIN(pool->alloc.count, n - got);
 
@@ -409,6 +412,8 @@ void np_pool_put_page_bulk(struct np_page **pages, unsigned n)
 {
 	struct np_page *todo[NP_POOL_CACHE_REFILL], *grp[NP_POOL_CACHE_REFILL];
 
+	NP_MISUSE_IF(n && !pages, "np_pool_put_page_bulk", "%u pages returned from a NULL array",
+		     n);
 	while (n) {
 		unsigned chunk = NP_MIN(n, NP_POOL_CACHE_REFILL), ntodo = 0, i;
 
@@ -456,6 +461,7 @@ struct np_page *np_pool_alloc_frag(struct np_pool *pool, unsigned int *offset, u
 	unsigned int max = (unsigned int)(NP_PAGE_SIZE << pool->order);
 	struct np_page *page = pool->frag_page;
 
+	NP_MISUSE_IF(!offset, "np_pool_alloc_frag", "pool %u: NULL offset pointer", pool->id);
 	if (size == 0 || size > max)
 		return NULL;
 	size = NP_ALIGN(size, NP_POOL_FRAG_ALIGN);
@@ -485,6 +491,8 @@ struct np_page *np_pool_alloc(struct np_pool *pool, unsigned int *offset, unsign
 	unsigned int max = (unsigned int)(NP_PAGE_SIZE << pool->order);
 	struct np_page *page;
 
+	NP_MISUSE_IF(!offset || !size, "np_pool_alloc", "pool %u: NULL offset or size pointer",
+		     pool->id);
 	if (*size == 0 || *size > max)
 		return NULL;
 	if (*size > max / 2) {

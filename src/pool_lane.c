@@ -150,7 +150,11 @@ uint64_t np_pool_lanes_produced(struct np_pool *pool)
 
 unsigned np_pool_ring_count(struct np_pool *pool)
 {
-	unsigned n = np_ring_count(&pool->ring);
+	unsigned n;
+
+	if (!pool)
+		return 0;
+	n = np_ring_count(&pool->ring);
 
 	for (unsigned i = 0; i < NP_POOL_LANES; i++) {
 		struct np_pool_lane *lane = &pool->lanes[i];

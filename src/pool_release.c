@@ -243,10 +243,13 @@ static void np_pool_defer(struct np_pool *pool)
 	np_pool_defer_kick();
 }
 
-void np_pool_disable_direct_recycling(struct np_pool *pool)
+int np_pool_disable_direct_recycling(struct np_pool *pool)
 {
+	if (!pool)
+		return -EINVAL;
 	atomic_store_explicit(&pool->napi, NULL, memory_order_release);
 	atomic_store_explicit(&pool->detached, 1, memory_order_release);
+	return 0;
 }
 
 void np_pool_destroy(struct np_pool *pool)
@@ -359,6 +362,8 @@ int np_pool_info_get(uint32_t id, struct np_pool_info *out)
 	struct np_pool *pool;
 	int err = -ENOENT;
 
+	if (!out)
+		return -EINVAL;
 	pthread_mutex_lock(&np_reg_lock);
 	for (pool = np_reg_head; pool; pool = pool->priv->reg_next)
 		if (pool->id == id) {
@@ -375,6 +380,8 @@ int np_pool_get_stats_by_id(uint32_t id, struct np_pool_stats *st)
 	struct np_pool *pool;
 	int err = -ENOENT;
 
+	if (!st || st->size < NP_POOL_STATS_V1_SIZE)
+		return -EINVAL;
 	pthread_mutex_lock(&np_reg_lock);
 	for (pool = np_reg_head; pool; pool = pool->priv->reg_next)
 		if (pool->id == id) {
@@ -389,6 +396,8 @@ int np_pool_get_stats_by_id(uint32_t id, struct np_pool_stats *st)
 
 int64_t np_pool_inflight(struct np_pool *pool)
 {
+	if (!pool)
+		return 0;
 	return np_pool_inflight_raw(pool);
 }
 
@@ -441,12 +450,18 @@ static int np_cmp_ptr(const void *a, const void *b)
 
 int np_pool_audit(struct np_pool *pool)
 {
-	struct np_pool_priv *priv = pool->priv;
+	struct np_pool_priv *priv;
 	struct np_page *sorted[NP_POOL_CACHE_SIZE];
-	unsigned n = pool->alloc.count, mapped = 0;
+	unsigned n, mapped = 0;
 	long idle_ref = NP_DEBUG >= 1 ? 0 : 1;
-	int64_t inflight = np_pool_inflight_raw(pool);
+	int64_t inflight;
 	int bad = 0;
+
+	if (!pool)
+		return -EINVAL;
+	priv = pool->priv;
+	n = pool->alloc.count;
+	inflight = np_pool_inflight_raw(pool);
 
 	NP_AUDIT(n <= NP_POOL_CACHE_SIZE, "cache count %u\n", n);
 	if (n > NP_POOL_CACHE_SIZE)

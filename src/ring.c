@@ -8,7 +8,7 @@ int np_ring_init(struct np_ring *ring, unsigned size)
 {
 	uint32_t n;
 
-	if (size == 0 || size > (1u << 24))
+	if (!ring || size == 0 || size > (1u << 24))
 		return -EINVAL;
 	n = np_roundup_pow2_u32(size);
 	memset(ring, 0, sizeof(*ring));
@@ -22,6 +22,8 @@ int np_ring_init(struct np_ring *ring, unsigned size)
 
 void np_ring_cleanup(struct np_ring *ring)
 {
+	if (!ring)
+		return;
 	free(ring->slots);
 	ring->slots = NULL;
 	ring->size = 0;

@@ -377,6 +377,7 @@ static NP_ALWAYS_INLINE void np_skb_head_init(struct np_skb *skb, void *head, ui
 
 void np_skb_init_head(struct np_skb *skb, void *head, uint32_t size, bool head_frag)
 {
+	NP_ASSERT_MISUSE(skb && head && size > NP_SKB_SHINFO_SIZE);
 	np_skb_head_init(skb, head, size, head_frag);
 }
 
@@ -404,6 +405,8 @@ unsigned int np_build_skb_bulk(void *const *data, uint32_t frag_size, struct np_
 	struct np_skb_thread_cache *tc = &np_skb_tc;
 	unsigned int i;
 
+	NP_MISUSE_IF(n && (!data || !skbs), "np_build_skb_bulk", "%u skbs from buffer array %p "
+		     "into array %p", n, (const void *)data, (void *)skbs);
 	if (np_unlikely(frag_size <= NP_SKB_SHINFO_SIZE))
 		return 0;
 	for (i = 0; i < n; i++) {
@@ -468,10 +471,13 @@ struct np_skb *np_alloc_skb_fclone(uint32_t size)
 
 struct np_skb *np_netdev_alloc_skb(uint32_t len)
 {
-	size_t total = NP_SKB_DATA_ALIGN(len + NP_SKB_PAD) + NP_SKB_SHINFO_SIZE;
+	size_t total = NP_SKB_DATA_ALIGN((size_t)len + NP_SKB_PAD) + NP_SKB_SHINFO_SIZE;
 	struct np_skb *skb;
 	void *data;
 
+	/* len + NP_SKB_PAD must not wrap into a small request */
+	if (np_unlikely(len > UINT32_MAX - NP_SKB_PAD))
+		return NULL;
 	if (total > (NP_PAGE_SIZE << NP_FRAG_CACHE_ORDER)) {
 		skb = np_alloc_skb(len + NP_SKB_PAD);
 	} else {
@@ -636,12 +642,15 @@ void np_napi_consume_skb(struct np_skb *skb, int budget)
 void np_napi_consume_skb_bulk(struct np_skb *const *skbs, unsigned int n, int budget)
 {
 	(void)budget;
+	NP_MISUSE_IF(n && !skbs, "np_napi_consume_skb_bulk", "%u skbs from a NULL array", n);
 	for (unsigned int i = 0; i < n; i++)
 		np_skb_drop(skbs[i], NP_SKB_DROP_CONSUMED);
 }
 
 void np_kfree_skb_partial(struct np_skb *skb, bool head_stolen)
 {
+	if (!skb)
+		return;
 	if (head_stolen) {
 		/* the head and frags moved to another skb: only the struct goes */
 		np_skb_count(np_skb_tc_get(), drops[NP_SKB_DROP_CONSUMED]);
@@ -775,6 +784,8 @@ int np_skb_copy_bits(const struct np_skb *skb, uint32_t offset, void *to, uint32
 	uint32_t start = np_skb_headlen(skb), copy;
 	char *out = to;
 
+	NP_MISUSE_IF(len && !to, "np_skb_copy_bits", "skb %p: %u bytes copied to NULL",
+		     (const void *)skb, len);
 	if (offset > skb->len || len > skb->len - offset)
 		return -EFAULT;
 	if (offset < start) {

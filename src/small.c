@@ -108,7 +108,7 @@ static void np_slab_release(struct np_slab_class *c, struct np_slab_hdr *s)
 
 void np_small_trim(struct np_provider *prov)
 {
-	struct np_small_heap *h = np_small_heap_find(prov);
+	struct np_small_heap *h = prov ? np_small_heap_find(prov) : NULL;
 
 	for (unsigned i = 0; h && i < NP_SMALL_CLASSES; i++) {
 		struct np_slab_class *c = &h->cls[i];
@@ -221,6 +221,7 @@ void *np_small_alloc(struct np_provider *prov, size_t size)
 	struct np_slab_class *c;
 	void *obj;
 
+	NP_MISUSE_IF(!prov, "np_small_alloc", "allocation from a NULL provider");
 	if (size > NP_SMALL_MAX)
 		return np_small_alloc_large(prov, size);
 	c = np_small_class(prov, size);
@@ -239,6 +240,8 @@ unsigned np_small_alloc_bulk(struct np_provider *prov, size_t size, void **objs,
 	struct np_slab_class *c;
 	unsigned k = 0;
 
+	NP_MISUSE_IF(!prov, "np_small_alloc_bulk", "allocation from a NULL provider");
+	NP_MISUSE_IF(n && !objs, "np_small_alloc_bulk", "%u objects asked into a NULL array", n);
 	if (size > NP_SMALL_MAX) {
 		while (k < n && (objs[k] = np_small_alloc_large(prov, size)))
 			k++;

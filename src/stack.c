@@ -14,11 +14,14 @@
 #define ETH_HLEN	14u
 #define IP4_MIN		20u
 
-void np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg)
+int np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg)
 {
+	if (!gro || !deliver)
+		return -EINVAL;
 	memset(gro, 0, sizeof(*gro));
 	gro->deliver = deliver;
 	gro->arg = arg;
+	return 0;
 }
 
 /*
@@ -82,6 +85,8 @@ void np_gro_receive(struct np_gro *gro, struct np_skb *skb)
 	uint32_t key, hdr_len;
 	unsigned int i;
 
+	NP_MISUSE_IF(!gro || !skb, "np_gro_receive", "skb %p into GRO context %p", (void *)skb,
+		     (void *)gro);
 	if (!np_gro_flow(skb, &key, &hdr_len, tuple) || np_skb_shared(skb)) {
 		gro->passed++;
 		gro->deliver(skb, gro->arg);
@@ -118,10 +123,13 @@ void np_gro_flush(struct np_gro *gro)
 
 /* ---- receive queue ---- */
 
-void np_sockq_init(struct np_sockq *q, uint64_t limit)
+int np_sockq_init(struct np_sockq *q, uint64_t limit)
 {
+	if (!q)
+		return -EINVAL;
 	memset(q, 0, sizeof(*q));
 	q->limit = limit ? limit : 4u << 20;
+	return 0;
 }
 
 int np_sockq_queue(struct np_sockq *q, struct np_skb *skb)
@@ -179,6 +187,8 @@ size_t np_sockq_read(struct np_sockq *q, void *buf, size_t len)
 
 void np_sockq_purge(struct np_sockq *q)
 {
+	if (!q)
+		return;
 	np_kfree_skb_list(q->head);
 	q->head = q->tail = NULL;
 	q->head_off = 0;
@@ -189,6 +199,8 @@ void np_sockq_purge(struct np_sockq *q)
 
 int np_skb_encap_push(struct np_skb *skb, const void *hdr, uint32_t len)
 {
+	NP_MISUSE_IF(!skb || (len && !hdr), "np_skb_encap_push", "push of %u bytes from %p "
+		     "onto skb %p", len, hdr, (void *)skb);
 	if (len > 256)
 		return -EINVAL;
 	if (np_skb_cloned(skb) || np_skb_headroom(skb) < len) {
@@ -281,7 +293,7 @@ int np_capture_open(const char *path, uint32_t snaplen, struct np_capture **out)
 	struct np_capture *cap;
 	int err;
 
-	if (!path || !out)
+	if (!path || !out || snaplen > NP_CAPTURE_MAX_SNAPLEN)
 		return -EINVAL;
 	cap = calloc(1, sizeof(*cap));
 	if (!cap)
@@ -325,9 +337,12 @@ fail:
 
 int np_capture_skb(struct np_capture *cap, struct np_skb *skb)
 {
-	struct np_skb *c = np_skb_clone(skb);
+	struct np_skb *c;
 	bool full;
 
+	NP_MISUSE_IF(!cap || !skb, "np_capture_skb", "capture of skb %p into %p", (void *)skb,
+		     (void *)cap);
+	c = np_skb_clone(skb);
 	if (!c) {
 		np_atomic_inc_relaxed(&cap->dropped);
 		return -ENOBUFS;
@@ -348,12 +363,15 @@ int np_capture_skb(struct np_capture *cap, struct np_skb *skb)
 	return 0;
 }
 
-void np_capture_get_stats(struct np_capture *cap, struct np_capture_stats *st)
+int np_capture_get_stats(struct np_capture *cap, struct np_capture_stats *st)
 {
+	if (!cap || !st)
+		return -EINVAL;
 	st->captured = atomic_load_explicit(&cap->captured, memory_order_relaxed);
 	st->written = atomic_load_explicit(&cap->written, memory_order_relaxed);
 	st->dropped = atomic_load_explicit(&cap->dropped, memory_order_relaxed);
 	st->bytes = atomic_load_explicit(&cap->bytes, memory_order_relaxed);
+	return 0;
 }
 
 int np_capture_close(struct np_capture *cap, struct np_capture_stats *st)
@@ -361,7 +379,7 @@ int np_capture_close(struct np_capture *cap, struct np_capture_stats *st)
 	int err;
 
 	if (!cap)
-		return -EINVAL;
+		return 0;
 	pthread_mutex_lock(&cap->lock);
 	cap->stop = true;
 	pthread_cond_signal(&cap->wake);

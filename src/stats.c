@@ -9,8 +9,10 @@ const char *const np_pool_stats_names[NP_POOL_STATS_NR] = {
 	"recycle_ring_full", "recycle_released_refcnt", "hold", "release", "inflight",
 };
 
-void np_pool_stats_values(const struct np_pool_stats *st, int64_t out[NP_POOL_STATS_NR])
+int np_pool_stats_values(const struct np_pool_stats *st, int64_t out[NP_POOL_STATS_NR])
 {
+	if (!st || !out)
+		return -EINVAL;
 	const int64_t v[NP_POOL_STATS_NR] = {
 		(int64_t)st->alloc.fast, (int64_t)st->alloc.slow,
 		(int64_t)st->alloc.slow_high_order, (int64_t)st->alloc.empty,
@@ -23,24 +25,29 @@ void np_pool_stats_values(const struct np_pool_stats *st, int64_t out[NP_POOL_ST
 
 	for (int i = 0; i < NP_POOL_STATS_NR; i++)
 		out[i] = v[i];
+	return 0;
 }
 
-void np_pool_stats_dump(FILE *f, const struct np_pool_stats *st)
+int np_pool_stats_dump(FILE *f, const struct np_pool_stats *st)
 {
 	int64_t v[NP_POOL_STATS_NR];
 
-	np_pool_stats_values(st, v);
+	if (!f || np_pool_stats_values(st, v))
+		return -EINVAL;
 	for (int i = 0; i < NP_POOL_STATS_NR; i++)
 		fprintf(f, "%-24s %" PRId64 "\n", np_pool_stats_names[i], v[i]);
+	return 0;
 }
 
-void np_pool_stats_json(FILE *f, const struct np_pool_stats *st)
+int np_pool_stats_json(FILE *f, const struct np_pool_stats *st)
 {
 	int64_t v[NP_POOL_STATS_NR];
 
-	np_pool_stats_values(st, v);
+	if (!f || np_pool_stats_values(st, v))
+		return -EINVAL;
 	fputc('{', f);
 	for (int i = 0; i < NP_POOL_STATS_NR; i++)
 		fprintf(f, "%s\"%s\": %" PRId64, i ? ", " : "", np_pool_stats_names[i], v[i]);
 	fputc('}', f);
+	return 0;
 }

@@ -63,7 +63,10 @@ struct np_afxdp_params {
  *   enough for full rings on every queue, rounded up to whole arenas.
  * @out: the netdev (name: the interface's).
  * Context: any thread.
- * Return: 0, -EINVAL (bad parameters), -ENODEV (no such interface),
+ * Return: 0, -EINVAL (@p or @out NULL, no ifname or one of IF_NAMESIZE
+ * characters or more, nqueues above NP_NETDEV_MAX_QUEUES, ring_size not a
+ * power of two in 64..16384, frame_count below 64 per queue or above 2^22;
+ * checked before the interface is looked up), -ENODEV (no such interface),
  * -EPERM / -EOPNOTSUPP (the kernel refuses AF_XDP, or this build has no
  * libxdp), -ENOMEM. The reason is reported through the print callback.
  * np_netdev_open() may then fail with -EPERM, -EOPNOTSUPP (no native XDP:
@@ -112,7 +115,8 @@ struct np_afxdp_stats {
 /**
  * np_afxdp_get_stats() - queue @q's driver counters (@q == -1: summed).
  * Context: any thread.
- * Return: 0, or -EINVAL (not an afxdp netdev, no such queue).
+ * Return: 0, or -EINVAL (@dev or @st NULL, not an afxdp netdev, @q below -1
+ * or not below the queue count; @st untouched).
  */
 NP_API int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stats *st);
 
@@ -128,7 +132,9 @@ NP_API int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stat
  * Context: queue @q's poll thread, or any thread while none polls.
  * Return: 0 (accepted and received), -EBADMSG (refused and counted; the
  * frame, when ours, recycled), -ENOMEM (no frame for NP_AFXDP_INJECT_POSTED),
- * -EINVAL (not an open afxdp netdev, no such queue).
+ * -EINVAL (not an open afxdp netdev, no such queue, NP_AFXDP_INJECT_POSTED
+ * with an offset of a frame or more). The descriptor itself is outside input:
+ * every field is validated as a kernel one would be.
  */
 NP_API int np_afxdp_inject_rx(struct np_netdev *dev, unsigned int q, uint64_t addr, uint32_t len,
 			      uint32_t options);

@@ -198,40 +198,58 @@ struct np_netdev {
 /**
  * np_netdev_create() - a netdev of @ops with its queues, napis and pools
  * (not yet open). The pools map with @params->dma when given, from
- * NP_XDP_HEADROOM, syncing params->buf_len for the device.
- * Return: 0, -EINVAL (bad parameters), -ENOMEM.
+ * NP_XDP_HEADROOM, syncing params->buf_len for the device. The name is
+ * params->name, else ops->kind, else "netdev" (cut to NP_IFNAMSIZ - 1).
+ * Return: 0, -EINVAL (@ops, @params or @out NULL, no ops->poll or ops->xmit,
+ * nqueues 0 or above NP_NETDEV_MAX_QUEUES, buf_len 0 or too long for
+ * NP_XDP_HEADROOM + buf_len + the shared info to fit a page), -ENOMEM.
+ * Nothing is left behind on an error.
  */
 NP_API int np_netdev_create(const struct np_netdev_ops *ops, const struct np_netdev_params *params,
 			    void *priv, struct np_netdev **out);
 
-/** np_netdev_open() - open every queue (driver queue_open). Return: 0 or the first -errno. */
+/**
+ * np_netdev_open() - open every queue (driver queue_open); already open: 0.
+ * Return: 0, -EINVAL (@dev NULL), or the first queue_open's -errno (the
+ * queues opened before it are closed again).
+ */
 NP_API int np_netdev_open(struct np_netdev *dev);
 
-/** np_netdev_close() - stop the threads, close every queue; buffers go back to the pools. */
+/**
+ * np_netdev_close() - stop the threads, close every queue; buffers go back to
+ * the pools. Nothing happens for a NULL or closed @dev.
+ */
 NP_API void np_netdev_close(struct np_netdev *dev);
 
 /**
  * np_netdev_destroy() - close, destroy the pools (pages still out keep them
- * alive until they come back) and free @dev.
+ * alive until they come back) and free @dev. Nothing happens for a NULL @dev.
  */
 NP_API void np_netdev_destroy(struct np_netdev *dev);
 
-/** np_netdev_set_xdp() - install (or with NULL remove) the verdict hook. */
-NP_API void np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg);
+/** np_netdev_set_xdp() - install (or with NULL remove) the verdict hook. Return: 0, -EINVAL (@dev NULL). */
+NP_API int np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg);
 
-/** np_netdev_set_rx_handler() - where PASS skbs go; NULL: they are consumed. Before start. */
-NP_API void np_netdev_set_rx_handler(struct np_netdev *dev, np_rx_handler_fn fn, void *arg);
+/**
+ * np_netdev_set_rx_handler() - where PASS skbs go; NULL: they are consumed. Before start.
+ * Return: 0, -EINVAL (@dev NULL).
+ */
+NP_API int np_netdev_set_rx_handler(struct np_netdev *dev, np_rx_handler_fn fn, void *arg);
 
 /**
  * np_netdev_poll() - one napi poll of queue @q from the calling thread.
- * Context: the thread serving @q (one at a time). Return: work done.
+ * Context: the thread serving @q (one at a time). Data path: a NULL or closed
+ * @dev and @q out of range are caught in debug builds. Return: work done.
  */
 NP_API int np_netdev_poll(struct np_netdev *dev, unsigned int q);
 
 /**
  * np_netdev_start() - one thread per queue, polling until np_netdev_stop().
- * @cpus: CPU of each queue's thread, or NULL (not pinned); -1 entries unpinned.
- * Return: 0 or -errno (no thread started then).
+ * @cpus: CPU of each queue's thread (dev->nqueues entries), or NULL (not
+ *   pinned); -1 entries unpinned.
+ * Return: 0, -EINVAL (@dev NULL or not open, a @cpus entry below -1 or not
+ * below CPU_SETSIZE), -EBUSY (already started), or pthread_create's -errno
+ * (no thread left running then).
  */
 NP_API int np_netdev_start(struct np_netdev *dev, const int *cpus);
 
@@ -245,18 +263,24 @@ NP_API int np_netdev_start(struct np_netdev *dev, const int *cpus);
  */
 NP_API int np_netdev_rx_fd(struct np_netdev *dev, unsigned int q);
 
-/** np_netdev_stop() - the queue threads finish their poll and exit (joined). */
+/** np_netdev_stop() - the queue threads finish their poll and exit (joined). NULL: nothing. */
 NP_API void np_netdev_stop(struct np_netdev *dev);
 
 /**
  * np_netdev_for_each() - call @fn for every netdev between create and destroy,
  * under the list's lock (@fn must not create or destroy netdevs), until it
- * returns non-zero. Return: the last value @fn returned, 0 when none.
+ * returns non-zero. Return: the last value @fn returned, 0 when none,
+ * -EINVAL (@fn NULL).
  */
 NP_API int np_netdev_for_each(int (*fn)(struct np_netdev *dev, void *arg), void *arg);
 
-/** np_netdev_get_qstats() - queue @q's counters (@q == -1: all queues summed). */
-NP_API void np_netdev_get_qstats(struct np_netdev *dev, int q, struct np_netdev_qstats *st);
+/**
+ * np_netdev_get_qstats() - queue @q's counters (@q == -1: all queues summed).
+ * Context: any thread.
+ * Return: 0, or -EINVAL (@dev or @st NULL, @q below -1 or not below
+ * dev->nqueues; @st untouched).
+ */
+NP_API int np_netdev_get_qstats(struct np_netdev *dev, int q, struct np_netdev_qstats *st);
 
 /* ---- for drivers ---- */
 
@@ -271,7 +295,10 @@ struct np_rx_buf {
  * np_netdev_receive() - a received frame of @n buffers (the first one with at
  * least NP_XDP_HEADROOM before its data and room for the shared info after
  * params.buf_len) through the hook and into the stack. Every buffer's pool
- * reference is consumed, whatever happens.
+ * reference is consumed, whatever happens. The buffers' offsets and lengths
+ * are always checked (a driver's validation slipped: rx_bad_desc, dropped);
+ * a NULL @dev or @bufs, @q out of range and @n outside 1..NP_MAX_SKB_FRAGS + 1
+ * are caught in debug builds.
  * Context: queue @q's poll. Return: the verdict carried out.
  */
 NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int q,
@@ -289,11 +316,17 @@ NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int 
  * The call then returns 0 at once; a refusal at the hand-over is counted
  * and freed as above, before the poll returns.
  * Context: queue @q's poll thread of @dev, or any thread that owns @dev's
- * TX queue @q (the driver serialises nothing). Return: 0, -ENOSPC or the driver's -errno.
+ * TX queue @q (the driver serialises nothing). @q past the queues is folded
+ * onto them; a NULL @dev or @skb is caught in debug builds.
+ * Return: 0, -ENOSPC or the driver's -errno.
  */
 NP_API int np_netdev_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb);
 
-/** np_netdev_rx_drop() - a driver drops a buffer it received (bad descriptor): recycled, counted. */
+/**
+ * np_netdev_rx_drop() - a driver drops a buffer it received (bad descriptor):
+ * recycled, counted in @counter (an NP_QSTAT() index). @q or @counter out of
+ * range is caught in debug builds.
+ */
 NP_API void np_netdev_rx_drop(struct np_netdev *dev, unsigned int q, struct np_page *page,
 			      size_t counter);
 

@@ -112,37 +112,54 @@ struct np_dma_iommu_params {
 	uint64_t iova_size;		/* bytes of IOVA space; 0: 4 GiB */
 };
 
-/** np_dma_identity_create() - DMA address == CPU address. Return: 0 or -ENOMEM. */
+/**
+ * np_dma_identity_create() - DMA address == CPU address. @name: NULL for the
+ * backend's; copied, truncated to 31 characters.
+ * Return: 0, -EINVAL (@out NULL), -ENOMEM.
+ */
 NP_API int np_dma_identity_create(const char *name, struct np_dma_dev **out);
 
-/** np_dma_iommu_create() - checking IOMMU. @params may be NULL. Return: 0, -EINVAL, -ENOMEM. */
+/**
+ * np_dma_iommu_create() - checking IOMMU. @params may be NULL (defaults).
+ * Return: 0, -EINVAL (@out NULL, iova_base or iova_size not a multiple of
+ * the 4 KiB page, base + size past 2^64, more than 2^28 pages), -ENOMEM.
+ */
 NP_API int np_dma_iommu_create(const char *name, const struct np_dma_iommu_params *params,
 			       struct np_dma_dev **out);
 
 /**
  * np_dma_umem_create() - DMA address == offset inside [@base, @base + @size).
- * Return: 0, -EINVAL (NULL base or zero size), -ENOMEM.
+ * Return: 0, -EINVAL (NULL @base, zero @size, @base + @size wrapping around,
+ * @out NULL), -ENOMEM.
  */
 NP_API int np_dma_umem_create(const char *name, void *base, size_t size, struct np_dma_dev **out);
 
 /**
  * np_dma_dev_destroy() - tear the device down; every mapping still live is a
  * leak: reported through the print callback and counted.
- * Return: the number of leaked mappings (0 when clean).
+ * Return: the number of leaked mappings (0 when clean, and for a NULL @dev).
  */
 NP_API long np_dma_dev_destroy(struct np_dma_dev *dev);
 
-NP_API void np_dma_get_stats(const struct np_dma_dev *dev, struct np_dma_stats *st);
+/** np_dma_get_stats() - @dev's counters. Return: 0, or -EINVAL (@dev or @st NULL). */
+NP_API int np_dma_get_stats(const struct np_dma_dev *dev, struct np_dma_stats *st);
 
 /**
  * np_dma_map() - map [@cpu, @cpu + @len) for the device.
- * Context: any thread.
- * Return: 0 and *@out, or -ENOMEM (no IOVA space), -EINVAL (outside the UMEM,
- * zero length), -EEXIST (checking IOMMU: range already mapped), -EIO (injected).
+ * Context: any thread. Data path (a pool maps each page once): a NULL @dev
+ * or @out is caught in debug builds; the range and direction are always
+ * checked (refusals counted in map_fail).
+ * Return: 0 and *@out, or -ENOMEM (no IOVA space), -EINVAL (NULL @cpu, zero
+ * @len, unknown @dir, a range that wraps or lies outside the UMEM), -EEXIST
+ * (checking IOMMU: range already mapped), -EIO (injected).
  */
 NP_API int np_dma_map(struct np_dma_dev *dev, void *cpu, size_t len, enum np_dma_dir dir,
 		      np_dma_addr_t *out);
-/** np_dma_unmap() - Return: 0, or -ENOENT (unknown address, counted as bad_unmap). */
+/**
+ * np_dma_unmap() - end the mapping at @addr. Data path: a NULL @dev is caught
+ * in debug builds. Return: 0, or -ENOENT (unknown address or wrong size,
+ * counted as bad_unmap).
+ */
 NP_API int np_dma_unmap(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
 			enum np_dma_dir dir);
 

@@ -57,7 +57,8 @@
  * not called; a forked child neither publishes nor removes its parent's.
  * Context: any thread.
  * Return: 0, -EBUSY (already publishing), -ENOMEM, or the -errno of
- * shm_open/ftruncate/mmap/rename/pthread_create.
+ * shm_open/ftruncate/mmap/rename/pthread_create. Every @name and
+ * @interval_ms is valid: nothing to reject.
  */
 NP_API int np_stats_export_start(const char *name, unsigned int interval_ms);
 
@@ -123,8 +124,9 @@ struct np_stats_snapshot {
  *
  * Retries while the publisher is writing; the result is never torn.
  * Context: any thread, any process with read access to the file.
- * Return: 0; -EINVAL (not a netpool statistics object: too short, wrong
- * magic, version or sizes, inconsistent counts); -EAGAIN (the publisher
+ * Return: 0; -EINVAL (@path or @snap NULL: @snap untouched; or not a netpool
+ * statistics object: not a regular file, too short, wrong magic, version or
+ * sizes, inconsistent counts); -EAGAIN (the publisher
  * kept writing: it died mid-snapshot or is starved); -ENOMEM; the -errno of
  * open/pread (-ENOENT: no such object).
  */
@@ -149,7 +151,11 @@ struct np_stats_proc {
  */
 NP_API int np_stats_export_list(struct np_stats_proc *out, unsigned int max);
 
-/** np_stats_export_path() - "/dev/shm/netpool.<pid>" into @buf. Return: 0 or -ENAMETOOLONG. */
+/**
+ * np_stats_export_path() - "/dev/shm/netpool.<pid>" into @buf of @len bytes.
+ * Return: 0, -EINVAL (@buf NULL, @len 0, @pid not positive; @buf untouched),
+ * -ENAMETOOLONG (cut short; still NUL-terminated).
+ */
 NP_API int np_stats_export_path(pid_t pid, char *buf, size_t len);
 
 #endif /* NETPOOL_EXPORT_H */

@@ -42,13 +42,21 @@ NP_INLINE bool np_fault_hit(enum np_fault_point point)
 }
 
 /**
- * np_fault_set() - arm (or with a zeroed spec, disarm) a point and reset its counters.
- * Return: 0, or -EINVAL for an unknown point.
+ * np_fault_set() - arm (or with a zeroed or NULL spec, disarm) a point and
+ * reset its counters.
+ * Return: 0, or -EINVAL (unknown point, ppm above 1000000; nothing changed).
  */
 NP_API int np_fault_set(enum np_fault_point point, const struct np_fault_spec *spec);
-/** np_fault_parse() - arm points from a NETPOOL_FAULT-style string. Return: 0 or -EINVAL. */
+/**
+ * np_fault_parse() - arm points from a NETPOOL_FAULT-style string
+ * ("name=kind:value[,...]", kind nth, every or ppm, value 1.. (ppm up to
+ * 1000000); entries for one point combine, the last of each kind counting).
+ * Return: 0, or -EINVAL (@config NULL, empty or 256 characters or more, an
+ * unknown point or kind, a missing or bad number, empty entries; nothing is
+ * armed then).
+ */
 NP_API int np_fault_parse(const char *config);
-/** np_fault_injected() - failures injected at @point since it was last set. */
+/** np_fault_injected() - failures injected at @point since it was last set (0: unknown point). */
 NP_API uint64_t np_fault_injected(enum np_fault_point point);
 /** np_fault_name() - the point's name as used in NETPOOL_FAULT, or NULL. */
 NP_API const char *np_fault_name(enum np_fault_point point);

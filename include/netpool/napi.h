@@ -44,13 +44,16 @@ struct np_napi {
 /**
  * np_napi_init() - set up @napi with its poll function.
  * @weight: the budget of one poll; 0 means NP_NAPI_WEIGHT.
- * Return: 0, or -EINVAL (no poll function, negative weight).
+ * Return: 0, or -EINVAL (@napi NULL, no poll function, negative weight;
+ * @napi untouched).
  */
 NP_API int np_napi_init(struct np_napi *napi, np_napi_poll_fn poll, int weight, void *priv);
 
 /**
  * np_napi_poll() - run @napi's poll once from this thread, inside the napi.
- * Context: one thread at a time per napi (the one serving its queue).
+ * Context: one thread at a time per napi (the one serving its queue). Data
+ * path: a NULL or uninitialised @napi, and a poll returning more than its
+ * budget, are caught in debug builds.
  * Return: the work the poll did.
  */
 NP_API int np_napi_poll(struct np_napi *napi);

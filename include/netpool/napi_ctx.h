@@ -43,7 +43,7 @@ NP_INLINE void np_napi_ctx_leave(struct np_napi_ctx *prev)
 	np_tls_napi_current = prev;
 }
 
-/** np_napi_ctx_init() - give @ctx a process-unique id. */
-NP_API void np_napi_ctx_init(struct np_napi_ctx *ctx);
+/** np_napi_ctx_init() - give @ctx a process-unique id. Return: 0, or -EINVAL (@ctx NULL). */
+NP_API int np_napi_ctx_init(struct np_napi_ctx *ctx);
 
 #endif /* NETPOOL_NAPI_CTX_H */

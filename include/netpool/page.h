@@ -183,47 +183,68 @@ struct np_provider_stats {
 /* np_page_alloc() flags */
 #define NP_GFP_RESERVE	0x1u	/* may dip into the emergency reserve */
 #define NP_GFP_ZERO	0x2u	/* zero the block */
+#define NP_GFP_ALL	(NP_GFP_RESERVE | NP_GFP_ZERO)
 
 /**
  * np_provider_create() - create a page provider.
  * @params: NULL for defaults (no limit, no reserve, grows on demand).
  * @out: the new provider.
  * The reserve is carved out at creation and does not count against mem_limit.
- * Return: 0, -EINVAL (fixed region misaligned or not a multiple of the arena
- * size, reserve larger than one arena), -ENOMEM.
+ * Return: 0, -EINVAL (@out NULL, only one of fixed_base and fixed_size set,
+ * fixed region misaligned or not a multiple of the arena size, reserve larger
+ * than one arena), -ENOMEM (also: the reserve does not fit a fixed region).
  */
 NP_API int np_provider_create(const struct np_provider_params *params,
 			      struct np_provider **out);
 
 /**
  * np_provider_destroy() - unmap the provider's arenas.
- * Return: 0, or -EBUSY (nothing done) while pages are still out.
+ * Return: 0 (also for a NULL @prov: nothing done), or -EBUSY (nothing done)
+ * while pages are still out.
  */
 NP_API int np_provider_destroy(struct np_provider *prov);
 
 /** np_provider_default() - the process-wide provider, created on first use. */
 NP_API struct np_provider *np_provider_default(void);
 
-NP_API void np_provider_get_stats(struct np_provider *prov, struct np_provider_stats *st);
+/**
+ * np_provider_get_stats() - a snapshot of @prov's counters into @st.
+ * Context: any thread.
+ * Return: 0, or -EINVAL (@prov or @st NULL; @st untouched).
+ */
+NP_API int np_provider_get_stats(struct np_provider *prov, struct np_provider_stats *st);
 
-/** np_provider_contains() - whether @addr lies in one of @prov's arenas (slow; for checks). */
+/**
+ * np_provider_contains() - whether @addr lies in one of @prov's arenas (slow; for checks).
+ * Return: false also for a NULL @prov.
+ */
 NP_API bool np_provider_contains(struct np_provider *prov, const void *addr);
 
-/** np_provider_base() - first arena's base (the UMEM of a fixed provider). */
+/**
+ * np_provider_base() - first arena's base (the UMEM of a fixed provider).
+ * Return: NULL for a NULL @prov or one that has mapped nothing yet.
+ */
 NP_API void *np_provider_base(struct np_provider *prov);
 
 /**
  * np_page_alloc() - allocate a block of 2^order pages with refcount 1.
- * @nid: NUMA node tag for the block, or NP_NUMA_NO_NODE for node 0.
- * Context: any thread.
- * Return: the head descriptor, or NULL (counted in alloc_fail).
+ * @nid: NUMA node tag for the block, or NP_NUMA_NO_NODE (or any value out of
+ *   range) for node 0.
+ * @gfp: NP_GFP_* flags.
+ * Context: any thread. Data path: a NULL @prov or unknown @gfp bits are
+ * caught (np_misuse()) in debug builds only.
+ * Return: the head descriptor, or NULL (@order above NP_PAGE_MAX_ORDER, or
+ * no memory: counted in alloc_fail).
  */
 NP_API struct np_page *np_page_alloc(struct np_provider *prov, unsigned order, int nid,
 				     unsigned gfp);
 
 /**
  * np_page_alloc_bulk() - allocate up to @n blocks of one order under one lock.
- * Return: how many were stored in @pages (0..n).
+ * Data path: checked as np_page_alloc(), and @pages NULL with @n > 0, in
+ * debug builds.
+ * Return: how many were stored in @pages (0..n; 0 for @order above
+ * NP_PAGE_MAX_ORDER or @n <= 0).
  */
 NP_API int np_page_alloc_bulk(struct np_provider *prov, unsigned order, int nid,
 			      unsigned gfp, struct np_page **pages, int n);
@@ -237,16 +258,18 @@ NP_API struct np_provider *np_page_provider(const struct np_page *page);
 
 /**
  * np_small_alloc() - allocate @size bytes (<= NP_SMALL_MAX: from slabs carved out
- * of @prov's pages; larger: a whole block). Memory is 64-byte aligned.
- * Context: any thread.
- * Return: the object, or NULL.
+ * of @prov's pages; larger: a whole block). Memory is 64-byte aligned; @size
+ * 0 gives the smallest class, as malloc(0) may.
+ * Context: any thread. Data path: a NULL @prov is caught in debug builds.
+ * Return: the object, or NULL (no memory, @size above 2 MiB).
  */
 NP_API void *np_small_alloc(struct np_provider *prov, size_t size);
-/** np_small_free() - free an object from np_small_alloc(). Context: any thread. */
+/** np_small_free() - free an object from np_small_alloc() (NULL: nothing). Any thread. */
 NP_API void np_small_free(void *obj);
 /**
  * np_small_alloc_bulk() - up to @n objects of @size bytes into @objs, taking
- * the class lock once. Return: how many (fewer when memory ran out).
+ * the class lock once. Data path: a NULL @prov, or @objs NULL with @n > 0, is
+ * caught in debug builds. Return: how many (fewer when memory ran out).
  */
 NP_API unsigned np_small_alloc_bulk(struct np_provider *prov, size_t size, void **objs, unsigned n);
 /** np_small_free_bulk() - free @n objects (NULLs skipped); runs of one class share the lock. */
@@ -254,6 +277,7 @@ NP_API void np_small_free_bulk(void **objs, unsigned n);
 /**
  * np_small_trim() - give the empty slab each size class keeps (against
  * alloc/free churn) back to @prov. np_provider_destroy() does it too.
+ * Nothing happens for a NULL @prov.
  * Context: any thread.
  */
 NP_API void np_small_trim(struct np_provider *prov);

@@ -43,10 +43,12 @@
  * @out: the new pool.
  * Context: any thread; the pool then belongs to @params->napi (or to the
  * creating thread's driver code when NULL).
- * Return: 0, -EINVAL (unknown flags, order above NP_PAGE_MAX_ORDER, DMA_MAP
- * without a device, a DMA direction other than FROM_DEVICE/BIDIRECTIONAL,
- * DMA_SYNC_DEV without DMA_MAP or with max_len 0, offset + max_len past the
- * page, offset not inside the page, nid out of range), -ENOMEM.
+ * Return: 0, -EINVAL (@params or @out NULL, unknown flags, order above
+ * NP_PAGE_MAX_ORDER, DMA_MAP without a device, a DMA direction other than
+ * FROM_DEVICE/BIDIRECTIONAL, DMA_SYNC_DEV without DMA_MAP or with max_len 0,
+ * offset + max_len past the page, offset not inside the page, nid out of
+ * range), -ENOMEM (also: no default provider could be created). pool_size
+ * above NP_POOL_SIZE_MAX is capped, a name longer than 31 characters cut.
  */
 NP_API int np_pool_create(const struct np_pool_params *params, struct np_pool **out);
 
@@ -54,7 +56,8 @@ NP_API int np_pool_create(const struct np_pool_params *params, struct np_pool **
  * np_pool_destroy() - detach from the napi, release idle pages, unmap every
  * page still in flight, and free the pool now or when its last page returns
  * (checked every retry interval; a stall is warned about; a negative inflight
- * is reported and stops the retries).
+ * is reported and stops the retries). Nothing happens for a NULL @pool; a
+ * second destroy is caught in debug builds.
  * Context: the owner, after its napi stopped polling.
  */
 NP_API void np_pool_destroy(struct np_pool *pool);
@@ -63,20 +66,29 @@ NP_API void np_pool_destroy(struct np_pool *pool);
  * np_pool_disable_direct_recycling() - detach from the napi: no direct
  * recycling from now on, not even for callers passing allow_direct.
  * Context: the owner.
+ * Return: 0, or -EINVAL (@pool NULL).
  */
-NP_API void np_pool_disable_direct_recycling(struct np_pool *pool);
+NP_API int np_pool_disable_direct_recycling(struct np_pool *pool);
 
-/** np_pool_update_nid() - change the preferred node (pages of other nodes get waived). Owner. */
-NP_API void np_pool_update_nid(struct np_pool *pool, int nid);
+/**
+ * np_pool_update_nid() - change the preferred node (pages of other nodes get waived).
+ * Context: the owner.
+ * Return: 0, or -EINVAL (@pool NULL, @nid neither NP_NUMA_NO_NODE nor below
+ * NP_MAX_NUMNODES; the node is unchanged).
+ */
+NP_API int np_pool_update_nid(struct np_pool *pool, int nid);
 
 /**
  * np_pool_ring_count() - pages returned by other threads and not yet taken
  * back by the owner: the shared ring plus every per-thread lane (a snapshot).
- * Context: any thread.
+ * Context: any thread. Return: the count; 0 for a NULL @pool.
  */
 NP_API unsigned np_pool_ring_count(struct np_pool *pool);
 
-/** np_pool_inflight() - pages that entered the pool and have not left it. Any thread. */
+/**
+ * np_pool_inflight() - pages that entered the pool and have not left it
+ * (negative only for a broken pool). Any thread. Return: 0 for a NULL @pool.
+ */
 NP_API int64_t np_pool_inflight(struct np_pool *pool);
 
 /**
@@ -84,7 +96,7 @@ NP_API int64_t np_pool_inflight(struct np_pool *pool);
  * (signature, owner, references, mapping, node, no duplicates), the mapping
  * table, the counters. Problems are reported through the print callback.
  * Context: the owner.
- * Return: 0, or -EUCLEAN when any check failed.
+ * Return: 0, -EUCLEAN when any check failed, or -EINVAL (@pool NULL).
  */
 NP_API int np_pool_audit(struct np_pool *pool);
 
@@ -102,22 +114,29 @@ struct np_pool_info {
 	bool broken;			/* inflight went negative: retries stopped */
 };
 
-/** np_pool_info_list() - up to @max live or waiting pools. Return: how many exist. */
+/**
+ * np_pool_info_list() - up to @max live or waiting pools into @out (NULL:
+ * only count them). Return: how many exist (may exceed @max).
+ */
 NP_API int np_pool_info_list(struct np_pool_info *out, unsigned max);
-/** np_pool_info_get() - one pool by id. Return: 0, or -ENOENT once it was freed. */
+/**
+ * np_pool_info_get() - one pool by id.
+ * Return: 0, -ENOENT (no such pool, or it was freed), -EINVAL (@out NULL).
+ */
 NP_API int np_pool_info_get(uint32_t id, struct np_pool_info *out);
 /**
  * np_pool_get_stats_by_id() - np_pool_get_stats() of the pool with @id, live or
  * destroyed and waiting (the registry keeps it from being freed meanwhile).
- * Context: any thread. Return: 0, -ENOENT once it was freed, or
- * np_pool_get_stats()'s -EINVAL.
+ * Context: any thread. Return: 0, -ENOENT (no such pool, or it was freed),
+ * or -EINVAL (@st NULL or @st->size below NP_POOL_STATS_V1_SIZE; checked
+ * before the lookup).
  */
 NP_API int np_pool_get_stats_by_id(uint32_t id, struct np_pool_stats *st);
 
 /**
  * np_pool_set_release_timing() - tune deferred destruction: retry every
  * @retry_ms, warn when no page came back for @warn_ms. 0 keeps the current
- * value (defaults 1000 and 60000).
+ * value (defaults 1000 and 60000). Every value is valid: nothing to reject.
  */
 NP_API void np_pool_set_release_timing(unsigned retry_ms, unsigned warn_ms);
 
@@ -161,7 +180,8 @@ NP_INLINE void np_pool_page_busy(struct np_page *page)
 /**
  * np_pool_alloc_pages() - one page (of the pool's order), DMA-mapped when the
  * pool maps, holding one pool reference.
- * Context: the owner.
+ * Context: the owner. Data path: no argument checks; an allocation from a
+ * destroyed pool is caught in debug builds (slow path).
  * Return: the page, or NULL when no page could be had (provider exhausted,
  * every DMA map failed, no memory for the mapping table).
  */
@@ -180,7 +200,7 @@ NP_INLINE struct np_page *np_pool_alloc_pages(struct np_pool *pool)
 
 /**
  * np_pool_alloc_pages_bulk() - up to @n pages into @pages.
- * Context: the owner.
+ * Context: the owner. Data path: @pages NULL with @n > 0 is caught in debug builds.
  * Return: how many (fewer than @n only when no page could be had, as for
  * np_pool_alloc_pages()).
  */
@@ -190,9 +210,9 @@ NP_API unsigned np_pool_alloc_pages_bulk(struct np_pool *pool, struct np_page **
 /**
  * np_pool_alloc_frag() - @size bytes (rounded up to NP_POOL_FRAG_ALIGN) of a
  * page shared with other fragments; one pool reference per fragment.
- * Context: the owner.
+ * Context: the owner. Data path: @offset NULL is caught in debug builds.
  * Return: the page and *@offset, or NULL (no page could be had, @size 0, or
- * @size above the page).
+ * @size above the page: always checked).
  */
 NP_API struct np_page *np_pool_alloc_frag(struct np_pool *pool, unsigned int *offset,
 					  unsigned int size);
@@ -201,9 +221,9 @@ NP_API struct np_page *np_pool_alloc_frag(struct np_pool *pool, unsigned int *of
  * np_pool_alloc() - a whole page when 2 * *@size exceeds it, else a fragment;
  * *@size is widened to the page end when no further fragment of this size
  * would fit, so the caller's truesize is honest.
- * Context: the owner.
+ * Context: the owner. Data path: @offset or @size NULL is caught in debug builds.
  * Return: the page with *@offset and *@size set, or NULL (no page could be
- * had, *@size 0 or above the page).
+ * had, *@size 0 or above the page: always checked).
  */
 NP_API struct np_page *np_pool_alloc(struct np_pool *pool, unsigned int *offset,
 				     unsigned int *size);
@@ -351,7 +371,8 @@ NP_INLINE void np_pool_recycle_direct(struct np_pool *pool, struct np_page *page
  * caller's pool reference becomes a plain page reference, dropped later with
  * np_page_put() (the kernel's former page_pool_release_page(), for a driver
  * that hands pages to code that does not recycle).
- * Context: any thread; @page holds exactly one pool reference (the caller's).
+ * Context: any thread; @page holds exactly one pool reference (the caller's):
+ * a page of another pool, or one with other references, is caught in debug builds.
  */
 NP_API void np_pool_release_page(struct np_pool *pool, struct np_page *page);
 
@@ -359,7 +380,8 @@ NP_API void np_pool_release_page(struct np_pool *pool, struct np_page *page);
  * np_pool_put_page_bulk() - return @n pages, each holding one pool reference,
  * possibly of different pools. Pages are grouped by pool; each group takes the
  * ring's producer side once; pages that do not fit are released.
- * Context: any thread (direct recycling where napi-local).
+ * Context: any thread (direct recycling where napi-local). Data path: @pages
+ * NULL with @n > 0, or a page that is no pool page, is caught in debug builds.
  */
 NP_API void np_pool_put_page_bulk(struct np_page **pages, unsigned n);
 

@@ -36,10 +36,13 @@ struct np_ring {
 
 /**
  * np_ring_init() - set up @ring for @size objects (rounded up to a power of two).
- * Return: 0, -EINVAL (size 0 or above 2^24), -ENOMEM.
+ * Return: 0, -EINVAL (@ring NULL, @size 0 or above 2^24; @ring untouched), -ENOMEM.
  */
 NP_API int np_ring_init(struct np_ring *ring, unsigned size);
-/** np_ring_cleanup() - free the slots. The ring must be empty or its objects owned elsewhere. */
+/**
+ * np_ring_cleanup() - free the slots. The ring must be empty or its objects
+ * owned elsewhere. Nothing happens for a NULL @ring.
+ */
 NP_API void np_ring_cleanup(struct np_ring *ring);
 
 /**

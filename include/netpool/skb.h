@@ -311,14 +311,17 @@ NP_API struct np_skb *np_napi_build_skb(void *data, uint32_t frag_size);
  * once (a driver's RX batch): the structs come from the per-thread cache,
  * which refills from the small-object allocator in bulk.
  * Return: how many skbs were built (a prefix of @data; fewer when memory ran
- * out or a NULL buffer ends the batch; the rest stay the caller's).
+ * out or a NULL buffer ends the batch; the rest stay the caller's; 0 when
+ * @frag_size is too small for the shared info). Data path: @data or @skbs
+ * NULL with @n > 0 is caught in debug builds.
  */
 NP_API unsigned int np_build_skb_bulk(void *const *data, uint32_t frag_size, struct np_skb **skbs,
 				      unsigned int n);
 
 /**
  * np_alloc_skb() - an skb whose head comes from the small-object allocator
- * (head_frag = 0), @size bytes of room. Return: the skb or NULL.
+ * (head_frag = 0), @size bytes of room. Return: the skb, or NULL (no memory,
+ * @size too large for a 2 MiB block with the shared info).
  */
 NP_API struct np_skb *np_alloc_skb(uint32_t size);
 
@@ -326,7 +329,8 @@ NP_API struct np_skb *np_alloc_skb(uint32_t size);
  * np_netdev_alloc_skb() - an skb for a received frame of up to @len bytes,
  * with NP_SKB_PAD headroom; the head comes from the per-thread page-fragment
  * allocator (head_frag = 1, a page reference) when it fits in a page, else
- * from the small-object allocator. Return: the skb or NULL.
+ * from the small-object allocator. Return: the skb, or NULL (no memory, or
+ * @len too large, as np_alloc_skb()).
  */
 NP_API struct np_skb *np_netdev_alloc_skb(uint32_t len);
 NP_API struct np_skb *np_napi_alloc_skb(uint32_t len);
@@ -341,11 +345,16 @@ NP_API struct np_skb *np_alloc_skb_fclone(uint32_t size);
  * np_page_frag_alloc() - @size bytes (64-byte aligned) of a page shared with
  * other fragments, outside any pool; each fragment holds one page reference
  * (free with np_page_put(np_virt_to_page(p))). Context: any thread (the
- * fragment cache is per thread). Return: the memory or NULL.
+ * fragment cache is per thread). Return: the memory, or NULL (no memory,
+ * @size 0 or above the fragment cache's block).
  */
 NP_API void *np_page_frag_alloc(uint32_t size);
 
-/** np_skb_set_provider() - where skb structs, small heads and page fragments come from. */
+/**
+ * np_skb_set_provider() - where skb structs, small heads and page fragments
+ * come from; NULL: np_provider_default() again. Set it before any skb is
+ * allocated: the library cannot tell a provider that is gone.
+ */
 NP_API void np_skb_set_provider(struct np_provider *prov);
 /** np_skb_provider() - that provider (the default one unless set). */
 NP_API struct np_provider *np_skb_provider(void);
@@ -361,7 +370,7 @@ NP_API void np_skb_thread_flush(void);
 /**
  * np_napi_pp_put_page() - return one pool reference of a pool page (napi-local
  * detection decides direct recycling). Return: false (nothing done) when
- * @page is not a pool page.
+ * @page is not a pool page (checked always: the signature decides).
  */
 NP_API bool np_napi_pp_put_page(struct np_page *page);
 
@@ -399,7 +408,11 @@ NP_INLINE void np_skb_pp_frag_ref(const struct np_skb *skb, struct np_page *page
 
 /* ---- freeing ---- */
 
-/** np_kfree_skb_reason() - drop a reference; the last frees, counting @reason. Any thread. */
+/**
+ * np_kfree_skb_reason() - drop a reference; the last frees, counting @reason
+ * (an unknown reason counts as NOT_SPECIFIED). NULL: nothing. Any thread. A
+ * double free is caught in debug builds.
+ */
 NP_API void np_kfree_skb_reason(struct np_skb *skb, enum np_skb_drop_reason reason);
 
 /** np_kfree_skb() - np_kfree_skb_reason() with NP_SKB_DROP_NOT_SPECIFIED. */
@@ -408,30 +421,31 @@ NP_INLINE void np_kfree_skb(struct np_skb *skb)
 	np_kfree_skb_reason(skb, NP_SKB_DROP_NOT_SPECIFIED);
 }
 
-/** np_consume_skb() - free a packet that was used, not dropped. */
+/** np_consume_skb() - free a packet that was used, not dropped. NULL: nothing. */
 NP_API void np_consume_skb(struct np_skb *skb);
 
 /**
  * np_napi_consume_skb() - np_consume_skb() from a napi poll; @budget 0 means
  * not from a poll (no napi caches). Pool pages recycle directly when the
- * thread runs the owning napi.
+ * thread runs the owning napi. NULL: nothing.
  */
 NP_API void np_napi_consume_skb(struct np_skb *skb, int budget);
 
 /**
  * np_napi_consume_skb_bulk() - np_napi_consume_skb() of @n skbs (a TX
  * completion batch); their structs go to this thread's cache, which flushes
- * to the allocator in bulk.
+ * to the allocator in bulk. NULL entries are skipped; @skbs NULL with @n > 0
+ * is caught in debug builds.
  */
 NP_API void np_napi_consume_skb_bulk(struct np_skb *const *skbs, unsigned int n, int budget);
 
-/** np_kfree_skb_partial() - free an skb whose head was stolen (coalescing) or not. */
+/** np_kfree_skb_partial() - free an skb whose head was stolen (coalescing) or not. NULL: nothing. */
 NP_API void np_kfree_skb_partial(struct np_skb *skb, bool head_stolen);
 
-/** np_kfree_skb_list() - free a chain linked through ->next. */
+/** np_kfree_skb_list() - free a chain linked through ->next (NULL: nothing). */
 NP_API void np_kfree_skb_list(struct np_skb *skb);
 
-/** np_skb_drop_count() - packets freed with @reason since start. */
+/** np_skb_drop_count() - packets freed with @reason since start (0: unknown reason). */
 NP_API uint64_t np_skb_drop_count(enum np_skb_drop_reason reason);
 /** np_skb_drop_reason_name() - "NOT_SPECIFIED", ... or NULL. */
 NP_API const char *np_skb_drop_reason_name(enum np_skb_drop_reason reason);
@@ -443,6 +457,8 @@ NP_API int64_t np_skb_live(void);
 
 /**
  * np_skb_copy_bits() - copy @len bytes at @offset (head, frags, frag_list) to @to.
+ * The range is always checked (offsets often come from a parsed frame); @to
+ * NULL with @len > 0 is caught in debug builds.
  * Return: 0, or -EFAULT when the range is outside the packet.
  */
 NP_API int np_skb_copy_bits(const struct np_skb *skb, uint32_t offset, void *to, uint32_t len);
@@ -486,7 +502,11 @@ NP_API int np_pskb_expand_head(struct np_skb *skb, uint32_t nhead, uint32_t ntai
 /** np_skb_cow_head() - make the head private and give it @headroom. Return: 0 or -ENOMEM. */
 NP_API int np_skb_cow_head(struct np_skb *skb, uint32_t headroom);
 
-/** np_skb_unshare() - a private copy when cloned (freeing @skb's share). Return: skb or NULL. */
+/**
+ * np_skb_unshare() - a private copy when cloned (freeing @skb's share).
+ * Return: @skb when not cloned, the copy, or NULL when no copy could be made
+ * (@skb is freed then too, counted as NP_SKB_DROP_NOMEM).
+ */
 NP_API struct np_skb *np_skb_unshare(struct np_skb *skb);
 
 /**

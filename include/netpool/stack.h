@@ -36,15 +36,18 @@ struct np_gro {
 	uint64_t flushed;		/* held packets delivered */
 };
 
-/** np_gro_init() - a GRO context delivering to @deliver. */
-NP_API void np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg);
+/** np_gro_init() - a GRO context delivering to @deliver. Return: 0, -EINVAL (@gro or @deliver NULL). */
+NP_API int np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg);
 
 /**
  * np_gro_receive() - merge @skb into the held packet of its flow (IPv4 UDP or
  * TCP, by addresses and ports), or hold it as a new one (flushing the oldest
  * when NP_GRO_HOLD are held), or deliver it at once. Packets of a flow merge
  * only when they agree in pp_recycle (np_skb_gro_receive() refuses otherwise,
- * and the held one is flushed first). Takes @skb.
+ * and the held one is flushed first). Takes @skb. The headers are always
+ * checked (a frame from outside): anything that is not a well-formed IPv4
+ * UDP/TCP packet is delivered as it came. Data path: a NULL @gro or @skb is
+ * caught in debug builds.
  */
 NP_API void np_gro_receive(struct np_gro *gro, struct np_skb *skb);
 
@@ -61,8 +64,8 @@ struct np_sockq {
 	uint64_t queued, coalesced, stolen, dropped, read_bytes;
 };
 
-/** np_sockq_init() - an empty queue of at most @limit bytes (0: 4 MiB). */
-NP_API void np_sockq_init(struct np_sockq *q, uint64_t limit);
+/** np_sockq_init() - an empty queue of at most @limit bytes (0: 4 MiB). Return: 0, -EINVAL (@q NULL). */
+NP_API int np_sockq_init(struct np_sockq *q, uint64_t limit);
 
 /**
  * np_sockq_queue() - add @skb: coalesced into the last skb when
@@ -78,7 +81,7 @@ NP_API int np_sockq_queue(struct np_sockq *q, struct np_skb *skb);
  */
 NP_API size_t np_sockq_read(struct np_sockq *q, void *buf, size_t len);
 
-/** np_sockq_purge() - free everything queued. */
+/** np_sockq_purge() - free everything queued. NULL: nothing. */
 NP_API void np_sockq_purge(struct np_sockq *q);
 
 /* ---- encapsulation ---- */
@@ -87,13 +90,16 @@ NP_API void np_sockq_purge(struct np_sockq *q);
  * np_skb_encap_push() - put @len bytes of @hdr in front of the packet,
  * making the head private and reallocating it (np_skb_cow_head(), which
  * takes np_pskb_expand_head()) when it is cloned or short of headroom.
- * Return: 0, -EINVAL (@len over 256), -ENOMEM (skb unchanged).
+ * Data path: @hdr NULL with @len > 0 is caught in debug builds.
+ * Return: 0, -EINVAL (@len over 256, always checked), -ENOMEM (skb unchanged).
  */
 NP_API int np_skb_encap_push(struct np_skb *skb, const void *hdr, uint32_t len);
 
 /* ---- capture ---- */
 
 struct np_capture;
+
+#define NP_CAPTURE_MAX_SNAPLEN	262144u	/* libpcap's largest snapshot length */
 
 struct np_capture_stats {
 	uint64_t captured;	/* clones queued */
@@ -105,7 +111,9 @@ struct np_capture_stats {
 /**
  * np_capture_open() - a capture into the pcap file @path (Ethernet,
  * @snaplen bytes per record at most; 0: 65535), with a writer thread.
- * Return: 0, -EINVAL, or -errno from opening the file.
+ * Return: 0, -EINVAL (@path or @out NULL, @snaplen above
+ * NP_CAPTURE_MAX_SNAPLEN; no file created), -ENOMEM, -EIO (the file header
+ * could not be written), or -errno from opening the file or starting the thread.
  */
 NP_API int np_capture_open(const char *path, uint32_t snaplen, struct np_capture **out);
 
@@ -116,12 +124,14 @@ NP_API int np_capture_open(const char *path, uint32_t snaplen, struct np_capture
  */
 NP_API int np_capture_skb(struct np_capture *cap, struct np_skb *skb);
 
-/** np_capture_get_stats() - counters so far. Any thread. */
-NP_API void np_capture_get_stats(struct np_capture *cap, struct np_capture_stats *st);
+/** np_capture_get_stats() - counters so far. Any thread. Return: 0, -EINVAL (@cap or @st NULL). */
+NP_API int np_capture_get_stats(struct np_capture *cap, struct np_capture_stats *st);
 
 /**
- * np_capture_close() - write what is queued, stop the writer, close the file.
- * Return: 0, or -errno when writing failed (records may be missing).
+ * np_capture_close() - write what is queued, stop the writer, close the file;
+ * the final counters into @st when not NULL. Nothing happens for a NULL @cap.
+ * Return: 0 (also for a NULL @cap), or -errno when writing failed (records
+ * may be missing).
  */
 NP_API int np_capture_close(struct np_capture *cap, struct np_capture_stats *st);
 

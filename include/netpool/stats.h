@@ -53,19 +53,26 @@ struct np_pool;
  * @st: st->size set by the caller; min(size, this library's struct) is filled,
  *   so callers built against an older or newer struct both work.
  * Context: any thread, while the pool is alive.
- * Return: 0, or -EINVAL when @st->size is below NP_POOL_STATS_V1_SIZE.
+ * Return: 0, or -EINVAL (@pool or @st NULL, @st->size below
+ * NP_POOL_STATS_V1_SIZE; @st untouched).
  */
 NP_API int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *st);
 
 /** np_pool_stats_names - "alloc_fast", ... in the order of np_pool_stats_values(). */
 extern NP_API const char *const np_pool_stats_names[];
 #define NP_POOL_STATS_NR 14
-/** np_pool_stats_values() - the counters of @st as a flat array in name order. */
-NP_API void np_pool_stats_values(const struct np_pool_stats *st, int64_t out[NP_POOL_STATS_NR]);
+/**
+ * np_pool_stats_values() - the counters of @st as a flat array in name order.
+ * Return: 0, or -EINVAL (@st or @out NULL).
+ */
+NP_API int np_pool_stats_values(const struct np_pool_stats *st, int64_t out[NP_POOL_STATS_NR]);
 
-/** np_pool_stats_dump() - one "name value" line per counter. */
-NP_API void np_pool_stats_dump(FILE *f, const struct np_pool_stats *st);
-/** np_pool_stats_json() - one JSON object on one line (no newline). */
-NP_API void np_pool_stats_json(FILE *f, const struct np_pool_stats *st);
+/** np_pool_stats_dump() - one "name value" line per counter. Return: 0, -EINVAL (@f or @st NULL). */
+NP_API int np_pool_stats_dump(FILE *f, const struct np_pool_stats *st);
+/**
+ * np_pool_stats_json() - one JSON object on one line (no newline).
+ * Return: 0, -EINVAL (@f or @st NULL; nothing written).
+ */
+NP_API int np_pool_stats_json(FILE *f, const struct np_pool_stats *st);
 
 #endif /* NETPOOL_STATS_H */

@@ -54,8 +54,10 @@ struct np_tap_params {
  * Context: any thread; needs CAP_NET_ADMIN unless the device exists and is
  * owned by the caller.
  * Return: 0, or -errno with a message through the print callback:
- * -EINVAL (bad parameters; the name is too long; an interface of that name
- * exists and is no TAP device, or its queue mode differs), -EPERM/-EACCES
+ * -EINVAL (@p or @out NULL, nqueues above NP_NETDEV_MAX_QUEUES, the name
+ * IFNAMSIZ characters or more: checked before anything is opened; an
+ * interface of that name exists and is no TAP device, or its queue mode
+ * differs), -EPERM/-EACCES
  * (not permitted), -ENODEV (no /dev/net/tun), -EBUSY (a single-queue device
  * already attached elsewhere), -ENOMEM, -EMFILE.
  */
@@ -66,7 +68,7 @@ NP_API int np_tap_create(const struct np_tap_params *p, struct np_netdev **out);
  * the device while moving it into another namespace. It stays the driver's:
  * do not close it, read from it or write to it.
  * Context: any thread.
- * Return: the descriptor, or -EINVAL (not a tap netdev, @q out of range).
+ * Return: the descriptor, or -EINVAL (@dev NULL, not a tap netdev, @q out of range).
  */
 NP_API int np_tap_fd(struct np_netdev *dev, unsigned int q);
 
@@ -83,7 +85,8 @@ struct np_tap_stats {
 /**
  * np_tap_get_stats() - queue @q's driver counters (@q == -1: all queues summed).
  * Context: any thread.
- * Return: 0, or -EINVAL (not a tap netdev, @q out of range, @st NULL).
+ * Return: 0, or -EINVAL (@dev NULL, not a tap netdev, @q below -1 or not
+ * below the queue count, @st NULL; @st untouched).
  */
 NP_API int np_tap_get_stats(struct np_netdev *dev, int q, struct np_tap_stats *st);
 

@@ -39,7 +39,14 @@ struct np_vnic_params {
 	uint64_t seed;			/* for the fault rate */
 };
 
-/** np_vnic_create() - a vnic netdev (open it with np_netdev_open()). Return: 0, -EINVAL, -ENOMEM. */
+/**
+ * np_vnic_create() - a vnic netdev (open it with np_netdev_open()). @params
+ * NULL: every default.
+ * Return: 0, -EINVAL (@out NULL, ring_size not a power of two or above 65536,
+ * buf_len below 64 or too long for a page with NP_XDP_HEADROOM and the
+ * shared info, corrupt_ppm above 1000000, nqueues above
+ * NP_NETDEV_MAX_QUEUES), -ENOMEM.
+ */
 NP_API int np_vnic_create(const struct np_vnic_params *params, struct np_netdev **out);
 
 /**
@@ -47,7 +54,8 @@ NP_API int np_vnic_create(const struct np_vnic_params *params, struct np_netdev 
  * the same number of queues). Before either is open. One port's transmit
  * writes into the other's RX ring, so stop both (np_netdev_stop(), and no
  * other thread transmitting) before closing or destroying either.
- * Return: 0, -EINVAL (not vnics, queue counts differ, already linked).
+ * Return: 0, -EINVAL (@a or @b NULL or the same, not vnics, queue counts
+ * differ, either open, already linked, or running a traffic source).
  */
 NP_API int np_vnic_link(struct np_netdev *a, struct np_netdev *b);
 
@@ -63,11 +71,17 @@ struct np_vnic_gen {
  * np_vnic_gen_start() - start a traffic source on RX queue @q: at every poll
  * of the queue the device fills posted buffers with frames (Ethernet, IPv4,
  * UDP, a sequence number at offset 42). Not on a linked vnic.
- * Return: 0 or -EINVAL.
+ * Return: 0 or -EINVAL (@dev NULL or not a vnic, @q out of range, @gen NULL,
+ * len_min below 60, len_max above 9000, len_max non-zero and below len_min,
+ * the vnic is linked).
  */
 NP_API int np_vnic_gen_start(struct np_netdev *dev, unsigned int q, const struct np_vnic_gen *gen);
 
-/** np_vnic_gen_stop() - stop it (from the queue's poll thread, or while no thread polls). */
+/**
+ * np_vnic_gen_stop() - stop it (from the queue's poll thread, or while no
+ * thread polls). Nothing happens for a NULL @dev, another kind of netdev or
+ * @q out of range.
+ */
 NP_API void np_vnic_gen_stop(struct np_netdev *dev, unsigned int q);
 
 /* Device-side counters of one queue. */
@@ -82,10 +96,14 @@ struct np_vnic_stats {
 	uint64_t bad_index;		/* impossible done indexes the device published (ignored) */
 };
 
-/** np_vnic_get_stats() - queue @q's device counters (@q == -1: summed). Return: 0 or -EINVAL. */
+/**
+ * np_vnic_get_stats() - queue @q's device counters (@q == -1: summed).
+ * Return: 0 or -EINVAL (@dev or @st NULL, not a vnic, @q not below the queue
+ * count). A @q below -1 is not rejected yet (it sums, as -1 does).
+ */
 NP_API int np_vnic_get_stats(struct np_netdev *dev, int q, struct np_vnic_stats *st);
 
-/** np_vnic_dma() - the vnic's DMA device (for its stats, or to share it). */
+/** np_vnic_dma() - the vnic's DMA device (for its stats, or to share it); NULL: not a vnic. */
 NP_API struct np_dma_dev *np_vnic_dma(struct np_netdev *dev);
 
 #endif /* NETPOOL_VNIC_H */

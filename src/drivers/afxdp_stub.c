@@ -9,7 +9,8 @@
 
 int np_afxdp_create(const struct np_afxdp_params *p, struct np_netdev **out)
 {
-	(void)out;
+	if (!p || !p->ifname || !out)
+		return -EINVAL;
 	np_err("afxdp %s: this netpool was built without libxdp (install libxdp-dev libbpf-dev)\n",
 	       p && p->ifname ? p->ifname : "?");
 	return -EOPNOTSUPP;

@@ -804,7 +804,7 @@ int np_vnic_create(const struct np_vnic_params *params, struct np_netdev **out)
 	if (!p.buf_len)
 		p.buf_len = VNIC_BUF_DEFAULT;
 	if (p.ring_size & (p.ring_size - 1) || p.ring_size > 65536 || p.corrupt_ppm > 1000000 ||
-	    p.buf_len < 64)
+	    p.buf_len < 64 || p.nqueues > NP_NETDEV_MAX_QUEUES)
 		return -EINVAL;
 	vn = calloc(1, sizeof(*vn));
 	if (!vn)
@@ -887,7 +887,8 @@ int np_vnic_gen_start(struct np_netdev *dev, unsigned int q, const struct np_vni
 	struct vnic_queue *vq;
 
 	if (!dev || dev->ops != &vnic_ops || q >= dev->nqueues || !gen ||
-	    gen->len_min < VNIC_FRAME_MIN || gen->len_max > VNIC_FRAME_MAX ||
+	    gen->len_min < VNIC_FRAME_MIN || gen->len_min > VNIC_FRAME_MAX ||
+	    gen->len_max > VNIC_FRAME_MAX ||
 	    (gen->len_max && gen->len_max < gen->len_min))
 		return -EINVAL;
 	if (to_vnic(dev)->peer)
@@ -911,7 +912,7 @@ int np_vnic_get_stats(struct np_netdev *dev, int q, struct np_vnic_stats *st)
 {
 	struct vnic *vn;
 
-	if (!dev || dev->ops != &vnic_ops || !st || q >= (int)dev->nqueues)
+	if (!dev || dev->ops != &vnic_ops || !st || q < -1 || q >= (int)dev->nqueues)
 		return -EINVAL;
 	vn = to_vnic(dev);
 	memset(st, 0, sizeof(*st));
