@@ -18,7 +18,7 @@
  *              veth with native XDP the kernel caps host A's MTU so that no
  *              frame exceeds the AF_XDP buffer): counted in rx_bad_desc
  *   tx_drop    longer than --out transmits (AF_XDP: its MTU + 18; encap
- *              counts the 50-byte outer header): tx_dropped, drop_NOT_SPECIFIED
+ *              counts the 50-byte outer header): tx_dropped, drop_PKT_TOO_BIG
  *   forward    arrives at B byte for byte (encap: behind the outer header)
  *   consumed   sockq: read out of the receive queue, nothing leaves
  *
@@ -26,7 +26,7 @@
  * intact, no other frame of ours at B, every good datagram through B's UDP
  * socket in bridge modes; the forwarder's totals to add up (rx_packets =
  * frames that reached it; rx_bad_desc = the rx_bad ones; in the sending
- * modes rx_packets = tx_packets + the named drops, drop_NOT_SPECIFIED = the
+ * modes rx_packets = tx_packets + the named drops, drop_PKT_TOO_BIG = the
  * tx_drop ones, and the same figure live as --out's tx_dropped; sockq:
  * nothing sent, no drop at all); capture: every frame that reached the
  * forwarder in the pcap file, intact; and netpool-fwd to exit 0 with
@@ -620,9 +620,9 @@ static int bf_mode(struct bf_env *e, const char *mode)
 	rx = e2e_json_u64(tot, "rx_packets");
 	bad = e2e_json_u64(tot, "rx_bad_desc");
 	tx = e2e_json_u64(tot, "tx_packets");
-	dns = e2e_json_u64_or0(tot, "drop_NOT_SPECIFIED");
+	dns = e2e_json_u64_or0(tot, "drop_PKT_TOO_BIG");
 	dfr = e2e_json_u64_or0(tot, "drop_FULL_RING");
-	dsum = e2e_json_drops(tot, sockq ? "" : "NOT_SPECIFIED FULL_RING", other, sizeof(other));
+	dsum = e2e_json_drops(tot, sockq ? "" : "PKT_TOO_BIG FULL_RING", other, sizeof(other));
 	BF_EXPECT(rx == accepted, "rx_packets %llu, %u frames reached the forwarder",
 		  (unsigned long long)rx, accepted);
 	BF_EXPECT(bad == want[FATE_RX_BAD], "rx_bad_desc %llu, %u frames over the driver's limit",
@@ -638,7 +638,7 @@ static int bf_mode(struct bf_env *e, const char *mode)
 		BF_EXPECT(rx == tx + dns + dfr, "rx_packets %llu != tx_packets %llu + drops %llu + %llu",
 			  (unsigned long long)rx, (unsigned long long)tx, (unsigned long long)dns,
 			  (unsigned long long)dfr);
-		BF_EXPECT(dns == want[FATE_TX_DROP], "drop_NOT_SPECIFIED %llu, %u frames over --out's limit",
+		BF_EXPECT(dns == want[FATE_TX_DROP], "drop_PKT_TOO_BIG %llu, %u frames over --out's limit",
 			  (unsigned long long)dns, want[FATE_TX_DROP]);
 		BF_EXPECT(dfr == 0 && e2e_json_u64(tot, "tx_busy") == 0, "TX ring full %llu times",
 			  (unsigned long long)dfr);
@@ -667,7 +667,7 @@ static int bf_mode(struct bf_env *e, const char *mode)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	printf("%-5s %-7s %3u frames: %u forwarded, %u tx_drop, %u rx_bad, %u consumed, %u refused"
-	       " | fwd rx %llu bad %llu tx %llu drop_NOT_SPECIFIED %llu | B: %u of ours, %u good"
+	       " | fwd rx %llu bad %llu tx %llu drop_PKT_TOO_BIG %llu | B: %u of ours, %u good"
 	       " datagrams, %u foreign%s | %.1fs\n",
 	       e->d->name, mode, e->nfr, want[FATE_FORWARD], want[FATE_TX_DROP], want[FATE_RX_BAD],
 	       want[FATE_CONSUMED], want[FATE_REFUSED], (unsigned long long)rx,
