@@ -145,9 +145,16 @@ NP_INLINE void *np_ring_consume(struct np_ring *ring)
 /** np_ring_count() - objects published and not yet consumed (a snapshot). Context: any. */
 NP_INLINE unsigned np_ring_count(struct np_ring *ring)
 {
-	uint64_t cons = atomic_load_explicit(&ring->cons_tail, memory_order_acquire);
-	uint64_t prod = atomic_load_explicit(&ring->prod_tail, memory_order_acquire);
+	uint64_t cons, prod;
 
+	/*
+	 * Both move while we read: prod_tail read after a cons_tail that has not
+	 * moved since is a snapshot of one moment, so the count never exceeds size.
+	 */
+	do {
+		cons = atomic_load_explicit(&ring->cons_tail, memory_order_acquire);
+		prod = atomic_load_explicit(&ring->prod_tail, memory_order_acquire);
+	} while (cons != atomic_load_explicit(&ring->cons_tail, memory_order_acquire));
 	return (unsigned)(prod - cons);
 }
 
