@@ -88,33 +88,12 @@ static void fail(const char *fmt, ...)
 
 /* ---- input ---- */
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
+#include "fuzz_input.h"
 
-static unsigned take8(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint32_t take16(struct in *in)
-{
-	return take8(in) | (uint32_t)take8(in) << 8;
-}
-
-static uint32_t take32(struct in *in)
-{
-	return take16(in) | take16(in) << 16;
-}
-
-static uint64_t take64(struct in *in)
-{
-	return take32(in) | (uint64_t)take32(in) << 32;
-}
+#define take8(in)	take(in)
+#define take16(in)	((uint32_t)take_n(in, 2))
+#define take32(in)	((uint32_t)take_n(in, 4))
+#define take64(in)	take_n(in, 8)
 
 /* ---- the pattern every frame's bytes follow: b[i + 1] = b[i] * 5 + 1 (one 256-cycle) ---- */
 

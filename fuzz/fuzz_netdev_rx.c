@@ -15,18 +15,7 @@
 #include <string.h>
 #include "netpool.h"
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
+#include "fuzz_input.h"
 
 struct ctx {
 	struct np_netdev *out;

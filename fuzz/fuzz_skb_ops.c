@@ -14,18 +14,7 @@
 
 #define NSKB 8
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
+#include "fuzz_input.h"
 
 static void die(const char *what)
 {

@@ -47,27 +47,7 @@
 #define LOG_MAX		256
 #define FRAG_BUFS	(NP_MAX_SKB_FRAGS + 1)	/* buffers of one frame the driver accepts */
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint64_t take_n(struct in *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)take(in) << (8 * i);
-	return v;
-}
+#include "fuzz_input.h"
 
 __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...);
 

@@ -450,15 +450,19 @@ static inline void e2e_ipv6_off(const char *ns, const char *ifname)
 	e2e_sh("ip netns exec %s sysctl -q -w net.ipv6.conf.%s.disable_ipv6=1", ns, ifname);
 }
 
-/* A packet socket on @ifname in @ns that only sends (protocol 0: it receives nothing). */
-static inline int e2e_packet_tx_socket(const char *ns, const char *ifname)
+/*
+ * A packet socket of @proto in @ns, bound to @ifname there, with a @buf_opt
+ * buffer of @big bytes (the name is looked up inside the namespace).
+ */
+static inline int e2e_packet_bound(const char *ns, const char *ifname, uint16_t proto,
+				   int buf_opt, int big)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = 0 };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = proto };
 	char path[128];
-	int big = 4 << 20, self, target, fd;
+	int self, target, fd;
 
-	fd = e2e_socket_in(ns, AF_PACKET, SOCK_RAW, 0);
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	fd = e2e_socket_in(ns, AF_PACKET, SOCK_RAW, proto);
+	setsockopt(fd, SOL_SOCKET, buf_opt, &big, sizeof(big));
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
 	target = open(path, O_RDONLY | O_CLOEXEC);
@@ -471,6 +475,12 @@ static inline int e2e_packet_tx_socket(const char *ns, const char *ifname)
 	CHECK(sll.sll_ifindex > 0);
 	CHECK_EQ(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
 	return fd;
+}
+
+/* A packet socket on @ifname in @ns that only sends (protocol 0: it receives nothing). */
+static inline int e2e_packet_tx_socket(const char *ns, const char *ifname)
+{
+	return e2e_packet_bound(ns, ifname, 0, SO_SNDBUF, 4 << 20);
 }
 
 /* Send one whole frame on a packet socket. Return: 0 or -errno (what the kernel refused). */
@@ -667,23 +677,7 @@ static inline void e2e_hosts_up(struct e2e_topo *t)
 
 static inline int e2e_packet_socket(const char *ns, const char *ifname)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	char path[128];
-	int big = 8 << 20, self, target, fd;
-
-	fd = e2e_socket_in(ns, AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-	self = open("/proc/self/ns/net", O_RDONLY);
-	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
-	target = open(path, O_RDONLY);
-	CHECK_EQ(setns(target, CLONE_NEWNET), 0);
-	sll.sll_ifindex = (int)if_nametoindex(ifname);
-	CHECK_EQ(setns(self, CLONE_NEWNET), 0);
-	close(self);
-	close(target);
-	CHECK(sll.sll_ifindex > 0);
-	CHECK_EQ(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
-	return fd;
+	return e2e_packet_bound(ns, ifname, htons(ETH_P_ALL), SO_RCVBUF, 8 << 20);
 }
 
 /*
