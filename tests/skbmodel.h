@@ -635,15 +635,33 @@ static long pagefrag_ref(void)
 	return fc_page ? np_page_ref_count(fc_page->page) : 0;
 }
 
-static struct pent *note_pagefrag(void *p)
+/*
+ * A fragment @p came out of the page-fragment allocator; @ref0 was the
+ * current block's refcount before the call. Handing out a fragment of the
+ * same block never changes the block's refcount (one of the allocator's
+ * bias references moves to the caller). A block whose fragments had all come
+ * back, too small for the request, is drained and freed; the provider may
+ * hand the very same page straight back as the next block, of another order
+ * and with a fresh bias (seed 556861515 of test_skb_model_fault: an order-0
+ * fallback block re-born as an order-3 one). Then the refcount differs:
+ * a fresh bias is always larger than what a used block kept.
+ */
+static struct pent *note_pagefrag(void *p, long ref0)
 {
 	struct np_page *page = np_virt_to_page(p);
 	struct pent *e;
 
-	if (fc_page && fc_page->page == page) {
+	if (fc_page && fc_page->page == page && np_page_ref_count(page) == ref0) {
 		fc_page->calib--;
 		fc_page->raw_pg++;
 		return fc_page;
+	}
+	if (fc_page && fc_page->page == page) {
+		logstep("  page-fragment block %p drained, freed and back as the next block",
+			(void *)page);
+		MCHECK(page_total(fc_page) == fc_page->calib,
+		       "re-born block %p still had fragments out", (void *)page);
+		n_block_reborn++;
 	}
 	if (fc_page)
 		fc_page->calib = 0;	/* the old block's bias was given back */
@@ -1152,7 +1170,7 @@ static bool add_frag(int hi)
 			pagefrag_failed(ref0);
 			return false;
 		}
-		e = note_pagefrag(p);
+		e = note_pagefrag(p, ref0);
 		off = (uint32_t)((char *)p - (char *)np_page_address(e->page));
 		break;
 	}
@@ -1236,7 +1254,7 @@ static void op_new(int op)
 			return;
 		}
 		if (skb->head_frag)
-			e = note_pagefrag(skb->head);
+			e = note_pagefrag(skb->head, ref0);
 		break;
 	}
 	case OP_NEW_PAGEFRAG:
@@ -1249,7 +1267,7 @@ static void op_new(int op)
 			pagefrag_failed(ref0);
 			return;
 		}
-		e = note_pagefrag(p);
+		e = note_pagefrag(p, ref0);
 		inj0 = alloc_inj();
 		skb = np_build_skb(p, (uint32_t)NP_SKB_DATA_ALIGN(sz));
 		if (!skb) {

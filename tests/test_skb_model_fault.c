@@ -189,6 +189,10 @@ static const struct regress {
 	{ 12282, 500, NP_FAULT_NR, 0, NULL,
 	  "the same at step 44; fixed, the idle block is freed there and comes straight back "
 	  "as the next block (model: a block re-born in a failed call)" },
+	{ 556861515, 500, NP_FAULT_NR, 0, NULL,
+	  "an order-0 fallback block, idle, is drained for a larger request and the provider "
+	  "hands the same page back as the order-3 block at step 21 (model: a block re-born "
+	  "in a call that succeeded; the library was right)" },
 };
 
 static void run_regress(int i)
