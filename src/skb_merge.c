@@ -317,15 +317,37 @@ void np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len)
 
 /* ---- GRO ---- */
 
-/* The skb whose frags receive the next merge: the last frag_list member, or @head. */
+/*
+ * The skb whose frags receive the next merge: the last frag_list member, or
+ * @head; NULL when memory ran out.
+ *
+ * The chain must be @head's alone before GRO changes a member or a link.
+ * np_pskb_copy() and the expand of a cloned skb share frag_list members
+ * whole (users + 1 on each), so another holder walks the same members and
+ * the same next links: a merge into a member's frags would change bytes it
+ * reads, a link after the last member would chain an skb it later frees.
+ * Every shared member is replaced in @head's chain by a clone of its own
+ * (its data still shared, so no frag moves into it: the next skb is chained
+ * after it instead), as np_pskb_trim() does on its way to a cut.
+ */
 static struct np_skb *np_gro_last(struct np_skb *head)
 {
-	struct np_skb *l = np_skb_shinfo(head)->frag_list;
+	struct np_skb **pp = &np_skb_shinfo(head)->frag_list, *l = head;
 
-	if (!l)
-		return head;
-	while (l->next)
-		l = l->next;
+	while (*pp) {
+		l = *pp;
+		if (np_unlikely(np_skb_shared(l))) {
+			struct np_skb *c = np_skb_clone(l);
+
+			if (!c)
+				return NULL;
+			c->next = l->next;
+			*pp = c;
+			np_kfree_skb(l);	/* our reference; the other holder keeps it */
+			l = c;
+		}
+		pp = &l->next;
+	}
 	return l;
 }
 
@@ -350,6 +372,8 @@ int np_skb_gro_receive(struct np_skb *head, struct np_skb *skb)
 		return -E2BIG;
 
 	lp = np_gro_last(head);
+	if (np_unlikely(!lp))
+		return -ENOMEM;
 	lsh = np_skb_shinfo(lp);
 	/* frags move only out of private data, into a private skb of the same kind */
 	frags_ok = !np_skb_cloned(skb) && !ssh->frag_list &&

@@ -21,7 +21,16 @@
  * it is released with the matching kind. Drivers opt in with
  * np_skb_mark_for_recycle(); recycling is never on by default. The holder of
  * the last dataref releases the data; every skb clears its own pp_recycle as
- * it gives its share up, so a clone that let go can never recycle later.
+ * it gives its share up, so a clone that let go can never recycle later. No
+ * operation changes the kind of a reference already held: where the kinds of
+ * two skbs cannot be kept, it refuses.
+ *
+ * Sharing. Clones share the data (head, frags and frag_list) through
+ * dataref; np_pskb_copy() and the expand of a cloned skb share frag_list
+ * members whole, each member's users counting its holders. What another
+ * holder can see is never changed in place: data is made private first
+ * (np_pskb_expand_head()), a shared member is replaced by a clone of its own
+ * before its links or frags change (np_pskb_trim(), np_skb_gro_receive()).
  *
  * The length fields: len = bytes in head + frags + frag_list; data_len = the
  * part outside the head; headlen = len - data_len.
@@ -535,9 +544,16 @@ NP_API int np_skb_shift(struct np_skb *tgt, struct np_skb *skb, int shiftlen);
 NP_API void np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len);
 
 /**
- * np_skb_gro_receive() - merge @skb into the GRO packet @*head (frags, else
- * frag_list). Refused when they differ in pp_recycle.
- * Return: 0 (merged, @skb consumed), -E2BIG (@head full), -EINVAL (refused).
+ * np_skb_gro_receive() - merge @skb into the GRO packet @head (frags, else
+ * frag_list). Refused when they differ in pp_recycle or @head is cloned.
+ *
+ * GRO never changes a frag_list member or a link another holder can see:
+ * members shared with an np_pskb_copy() of @head, or with a clone that gave
+ * its data up to an expand, are first replaced in @head's chain by clones of
+ * their own (as np_pskb_trim() does), so the other holder keeps its packet.
+ * Return: 0 (merged, @skb consumed), -E2BIG (@head full), -EINVAL (refused),
+ * -ENOMEM (no clone of a shared member could be made; @skb is still the
+ * caller's and @head's bytes are unchanged).
  */
 NP_API int np_skb_gro_receive(struct np_skb *head, struct np_skb *skb);
 
