@@ -247,13 +247,37 @@ onlymerged:
 }
 
 /*
- * np_skb_split() chooses this for references: skb1 takes skb's pp_recycle,
- * so the frags that move keep their kind, and the one frag cut in two gets a
- * second reference of that same kind (np_skb_pp_frag_ref()): a pool
- * reference for a pool page of a pp skb, else a page reference. Each half is
- * then released with the kind it holds.
+ * Whether @skb1 may hold references of @skb's kind once the cut moves frags
+ * into it. @skb1's own head fixes its bit when it is a pool page (that
+ * reference was taken with skb1's kind, and no input may change the kind of
+ * a reference already held); any other head (a small object, a non-pool
+ * page) reads the same under either bit, so skb1 takes skb's bit and every
+ * frag that moves keeps its kind. With the bits left different, a frag may
+ * move only when it reads the same under both: a page outside any pool.
  */
-void np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len)
+static bool np_skb_split_kinds_ok(const struct np_skb *skb, const struct np_skb *skb1, uint32_t len)
+{
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	uint32_t pos = np_skb_headlen(skb);
+
+	if (skb1->pp_recycle == skb->pp_recycle || !skb1->head_frag ||
+	    !np_page_is_pp(np_virt_to_page(skb1->head)))
+		return true;
+	for (unsigned i = 0; i < sh->nr_frags; i++) {
+		if (pos + sh->frags[i].len > len && np_page_is_pp(sh->frags[i].page))
+			return false;
+		pos += sh->frags[i].len;
+	}
+	return true;
+}
+
+/*
+ * The frags that move keep their kind (see np_skb_split_kinds_ok()), and the
+ * one frag cut in two gets a second reference of that same kind
+ * (np_skb_pp_frag_ref()): a pool reference for a pool page of a pp skb, else
+ * a page reference. Each half is then released with the kind it holds.
+ */
+int np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len)
 {
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb), *sh1 = np_skb_shinfo(skb1);
 	uint32_t pos = np_skb_headlen(skb);
@@ -262,19 +286,16 @@ void np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len)
 	NP_ASSERT_MISUSE(len <= skb->len);
 	NP_ASSERT_MISUSE(!np_skb_cloned(skb) && !sh->frag_list);
 	NP_ASSERT_MISUSE(skb1->len == 0 && !sh1->nr_frags && !sh1->frag_list);
-	/* skb1's own head must not change kind with the bit it takes */
-	NP_ASSERT_MISUSE(skb1->pp_recycle == skb->pp_recycle || !skb1->head_frag ||
-			 !np_page_is_pp(np_virt_to_page(skb1->head)));
+	if (!np_skb_split_kinds_ok(skb, skb1, len))
+		return -EINVAL;
+	if (len < pos && pos - len > skb1->end - skb1->tail)
+		return -EMSGSIZE;	/* the rest of the head does not fit skb1's room */
+	if (!skb1->head_frag || !np_page_is_pp(np_virt_to_page(skb1->head)))
+		skb1->pp_recycle = skb->pp_recycle;
 
 	if (len < pos) {
 		/* the cut is in the head: copy its rest, every frag moves */
-		void *p = np_skb_put(skb1, pos - len);
-
-		NP_ASSERT_MISUSE(p);
-		if (!p)
-			return;		/* no room in skb1: nothing done */
-		memcpy(p, skb->data + len, pos - len);
-		skb1->pp_recycle = skb->pp_recycle;
+		memcpy(np_skb_put(skb1, pos - len), skb->data + len, pos - len);
 		memcpy(sh1->frags, sh->frags, nfrags * sizeof(sh->frags[0]));
 		sh1->nr_frags = (uint8_t)nfrags;
 		sh->nr_frags = 0;
@@ -283,11 +304,10 @@ void np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len)
 		skb->data_len = 0;
 		skb->len = len;
 		skb->tail = (uint32_t)(skb->data - skb->head) + len;
-		return;
+		return 0;
 	}
 
 	/* the cut is in the frags: the head stays, frags past the cut move */
-	skb1->pp_recycle = skb->pp_recycle;
 	sh->nr_frags = 0;
 	skb1->len = skb1->data_len = skb->len - len;
 	skb->len = len;
@@ -313,6 +333,7 @@ void np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len)
 		pos += size;
 	}
 	sh1->nr_frags = (uint8_t)k;
+	return 0;
 }
 
 /* ---- GRO ---- */

@@ -1619,7 +1619,7 @@ static void do_op(int op)
 			break;
 		}
 		logstep("split h%d at %u -> h%d (%p)", a, len, slot, (void *)n);
-		np_skb_split(sa, n, len);
+		MCHECK(np_skb_split(sa, n, len) == 0, "split refused");
 		MCHECK(n->pp_recycle == sa->pp_recycle, "split halves differ in pp_recycle");
 		h_set(slot, n, H[a].want + len, H[a].len - len);
 		H[a].len = len;

@@ -223,7 +223,7 @@ static void test_split(void)
 	skb1 = np_alloc_skb(64);
 	CHECK(skb1);
 	f = fate_now(e.pool);
-	np_skb_split(skb, skb1, 600);
+	CHECK_EQ(np_skb_split(skb, skb1, 600), 0);
 	check_bytes(skb, want, 600);
 	check_bytes(skb1, want + 600, 1500);
 	CHECK(skb1->pp_recycle);

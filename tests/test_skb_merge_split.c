@@ -299,7 +299,7 @@ static void test_split(void)
 				skb1 = pp && (c & 1) ? pp_skb(&e, 0, &xw) : small_skb(3000, 0, &xw);
 				ts = skb->truesize;
 				f0 = fate_now(e.pool);
-				np_skb_split(skb, skb1, cut);
+				CHECK_EQ(np_skb_split(skb, skb1, cut), 0);
 				CHECK_EQ(skb1->pp_recycle, skb->pp_recycle);
 				CHECK_EQ(skb->truesize, ts);
 				memcpy(&xw, &xs, sizeof(xs));

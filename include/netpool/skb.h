@@ -540,8 +540,17 @@ NP_API bool np_skb_try_coalesce(struct np_skb *to, struct np_skb *from, bool *fr
 /** np_skb_shift() - move up to @shiftlen bytes of frags from @skb to @tgt. Return: bytes moved. */
 NP_API int np_skb_shift(struct np_skb *tgt, struct np_skb *skb, int shiftlen);
 
-/** np_skb_split() - move everything past @len from @skb into the empty @skb1. */
-NP_API void np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len);
+/**
+ * np_skb_split() - move everything past @len from @skb into the empty @skb1.
+ * @skb: not cloned, no frag_list (caught in debug builds).
+ * @skb1: no data yet. Its head, when it is a pool page, keeps skb1's
+ *   pp_recycle (that reference was taken with its kind); otherwise skb1 takes
+ *   @skb's bit, so the frags that move keep theirs.
+ * Return: 0, -EINVAL (the bits stay different and a pool page would move:
+ * its reference would change kind), -EMSGSIZE (a cut in @skb's head whose
+ * rest does not fit @skb1's room). Both skbs are unchanged on an error.
+ */
+NP_API int np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len);
 
 /**
  * np_skb_gro_receive() - merge @skb into the GRO packet @head (frags, else
