@@ -150,8 +150,14 @@ int np_skb_shift(struct np_skb *tgt, struct np_skb *skb, int shiftlen)
 	uint32_t frag_bytes = 0;
 
 	NP_ASSERT_MISUSE(shiftlen >= 0 && (uint32_t)shiftlen <= skb->len);
-	/* only paged data moves, and only between skbs whose slots hold the same kind */
-	if (shiftlen <= 0 || np_skb_headlen(skb) || tgt->pp_recycle != skb->pp_recycle)
+	/*
+	 * Only paged data moves, and only between skbs whose slots hold the
+	 * same kind. Never onto a target with a frag_list: the moved bytes end
+	 * its frags, which come before its frag_list, so they would land in
+	 * the middle of its packet instead of at its end.
+	 */
+	if (shiftlen <= 0 || np_skb_headlen(skb) || tgt->pp_recycle != skb->pp_recycle ||
+	    np_skb_shinfo(tgt)->frag_list)
 		return 0;
 	for (unsigned i = 0; i < ssh->nr_frags; i++)
 		frag_bytes += ssh->frags[i].len;

@@ -537,7 +537,17 @@ NP_API int np_skb_cow_data_for_xdp(struct np_pool *pool, struct np_skb **pskb);
 NP_API bool np_skb_try_coalesce(struct np_skb *to, struct np_skb *from, bool *fragstolen,
 				int *delta_truesize);
 
-/** np_skb_shift() - move up to @shiftlen bytes of frags from @skb to @tgt. Return: bytes moved. */
+/**
+ * np_skb_shift() - move the first @shiftlen bytes of @skb (all in its frags:
+ * @skb has no linear data) to the end of @tgt's frags. A cloned skb of the
+ * two gets data of its own first (np_pskb_expand_head()).
+ * @tgt: receives the bytes; it must have no frag_list (they would land before it).
+ * @skb: gives them; @shiftlen must not exceed its len (caught in debug builds).
+ * Return: @shiftlen (all moved), or 0 when nothing moved: @shiftlen 0 or more
+ * than @skb's frags hold, @skb has linear data, the two differ in pp_recycle
+ * (the references would change kind), @tgt has a frag_list, @tgt's frags are
+ * full, or memory ran out.
+ */
 NP_API int np_skb_shift(struct np_skb *tgt, struct np_skb *skb, int shiftlen);
 
 /**
