@@ -2,8 +2,9 @@
 /*
  * netpool/stack.h - small consumers of skbs that exercise every free path,
  * as the kernel's stack does: GRO (merge a flow's packets), a socket-like
- * receive queue with coalescing, an encapsulation push, and a capture tap
- * that clones every packet into a pcap file written on another thread.
+ * receive queue with coalescing, an encapsulation push, a VXLAN tunnel
+ * endpoint's encapsulation and decapsulation, and a capture tap that clones
+ * every packet into a pcap file written on another thread.
  *
  * Each owns the skbs handed to it. None is thread-safe unless it says so:
  * a GRO context and a receive queue belong to one thread (a queue's poll).
@@ -94,6 +95,89 @@ NP_API void np_sockq_purge(struct np_sockq *q);
  * Return: 0, -EINVAL (@len over 256, always checked), -ENOMEM (skb unchanged).
  */
 NP_API int np_skb_encap_push(struct np_skb *skb, const void *hdr, uint32_t len);
+
+/* ---- VXLAN over IPv4 ---- */
+
+#define NP_VXLAN_PORT		4789	/* the IANA port (Linux: dstport 4789) */
+#define NP_VXLAN_HLEN		50u	/* outer Ethernet 14, IPv4 20, UDP 8, VXLAN 8 */
+#define NP_VXLAN_VNI_MAX	0xffffffu
+#define NP_VXLAN_PORT_MIN	32768	/* default source ports: Linux's ephemeral range */
+#define NP_VXLAN_PORT_MAX	60999
+#define NP_VXLAN_TTL		64	/* Linux's default hop limit */
+
+/*
+ * One tunnel: the endpoint's own addresses, its peer's, the network and the
+ * knobs a Linux vxlan device has, each 0 meaning that device's default.
+ * Addresses are IPv4 in network byte order (as struct in_addr holds them),
+ * ports in host byte order.
+ */
+struct np_vxlan_cfg {
+	unsigned char src_mac[6];	/* outer source: the sending interface; decap takes
+					 * frames to it (or to a group address) only */
+	unsigned char dst_mac[6];	/* outer destination: the next hop toward @remote */
+	uint32_t local;			/* outer source; decap takes packets to it only */
+	uint32_t remote;		/* outer destination */
+	uint32_t vni;			/* 0..NP_VXLAN_VNI_MAX */
+	uint16_t dst_port;		/* 0: NP_VXLAN_PORT */
+	uint16_t port_min, port_max;	/* source port range; both 0: 32768..60999 */
+	uint8_t ttl;			/* 0: NP_VXLAN_TTL */
+	uint8_t tos;			/* DSCP of the outer header (its ECN bits come from
+					 * the inner packet); default 0 */
+	bool df;			/* set DF (Linux's "df set"); default clear ("df unset") */
+	bool udp_csum;			/* compute the UDP checksum; default 0 (Linux's
+					 * "noudpcsum", its IPv4 default) */
+};
+
+/**
+ * np_vxlan_encap() - make @skb (an Ethernet frame) the payload of a VXLAN
+ * packet from @cfg->local to @cfg->remote: outer Ethernet (@cfg's MACs),
+ * IPv4 (total length from skb->len, so frags count; TTL, DF, DSCP from @cfg;
+ * ECN copied from an inner IPv4/IPv6 header, CE as ECT(0); an ID from a
+ * counter; its header checksum), UDP (to @cfg->dst_port, from
+ * np_vxlan_src_port(); checksum 0 unless @cfg->udp_csum) and the VXLAN
+ * header (the I flag, the VNI). The head is made private and given the
+ * room with np_skb_cow_head() when it is cloned or short of headroom.
+ * Data path: @skb or @cfg NULL is caught in debug builds.
+ * Return: 0, -EINVAL (a VNI above NP_VXLAN_VNI_MAX, port_min above
+ * port_max, a frame shorter than 14 bytes; always checked), -EMSGSIZE (the
+ * outer IPv4 packet would pass 65535 bytes), -ENOMEM. On an error @skb is
+ * unchanged and still the caller's.
+ */
+NP_API int np_vxlan_encap(struct np_skb *skb, const struct np_vxlan_cfg *cfg);
+
+/**
+ * np_vxlan_decap() - if @skb is a VXLAN packet for this endpoint, check it
+ * and leave its inner Ethernet frame: the outer headers pulled, padding past
+ * the UDP length trimmed, an outer CE mark carried to an ECN-capable inner
+ * IPv4/IPv6 header. For this endpoint means: IPv4 to @cfg->local in a frame
+ * to @cfg->src_mac or a group address. Everything from outside is checked
+ * in every build: the IPv4 header (version, IHL, header checksum, total
+ * length within the frame, not a fragment), UDP (length within the IPv4
+ * payload and room for the VXLAN and an inner Ethernet header, the checksum
+ * unless 0), VXLAN (exactly the I flag, the reserved bits 0, @cfg->vni).
+ * Any source address is taken, as a Linux vxlan device takes it.
+ * Data path: @skb or @cfg NULL is caught in debug builds.
+ * Return: 0 (@skb is the inner frame), -ENOENT (not for this endpoint: @skb
+ * unchanged, to be passed on), for this endpoint but not to be delivered:
+ * -EPROTO (not UDP to @cfg->dst_port), -EOPNOTSUPP (an IPv4 fragment: no
+ * reassembly), -EBADMSG (malformed: a length, a checksum, the VXLAN flags
+ * or reserved bits, or an outer CE mark on an inner packet that is not
+ * ECN-capable), -ENXIO (another VNI); -EINVAL (@cfg's VNI above
+ * NP_VXLAN_VNI_MAX, always checked); -ENOMEM. After an error other than
+ * -ENOENT the caller drops @skb (after -ENOMEM it may be trimmed or pulled).
+ */
+NP_API int np_vxlan_decap(struct np_skb *skb, const struct np_vxlan_cfg *cfg);
+
+/**
+ * np_vxlan_src_port() - the outer UDP source port np_vxlan_encap() gives
+ * @skb: a hash of the inner flow (IPv4/IPv6 addresses, protocol and, when
+ * not a fragment, TCP/UDP/SCTP ports; the same for both directions; else
+ * the Ethernet addresses and type), spread over @cfg's range, so one flow
+ * keeps one port and flows spread over the underlay's paths. A range with
+ * port_min above port_max gives port_min.
+ * Data path: @skb or @cfg NULL is caught in debug builds. Return: the port.
+ */
+NP_API uint16_t np_vxlan_src_port(const struct np_skb *skb, const struct np_vxlan_cfg *cfg);
 
 /* ---- capture ---- */
 
