@@ -31,6 +31,8 @@ make -s -j2 O="$dir" DEBUG=0 tools "$dir/tests/test_e2e_badframes" || exit 1
 fwd=$PWD/$dir/tools/netpool-fwd stat=$PWD/$dir/tools/netpool-stat
 flood=$PWD/$dir/tests/test_e2e_badframes
 modes=(capture sockq encap fwd)
+# encap: a tunnel to addresses nobody owns, the next hop given (no ARP); only its frames count
+vxlan_args="--vxlan-local 192.0.2.1 --vxlan-remote 192.0.2.2 --vni 42 --vxlan-dmac 02:00:00:00:00:0b"
 xdriver=${SOAK_DRIVER:-afxdp}
 rate=${SOAK_RATE:-20000}
 half=$(( secs / 2 ))
@@ -115,6 +117,7 @@ for mode in "${modes[@]}"; do
 	extra=
 	# the capture writer runs as usual; its file is thrown away (minutes of it would fill a disk)
 	[ "$mode" = capture ] && extra="--pcap /dev/null"
+	[ "$mode" = encap ] && extra="$vxlan_args"
 	"$fwd" --driver vnic --in soaka --out soakb --mode "$mode" --queues 2 --iommu \
 		--len 60-9000 --duration "$seg" --json $extra >"$tmp/$mode.log" 2>&1 &
 	fwd_pid=$!
@@ -172,6 +175,7 @@ net_up() {
 start_x() {
 	local extra= i
 	[ "$1" = capture ] && extra="--pcap /dev/null"
+	[ "$1" = encap ] && extra="$vxlan_args"
 	if [ "$xdriver" = afxdp ]; then
 		ip netns exec "$F" "$fwd" --driver afxdp --in "$vi" --out "$vo" --mode "$1" \
 			--duration "$seg" --json $extra >"$2" 2>&1 &

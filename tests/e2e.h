@@ -663,6 +663,13 @@ struct e2e_topo {
 #define E2E_NSEND	1500u
 #define E2E_PORT	5001
 
+/*
+ * netpool-fwd's tunnel where a test only looks at the encapsulated frames
+ * (no peer endpoint): addresses nobody owns and a given next hop, so no ARP.
+ */
+#define E2E_VXLAN_ARGS	"--vxlan-local 192.0.2.1 --vxlan-remote 192.0.2.2 --vni 42 " \
+			"--vxlan-dmac 02:00:00:00:00:0b"
+
 /* Addresses, fixed MACs and static neighbours on the host sides. */
 static inline void e2e_hosts_up(struct e2e_topo *t)
 {
@@ -708,9 +715,9 @@ static inline int e2e_run_modes(struct e2e_topo *t, const char *tool)
 		const char *tot;
 		int src, rx, pkt = -1, rc;
 
-		snprintf(args, sizeof(args), "--driver %s --in %s --out %s --mode %s --json %s %s",
+		snprintf(args, sizeof(args), "--driver %s --in %s --out %s --mode %s --json %s %s %s",
 			 t->driver, t->fwd_in, t->fwd_out, mode, capture ? "--pcap" : "",
-			 capture ? pcap : "");
+			 capture ? pcap : "", encap ? E2E_VXLAN_ARGS : "");
 		e2e_tool_start(t->ns_f, tool, args, log);
 		if (t->started)
 			t->started(t);

@@ -492,9 +492,9 @@ static int bf_mode(struct bf_env *e, const char *mode)
 	memset(by_kind, 0, sizeof(by_kind));
 	snprintf(log, sizeof(log), "/tmp/netpool-e2e-bad-%s-%d.log", e->d->name, (int)getpid());
 	snprintf(pcap, sizeof(pcap), "/tmp/netpool-e2e-bad-%s-%d.pcap", e->d->name, (int)getpid());
-	snprintf(args, sizeof(args), "--driver %s --in %s --out %s --mode %s --json %s %s",
+	snprintf(args, sizeof(args), "--driver %s --in %s --out %s --mode %s --json %s %s %s",
 		 e->d->name, t->fwd_in, t->fwd_out, mode, capture ? "--pcap" : "",
-		 capture ? pcap : "");
+		 capture ? pcap : "", encap ? E2E_VXLAN_ARGS : "");
 	e2e_tool_start(t->ns_f, e->tool, args, log);
 	/* its devices open (TAP: created), then (TAP) moved to the hosts */
 	if (!e2e_tool_wait_ready(10000)) {

@@ -36,9 +36,10 @@ int main(int argc, char **argv)
 
 			snprintf(args, sizeof(args),
 				 "--driver vnic --in fa --mode %s %s --iommu --count %llu --len 60-4000 "
-				 "--json %s %s %s",
+				 "--json %s %s %s %s",
 				 modes[m], sends ? "--out fb" : "", count, nr ? "--no-recycle" : "",
-				 capture ? "--pcap" : "", capture ? pcap : "");
+				 capture ? "--pcap" : "", capture ? pcap : "",
+				 strcmp(modes[m], "encap") ? "" : E2E_VXLAN_ARGS);
 			setenv("NETPOOL_FAULT",
 			       "page_alloc=ppm:3000,dma_map=ppm:3000,ring_produce=ppm:20000,"
 			       "desc_post=ppm:20000",

@@ -60,11 +60,12 @@ int main(int argc, char **argv)
 
 			snprintf(args, sizeof(args),
 				 "--driver vnic --in tv0 %s --mode %s --queues %llu --count %llu "
-				 "--len 60-3000 --json --duration 60 %s %s %s",
+				 "--len 60-3000 --json --duration 60 %s %s %s %s",
 				 sends ? "--out tv1" : "", modes[m], (unsigned long long)queues,
 				 (unsigned long long)count, extra,
 				 !strcmp(modes[m], "capture") ? "--pcap" : "",
-				 !strcmp(modes[m], "capture") ? pcap : "");
+				 !strcmp(modes[m], "capture") ? pcap : "",
+				 !strcmp(modes[m], "encap") ? E2E_VXLAN_ARGS : "");
 			if (run_tool(args, out, sizeof(out)) != 0) {
 				fprintf(stderr, "netpool-fwd %s failed:\n%s\n", args, out);
 				return 1;
@@ -74,6 +75,8 @@ int main(int argc, char **argv)
 			CHECK_EQ(t_json_u64(line, "rx_bad_desc"), 0);
 			if (sends)
 				CHECK_EQ(t_json_u64(line, "tx_packets"), count * queues);
+			if (!strcmp(modes[m], "encap"))
+				CHECK_EQ(t_json_u64(line, "vxlan_encap"), count * queues);
 			if (!strcmp(modes[m], "capture")) {
 				/* a capture drops (and counts) what its writer cannot keep up with */
 				uint64_t cap = t_json_u64(line, "captured");
@@ -120,6 +123,23 @@ int main(int argc, char **argv)
 			{ "--driver vnic --in a --mode drop --frobnicate", "unknown option" },
 			{ "--driver vnic --in a --out a --mode fwd", "must differ" },
 			{ "--driver vnic --in a --mode drop --queues", "needs a value" },
+			{ "--driver vnic --in a --out b --mode encap", "needs --vxlan-local" },
+			{ "--driver vnic --in a --out b --mode encap --vxlan-local 10.0.0.1 "
+			  "--vxlan-remote 10.0.0.2", "needs --vni" },
+			{ "--driver vnic --in a --out b --mode encap --vxlan-local 10.0.0.1 "
+			  "--vxlan-remote 10.0.0.2 --vni 1", "needs --vxlan-dmac" },
+			{ "--driver vnic --in a --mode drop --vni 5", "--vni needs --mode encap" },
+			{ "--driver vnic --in a --out b --mode encap --vxlan-local 10.0.0.1 "
+			  "--vxlan-remote 10.0.0.2 --vni 16777216", "bad --vni" },
+			{ "--driver vnic --in a --out b --mode encap --vxlan-local 10.0.0.256 "
+			  "--vxlan-remote 10.0.0.2 --vni 1", "bad --vxlan-local" },
+			{ "--driver vnic --in a --out b --mode encap --vxlan-local 10.0.0.1 "
+			  "--vxlan-remote 10.0.0.1 --vni 1", "must differ" },
+			{ "--driver vnic --in a --out b --mode encap --vxlan-local 10.0.0.1 "
+			  "--vxlan-remote 10.0.0.2 --vni 1 --vxlan-dmac ff:ff:ff:ff:ff:ff",
+			  "bad --vxlan-dmac" },
+			{ "--driver vnic --in a --out b --mode encap --vxlan-local 10.0.0.1 "
+			  "--vxlan-remote 10.0.0.2 --vni 1 --vxlan-port 65536", "bad --vxlan-port" },
 		};
 
 		for (unsigned int i = 0; i < NP_ARRAY_SIZE(bad); i++) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* netpool-fwd's option parser (see fwd_opts.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,12 +38,124 @@ static bool parse_len(const char *s, uint32_t *lo, uint32_t *hi)
 	return true;
 }
 
+/* A unicast IPv4 address a host may own: not 0/8, loopback, multicast, reserved or broadcast. */
+static bool parse_ip4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+	uint32_t h;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	h = ntohl(a.s_addr);
+	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe)
+		return false;
+	*out = a.s_addr;
+	return true;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* xx:xx:xx:xx:xx:xx, a unicast address other than 0. */
+static bool parse_mac(const char *s, unsigned char mac[6])
+{
+	unsigned char m[6];
+
+	if (strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return false;
+		m[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if ((m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+		return false;
+	memcpy(mac, m, 6);
+	return true;
+}
+
+static bool is_vxlan_opt(const char *a)
+{
+	return !strcmp(a, "--vxlan-local") || !strcmp(a, "--vxlan-remote") || !strcmp(a, "--vni") ||
+	       !strcmp(a, "--vxlan-port") || !strcmp(a, "--vxlan-dmac");
+}
+
+/* One of the tunnel's options and its value. Return: 0 or -EINVAL (message written). */
+static int parse_vxlan_opt(struct opts *o, const char *a, const char *val, FILE *err)
+{
+	uint64_t v;
+
+	if (!o->vx_first)
+		o->vx_first = a;
+	if (!strcmp(a, "--vxlan-local") || !strcmp(a, "--vxlan-remote")) {
+		bool local = !strcmp(a, "--vxlan-local");
+
+		if (!parse_ip4(val, local ? &o->vx_local : &o->vx_remote))
+			return bad_usage(err, local ? "bad --vxlan-local value '%s' (a unicast IPv4 "
+						      "address)" :
+						      "bad --vxlan-remote value '%s' (a unicast IPv4 "
+						      "address)", val);
+		if (local)
+			o->vx_local_set = true;
+		else
+			o->vx_remote_set = true;
+	} else if (!strcmp(a, "--vni")) {
+		if (!np_tool_parse_u64(val, NP_VXLAN_VNI_MAX, &v))
+			return bad_usage(err, "bad --vni value '%s' (0..16777215)", val);
+		o->vx_vni = (uint32_t)v;
+		o->vx_vni_set = true;
+	} else if (!strcmp(a, "--vxlan-port")) {
+		if (!np_tool_parse_u64(val, 65535, &v) || !v)
+			return bad_usage(err, "bad --vxlan-port value '%s' (1..65535)", val);
+		o->vx_port = (uint16_t)v;
+	} else {
+		if (!parse_mac(val, o->vx_dmac))
+			return bad_usage(err, "bad --vxlan-dmac value '%s' (a unicast MAC address, "
+					      "xx:xx:xx:xx:xx:xx)", val);
+		o->vx_dmac_set = true;
+	}
+	return 0;
+}
+
+/* What the tunnel's options need of each other and of the mode. */
+static int check_vxlan(const struct opts *o, FILE *err)
+{
+	if (o->mode != M_ENCAP) {
+		if (o->vx_first)
+			return bad_usage(err, "%s needs --mode encap", o->vx_first);
+		return 0;
+	}
+	if (!o->vx_local_set)
+		return bad_usage(err, "%s", "--mode encap needs --vxlan-local IP");
+	if (!o->vx_remote_set)
+		return bad_usage(err, "%s", "--mode encap needs --vxlan-remote IP");
+	if (!o->vx_vni_set)
+		return bad_usage(err, "%s", "--mode encap needs --vni N");
+	if (o->vx_local == o->vx_remote)
+		return bad_usage(err, "%s", "--vxlan-local and --vxlan-remote must differ");
+	if (!strcmp(o->driver, "vnic") && !o->vx_dmac_set)
+		return bad_usage(err, "%s", "--driver vnic --mode encap needs --vxlan-dmac MAC "
+					    "(nothing answers ARP on a simulated wire)");
+	return 0;
+}
+
 int fwd_opts_parse(int argc, char *const *argv, struct opts *o, FILE *err)
 {
 	bool have_mode = false;
 	uint64_t v;
 
-	*o = (struct opts){ .queues = 1, .len_min = 60, .len_max = 1500 };
+	*o = (struct opts){ .queues = 1, .len_min = 60, .len_max = 1500,
+			    .vx_port = NP_VXLAN_PORT };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -104,6 +217,15 @@ int fwd_opts_parse(int argc, char *const *argv, struct opts *o, FILE *err)
 				if (!np_tool_parse_u64(val, UINT64_MAX, &o->count) || !o->count)
 					return bad_usage(err, "bad --count value '%s'", val);
 			}
+		} else if (is_vxlan_opt(a)) {
+			int rc;
+
+			if (!val)
+				return bad_usage(err, "%s needs a value", a);
+			i++;
+			rc = parse_vxlan_opt(o, a, val, err);
+			if (rc)
+				return rc;
 		} else {
 			return bad_usage(err, "unknown option '%s'", a);
 		}
@@ -124,5 +246,5 @@ int fwd_opts_parse(int argc, char *const *argv, struct opts *o, FILE *err)
 		return bad_usage(err, "%s", "--out must differ from --in (use --mac-swap to reflect)");
 	if (o->out && !strcmp(o->driver, "vnic") && !strcmp(o->out, o->in))
 		return bad_usage(err, "%s", "--out must differ from --in");
-	return 0;
+	return check_vxlan(o, err);
 }

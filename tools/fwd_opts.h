@@ -24,6 +24,13 @@ struct opts {
 	bool no_recycle, json, mac_swap, iommu;
 	uint32_t len_min, len_max;
 	uint64_t count;				/* 0: unlimited */
+	/* --mode encap: the VXLAN tunnel (required: local, remote, vni) */
+	const char *vx_first;			/* the first --vxlan-* or --vni given, NULL: none */
+	bool vx_local_set, vx_remote_set, vx_vni_set, vx_dmac_set;
+	uint32_t vx_local, vx_remote;		/* IPv4, network byte order */
+	uint32_t vx_vni;			/* 0..2^24-1 */
+	uint16_t vx_port;			/* UDP destination port, 1..65535 (default 4789) */
+	unsigned char vx_dmac[6];		/* the next hop's MAC when given (no ARP) */
 };
 
 /* fwd_opts_parse() returned this: --help or -h was given (print the usage, exit 0). */

@@ -6,6 +6,8 @@
  *               --mode drop|fwd|capture|sockq|encap [--queues N] [--duration S]
  *               [--no-recycle] [--pcap FILE] [--mac-swap] [--json]
  *               [--len MIN[-MAX]] [--count N] [--iommu]      (vnic only)
+ *               [--vxlan-local IP --vxlan-remote IP --vni N   (encap only)
+ *                [--vxlan-port P] [--vxlan-dmac MAC]]
  *
  * Frames received on --in go through one of the stack pieces:
  *   drop     the skb is freed as soon as it is built
@@ -16,9 +18,21 @@
  *            on a thread of its own, then forwarded like fwd (or freed without --out)
  *   sockq    GRO, then a socket-like receive queue with coalescing, read out
  *            after every poll
- *   encap    a 50-byte outer header (Ethernet, IPv4, UDP, VXLAN) is pushed,
- *            reallocating the head when headroom is short, then sent out of
- *            --out (the way back passes unchanged)
+ *   encap    a VXLAN tunnel endpoint with address --vxlan-local on --out,
+ *            toward the endpoint --vxlan-remote (on --out's link; a Linux
+ *            vxlan device, say), network --vni: each frame from --in gets
+ *            the outer Ethernet, IPv4, UDP (to --vxlan-port, 4789 by
+ *            default) and VXLAN headers (the head reallocated when cloned
+ *            or short of headroom) and leaves --out. The next hop's MAC is
+ *            --vxlan-dmac or asked for by ARP on --out (frames wait, up to
+ *            64 a queue, for 3 s of requests a second; then they are
+ *            dropped and counted); ARP requests for --vxlan-local are
+ *            answered. The way back: VXLAN packets for --vxlan-local and the
+ *            VNI are checked and decapsulated, their inner frames leave
+ *            --in; bad ones are counted and dropped; frames not for this
+ *            endpoint pass unchanged. The source MAC is --out's own (afxdp),
+ *            a random local one (tap: the TAP interface is the far end's)
+ *            or 02:00:00:00:00:0a (vnic, which needs --vxlan-dmac)
  * With --driver vnic, --in and --out name simulated NICs created here: --in
  * gets a traffic source on every queue, --out sends onto the wire.
  *
@@ -28,15 +42,20 @@
  * the figures. Exit status: 0 when every buffer came back (every pool freed, inflight 0),
  * 3 when buffers were lost, 1 on a runtime error, 2 on bad usage.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include "netpool.h"
@@ -51,13 +70,41 @@
 #define HAVE_TAP_H 1
 #endif
 
+/* The tunnel endpoint's counters (per queue, summed in the figures). */
+enum vx_stat {
+	VX_ENCAP, VX_ENCAP_FAIL, VX_DECAP, VX_PASSED, VX_RX_BAD, VX_RX_VNI, VX_RX_OTHER,
+	VX_RX_FRAG, VX_RX_NOMEM, ARP_REQUEST_TX, ARP_REPLY_TX, ARP_LEARNED, ARP_BAD, ARP_HELD,
+	ARP_UNRESOLVED, VX_NSTATS
+};
+
+static const char *const vx_stat_names[VX_NSTATS] = {
+	"vxlan_encap", "vxlan_encap_fail", "vxlan_decap", "vxlan_passed", "vxlan_rx_bad",
+	"vxlan_rx_vni", "vxlan_rx_other", "vxlan_rx_frag", "vxlan_rx_nomem", "arp_request_tx",
+	"arp_reply_tx", "arp_learned", "arp_bad", "arp_held", "arp_unresolved",
+};
+
+#define FWD_HOLD	64u		/* frames a queue keeps while the next hop is unknown */
+
 struct fwd_queue {
 	unsigned int index;
 	pthread_t thread;
 	struct np_gro gro;
 	struct np_sockq sockq;
-	uint64_t encap_fail;
+	/* encap: this thread's copy of the tunnel (dst_mac follows the neighbour) */
+	struct np_vxlan_cfg vx;
+	uint64_t vx_mac;		/* the neighbour word vx.dst_mac was set from */
+	struct np_skb *hold[FWD_HOLD];	/* frames waiting for the next hop's MAC */
+	unsigned int nhold;
+	uint64_t hold_since;		/* when the oldest of them came (CLOCK_MONOTONIC ns) */
+	np_stat_t vxs[VX_NSTATS];	/* written by this queue's thread only */
 } __attribute__((aligned(64)));
+
+/* The next hop toward the remote endpoint, shared by every queue thread. */
+struct fwd_neigh {
+	_Atomic uint64_t mac;		/* the MAC in the low 48 bits, NEIGH_VALID once known */
+	_Atomic uint64_t next_probe;	/* when the next ARP request may go (CLOCK_MONOTONIC ns) */
+	_Atomic unsigned int probes;	/* requests since the last answer */
+};
 
 struct fwd {
 	struct opts o;
@@ -66,6 +113,8 @@ struct fwd {
 	struct np_capture_stats cap_final;	/* once the capture is closed */
 	bool cap_closed;
 	struct fwd_queue *q;
+	struct np_vxlan_cfg vx;			/* encap: the tunnel (dst_mac: see neigh) */
+	struct fwd_neigh neigh;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -76,18 +125,6 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-static const unsigned char encap_hdr[50] = {
-	/* Ethernet */
-	0x02, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x08, 0x00,
-	/* IPv4 192.0.2.1 -> 192.0.2.2, UDP */
-	0x45, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00,
-	0xc0, 0x00, 0x02, 0x01, 0xc0, 0x00, 0x02, 0x02,
-	/* UDP 4789 -> 4789 */
-	0x12, 0xb5, 0x12, 0xb5, 0x00, 0x00, 0x00, 0x00,
-	/* VXLAN, VNI 42 */
-	0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00,
-};
-
 /* ---- usage ---- */
 
 static void usage(FILE *f)
@@ -97,6 +134,8 @@ static void usage(FILE *f)
 		"                   --mode drop|fwd|capture|sockq|encap [--queues N] [--duration S]\n"
 		"                   [--no-recycle] [--pcap FILE] [--mac-swap] [--json]\n"
 		"                   [--len MIN[-MAX]] [--count N] [--iommu]   (vnic only)\n"
+		"                   [--vxlan-local IP --vxlan-remote IP --vni N  (encap only)\n"
+		"                    [--vxlan-port P] [--vxlan-dmac MAC]]\n"
 		"\n"
 		"  --driver     vnic (simulated NICs made here), afxdp or tap (real interfaces)\n"
 		"  --in         the interface to receive on\n"
@@ -110,7 +149,13 @@ static void usage(FILE *f)
 		"  --json       one JSON object per line\n"
 		"  --len        vnic traffic source frame lengths, 60..9000 (default 60-1500)\n"
 		"  --count N    vnic: frames per queue, then stop (default: unlimited)\n"
-		"  --iommu      vnic: checking IOMMU instead of identity DMA\n");
+		"  --iommu      vnic: checking IOMMU instead of identity DMA\n"
+		"  --vxlan-local IP   encap: this tunnel endpoint's IPv4 address on --out\n"
+		"  --vxlan-remote IP  encap: the other endpoint (on --out's link)\n"
+		"  --vni N            encap: the VXLAN network, 0..16777215\n"
+		"  --vxlan-port P     encap: UDP port of both endpoints (default 4789)\n"
+		"  --vxlan-dmac MAC   encap: the next hop's MAC (default: asked by ARP;\n"
+		"                     required with vnic)\n");
 }
 
 /* ---- the stack pieces ---- */
@@ -131,6 +176,331 @@ static void sockq_deliver(struct np_skb *skb, void *arg)
 	np_sockq_queue(arg, skb);
 }
 
+/* ---- the VXLAN tunnel endpoint (--mode encap) ---- */
+
+#define ARP_RETRANS_NS	1000000000ull	/* between requests (Linux: retrans_time, 1 s) */
+#define ARP_PROBES	3u		/* unanswered requests before waiting frames go */
+#define NEIGH_VALID	(1ull << 48)
+#define ETH_TYPE_ARP	0x0806u
+
+static const unsigned char mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const unsigned char mac_zero[6];
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint16_t get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+static uint64_t mac_word(const unsigned char *m)
+{
+	uint64_t w = 0;
+
+	for (int i = 0; i < 6; i++)
+		w = w << 8 | m[i];
+	return w;
+}
+
+static void word_mac(uint64_t w, unsigned char *m)
+{
+	for (int i = 5; i >= 0; i--, w >>= 8)
+		m[i] = (unsigned char)w;
+}
+
+static void vx_inc(struct fwd_queue *q, enum vx_stat s)
+{
+	np_stat_inc_owner(q->vxs[s]);
+}
+
+/*
+ * Send an ARP @op (1 request, 2 reply) from the tunnel's address on --out,
+ * to Ethernet @dst, about @tha/@tpa. Without memory nothing goes: a request
+ * is sent again a second later, a peer asks again.
+ */
+static void arp_send(struct fwd *f, struct fwd_queue *q, unsigned int qi, uint16_t op,
+		     const unsigned char *dst, const unsigned char *tha, uint32_t tpa)
+{
+	struct np_skb *skb = np_alloc_skb(64);
+	unsigned char *p;
+
+	p = skb ? np_skb_put(skb, 60) : NULL;	/* the shortest Ethernet frame */
+	if (!p) {
+		np_kfree_skb(skb);
+		return;
+	}
+	memset(p, 0, 60);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, f->vx.src_mac, 6);
+	put16(p + 12, ETH_TYPE_ARP);
+	put16(p + 14, 1);			/* Ethernet */
+	put16(p + 16, 0x0800);			/* IPv4 */
+	p[18] = 6;
+	p[19] = 4;
+	put16(p + 20, op);
+	memcpy(p + 22, f->vx.src_mac, 6);
+	memcpy(p + 28, &f->vx.local, 4);
+	memcpy(p + 32, tha, 6);
+	memcpy(p + 38, &tpa, 4);
+	vx_inc(q, op == 1 ? ARP_REQUEST_TX : ARP_REPLY_TX);
+	np_netdev_xmit(f->out, qi, skb);
+}
+
+/* The remote endpoint's address spoke from @mac: the next hop (unless --vxlan-dmac fixed it). */
+static void neigh_learn(struct fwd *f, struct fwd_queue *q, const unsigned char *mac)
+{
+	uint64_t w = mac_word(mac) | NEIGH_VALID;
+
+	if (f->o.vx_dmac_set)
+		return;
+	if (atomic_exchange_explicit(&f->neigh.mac, w, memory_order_acq_rel) != w)
+		vx_inc(q, ARP_LEARNED);
+	atomic_store_explicit(&f->neigh.probes, 0, memory_order_relaxed);
+}
+
+/*
+ * An ARP frame from --out: whatever the remote endpoint's address says
+ * teaches its MAC; a request for the tunnel's address is answered. Return:
+ * true when the frame was for this endpoint or malformed (it is gone),
+ * false to pass it on. ARP of other hardware or protocols is not looked at.
+ */
+static bool arp_in(struct fwd *f, struct fwd_queue *q, unsigned int qi, struct np_skb *skb)
+{
+	unsigned char a[42];
+	uint32_t spa, tpa;
+	uint16_t op;
+
+	if (np_skb_copy_bits(skb, 0, a, sizeof(a)))
+		goto bad;				/* truncated */
+	if (get16(a + 14) != 1 || get16(a + 16) != 0x0800 || a[18] != 6 || a[19] != 4)
+		return false;
+	op = get16(a + 20);
+	if ((op != 1 && op != 2) || (a[22] & 1) || !memcmp(a + 22, mac_zero, 6))
+		goto bad;
+	memcpy(&spa, a + 28, 4);
+	memcpy(&tpa, a + 38, 4);
+	if (spa == f->vx.remote)
+		neigh_learn(f, q, a + 22);
+	if (tpa != f->vx.local)
+		return false;
+	/* for us: a request is answered (an address probe from 0.0.0.0 too), a reply taken */
+	if (op == 1 && spa != f->vx.local)
+		arp_send(f, q, qi, 2, a + 22, a + 22, spa);
+	np_consume_skb(skb);
+	return true;
+bad:
+	vx_inc(q, ARP_BAD);
+	np_kfree_skb_reason(skb, NP_SKB_DROP_HDR_TRUNC);
+	return true;
+}
+
+/* The neighbour's MAC into this queue's copy. Return: whether the next hop is known. */
+static bool neigh_sync(struct fwd *f, struct fwd_queue *q)
+{
+	uint64_t w = atomic_load_explicit(&f->neigh.mac, memory_order_acquire);
+
+	if (!(w & NEIGH_VALID))
+		return false;
+	if (w != q->vx_mac) {
+		word_mac(w, q->vx.dst_mac);
+		q->vx_mac = w;
+	}
+	return true;
+}
+
+/* Encapsulate @skb with this queue's copy of the tunnel and send it out of --out. */
+static void tunnel_send(struct fwd *f, struct fwd_queue *q, unsigned int qi, struct np_skb *skb)
+{
+	int err = np_vxlan_encap(skb, &q->vx);
+
+	if (err) {
+		vx_inc(q, VX_ENCAP_FAIL);
+		np_kfree_skb_reason(skb, err == -ENOMEM ? NP_SKB_DROP_NOMEM :
+					 err == -EMSGSIZE ? NP_SKB_DROP_PKT_TOO_BIG :
+							    NP_SKB_DROP_PKT_TOO_SMALL);
+		return;
+	}
+	vx_inc(q, VX_ENCAP);
+	np_netdev_xmit(f->out, qi, skb);
+}
+
+static void hold_flush(struct fwd *f, struct fwd_queue *q, unsigned int qi)
+{
+	for (unsigned int i = 0; i < q->nhold; i++)
+		tunnel_send(f, q, qi, q->hold[i]);
+	q->nhold = 0;
+}
+
+static void hold_drop(struct fwd_queue *q)
+{
+	for (unsigned int i = 0; i < q->nhold; i++) {
+		vx_inc(q, ARP_UNRESOLVED);
+		np_kfree_skb(q->hold[i]);
+	}
+	q->nhold = 0;
+}
+
+/* A frame from --in: into the tunnel, or kept until the next hop is known. */
+static void tunnel_out(struct fwd *f, struct fwd_queue *q, unsigned int qi, struct np_skb *skb)
+{
+	if (neigh_sync(f, q)) {
+		if (q->nhold)
+			hold_flush(f, q, qi);
+		tunnel_send(f, q, qi, skb);
+		return;
+	}
+	if (q->nhold == FWD_HOLD) {
+		vx_inc(q, ARP_UNRESOLVED);
+		np_kfree_skb_reason(skb, NP_SKB_DROP_QUEUE_FULL);
+		return;
+	}
+	if (!q->nhold)
+		q->hold_since = mono_ns();
+	q->hold[q->nhold++] = skb;
+	vx_inc(q, ARP_HELD);
+}
+
+/*
+ * Between polls: once the next hop is known, send what waited for it;
+ * until then ask for it (once at start, then every second while frames
+ * wait; one queue thread at a time), and drop what waited through
+ * ARP_PROBES requests.
+ */
+static void tunnel_tick(struct fwd *f, struct fwd_queue *q, unsigned int qi)
+{
+	uint64_t now, next;
+
+	if (neigh_sync(f, q)) {
+		if (q->nhold)
+			hold_flush(f, q, qi);
+		return;
+	}
+	now = mono_ns();
+	if (q->nhold && now - q->hold_since > ARP_PROBES * ARP_RETRANS_NS)
+		hold_drop(q);
+	next = atomic_load_explicit(&f->neigh.next_probe, memory_order_relaxed);
+	if ((q->nhold || !atomic_load_explicit(&f->neigh.probes, memory_order_relaxed)) &&
+	    now >= next &&
+	    atomic_compare_exchange_strong(&f->neigh.next_probe, &next, now + ARP_RETRANS_NS)) {
+		atomic_fetch_add_explicit(&f->neigh.probes, 1, memory_order_relaxed);
+		arp_send(f, q, qi, 1, mac_bcast, mac_zero, f->vx.remote);
+	}
+}
+
+/*
+ * A frame from --out: ARP for this endpoint answered or taken, VXLAN for it
+ * decapsulated and sent out of --in, malformed ones counted and dropped,
+ * anything else passed out of --in unchanged.
+ */
+static void tunnel_in(struct fwd *f, struct fwd_queue *q, unsigned int qi, struct np_skb *skb)
+{
+	unsigned char eth[14];
+	int err;
+
+	if (!np_skb_copy_bits(skb, 0, eth, sizeof(eth)) && get16(eth + 12) == ETH_TYPE_ARP &&
+	    arp_in(f, q, qi, skb))
+		return;
+	err = np_vxlan_decap(skb, &q->vx);
+	if (err && err != -ENOENT) {
+		vx_inc(q, err == -ENXIO ? VX_RX_VNI : err == -EPROTO ? VX_RX_OTHER :
+			  err == -EOPNOTSUPP ? VX_RX_FRAG : err == -ENOMEM ? VX_RX_NOMEM :
+			  VX_RX_BAD);
+		np_kfree_skb_reason(skb, err == -ENOMEM ? NP_SKB_DROP_NOMEM :
+					 NP_SKB_DROP_NOT_SPECIFIED);
+		return;
+	}
+	vx_inc(q, err ? VX_PASSED : VX_DECAP);
+	np_netdev_xmit(f->in, qi, skb);
+}
+
+/*
+ * The tunnel's source MAC: AF_XDP sends as --out itself, so its address;
+ * a TAP interface is the far end of the link (the kernel host's), so this
+ * end takes a random locally administered one; a vnic a fixed one.
+ * Return: 0, or -errno (message written).
+ */
+static int tunnel_src_mac(const struct opts *o, unsigned char *mac)
+{
+	struct ifreq ifr = { 0 };
+	int fd, err = 0;
+
+	if (!strcmp(o->driver, "vnic")) {
+		memcpy(mac, "\x02\x00\x00\x00\x00\x0a", 6);
+		return 0;
+	}
+	if (!strcmp(o->driver, "tap")) {
+		if (getrandom(mac, 6, 0) != 6) {
+			fprintf(stderr, "netpool-fwd: no random bytes for a MAC address\n");
+			return -EIO;
+		}
+		mac[0] = (unsigned char)((mac[0] & 0xfe) | 0x02);
+		return 0;
+	}
+	if (strlen(o->out) >= sizeof(ifr.ifr_name))
+		return -ENAMETOOLONG;
+	memcpy(ifr.ifr_name, o->out, strlen(o->out) + 1);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	else if (ifr.ifr_hwaddr.sa_family != 1)		/* ARPHRD_ETHER */
+		err = -EAFNOSUPPORT;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		fprintf(stderr, "netpool-fwd: no Ethernet address for %s: %s\n", o->out,
+			strerror(-err));
+	return err;
+}
+
+static void fmt_mac(const unsigned char *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* The tunnel from the options, copied to every queue. Return: 0 or -errno. */
+static int tunnel_init(struct fwd *f)
+{
+	struct np_vxlan_cfg *vx = &f->vx;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], m[18], d[18];
+	int err;
+
+	memset(vx, 0, sizeof(*vx));
+	err = tunnel_src_mac(&f->o, vx->src_mac);
+	if (err)
+		return err;
+	vx->local = f->o.vx_local;
+	vx->remote = f->o.vx_remote;
+	vx->vni = f->o.vx_vni;
+	vx->dst_port = f->o.vx_port;
+	if (f->o.vx_dmac_set)
+		atomic_store(&f->neigh.mac, mac_word(f->o.vx_dmac) | NEIGH_VALID);
+	for (unsigned int i = 0; i < f->o.queues; i++)
+		f->q[i].vx = *vx;
+	if (!f->o.json) {
+		inet_ntop(AF_INET, &vx->local, a, sizeof(a));
+		inet_ntop(AF_INET, &vx->remote, b, sizeof(b));
+		fmt_mac(vx->src_mac, m, sizeof(m));
+		fmt_mac(f->o.vx_dmac, d, sizeof(d));
+		printf("netpool-fwd: vxlan %s -> %s, vni %u, port %u, MAC %s, next hop %s\n", a, b,
+		       vx->vni, vx->dst_port, m, f->o.vx_dmac_set ? d : "by ARP");
+	}
+	return 0;
+}
+
 static void rx_handler(struct np_netdev *dev, unsigned int qi, struct np_skb *skb, void *arg)
 {
 	struct fwd *f = arg;
@@ -138,6 +508,10 @@ static void rx_handler(struct np_netdev *dev, unsigned int qi, struct np_skb *sk
 
 	/* the way back of the bridge: what arrives on --out goes out of --in unchanged */
 	if (dev != f->in) {
+		if (f->o.mode == M_ENCAP) {
+			tunnel_in(f, q, qi, skb);
+			return;
+		}
 		if (f->o.mode == M_CAPTURE)
 			np_capture_skb(f->cap, skb);
 		np_netdev_xmit(f->in, qi, skb);
@@ -158,12 +532,8 @@ static void rx_handler(struct np_netdev *dev, unsigned int qi, struct np_skb *sk
 		np_gro_receive(&q->gro, skb);
 		return;
 	case M_ENCAP:
-		if (np_skb_encap_push(skb, encap_hdr, sizeof(encap_hdr))) {
-			q->encap_fail++;
-			np_kfree_skb_reason(skb, NP_SKB_DROP_NOMEM);
-			return;
-		}
-		break;
+		tunnel_out(f, q, qi, skb);
+		return;
 	case M_FWD:
 		if (f->o.mac_swap)
 			swap_mac(skb);
@@ -222,6 +592,8 @@ static void *queue_thread(void *arg)
 			np_gro_flush(&q->gro);
 			np_sockq_read(&q->sockq, NULL, SIZE_MAX);	/* the reader */
 		}
+		if (f->o.mode == M_ENCAP)
+			tunnel_tick(f, q, ta->qi);
 		if (work)
 			idle = 0;
 		else if (++idle > 64)
@@ -229,6 +601,7 @@ static void *queue_thread(void *arg)
 	}
 	np_gro_flush(&q->gro);
 	np_sockq_purge(&q->sockq);
+	hold_drop(q);
 	np_skb_thread_flush();
 	return NULL;
 }
@@ -280,6 +653,7 @@ struct totals {
 	uint64_t drops[NP_SKB_DROP_MAX];
 	struct np_capture_stats cap;
 	uint64_t coalesced, gro_merged;
+	uint64_t vx[VX_NSTATS];
 	double cpu_s;		/* CPU time of the process (totals only) */
 };
 
@@ -317,6 +691,9 @@ static void totals_get(struct fwd *f, struct totals *t)
 	pool_sum(f->out, t);
 	for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
 		t->drops[r] = np_skb_drop_count((enum np_skb_drop_reason)r);
+	for (unsigned int i = 0; i < f->o.queues; i++)
+		for (unsigned int k = 0; k < VX_NSTATS; k++)
+			t->vx[k] += np_stat_read(f->q[i].vxs[k]);
 	if (f->cap_closed)
 		t->cap = f->cap_final;
 	else if (f->cap)
@@ -352,6 +729,9 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		if (t->cpu_s > 0)
 			printf(", \"cpu_ms\": %.1f, \"cpu_ns_per_pkt\": %.1f", t->cpu_s * 1e3,
 			       t->in.rx_packets ? t->cpu_s * 1e9 / (double)t->in.rx_packets : 0.0);
+		if (f->o.mode == M_ENCAP)
+			for (unsigned int k = 0; k < VX_NSTATS; k++)
+				printf(", \"%s\": %" PRIu64, vx_stat_names[k], t->vx[k]);
 		if (f->cap || f->cap_closed)
 			printf(", \"captured\": %" PRIu64 ", \"cap_written\": %" PRIu64
 			       ", \"cap_dropped\": %" PRIu64, t->cap.captured, t->cap.written,
@@ -373,6 +753,13 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		if (t->cpu_s > 0)
 			printf(" | cpu %.1f ms, %.0f ns/pkt", t->cpu_s * 1e3,
 			       t->in.rx_packets ? t->cpu_s * 1e9 / (double)t->in.rx_packets : 0.0);
+		if (f->o.mode == M_ENCAP) {
+			printf(" | vxlan encap %" PRIu64 " decap %" PRIu64 " passed %" PRIu64,
+			       t->vx[VX_ENCAP], t->vx[VX_DECAP], t->vx[VX_PASSED]);
+			for (unsigned int k = VX_ENCAP_FAIL; k < VX_NSTATS; k++)
+				if (t->vx[k] && k != VX_DECAP && k != VX_PASSED)
+					printf(" %s %" PRIu64, vx_stat_names[k], t->vx[k]);
+		}
 		if (f->cap || f->cap_closed)
 			printf(" | captured %" PRIu64 " written %" PRIu64 " dropped %" PRIu64,
 			       t->cap.captured, t->cap.written, t->cap.dropped);
@@ -475,6 +862,10 @@ int main(int argc, char **argv)
 		f.q[i].index = i;
 		np_sockq_init(&f.q[i].sockq, 0);
 		np_gro_init(&f.q[i].gro, sockq_deliver, &f.q[i].sockq);
+	}
+	if (f.o.mode == M_ENCAP && tunnel_init(&f)) {
+		rc = 1;
+		goto out;
 	}
 	if (f.o.mode == M_CAPTURE && (rc = np_capture_open(f.o.pcap, 0, &f.cap))) {
 		fprintf(stderr, "netpool-fwd: cannot open %s: %s\n", f.o.pcap, strerror(-rc));
