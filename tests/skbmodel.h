@@ -8,7 +8,16 @@
  * them for recycle or not, adds frags of pool and non-pool pages, and then
  * clones, expands, coalesces, shifts, splits, GRO-merges, segments, copies,
  * trims, pulls, linearizes and frees them in random order, inside and
- * outside the pools' napi contexts.
+ * outside the pools' napi contexts. Nothing is held back because another
+ * holder shares it: GRO merges into packets whose frag_list members an
+ * np_pskb_copy() or a clone's expand shares, shift lands on targets with a
+ * frag_list, split goes into empty skbs of every head kind, marked or not,
+ * and every refusal is checked against the documented rule.
+ *
+ * Its reach is counted (model_reach_print(), printed by test_skb_model): on
+ * which shape of operand (cloned, frags, frag_list, a shared or cloned
+ * member, pp, head kind) each operation was called and took effect, and
+ * which operation followed which on the same skb.
  *
  * The shadow:
  *   - every top-level skb has a copy of the bytes it must hold, kept by the
@@ -108,6 +117,7 @@ struct handle {
 	struct np_skb *skb;		/* NULL: free slot */
 	uint32_t len;			/* shadow length */
 	uint8_t *want;			/* shadow bytes */
+	int last_op;			/* the last operation that ran on it (or made it) */
 };
 
 /* What the model knows of one page. */
@@ -193,6 +203,72 @@ static char fault_replay[160];		/* the environment that replays the current seed
 static uint64_t fault_seed_inj[NP_FAULT_NR];	/* injected during the last seed */
 static uint64_t fault_total[NP_FAULT_NR];	/* injected over the run */
 static uint64_t op_failed[OP_MAX];	/* steps of each operation that failed under a fault */
+
+/*
+ * The model's reach: on which shape of skb each operation was called, and
+ * which operation followed which on the same skb. A shape is a set of
+ * these properties of the operand when the library was called.
+ */
+enum {
+	SH_CLONED,		/* its data shared with a clone (np_skb_cloned) */
+	SH_FRAGS,		/* page frags */
+	SH_LIST,		/* a frag_list */
+	SH_SHARED_MEMBER,	/* a frag_list member another packet holds too (users > 1) */
+	SH_CLONED_MEMBER,	/* a frag_list member whose data a clone shares */
+	SH_PP,			/* marked for recycle */
+	SH_HEAD_POOL,		/* head on a pool page */
+	SH_HEAD_PAGE,		/* head on a page outside any pool (page-fragment allocator) */
+	SH_HEAD_SMALL,		/* head from the small-object allocator */
+	SH_MAX
+};
+
+static const char *const shape_names[SH_MAX] = {
+	"cloned", "frags", "list", "shmemb", "clmemb", "pp", "hpool", "hpage", "hsmall",
+};
+
+static uint64_t reach_a[OP_MAX][SH_MAX + 1];	/* the first operand; [SH_MAX]: every call */
+static uint64_t reach_t[OP_MAX][SH_MAX + 1];	/* the same, calls that merged, moved or cut */
+static uint64_t reach_b[OP_MAX][SH_MAX + 1];	/* the second (GRO's skb, coalesce's from, shift's skb) */
+static uint64_t follows[OP_MAX][OP_MAX];	/* [previous op on the skb][this op] */
+static unsigned shape_a, shape_b;		/* of the current step's operands; 0: none */
+static int step_a = -1, prev_a = -1;		/* the current step's first operand, its last op */
+
+static unsigned skb_shape(const struct np_skb *skb)
+{
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	unsigned m = 1u << SH_MAX;	/* valid */
+
+	if (np_skb_cloned(skb))
+		m |= 1u << SH_CLONED;
+	if (sh->nr_frags)
+		m |= 1u << SH_FRAGS;
+	for (const struct np_skb *l = sh->frag_list; l; l = l->next) {
+		m |= 1u << SH_LIST;
+		if (np_skb_shared(l))
+			m |= 1u << SH_SHARED_MEMBER;
+		if (np_skb_cloned(l))
+			m |= 1u << SH_CLONED_MEMBER;
+	}
+	if (skb->pp_recycle)
+		m |= 1u << SH_PP;
+	if (!skb->head_frag)
+		m |= 1u << SH_HEAD_SMALL;
+	else if (np_page_is_pp(np_virt_to_page(skb->head)))
+		m |= 1u << SH_HEAD_POOL;
+	else
+		m |= 1u << SH_HEAD_PAGE;
+	return m;
+}
+
+static void reach_count(uint64_t row[SH_MAX + 1], unsigned shape)
+{
+	if (!shape)
+		return;
+	row[SH_MAX]++;
+	for (int k = 0; k < SH_MAX; k++)
+		if (shape & (1u << k))
+			row[k]++;
+}
 static uint64_t fault_runs;		/* seeds run with faults armed */
 static struct np_dma_dev *dma_dev;	/* fault mode: the pools map their pages through it */
 static struct np_dma_stats dma_prev;
@@ -790,6 +866,7 @@ static void h_set(int i, struct np_skb *skb, const uint8_t *want, uint32_t len)
 {
 	H[i].skb = skb;
 	H[i].len = len;
+	H[i].last_op = cur_op;
 	if (want && len)
 		memmove(H[i].want, want, len);
 }
@@ -1195,46 +1272,48 @@ static void build_failed(struct pent *e, uint64_t inj0, const char *what)
 	raw_release(e->page, e->alive && e->pool >= 0);
 }
 
-static void op_new(int op)
+/*
+ * A new skb in free slot @hi with a head of the kind @op names (of pool @pi
+ * where it is a pool's), marked for recycle when @mark, @headlen bytes of
+ * linear data; @dress: maybe some headroom reserved and frags added.
+ * Return: false when an allocation failed (under an injected fault).
+ */
+static bool new_skb(int op, int hi, int pi, bool mark, uint32_t headlen, bool dress)
 {
-	int hi = h_free_slot(), pi = (int)rnd((uint32_t)npools);
-	bool mark = chance(op <= OP_NEW_POOLFRAG ? 65 : 30);
-	uint32_t headlen = chance(20) ? 0 : rnd_len(), sz, got;
 	struct np_skb *skb = NULL;
 	struct pent *e = NULL;
+	uint32_t sz, got;
 	unsigned off;
 	uint64_t inj0;
 	long ref0;
 	void *p;
 
-	if (hi < 0)
-		return;
 	switch (op) {
 	case OP_NEW_POOLPAGE:
 		e = get_pool_page(pi);
 		if (!e)
-			return;
+			return false;
 		inj0 = alloc_inj();
 		skb = chance(50) ? np_build_skb(np_page_address(e->page), (uint32_t)np_page_size(e->page))
 				 : np_napi_build_skb(np_page_address(e->page),
 						     (uint32_t)np_page_size(e->page));
 		if (!skb) {
 			build_failed(e, inj0, "np_build_skb");
-			return;
+			return false;
 		}
 		break;
 	case OP_NEW_POOLFRAG:
 		sz = 512 + rnd(1800);
 		e = get_pool_frag(pi, sz, &off, chance(30), &got);
 		if (!e)
-			return;
+			return false;
 		inj0 = alloc_inj();
 		/* the fragment spans its size rounded up to a cache line: the shared info aligned */
 		skb = np_build_skb((char *)np_page_address(e->page) + off,
 				   (uint32_t)NP_SKB_DATA_ALIGN(got));
 		if (!skb) {
 			build_failed(e, inj0, "np_build_skb");
-			return;
+			return false;
 		}
 		break;
 	case OP_NEW_NETDEV: {
@@ -1251,7 +1330,7 @@ static void op_new(int op)
 				ref0);
 			failed(inj0, "np_netdev_alloc_skb");
 			pagefrag_failed(ref0);
-			return;
+			return false;
 		}
 		if (skb->head_frag)
 			e = note_pagefrag(skb->head, ref0);
@@ -1265,14 +1344,14 @@ static void op_new(int op)
 		if (!p) {
 			failed(inj0, "np_page_frag_alloc");
 			pagefrag_failed(ref0);
-			return;
+			return false;
 		}
 		e = note_pagefrag(p, ref0);
 		inj0 = alloc_inj();
 		skb = np_build_skb(p, (uint32_t)NP_SKB_DATA_ALIGN(sz));
 		if (!skb) {
 			build_failed(e, inj0, "np_build_skb");
-			return;
+			return false;
 		}
 		break;
 	default:
@@ -1281,7 +1360,7 @@ static void op_new(int op)
 		skb = chance(25) ? np_alloc_skb_fclone(sz) : np_alloc_skb(sz);
 		if (!skb) {
 			failed(inj0, "np_alloc_skb");
-			return;
+			return false;
 		}
 		break;
 	}
@@ -1289,14 +1368,25 @@ static void op_new(int op)
 		np_skb_mark_for_recycle(skb);
 	if (e)
 		move_in(e, skb->pp_recycle);
-	if (op != OP_NEW_NETDEV && np_skb_tailroom(skb) > 64 && chance(70))
+	if (dress && op != OP_NEW_NETDEV && np_skb_tailroom(skb) > 64 && chance(70))
 		np_skb_reserve(skb, 64);
 	h_set(hi, skb, NULL, 0);
 	put_head_bytes(hi, headlen);
 	logstep("%s h%d skb %p pp %d head %p headlen %u", op_names[op], hi, (void *)skb, mark,
 		(void *)skb->head, H[hi].len);
-	for (unsigned n = chance(50) ? rnd(4) : 0; n; n--)
+	for (unsigned n = dress && chance(50) ? rnd(4) : 0; n; n--)
 		add_frag(hi);
+	return true;
+}
+
+static void op_new(int op)
+{
+	int hi = h_free_slot(), pi = (int)rnd((uint32_t)npools);
+	bool mark = chance(op <= OP_NEW_POOLFRAG ? 65 : 30);
+	uint32_t headlen = chance(20) ? 0 : rnd_len();
+
+	if (hi >= 0)
+		new_skb(op, hi, pi, mark, headlen, true);
 }
 
 /* ---- np_skb_cow_data_for_xdp() ---- */
@@ -1464,6 +1554,9 @@ static void do_op(int op)
 	if (a < 0)
 		return;
 	sa = H[a].skb;
+	shape_a = skb_shape(sa);
+	step_a = a;
+	prev_a = H[a].last_op;
 	switch (op) {
 	case OP_ADD_FRAG:
 		logstep("add_frag h%d", a);
@@ -1553,6 +1646,7 @@ static void do_op(int op)
 		sb = H[b].skb;
 		if (H[a].len + H[b].len > MAX_PKT)
 			break;
+		shape_b = skb_shape(sb);
 		refuse = np_skb_cloned(sa) || sa->pp_recycle != sb->pp_recycle;
 		logstep("coalesce to h%d from h%d (to cloned %d, pp %d/%d, from cloned %d)", a, b,
 			np_skb_cloned(sa), sa->pp_recycle, sb->pp_recycle, np_skb_cloned(sb));
@@ -1575,7 +1669,7 @@ static void do_op(int op)
 		if (b < 0)
 			break;
 		sb = H[b].skb;
-		if (np_skb_has_frag_list(sa) || H[a].len + H[b].len > MAX_PKT || !sb->len)
+		if (H[a].len + H[b].len > MAX_PKT || !sb->len)
 			break;
 		if (np_skb_headlen(sb) && chance(60)) {
 			/* only paged bytes shift: make the head empty first */
@@ -1592,9 +1686,13 @@ static void do_op(int op)
 		logstep("shift tgt h%d skb h%d len %d (pp %d/%d, headlen %u, cloned %d/%d)", a, b,
 			len, sa->pp_recycle, sb->pp_recycle, np_skb_headlen(sb), np_skb_cloned(sa),
 			np_skb_cloned(sb));
+		shape_b = skb_shape(sb);
+		list = np_skb_has_frag_list(sa);
 		moved = np_skb_shift(sa, sb, len);
 		MCHECK(moved == 0 || moved == len, "shift moved %d of %d", moved, len);
 		MCHECK(!moved || sa->pp_recycle == sb->pp_recycle, "shift between pp and non-pp");
+		/* the bytes would land before the target's frag_list */
+		MCHECK(!moved || !list, "shift onto a target with a frag_list");
 		if (!moved)
 			break;
 		took = true;
@@ -1605,22 +1703,78 @@ static void do_op(int op)
 		break;
 	}
 	case OP_SPLIT: {
-		uint32_t len;
+		static const int kinds[] = { OP_NEW_SMALL, OP_NEW_POOLPAGE, OP_NEW_POOLFRAG,
+					     OP_NEW_NETDEV };
+		uint32_t len, headlen = np_skb_headlen(sa), pos;
+		int kind = kinds[rnd(4)], want, pp1;
+		const struct np_skb_shared_info *sh = np_skb_shinfo(sa);
+		bool fixed, pool_moves = false;
 
 		slot = h_free_slot();
 		if (slot < 0 || np_skb_cloned(sa) || np_skb_has_frag_list(sa))
 			break;
 		len = rnd(sa->len + 1);
-		inj0 = alloc_inj();
-		n = np_alloc_skb(np_skb_headlen(sa) + 64);
-		if (!n) {
-			logstep("split h%d", a);
-			failed(inj0, "np_alloc_skb for split");
+		/*
+		 * The empty skb1: a small head with room for the rest of the
+		 * head (as before), or an empty skb of another kind, marked or
+		 * not, whose room may be short.
+		 */
+		if (kind == OP_NEW_SMALL) {
+			inj0 = alloc_inj();
+			n = np_alloc_skb(headlen + 64);
+			if (!n) {
+				logstep("split h%d", a);
+				failed(inj0, "np_alloc_skb for split");
+				break;
+			}
+			h_set(slot, n, NULL, 0);
+		} else {
+			bool mark = chance(50);
+
+			if (!new_skb(kind, slot, (int)rnd((uint32_t)npools), mark, 0, false))
+				break;
+			n = H[slot].skb;
+			/*
+			 * Taking skb1's head may have ended a page's life (the
+			 * pool's fragment page drained): let the walk see that
+			 * before a frag moves, as if skb1 had come a step earlier.
+			 */
+			model_check();
+		}
+		/*
+		 * The documented rule: skb1's own head on a pool page keeps skb1's
+		 * bit; where the bits then differ, no pool page may move. Which
+		 * pages are pool pages: the signature (making skb1 may have
+		 * released the pool's fragment page in this very step; the walk
+		 * checks every signature against the model after each step).
+		 */
+		fixed = n->head_frag && np_page_is_pp(np_virt_to_page(n->head));
+		pos = headlen;
+		for (unsigned i = 0; i < sh->nr_frags; i++) {
+			if (pos + sh->frags[i].len > len && np_page_is_pp(sh->frags[i].page))
+				pool_moves = true;
+			pos += sh->frags[i].len;
+		}
+		pp1 = fixed ? n->pp_recycle : sa->pp_recycle;
+		if (pp1 != sa->pp_recycle && pool_moves)
+			want = -EINVAL;
+		else if (len < headlen && headlen - len > np_skb_tailroom(n))
+			want = -EMSGSIZE;
+		else
+			want = 0;
+		logstep("split h%d at %u -> h%d (%p, %s, pp %d/%d, fixed %d) want %d", a, len, slot,
+			(void *)n, op_names[kind], sa->pp_recycle, n->pp_recycle, fixed, want);
+		shape_b = skb_shape(n);
+		snap_take(&sn, sa);
+		err = np_skb_split(sa, n, len);
+		MCHECK(err == want, "split returned %d, the model wants %d", err, want);
+		if (err) {
+			snap_check(&sn, sa, "np_skb_split");
+			MCHECK(n->len == 0, "a refused split filled skb1");
 			break;
 		}
-		logstep("split h%d at %u -> h%d (%p)", a, len, slot, (void *)n);
-		MCHECK(np_skb_split(sa, n, len) == 0, "split refused");
-		MCHECK(n->pp_recycle == sa->pp_recycle, "split halves differ in pp_recycle");
+		took = true;
+		MCHECK(n->pp_recycle == pp1, "skb1's pp_recycle %d, want %d", n->pp_recycle, pp1);
 		h_set(slot, n, H[a].want + len, H[a].len - len);
 		H[a].len = len;
 		break;
@@ -1632,10 +1786,6 @@ static void do_op(int op)
 		if (b < 0)
 			break;
 		sb = H[b].skb;
-		/* a GRO packet in the making is private, its members too */
-		for (const struct np_skb *l = np_skb_shinfo(sa)->frag_list; l; l = l->next)
-			if (np_skb_shared(l))
-				return;
 		/*
 		 * An skb with a frag_list of its own, once chained, is the last
 		 * member; the next merge must chain after it, not append frags to
@@ -1649,12 +1799,27 @@ static void do_op(int op)
 			want = -E2BIG;
 		else
 			want = 0;
-		logstep("gro head h%d skb h%d (pp %d/%d, cloned %d/%d) want %d", a, b,
-			sa->pp_recycle, sb->pp_recycle, np_skb_cloned(sa), np_skb_cloned(sb), want);
+		shape_b = skb_shape(sb);
+		logstep("gro head h%d skb h%d (pp %d/%d, cloned %d/%d, shared member %d) want %d", a,
+			b, sa->pp_recycle, sb->pp_recycle, np_skb_cloned(sa), np_skb_cloned(sb),
+			!!(shape_a & (1u << SH_SHARED_MEMBER)), want);
+		inj0 = alloc_inj();
 		err = np_skb_gro_receive(sa, sb);
+		if (err == -ENOMEM && want == 0 && (shape_a & (1u << SH_SHARED_MEMBER))) {
+			/* no clone of a shared member: nothing merged, skb b still ours */
+			failed(inj0, "np_skb_gro_receive");
+			break;
+		}
 		MCHECK(err == want, "gro_receive %d, the model wants %d", err, want);
 		if (err)
 			break;
+		/*
+		 * The packet's chain is its own now: another holder of a member
+		 * it had (a pskb_copy, a clone's expand) keeps its bytes, which
+		 * the walk checks for every live skb.
+		 */
+		for (const struct np_skb *l = np_skb_shinfo(sa)->frag_list; l; l = l->next)
+			MCHECK(l == sb || !np_skb_shared(l), "a GRO packet still shares a member");
 		took = true;
 		memcpy(H[a].want + H[a].len, H[b].want, H[b].len);
 		H[a].len += H[b].len;
@@ -1954,8 +2119,20 @@ static void run_seed(uint64_t seed, unsigned steps)
 
 		took = false;
 		cur_op = op;
+		shape_a = shape_b = 0;
+		step_a = prev_a = -1;
 		do_op(op);
 		cur_op = -1;
+		if (steplog_len != log0) {
+			reach_count(reach_a[op], shape_a);
+			if (took)
+				reach_count(reach_t[op], shape_a);
+			reach_count(reach_b[op], shape_b);
+			if (step_a >= 0 && prev_a >= 0)
+				follows[prev_a][op]++;
+			if (step_a >= 0 && H[step_a].skb)
+				H[step_a].last_op = op;
+		}
 		op_ran[op] += steplog_len != log0;
 		op_took[op] += took;
 		if (watch >= 0 && H[watch].skb)
@@ -2083,6 +2260,53 @@ static double model_secs(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - model_t0.tv_sec) +
 	       (double)(t1.tv_nsec - model_t0.tv_nsec) / 1e9;
+}
+
+/*
+ * The reach table: for each operation, how many calls found its operand in
+ * each shape (a call counts in every column whose property held), then the
+ * second operands, then which operation followed which on the same skb for
+ * the operations that share, merge or cut. A 0 is a gap the model never
+ * reached (docs/reliability.md says which are impossible by design).
+ */
+__attribute__((unused)) static void model_reach_print(FILE *f)
+{
+	static const int seq_ops[] = { OP_CLONE, OP_PSKB_COPY, OP_EXPAND, OP_GRO, OP_SHIFT,
+				       OP_SPLIT, OP_COALESCE, OP_SEGMENT, OP_TRIM, OP_FREE };
+	const uint64_t (*tab)[SH_MAX + 1];
+
+	static const char *const what[] = { "first operand, every call",
+					    "first operand, calls that merged, moved or cut",
+					    "second operand, every call" };
+
+	for (int t = 0; t < 3; t++) {
+		tab = t == 0 ? (const uint64_t (*)[SH_MAX + 1])reach_a :
+		      t == 1 ? (const uint64_t (*)[SH_MAX + 1])reach_t :
+			       (const uint64_t (*)[SH_MAX + 1])reach_b;
+		fprintf(f, "reach, %s:\n%-12s %9s", what[t], "op", "calls");
+		for (int k = 0; k < SH_MAX; k++)
+			fprintf(f, " %8s", shape_names[k]);
+		fputc('\n', f);
+		for (int i = 0; i < OP_MAX; i++) {
+			if (!tab[i][SH_MAX])
+				continue;
+			fprintf(f, "%-12s %9llu", op_names[i], (unsigned long long)tab[i][SH_MAX]);
+			for (int k = 0; k < SH_MAX; k++)
+				fprintf(f, " %8llu", (unsigned long long)tab[i][k]);
+			fputc('\n', f);
+		}
+	}
+	fprintf(f, "follows (row: the previous operation on the skb, column: the next):\n%-12s",
+		"");
+	for (size_t c = 0; c < NP_ARRAY_SIZE(seq_ops); c++)
+		fprintf(f, " %9s", op_names[seq_ops[c]]);
+	fputc('\n', f);
+	for (size_t r = 0; r < NP_ARRAY_SIZE(seq_ops); r++) {
+		fprintf(f, "%-12s", op_names[seq_ops[r]]);
+		for (size_t c = 0; c < NP_ARRAY_SIZE(seq_ops); c++)
+			fprintf(f, " %9llu", (unsigned long long)follows[seq_ops[r]][seq_ops[c]]);
+		fputc('\n', f);
+	}
 }
 
 /* Everything back: the provider goes (it fails while a page is out). */

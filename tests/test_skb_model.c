@@ -41,5 +41,6 @@ int main(void)
 	model_fini();
 	printf("%lu seeds x %lu steps: %llu steps in %.2f s (%.0f steps/s)\n", seeds, steps,
 	       (unsigned long long)total_steps, secs, secs > 0 ? (double)total_steps / secs : 0.0);
+	model_reach_print(stdout);
 	return 0;
 }
