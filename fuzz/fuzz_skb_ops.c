@@ -2,9 +2,12 @@
 /*
  * libFuzzer target: skb operation sequences decoded from the input, over up
  * to eight live skbs (pool pages, pool frags, page fragments, small heads,
- * clones, copies), every call made only where the API allows it. The oracle:
- * no sanitizer report, and once everything is freed no skb is live, the pool
- * gets every page back (freed at destroy) and the provider has no page out.
+ * clones, copies), every call made only where the API allows it: GRO into
+ * packets whose frag_list members a copy shares, shift and split into and
+ * out of every shape, refusals included. The oracle: no sanitizer report,
+ * the lengths of every live skb agree with its frags and frag_list after
+ * each operation, and once everything is freed no skb is live, the pool gets
+ * every page back (freed at destroy) and the provider has no page out.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,13 +47,37 @@ static struct np_skb *pool_skb(struct np_pool *pool, unsigned len, bool mark)
 	return skb;
 }
 
-/* A GRO head whose frag_list members are its own (merging appends to the last one). */
-static bool gro_head_ok(const struct np_skb *skb)
+/* An empty skb of the kind @a picks, to split into: a pool page (marked or not), a page fragment, a small head. */
+static struct np_skb *empty_skb(struct np_pool *pool, unsigned a)
 {
-	for (const struct np_skb *m = np_skb_shinfo(skb)->frag_list; m; m = m->next)
-		if (np_skb_shared(m) || np_skb_cloned(m))
-			return false;
-	return true;
+	switch (a % 4) {
+	case 0:
+		return pool_skb(pool, 0, true);
+	case 1:
+		return pool_skb(pool, 0, false);
+	case 2:
+		return np_netdev_alloc_skb(a * 8 + 1);
+	default:
+		return np_alloc_skb(a * 8 + 1);
+	}
+}
+
+/* The lengths agree with the frags and the frag_list, members included (the oracle after each op). */
+static void check_lens(const struct np_skb *skb, int depth)
+{
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	uint64_t paged = 0;
+
+	if (depth > 8 || sh->nr_frags > NP_MAX_SKB_FRAGS)
+		die("frag_list too deep or too many frags");
+	for (unsigned k = 0; k < sh->nr_frags; k++)
+		paged += sh->frags[k].len;
+	for (const struct np_skb *m = sh->frag_list; m; m = m->next) {
+		check_lens(m, depth + 1);
+		paged += m->len;
+	}
+	if (paged != skb->data_len || skb->len < skb->data_len || skb->tail > skb->end)
+		die("lengths disagree with the frags and the frag_list");
 }
 
 static void free_one(struct np_skb *skb, unsigned how)
@@ -76,7 +103,7 @@ static void run(struct in *in, struct np_provider *prov, struct np_pool *pool,
 	bool inside = false;
 
 	while (in->n) {
-		unsigned op = take(in) % 16, i = take(in) % NSKB, j = take(in) % NSKB, a = take(in);
+		unsigned op = take(in) % 18, i = take(in) % NSKB, j = take(in) % NSKB, a = take(in);
 		struct np_skb *x = s[i], *y = s[j];
 
 		switch (op) {
@@ -145,9 +172,19 @@ static void run(struct in *in, struct np_provider *prov, struct np_pool *pool,
 				np_skb_linearize(x);
 			break;
 		case 11:
+			/* members shared with a copy or a clone's expand included */
 			if (x && y && x != y && !np_skb_shared(y) && !np_skb_shared(x) &&
-			    gro_head_ok(x) && np_skb_gro_receive(x, y) == 0)
+			    np_skb_gro_receive(x, y) == 0)
 				s[j] = NULL;
+			break;
+		case 16:	/* shift into and out of any shape (refusals included) */
+			if (x && y && x != y && !np_skb_shared(x) && !np_skb_shared(y))
+				np_skb_shift(x, y, (int)(y->len * (a % 257) / 256));
+			break;
+		case 17:	/* split into an empty skb of any kind (refusals included) */
+			if (x && !y && !np_skb_shared(x) && !np_skb_cloned(x) &&
+			    !np_skb_has_frag_list(x) && (s[j] = empty_skb(pool, a)))
+				np_skb_split(x, s[j], x->len * (a % 257) / 256);
 			break;
 		case 12:
 			if (x && !y && np_skb_shinfo(x)->gso_size && x->len > 60) {
@@ -174,6 +211,9 @@ static void run(struct in *in, struct np_provider *prov, struct np_pool *pool,
 			inside = !inside;
 			break;
 		}
+		for (unsigned k = 0; k < NSKB; k++)
+			if (s[k])
+				check_lens(s[k], 0);
 	}
 	for (unsigned k = 0; k < NSKB; k++)
 		if (s[k])
