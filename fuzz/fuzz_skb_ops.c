@@ -188,8 +188,18 @@ static void run(struct in *in, struct np_provider *prov, struct np_pool *pool,
 			break;
 		case 12:
 			if (x && !y && np_skb_shinfo(x)->gso_size && x->len > 60) {
-				struct np_skb *segs = np_skb_segment(x, 42);
+				struct np_skb_shared_info *sh = np_skb_shinfo(x);
+				uint16_t mss = sh->gso_size;
+				struct np_skb *segs;
 
+				/* every feature: SG or linear segments, GSO_PARTIAL, GSO_BY_FRAGS */
+				if ((a & 4) && sh->frag_list)
+					sh->gso_size = NP_GSO_BY_FRAGS;
+				segs = np_skb_segment(x, 42, ((a & 1) ? NP_NETIF_F_SG : 0) |
+							     ((a & 2) ? NP_NETIF_F_GSO_PARTIAL : 0));
+				sh->gso_size = mss;
+				for (struct np_skb *n = segs; n; n = n->next)
+					check_lens(n, 0);
 				np_kfree_skb_list(segs);
 			}
 			break;

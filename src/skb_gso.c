@@ -1,7 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * GSO: cutting a large skb into segments, as the kernel's skb_segment().
- * Segments start with pp_recycle = 0 and share pages by page references.
+ * GSO: cutting a large skb (a GRO packet, a TSO/USO frame) into segments a
+ * device without segmentation offload can send, as the kernel's
+ * skb_segment(). Each segment gets the packet's first hdr_len bytes (its
+ * headers, from the MAC header on) copied in front of its share of the
+ * payload, which it takes by page reference where it can: segments start with
+ * pp_recycle = 0, so every page they share is held by a page reference,
+ * whatever kind the original holds (the reference rule: a pool reference
+ * belongs to the holder of the original's data alone).
+ *
+ * The features of the egress decide the shape of the output (mainline's
+ * netdev features):
+ *   NP_NETIF_F_SG           segments may hold page frags; without it every
+ *                           segment is linear (its payload copied);
+ *   NP_NETIF_F_GSO_PARTIAL  with SG: one segment carries every whole multiple
+ *                           of gso_size, the remainder follows, each keeping
+ *                           gso_size for the device that finishes the job;
+ *   gso_size NP_GSO_BY_FRAGS each frag_list member is one segment, whatever
+ *                           its length (the head's own payload one more).
+ * Fixing each segment's L3/L4 headers (lengths, IDs, sequence numbers,
+ * checksums) is the protocol's part, as in the kernel, not this file's.
  */
 #include <string.h>
 #include "internal.h"
@@ -137,12 +155,16 @@ static bool np_seg_plan(struct np_seg_iter it, uint32_t len, uint32_t *copy)
 	return true;
 }
 
-/* One segment: @hdr_len header bytes, then @len payload bytes from @it. */
+/*
+ * One segment: @hdr_len header bytes, then @len payload bytes from @it; @sg:
+ * page pieces may be shared as frags (else everything is copied into a
+ * linear segment).
+ */
 static struct np_skb *np_seg_build(const struct np_skb *skb, uint32_t hdr_len,
-				   struct np_seg_iter *it, uint32_t pos, uint32_t len)
+				   struct np_seg_iter *it, uint32_t pos, uint32_t len, bool sg)
 {
 	uint32_t headroom = np_skb_headroom(skb), copy;
-	bool paged = np_seg_plan(*it, len, &copy);
+	bool paged = sg && np_seg_plan(*it, len, &copy);
 	struct np_seg_piece p;
 	struct np_skb *n;
 
@@ -188,19 +210,84 @@ fail:
 	return NULL;
 }
 
-struct np_skb *np_skb_segment(struct np_skb *skb, uint32_t hdr_len)
+/* Bytes of @skb outside its frag_list: its linear part and its frags. */
+static uint32_t np_skb_own_len(const struct np_skb *skb)
 {
-	uint32_t mss = np_skb_shinfo(skb)->gso_size, pos = hdr_len;
+	uint32_t list = 0;
+
+	for (const struct np_skb *l = np_skb_shinfo(skb)->frag_list; l; l = l->next)
+		list += l->len;
+	return skb->len - list;
+}
+
+/*
+ * GSO_PARTIAL: every segment keeps the original's gso_size and gso_type
+ * (with NP_SKB_GSO_PARTIAL) and counts @partial segments; a last one that
+ * holds at most gso_size of payload is no GSO packet any more, a longer one
+ * counts its own.
+ */
+static void np_seg_mark_partial(struct np_skb *segs, const struct np_skb *skb, uint32_t hdr_len,
+				uint32_t partial)
+{
+	const struct np_skb_shared_info *osh = np_skb_shinfo(skb);
+	struct np_skb *tail = segs;
+
+	for (struct np_skb *n = segs; n; n = n->next) {
+		struct np_skb_shared_info *sh = np_skb_shinfo(n);
+
+		sh->gso_size = osh->gso_size;
+		sh->gso_segs = (uint16_t)partial;
+		sh->gso_type = (uint16_t)(osh->gso_type | NP_SKB_GSO_PARTIAL);
+		tail = n;
+	}
+	if (tail->len - hdr_len <= osh->gso_size) {
+		np_skb_shinfo(tail)->gso_size = 0;
+		np_skb_shinfo(tail)->gso_segs = 0;
+		np_skb_shinfo(tail)->gso_type = 0;
+	} else if (tail != segs) {
+		np_skb_shinfo(tail)->gso_segs =
+			(uint16_t)((tail->len - hdr_len + osh->gso_size - 1u) / osh->gso_size);
+	}
+}
+
+struct np_skb *np_skb_segment(struct np_skb *skb, uint32_t hdr_len, np_netdev_features_t features)
+{
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 	struct np_seg_iter it = { .orig = skb, .cur = skb, .idx = -1 };
+	const struct np_skb *member = sh->frag_list;
+	uint32_t mss = sh->gso_size, pos = hdr_len, own = 0, partial = 0;
+	bool sg = features & NP_NETIF_F_SG, by_frags = mss == NP_GSO_BY_FRAGS;
 	struct np_skb *segs = NULL, **tailp = &segs;
 
 	if (!mss || hdr_len >= skb->len)
 		return NULL;
+	if (by_frags) {
+		own = np_skb_own_len(skb);
+		if (hdr_len > own)
+			return NULL;	/* the headers must be the head's own */
+	} else if (sg && (features & NP_NETIF_F_GSO_PARTIAL)) {
+		partial = (skb->len - hdr_len) / mss;
+		if (partial > 1)
+			mss *= partial;
+		else
+			partial = 0;
+	}
 	np_seg_iter_advance(&it, hdr_len);
 	while (pos < skb->len) {
-		uint32_t len = NP_MIN(mss, skb->len - pos);
-		struct np_skb *n = np_seg_build(skb, hdr_len, &it, pos, len);
+		uint32_t len;
+		struct np_skb *n;
 
+		if (!by_frags) {
+			len = NP_MIN(mss, skb->len - pos);
+		} else if (pos < own) {
+			len = own - pos;	/* the head's own payload */
+		} else {
+			while (!member->len)
+				member = member->next;
+			len = member->len;
+			member = member->next;
+		}
+		n = np_seg_build(skb, hdr_len, &it, pos, len, sg);
 		if (!n) {
 			np_kfree_skb_list(segs);
 			return NULL;
@@ -209,5 +296,7 @@ struct np_skb *np_skb_segment(struct np_skb *skb, uint32_t hdr_len)
 		tailp = &n->next;
 		pos += len;
 	}
+	if (partial)
+		np_seg_mark_partial(segs, skb, hdr_len, partial);
 	return segs;
 }

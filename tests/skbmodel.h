@@ -231,6 +231,7 @@ static uint64_t reach_t[OP_MAX][SH_MAX + 1];	/* the same, calls that merged, mov
 static uint64_t reach_b[OP_MAX][SH_MAX + 1];	/* the second (GRO's skb, coalesce's from, shift's skb) */
 static uint64_t follows[OP_MAX][OP_MAX];	/* [previous op on the skb][this op] */
 static unsigned shape_a, shape_b;		/* of the current step's operands; 0: none */
+static uint64_t seg_modes[4][2];		/* segment: [sg, linear, partial, by_frags][member list?] */
 static int step_a = -1, prev_a = -1;		/* the current step's first operand, its last op */
 
 static unsigned skb_shape(const struct np_skb *skb)
@@ -1827,42 +1828,90 @@ static void do_op(int op)
 		break;
 	}
 	case OP_SEGMENT: {
-		uint32_t hdr, mss, nseg, pos, free_slots = (uint32_t)(MAX_H - h_count());
+		static const char *const mode_names[] = { "sg", "linear", "partial", "by_frags" };
+		uint32_t hdr, mss, nseg = 0, pos, free_slots = (uint32_t)(MAX_H - h_count());
+		uint32_t own = sa->len, plen[MAX_H + 1], partial = 0;
+		unsigned r = rnd(100), mode = r < 55 ? 0 : r < 70 ? 1 : r < 85 ? 2 : 3;
+		np_netdev_features_t feat = mode == 1 ? 0 : NP_NETIF_F_SG;
 		struct np_skb *segs, *next;
+		const struct np_skb *l;
 
 		if (sa->len < 2 || !free_slots)
 			break;
-		hdr = rnd(NP_MIN(sa->len - 1, 128u));
-		mss = 1 + rnd(NP_MIN(sa->len - hdr, 4000u));
-		nseg = (sa->len - hdr + mss - 1) / mss;
-		if (nseg > free_slots) {
-			mss = (sa->len - hdr + free_slots - 1) / free_slots;
-			nseg = (sa->len - hdr + mss - 1) / mss;
+		for (l = np_skb_shinfo(sa)->frag_list; l; l = l->next)
+			own -= l->len;
+		if (mode == 3 && (!np_skb_has_frag_list(sa) || own < 1))
+			mode = 0;
+		hdr = rnd(NP_MIN((mode == 3 ? own : sa->len) - 1, 128u) + (mode == 3));
+		/*
+		 * The segments the model expects, from the documented features:
+		 * gso_size each; with GSO_PARTIAL one of every whole multiple and
+		 * the rest; with GSO_BY_FRAGS the head's own payload, then each
+		 * member whole.
+		 */
+		if (mode == 3) {
+			mss = NP_GSO_BY_FRAGS;
+			if (own > hdr)
+				plen[nseg++] = own - hdr;
+			for (l = np_skb_shinfo(sa)->frag_list; l && nseg <= free_slots; l = l->next)
+				if (l->len && nseg < MAX_H)
+					plen[nseg++] = l->len;
+			if (nseg > free_slots || l)
+				break;
+		} else {
+			mss = 1 + rnd(NP_MIN(sa->len - hdr, 4000u));
+			if (mode == 2) {
+				feat |= NP_NETIF_F_GSO_PARTIAL;
+				partial = (sa->len - hdr) / mss;
+			}
+			if ((sa->len - hdr + mss - 1) / mss > free_slots && partial <= 1)
+				mss = (sa->len - hdr + free_slots - 1) / free_slots;
+			if (mss > 0xfffe)
+				break;
+			partial = mode == 2 ? (sa->len - hdr) / mss : 0;
+			if (partial <= 1)
+				partial = 0;
+			for (pos = hdr; pos < sa->len && nseg <= free_slots; pos += plen[nseg++])
+				plen[nseg] = NP_MIN(partial ? mss * partial : mss, sa->len - pos);
+			if (nseg > free_slots)
+				break;
 		}
-		if (mss > 0xffff)
-			break;
 		np_skb_shinfo(sa)->gso_size = (uint16_t)mss;
-		logstep("segment h%d hdr %u mss %u -> %u segs", a, hdr, mss, nseg);
+		logstep("segment h%d hdr %u mss %u %s -> %u segs", a, hdr, mss, mode_names[mode], nseg);
 		snap_take(&sn, sa);
 		inj0 = alloc_inj();
-		segs = np_skb_segment(sa, hdr);
+		segs = np_skb_segment(sa, hdr, feat);
 		if (!segs) {
 			failed(inj0, "np_skb_segment");
 			snap_check(&sn, sa, "np_skb_segment");
 			break;
 		}
-		for (pos = hdr; segs; segs = next, pos += mss) {
-			uint32_t plen = NP_MIN(mss, sa->len - pos);
+		took = true;
+		seg_modes[mode][np_skb_has_frag_list(sa)]++;
+		pos = hdr;
+		for (uint32_t k = 0; segs; segs = next, pos += plen[k++]) {
+			const struct np_skb_shared_info *gsh = np_skb_shinfo(segs);
 
 			next = segs->next;
 			segs->next = NULL;
-			MCHECK(pos < sa->len, "more segments than bytes");
+			MCHECK(k < nseg, "more segments than the model's %u", nseg);
+			MCHECK(segs->len == hdr + plen[k], "segment %u of %u bytes, want %u", k, segs->len,
+			       hdr + plen[k]);
 			MCHECK(!segs->pp_recycle, "a segment has pp_recycle");
+			MCHECK(feat & NP_NETIF_F_SG || !np_skb_is_nonlinear(segs),
+			       "a segment without SG is nonlinear");
+			if (partial && plen[k] > mss)
+				MCHECK(gsh->gso_size == mss && (gsh->gso_type & NP_SKB_GSO_PARTIAL) &&
+				       gsh->gso_segs == (k ? (plen[k] + mss - 1) / mss : partial),
+				       "partial segment %u: gso_size %u type %#x segs %u", k,
+				       gsh->gso_size, gsh->gso_type, gsh->gso_segs);
+			else
+				MCHECK(!gsh->gso_size, "segment %u keeps gso_size %u", k, gsh->gso_size);
 			slot = h_free_slot();
 			MCHECK(slot >= 0, "no slot for segment");
 			h_set(slot, segs, H[a].want, hdr);
-			memcpy(H[slot].want + hdr, H[a].want + pos, plen);
-			H[slot].len = hdr + plen;
+			memcpy(H[slot].want + hdr, H[a].want + pos, plen[k]);
+			H[slot].len = hdr + plen[k];
 		}
 		MCHECK(pos >= sa->len, "segments cover %u of %u", pos, sa->len);
 		if (chance(50)) {
@@ -2296,6 +2345,12 @@ __attribute__((unused)) static void model_reach_print(FILE *f)
 			fputc('\n', f);
 		}
 	}
+	fprintf(f, "segment by features (without / with a frag_list): sg %llu/%llu, linear "
+		"%llu/%llu, partial %llu/%llu, by_frags %llu/%llu\n",
+		(unsigned long long)seg_modes[0][0], (unsigned long long)seg_modes[0][1],
+		(unsigned long long)seg_modes[1][0], (unsigned long long)seg_modes[1][1],
+		(unsigned long long)seg_modes[2][0], (unsigned long long)seg_modes[2][1],
+		(unsigned long long)seg_modes[3][0], (unsigned long long)seg_modes[3][1]);
 	fprintf(f, "follows (row: the previous operation on the skb, column: the next):\n%-12s",
 		"");
 	for (size_t c = 0; c < NP_ARRAY_SIZE(seq_ops); c++)

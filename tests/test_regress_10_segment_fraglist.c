@@ -158,7 +158,7 @@ static void run(enum variant v, const enum ev *order)
 	CHECK_FATE(e.pool, &f0, 4, 0);
 
 	/* segment */
-	segs = np_skb_segment(h, HDR);
+	segs = np_skb_segment(h, HDR, NP_NETIF_F_SG);
 	CHECK(segs);
 	pos = HDR;
 	for (n = segs; n; n = n->next) {

@@ -406,7 +406,7 @@ static void test_segment(void)
 		np_skb_shinfo(skb)->gso_size = 500;
 		np_skb_shinfo(skb)->gso_type = NP_SKB_GSO_TCPV4;
 		f = fate_now(e.pool);
-		segs = np_skb_segment(skb, 54);
+		segs = np_skb_segment(skb, 54, NP_NETIF_F_SG);
 		CHECK(segs);
 		for (n = segs; n; n = n->next) {
 			const struct np_skb_shared_info *sh = np_skb_shinfo(n);

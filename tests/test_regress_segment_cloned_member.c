@@ -57,7 +57,7 @@ int main(void)
 	total = head->len;
 	CHECK_EQ(np_skb_copy_bits(head, 0, want, total), 0);
 
-	segs = np_skb_segment(head, 42);
+	segs = np_skb_segment(head, 42, NP_NETIF_F_SG);
 	CHECK(segs);
 	np_kfree_skb(head);		/* the clone goes with it: orig is alone again */
 	CHECK(!np_skb_cloned(orig));

@@ -213,7 +213,7 @@ static void test_segment(void)
 				set_gso(skb, msss[mi]);
 				pgset_collect(&ps, skb, true);
 				f0 = fate_now(e.pool);
-				segs = np_skb_segment(skb, hdr);
+				segs = np_skb_segment(skb, hdr, NP_NETIF_F_SG);
 				CHECK(segs);
 				nseg = check_segs(segs, skb, hdr, msss[mi], &xo, &ps);
 				CHECK_EQ(nseg, (xo.len - hdr + msss[mi] - 1) / msss[mi]);
@@ -255,19 +255,19 @@ static void test_segment_edges(void)
 	add_pool_page(&e, skb, 2000, &xo);
 	set_gso(skb, 700);
 	pgset_collect(&ps, skb, true);
-	segs = np_skb_segment(skb, 100);
+	segs = np_skb_segment(skb, 100, NP_NETIF_F_SG);
 	CHECK(segs);
 	CHECK_EQ(check_segs(segs, skb, 100, 700, &xo, &ps), 6);
 	free_all(skb, segs, 1);
 
 	skb = build_plain(&e, &pool_pages);
 	np_skb_shinfo(skb)->gso_size = 0;
-	CHECK(!np_skb_segment(skb, 54));
+	CHECK(!np_skb_segment(skb, 54, NP_NETIF_F_SG));
 	set_gso(skb, 1000);
-	CHECK(!np_skb_segment(skb, skb->len));
-	CHECK(!np_skb_segment(skb, skb->len + 1));
+	CHECK(!np_skb_segment(skb, skb->len, NP_NETIF_F_SG));
+	CHECK(!np_skb_segment(skb, skb->len + 1, NP_NETIF_F_SG));
 	/* the last byte alone */
-	segs = np_skb_segment(skb, skb->len - 1);
+	segs = np_skb_segment(skb, skb->len - 1, NP_NETIF_F_SG);
 	CHECK(segs && !segs->next && segs->len == skb->len);
 	free_all(skb, segs, 0);
 	env_fini(&e);
@@ -316,7 +316,7 @@ static void test_gro_tap_trim_segment(void)
 		np_skb_shinfo(head)->gso_size = 1000;
 
 		pgset_collect(&ps, head, true);
-		segs = np_skb_segment(head, 54);
+		segs = np_skb_segment(head, 54, NP_NETIF_F_SG);
 		CHECK(segs);
 		nseg = check_segs(segs, head, 54, 1000, &xo, &ps);
 		CHECK(nseg > 1);

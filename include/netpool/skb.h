@@ -66,6 +66,15 @@ struct np_skb_frag {
 #define NP_SKB_GSO_TCPV6	0x2u
 #define NP_SKB_GSO_UDP_L4	0x4u
 #define NP_SKB_GSO_FRAGLIST	0x8u
+#define NP_SKB_GSO_PARTIAL	0x10u	/* set by np_skb_segment() with NP_NETIF_F_GSO_PARTIAL */
+
+/* gso_size: every frag_list member is one segment, whatever its length (SCTP's use) */
+#define NP_GSO_BY_FRAGS		0xffffu
+
+/* What an egress can take, for np_skb_segment() (the kernel's netdev features). */
+typedef uint64_t np_netdev_features_t;
+#define NP_NETIF_F_SG		(1ull << 0)	/* scatter-gather: page frags */
+#define NP_NETIF_F_GSO_PARTIAL	(1ull << 1)	/* finishes segmentation itself (with SG) */
 
 struct np_skb_shared_info {
 	uint8_t flags;
@@ -576,13 +585,30 @@ NP_API int np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len);
  */
 NP_API int np_skb_gro_receive(struct np_skb *head, struct np_skb *skb);
 
+/* ---- segmentation (skb_gso.c) ---- */
+
 /**
  * np_skb_segment() - cut a GSO/GRO skb into segments of gso_size payload
- * after @hdr_len bytes of header copied into each. Segments start with
- * pp_recycle = 0 and hold page references.
- * Return: the list (linked through ->next), or NULL on failure.
+ * after @hdr_len bytes of header copied into each (the kernel's
+ * skb_segment(); @hdr_len is its doffset: @skb->data at the MAC header, the
+ * payload from @hdr_len on). Segments start with pp_recycle = 0 and hold
+ * page references; @skb is left as it was.
+ * @skb: gso_size set: the payload per segment, or NP_GSO_BY_FRAGS (each
+ *   frag_list member one segment, the payload of @skb's own after the
+ *   headers one more).
+ * @hdr_len: header bytes, below @skb->len (with NP_GSO_BY_FRAGS, within
+ *   @skb's own bytes).
+ * @features: NP_NETIF_F_SG: segments share pages as frags (without it each
+ *   is linear); NP_NETIF_F_GSO_PARTIAL (with SG): one segment of every whole
+ *   multiple of gso_size, then the remainder, each keeping gso_size and
+ *   gso_type | NP_SKB_GSO_PARTIAL with gso_segs counted (a remainder of at
+ *   most gso_size is no GSO packet: gso fields 0). Other bits are ignored.
+ * Context: any thread.
+ * Return: the list (linked through ->next), or NULL: gso_size 0, @hdr_len
+ * out of range, or no memory (nothing left behind).
  */
-NP_API struct np_skb *np_skb_segment(struct np_skb *skb, uint32_t hdr_len);
+NP_API struct np_skb *np_skb_segment(struct np_skb *skb, uint32_t hdr_len,
+				     np_netdev_features_t features);
 
 /* ---- internals the other skb files share ---- */
 
