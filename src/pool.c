@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pool_internal.h"
+#include "hook.h"
 
 static int np_pool_check_params(const struct np_pool_params *p)
 {
@@ -53,14 +54,13 @@ int np_pool_create(const struct np_pool_params *params, struct np_pool **out)
 	if (ring_size > NP_POOL_SIZE_MAX)
 		ring_size = NP_POOL_SIZE_MAX;
 
-	pool = aligned_alloc(NP_CACHE_LINE, NP_ALIGN(sizeof(*pool), NP_CACHE_LINE));
-	priv = calloc(1, sizeof(*priv));
+	pool = np_pool_mem_alloc(sizeof(*pool));
+	priv = np_pool_mem_alloc(sizeof(*priv));
 	if (!pool || !priv) {
-		free(pool);
-		free(priv);
+		np_pool_mem_free(pool, sizeof(*pool));
+		np_pool_mem_free(priv, sizeof(*priv));
 		return -ENOMEM;
 	}
-	memset(pool, 0, sizeof(*pool));
 	err = np_ring_init(&pool->ring, ring_size);
 	if (!err) {
 		err = np_pool_lanes_init(pool, pool->ring.size);
@@ -68,8 +68,8 @@ int np_pool_create(const struct np_pool_params *params, struct np_pool **out)
 			np_ring_cleanup(&pool->ring);
 	}
 	if (err) {
-		free(pool);
-		free(priv);
+		np_pool_mem_free(pool, sizeof(*pool));
+		np_pool_mem_free(priv, sizeof(*priv));
 		return err;
 	}
 	pool->flags = params->flags;
@@ -87,8 +87,8 @@ int np_pool_create(const struct np_pool_params *params, struct np_pool **out)
 	if (!pool->provider) {
 		np_pool_lanes_free(pool);
 		np_ring_cleanup(&pool->ring);
-		free(pool);
-		free(priv);
+		np_pool_mem_free(pool, sizeof(*pool));
+		np_pool_mem_free(priv, sizeof(*priv));
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&priv->dma_lock, NULL);
@@ -313,8 +313,10 @@ static NP_ALWAYS_INLINE unsigned np_pool_ring_put(struct np_pool *pool, struct n
 static NP_NOINLINE void np_pool_ring_put_shared(struct np_pool *pool, struct np_page *page,
 						bool refused)
 {
-	if (!refused && np_ring_produce(&pool->ring, page) == 0)
+	if (!refused && np_ring_produce(&pool->ring, page) == 0) {
+		NP_HOOK(NP_HOOK_POOL_PUBLISHED, pool);
 		return;	/* the pool may be gone from here on */
+	}
 	np_atomic_inc_relaxed(&pool->ring_full);	/* the page still holds the pool */
 	np_pool_release_idle(pool, page);
 }
@@ -331,8 +333,10 @@ static NP_ALWAYS_INLINE void np_pool_recycle_in_ring(struct np_pool *pool, struc
 	np_pool_note_sync_len(pool, page, dma_sync_size);
 	np_pool_page_idle(page);
 	refused = np_fault_hit(NP_FAULT_RING_PRODUCE);
-	if (np_likely(!refused && np_pool_lane_put_one(pool, page)))
+	if (np_likely(!refused && np_pool_lane_put_one(pool, page))) {
+		NP_HOOK(NP_HOOK_POOL_PUBLISHED, pool);
 		return;	/* the pool may be gone from here on */
+	}
 	np_pool_ring_put_shared(pool, page, refused);
 }
 
@@ -394,8 +398,11 @@ static void np_pool_put_group(struct np_pool *pool, struct np_page **pages, unsi
 			ring[nring++] = page;
 		}
 	}
-	if (nring)
+	if (nring) {
 		done = np_pool_ring_put(pool, ring, nring);
+		/* once every page is published, nothing here may touch the pool */
+		NP_HOOK(NP_HOOK_POOL_PUBLISHED, pool);
+	}
 	if (done < nring) {
 		/* the pages left over keep the pool alive until released below */
 		np_atomic_add_relaxed(&pool->ring_full, nring - done);

@@ -34,6 +34,8 @@ struct np_pool_priv {
 };
 
 /* pool_release.c */
+void *np_pool_mem_alloc(size_t size);		/* zeroed, cache-line aligned */
+void np_pool_mem_free(void *mem, size_t size);	/* debug builds: quarantined, unreadable */
 void np_pool_return_page(struct np_pool *pool, struct np_page *page);
 void np_pool_registry_add(struct np_pool *pool);
 void np_pool_free(struct np_pool *pool);

@@ -50,17 +50,16 @@ int np_pool_lanes_init(struct np_pool *pool, unsigned ring_size)
 {
 	size_t bytes = NP_POOL_LANES * sizeof(struct np_pool_lane);
 
-	pool->lanes = aligned_alloc(NP_CACHE_LINE, bytes);
+	pool->lanes = np_pool_mem_alloc(bytes);
 	if (!pool->lanes)
 		return -ENOMEM;
-	memset(pool->lanes, 0, bytes);
 	pool->lane_mask = NP_MIN(ring_size, NP_POOL_LANE_SIZE) - 1;
 	return 0;
 }
 
 void np_pool_lanes_free(struct np_pool *pool)
 {
-	free(pool->lanes);
+	np_pool_mem_free(pool->lanes, NP_POOL_LANES * sizeof(struct np_pool_lane));
 	pool->lanes = NULL;
 }
 

@@ -18,10 +18,36 @@
  * the same address): nothing it remembers of the old one may be used. Every
  * few rounds they exit and new ones start, so threads also exit while the
  * pool they returned pages to is alive, waiting, or freed.
+ *
+ * Random rounds alone almost never hit the historic window: a returning
+ * thread publishes its page to the lane or ring, and only then (in the buggy
+ * code) reads the pool once more; the owner would have to consume that very
+ * page and free the pool in the few nanoseconds between. So the test first
+ * forces that interleaving for each way a return publishes (a single put
+ * into the thread's lane or, the lane being full, into the shared ring; a
+ * bulk put into either): a test hook (src/hook.h, compiled in only with
+ * NP_DEBUG >= 1) holds the returning thread right after its publish while
+ * the owner destroys the pool, which takes the page back and frees the pool
+ * on the spot; then the thread goes on. Debug builds keep a freed pool's
+ * memory unreadable for a while (ASan-poisoned, else PROT_NONE), so any touch
+ * after the publish faults at once.
+ *
+ * Shown to catch: a read of a pool field (pool->flags) put right after the
+ * publish, the mainline bug of a ring statistic counted after the page went
+ * into the ring, at each of the three publish sites of src/pool.c in turn
+ * (np_pool_recycle_in_ring() after the lane put, np_pool_ring_put_shared()
+ * after the ring produce, np_pool_put_group() after np_pool_ring_put()).
+ * Each time the forced round through that site failed: ASan+UBSan (clang,
+ * DEBUG=2) with "AddressSanitizer: use-after-poison" at the read, TSan (gcc,
+ * DEBUG=1) and a plain DEBUG=1 build with a SEGV at the read (PROT_NONE).
+ * Without the forced rounds the same mutation passed 5 ASan and 3 TSan runs
+ * of the random rounds. A release build (NP_DEBUG 0) has no hook points and
+ * runs the random rounds only.
  */
 #include <pthread.h>
 #include <sched.h>
 #include "testutil.h"
+#include "hook.h"
 
 #ifdef T_SANITIZED
 #define ROUNDS		100
@@ -248,6 +274,138 @@ static void round_once(struct np_provider *prov, struct np_napi_ctx *napi, struc
 	CHECK_EQ(t_pages_out(prov), 0);
 }
 
+/* ---- forced: the final release the instant the last page is published ---- */
+
+enum forced_path { F_LANE, F_SHARED, F_BULK_LANE, F_BULK_SHARED, F_NR };
+
+static const char *const forced_names[F_NR] = {
+	[F_LANE] = "single put, lane",
+	[F_SHARED] = "single put, shared ring",
+	[F_BULK_LANE] = "bulk put, lane",
+	[F_BULK_SHARED] = "bulk put, shared ring",
+};
+
+#define F_RING		16	/* ring size, and so the lane's */
+#define F_LAST		4	/* pages of the final bulk put */
+
+struct forced_job {
+	struct np_pool *pool;
+	struct np_page *pages[F_RING + F_LAST];
+	unsigned n_pre;		/* single puts before the final one (fill the lane) */
+	unsigned n_last;	/* pages of the final put */
+	bool bulk;
+};
+
+enum { F_IDLE, F_PUBLISHED, F_RELEASED };
+static pthread_mutex_t forced_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t forced_cond = PTHREAD_COND_INITIALIZER;
+static int forced_state;
+static _Thread_local const void *forced_target;	/* armed: hold the next publish to it */
+
+/*
+ * Runs on the returning thread right after it published a page. When armed,
+ * hold that thread here until the owner has destroyed and freed the pool:
+ * whatever the thread does with the pool after this point, it does to freed
+ * memory.
+ */
+static void forced_hook(enum np_hook_point point, const void *obj)
+{
+	if (point != NP_HOOK_POOL_PUBLISHED || !forced_target || obj != forced_target)
+		return;
+	forced_target = NULL;
+	pthread_mutex_lock(&forced_lock);
+	forced_state = F_PUBLISHED;
+	pthread_cond_broadcast(&forced_cond);
+	while (forced_state != F_RELEASED)
+		pthread_cond_wait(&forced_cond, &forced_lock);
+	pthread_mutex_unlock(&forced_lock);
+}
+
+static void *forced_worker(void *arg)
+{
+	struct forced_job *job = arg;
+	struct np_page **last = job->pages + job->n_pre;
+
+	for (unsigned i = 0; i < job->n_pre; i++)
+		np_pool_put_full_page(job->pool, job->pages[i], false);
+	forced_target = job->pool;
+	if (job->bulk)
+		np_pool_put_page_bulk(last, job->n_last);
+	else
+		np_pool_put_full_page(job->pool, last[0], false);
+	forced_target = NULL;
+	return NULL;
+}
+
+static void forced_once(struct np_provider *prov, struct np_napi_ctx *napi, enum forced_path path)
+{
+	struct np_pool_params pp = { 0 };
+	struct forced_job job = { 0 };
+	struct np_pool_info info;
+	struct np_napi_ctx *prev;
+	struct timespec until;
+	pthread_t thread;
+	unsigned n, i;
+	uint32_t id;
+
+	pp.provider = prov;
+	pp.napi = napi;
+	pp.nid = NP_NUMA_NO_NODE;
+	pp.pool_size = F_RING;
+	pp.name = "forced";
+	CHECK_EQ(np_pool_create(&pp, &job.pool), 0);
+	id = job.pool->id;
+	CHECK_EQ(job.pool->lane_mask + 1, F_RING);
+	job.bulk = path == F_BULK_LANE || path == F_BULK_SHARED;
+	job.n_pre = path == F_SHARED || path == F_BULK_SHARED ? F_RING : 0;
+	job.n_last = job.bulk ? F_LAST : 1;
+	n = job.n_pre + job.n_last;
+	prev = np_napi_ctx_enter(napi);
+	for (i = 0; i < n; i++)
+		CHECK(job.pages[i] = np_pool_alloc_pages(job.pool));
+	np_napi_ctx_leave(prev);
+
+	forced_state = F_IDLE;
+	CHECK_EQ(pthread_create(&thread, NULL, forced_worker, &job), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	pthread_mutex_lock(&forced_lock);
+	while (forced_state != F_PUBLISHED)
+		CHECK(pthread_cond_timedwait(&forced_cond, &forced_lock, &until) != ETIMEDOUT);
+	pthread_mutex_unlock(&forced_lock);
+
+	/* every page is published, the returning thread is still inside its put */
+	CHECK_EQ(np_pool_ring_count(job.pool), n);
+	CHECK_EQ(np_ring_count(&job.pool->ring), job.n_pre ? job.n_last : 0);
+	CHECK_EQ(np_pool_inflight(job.pool), n + job.pool->alloc.count);
+	np_pool_destroy(job.pool);
+	/* destroy took the pages back and freed the pool (unreadable in debug builds) */
+	CHECK_EQ(np_pool_info_get(id, &info), -ENOENT);
+	CHECK_EQ(t_pages_out(prov), 0);
+
+	pthread_mutex_lock(&forced_lock);
+	forced_state = F_RELEASED;
+	pthread_cond_broadcast(&forced_cond);
+	pthread_mutex_unlock(&forced_lock);
+	CHECK_EQ(pthread_join(thread, NULL), 0);
+	printf("forced: %s: the pool was freed while its returner was inside the put\n",
+	       forced_names[path]);
+}
+
+static void forced_all(struct np_provider *prov, struct np_napi_ctx *napi)
+{
+	int err = np_hook_set(NP_HOOK_POOL_PUBLISHED, forced_hook);
+
+	if (err == -EOPNOTSUPP) {
+		printf("forced interleavings: hook points compiled out (NP_DEBUG 0), not run\n");
+		return;
+	}
+	CHECK_EQ(err, 0);
+	for (int path = 0; path < F_NR; path++)
+		forced_once(prov, napi, (enum forced_path)path);
+	CHECK_EQ(np_hook_set(NP_HOOK_POOL_PUBLISHED, NULL), 0);
+}
+
 int main(void)
 {
 	static struct worker w[THREADS];
@@ -263,6 +421,7 @@ int main(void)
 	CHECK_EQ(np_provider_create(NULL, &prov), 0);
 	np_napi_ctx_init(&napi);
 
+	forced_all(prov, &napi);
 	for (int round = 0; round < ROUNDS; round++) {
 		if (round % RESTART == 0) {
 			if (round)
