@@ -15,6 +15,15 @@
  * behaviour this test sees recycle.cached and alloc.count grow after detach,
  * and after destroy a page that stays a pool page, provider pages that do not
  * come back and a pool that is never freed.
+ *
+ * Shown to catch (each applied to the library as a temporary mutation):
+ * np_pool_disable_direct_recycling() leaving pool->napi set and the put paths
+ * no longer testing pool->detached, i.e. the napi-local answer surviving the
+ * detach: fails at "info.napi_id == 0 (1 != 0)"; with that introspection
+ * check taken out too, at the first put in the old napi after detach,
+ * "st.recycle.cached == st0.recycle.cached (5 != 1)". Only the detached tests
+ * removed (pool->napi still cleared): fails where the detached pool is asked
+ * for a direct recycle, "st.recycle.cached == st0.recycle.cached (2 != 1)".
  */
 #include "testutil.h"
 

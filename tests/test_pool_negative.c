@@ -10,6 +10,14 @@
  * broken, and give up on it: no further message however long we wait. The
  * broken pool stays registered (visible, not leaked); the real last page
  * still goes back to the provider.
+ *
+ * Shown to catch (temporary mutations of the reaper, np_pool_reap_one()):
+ * reporting the negative inflight but keeping the pool on the retry list, the
+ * kernel's endless warn-and-retry: "log_messages() == msgs (21 != 1)"; not
+ * telling negative from positive at all (silent retries forever): "log_count_of(
+ * "negative inflight") == 1 (0 != 1)"; freeing the pool once inflight is
+ * zero or below: the same failure, before the real last page would have
+ * returned to a freed pool.
  */
 #include <pthread.h>
 #include "testutil.h"

@@ -11,6 +11,15 @@
  * print capture shows no DMA complaint. Run B keeps its IOMMU alive while the
  * pages return, so its counters can prove there was no second unmap and no
  * sync after destroy.
+ *
+ * Shown to catch (temporary mutations of the library): destroy not unmapping
+ * the pages still out (no np_pool_unmap_all(): each page was to be unmapped
+ * when it came back, against a device that may be gone, as in the kernel
+ * before its pools tracked their mappings) fails right after destroy,
+ * "ds.live == 0 (40 != 0)". Destroy unmapping them but not recording it (the
+ * mapping table left as it was, so the return unmaps again) makes run A
+ * unmap through the destroyed IOMMU: ASan "heap-use-after-free" in
+ * np_dma_unmap(), a plain build a segmentation fault.
  */
 #include "testutil.h"
 
