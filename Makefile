@@ -128,6 +128,7 @@ $(O)/tests/test_fwd_tool: $(O)/tools/netpool-fwd
 $(O)/tests/test_fault_fwd: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_tap: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_afxdp: $(O)/tools/netpool-fwd
+$(O)/tests/test_e2e_vxlan: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_badframes: $(O)/tools/netpool-fwd $(O)/tools/netpool-stat
 $(O)/tests/test_stat_tool: $(O)/tools/netpool-stat $(O)/tools/netpool-fwd
 
