@@ -8,7 +8,10 @@
  *             known driver, --in, a mode, --out where the mode sends
  *             (different from --in), --pcap for capture, 1..64 queues, a
  *             duration of 0 (none) or in (0, 1e7], 60 <= len min <= max <=
- *             9000; netpool-stat a pid in 0..INT_MAX, --watch of 0 or in
+ *             9000; encap (and only encap) with a VXLAN tunnel: unicast IPv4
+ *             local and remote that differ, a VNI below 2^24, a port in
+ *             1..65535 (4789 unless given), a unicast MAC when given (and
+ *             given with vnic); netpool-stat a pid in 0..INT_MAX, --watch of 0 or in
  *             [0.01, 86400], --count only with --watch, --list alone. Every
  *             value is the one of the last occurrence of its option, by an
  *             independent scan of argv, and every string points into argv;
@@ -18,6 +21,7 @@
  * and a second parse of the same argv gives the same answer (no state kept).
  * fuzz.sh-sources: tools/fwd_opts.c tools/stat_opts.c
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -84,7 +88,9 @@ static bool in_argv(const char *s, int argc, char **argv)
 static bool fwd_takes_value(const char *a)
 {
 	static const char *const v[] = { "--driver", "--in", "--out", "--mode", "--queues",
-					 "--duration", "--pcap", "--len", "--count" };
+					 "--duration", "--pcap", "--len", "--count",
+					 "--vxlan-local", "--vxlan-remote", "--vni", "--vxlan-port",
+					 "--vxlan-dmac" };
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		if (!strcmp(a, v[i]))
@@ -92,11 +98,69 @@ static bool fwd_takes_value(const char *a)
 	return false;
 }
 
+/* A unicast IPv4 address in network byte order (the parser's rule, written again). */
+static bool ip4_unicast(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+	uint32_t first;
+
+	if (!s || inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	first = ntohl(a.s_addr) >> 24;
+	*out = a.s_addr;
+	return first != 0 && first != 127 && first < 224;
+}
+
+/* The tunnel's values against the last ones given on the command line. */
+static void fwd_check_vxlan(const struct opts *o, const char *local, const char *remote,
+			    const char *vni, const char *port, const char *dmac, int argc,
+			    char **argv)
+{
+	unsigned int m[6];
+	uint32_t l, r;
+	char tail;
+
+	if (o->mode != M_ENCAP) {
+		if (local || remote || vni || port || dmac || o->vx_first)
+			die("netpool-fwd", "a tunnel option accepted outside encap", argc, argv);
+		return;
+	}
+	if (!o->vx_first || !in_argv(o->vx_first, argc, argv))
+		die("netpool-fwd", "the first tunnel option is not in argv", argc, argv);
+	if (!ip4_unicast(local, &l) || !ip4_unicast(remote, &r) || l == r ||
+	    o->vx_local != l || o->vx_remote != r || !o->vx_local_set || !o->vx_remote_set)
+		die("netpool-fwd", "tunnel addresses missing, not unicast, equal or not the last",
+		    argc, argv);
+	if (!vni || !o->vx_vni_set || strtoull(vni, NULL, 10) != o->vx_vni ||
+	    o->vx_vni > 0xffffff)
+		die("netpool-fwd", "the VNI missing, out of range or not the last", argc, argv);
+	if (port ? strtoull(port, NULL, 10) != o->vx_port : o->vx_port != 4789)
+		die("netpool-fwd", "the tunnel port is not the last given (or 4789)", argc, argv);
+	if (!o->vx_port)
+		die("netpool-fwd", "tunnel port 0", argc, argv);
+	if (!dmac != !o->vx_dmac_set || (!strcmp(o->driver, "vnic") && !dmac))
+		die("netpool-fwd", "--vxlan-dmac set without being given, or vnic without it", argc,
+		    argv);
+	if (dmac) {
+		if (strlen(dmac) != 17 ||
+		    sscanf(dmac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
+			   &m[5], &tail) != 6)
+			die("netpool-fwd", "a MAC accepted in another form", argc, argv);
+		for (int i = 0; i < 6; i++)
+			if (o->vx_dmac[i] != m[i])
+				die("netpool-fwd", "the MAC is not the last given", argc, argv);
+		if ((m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+			die("netpool-fwd", "a group or zero MAC accepted", argc, argv);
+	}
+}
+
 /* The last value given to each option, and the flags, by a scan of its own. */
 static void fwd_check_accepted(const struct opts *o, int argc, char **argv)
 {
 	const char *driver = NULL, *in = NULL, *out = NULL, *pcap = NULL, *mode = NULL;
 	const char *queues = NULL, *count = NULL, *duration = NULL;
+	const char *vx_local = NULL, *vx_remote = NULL, *vni = NULL, *vx_port = NULL;
+	const char *vx_dmac = NULL;
 	bool flags[4] = { 0 };
 	static const char *const flag_names[4] = { "--no-recycle", "--json", "--mac-swap",
 						   "--iommu" };
@@ -130,6 +194,16 @@ static void fwd_check_accepted(const struct opts *o, int argc, char **argv)
 			count = argv[i];
 		else if (!strcmp(a, "--duration"))
 			duration = argv[i];
+		else if (!strcmp(a, "--vxlan-local"))
+			vx_local = argv[i];
+		else if (!strcmp(a, "--vxlan-remote"))
+			vx_remote = argv[i];
+		else if (!strcmp(a, "--vni"))
+			vni = argv[i];
+		else if (!strcmp(a, "--vxlan-port"))
+			vx_port = argv[i];
+		else if (!strcmp(a, "--vxlan-dmac"))
+			vx_dmac = argv[i];
 	}
 	if (o->driver != driver || o->in != in || o->out != out || o->pcap != pcap)
 		die("netpool-fwd", "a string option is not the last one given", argc, argv);
@@ -160,6 +234,7 @@ static void fwd_check_accepted(const struct opts *o, int argc, char **argv)
 		die("netpool-fwd", "a sending mode without --out", argc, argv);
 	if (o->out && !strcmp(o->out, o->in))
 		die("netpool-fwd", "--out is --in", argc, argv);
+	fwd_check_vxlan(o, vx_local, vx_remote, vni, vx_port, vx_dmac, argc, argv);
 }
 
 static bool fwd_opts_eq(const struct opts *a, const struct opts *b)
@@ -168,7 +243,12 @@ static bool fwd_opts_eq(const struct opts *a, const struct opts *b)
 	       a->pcap == b->pcap && a->mode == b->mode && a->queues == b->queues &&
 	       a->duration == b->duration && a->no_recycle == b->no_recycle &&
 	       a->json == b->json && a->mac_swap == b->mac_swap && a->iommu == b->iommu &&
-	       a->len_min == b->len_min && a->len_max == b->len_max && a->count == b->count;
+	       a->len_min == b->len_min && a->len_max == b->len_max && a->count == b->count &&
+	       a->vx_first == b->vx_first && a->vx_local_set == b->vx_local_set &&
+	       a->vx_remote_set == b->vx_remote_set && a->vx_vni_set == b->vx_vni_set &&
+	       a->vx_dmac_set == b->vx_dmac_set && a->vx_local == b->vx_local &&
+	       a->vx_remote == b->vx_remote && a->vx_vni == b->vx_vni &&
+	       a->vx_port == b->vx_port && !memcmp(a->vx_dmac, b->vx_dmac, 6);
 }
 
 static void fuzz_fwd(int argc, char **argv)
