@@ -740,6 +740,20 @@ static void test_skb(void)
 	CHECK(!memcmp(out, "0123456789", 10));
 	CHECK_ERR(np_skb_encap_push(skb, out, 257), -EINVAL);
 	CHECK_EQ(skb->len, 10);
+	{
+		struct np_vxlan_cfg vx = { .vni = NP_VXLAN_VNI_MAX + 1 };
+
+		CHECK_ERR(np_vxlan_encap(skb, &vx), -EINVAL);
+		CHECK_ERR(np_vxlan_decap(skb, &vx), -EINVAL);
+		vx.vni = 1;
+		vx.port_min = 2;
+		vx.port_max = 1;
+		CHECK_ERR(np_vxlan_encap(skb, &vx), -EINVAL);
+		vx.port_min = vx.port_max = 0;
+		CHECK_ERR(np_vxlan_encap(skb, &vx), -EINVAL);	/* 10 bytes: no Ethernet frame */
+		CHECK_ERR(np_vxlan_decap(skb, &vx), -ENOENT);
+		CHECK_EQ(skb->len, 10);
+	}
 	NOSIDE(CHECK(np_skb_push(skb, np_skb_headroom(skb) + 1) == NULL));
 	NOSIDE(CHECK(np_skb_pull(skb, 11) == NULL));
 	NOSIDE(CHECK(np_skb_put(skb, np_skb_tailroom(skb) + 1) == NULL));
@@ -974,6 +988,9 @@ static const struct {
 	{ "build skb bulk from NULL", "np_build_skb_bulk" },
 	{ "consume bulk from NULL", "np_napi_consume_skb_bulk" },
 	{ "encap push from NULL", "np_skb_encap_push" },
+	{ "vxlan encap, NULL tunnel", "np_vxlan_encap" },
+	{ "vxlan decap, NULL tunnel", "np_vxlan_decap" },
+	{ "vxlan source port of NULL", "np_vxlan_src_port" },
 };
 
 static void misuse_child(int i)
@@ -1013,6 +1030,15 @@ static void misuse_child(int i)
 		skb = np_alloc_skb(64);
 		np_skb_encap_push(skb, NULL, 14);
 		break;
+	case 18:
+		skb = np_alloc_skb(64);
+		np_vxlan_encap(skb, NULL);
+		break;
+	case 19:
+		skb = np_alloc_skb(64);
+		np_vxlan_decap(skb, NULL);
+		break;
+	case 20: np_vxlan_src_port(NULL, &(struct np_vxlan_cfg){ 0 }); break;
 	}
 }
 
