@@ -62,7 +62,7 @@
  * its mains. Environment both read: NP_MODEL_SEEDS, NP_MODEL_STEPS (per
  * seed), NP_MODEL_SEED=N (only that seed; with NP_MODEL_TRACE=1 each step is
  * printed as it runs), NP_MODEL_FIRST (first seed), NP_MODEL_SKIP=op,op
- * (operations left out; see op_names), NP_MODEL_WATCH=h (dump that skb after
+ * (operations left out; see model_ops), NP_MODEL_WATCH=h (dump that skb after
  * each step), NP_MODEL_STATS=1 (how often each op ran, merged and failed),
  * NP_MODEL_GRO_NESTED=0 (never GRO an skb that has a frag_list of its own).
  */
@@ -92,22 +92,15 @@ enum {
 	OP_MAX
 };
 
-static const char *const op_names[OP_MAX] = {
-	"new_poolpage", "new_poolfrag", "new_netdev", "new_pagefrag", "new_small",
-	"add_frag", "clone", "expand", "coalesce", "shift", "split", "gro",
-	"segment", "copy", "pskb_copy", "trim", "may_pull", "linearize", "pull",
-	"cow_head", "unshare", "free", "raw_ref", "raw_put", "napi", "cow_xdp",
+/* One operation of the model: its name, its weight, its handler (the table is with the handlers). */
+struct model_op {
+	const char *name;
+	unsigned weight;		/* in the random choice of the next operation */
+	void (*run)(int a);		/* on the skb of handle a, picked at random */
+	void (*run_any)(int op);	/* or without one (it makes its own choices) */
 };
 
-static const unsigned op_weight[OP_MAX] = {
-	[OP_NEW_POOLPAGE] = 6, [OP_NEW_POOLFRAG] = 5, [OP_NEW_NETDEV] = 3,
-	[OP_NEW_PAGEFRAG] = 2, [OP_NEW_SMALL] = 3, [OP_ADD_FRAG] = 8, [OP_CLONE] = 6,
-	[OP_EXPAND] = 3, [OP_COALESCE] = 5, [OP_SHIFT] = 3, [OP_SPLIT] = 3, [OP_GRO] = 5,
-	[OP_SEGMENT] = 2, [OP_COPY] = 2, [OP_PSKB_COPY] = 3, [OP_TRIM] = 3,
-	[OP_MAY_PULL] = 3, [OP_LINEARIZE] = 1, [OP_PULL] = 2, [OP_COW_HEAD] = 2,
-	[OP_UNSHARE] = 1, [OP_FREE] = 14, [OP_RAW_REF] = 2, [OP_RAW_PUT] = 4, [OP_NAPI] = 3,
-	[OP_COW_XDP] = 3,
-};
+static const struct model_op model_ops[OP_MAX];
 
 static bool op_off[OP_MAX];
 
@@ -379,7 +372,7 @@ static void failed(uint64_t inj0, const char *what)
 {
 	MCHECK(alloc_inj() > inj0, "%s failed with no fault injected (%s)", what,
 	       fault_mode == FAULT_OFF ? "faults off" : "none during the call");
-	logstep("  %s: %s failed (injected fault)", cur_op >= 0 ? op_names[cur_op] : "teardown",
+	logstep("  %s: %s failed (injected fault)", cur_op >= 0 ? model_ops[cur_op].name : "teardown",
 		what);
 	if (cur_op >= 0)
 		op_failed[cur_op]++;
@@ -1373,7 +1366,7 @@ static bool new_skb(int op, int hi, int pi, bool mark, uint32_t headlen, bool dr
 		np_skb_reserve(skb, 64);
 	h_set(hi, skb, NULL, 0);
 	put_head_bytes(hi, headlen);
-	logstep("%s h%d skb %p pp %d head %p headlen %u", op_names[op], hi, (void *)skb, mark,
+	logstep("%s h%d skb %p pp %d head %p headlen %u", model_ops[op].name, hi, (void *)skb, mark,
 		(void *)skb->head, H[hi].len);
 	for (unsigned n = dress && chance(50) ? rnd(4) : 0; n; n--)
 		add_frag(hi);
@@ -1512,528 +1505,656 @@ static void op_cow_xdp(int a)
 
 /* ---- the operations (free_skb(): skbtest.h) ---- */
 
+static struct snap step_snap;
+
+/* A frag of some kind appended. */
+static void op_add_frag(int a)
+{
+	logstep("add_frag h%d", a);
+	add_frag(a);
+}
+
+/* A clone in a free slot: shares the data and pp_recycle. */
+static void op_clone(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	struct np_skb *n;
+	int slot;
+	uint64_t inj0;
+
+	slot = h_free_slot();
+	if (slot < 0)
+		return;
+	snap_take(&step_snap, sa);
+	inj0 = alloc_inj();
+	n = np_skb_clone(sa);
+	if (!n) {
+		logstep("clone h%d", a);
+		failed(inj0, "np_skb_clone");
+		snap_check(&step_snap, sa, "np_skb_clone");
+		return;
+	}
+	MCHECK(n->pp_recycle == sa->pp_recycle && n->head == sa->head,
+	       "clone differs in pp_recycle or head");
+	h_set(slot, n, H[a].want, H[a].len);
+	logstep("clone h%d -> h%d (%p)", a, slot, (void *)n);
+}
+
+/* np_pskb_expand_head(): a cloned skb gives its share up (and its bit), a private one keeps it. */
+static void op_expand(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	int err;
+	uint64_t inj0;
+	uint32_t nhead = chance(50) ? rnd(200) : 0, ntail = rnd(300);
+	bool cloned = np_skb_cloned(sa);
+	int pp = sa->pp_recycle;
+	uint32_t hr = np_skb_headroom(sa);
+
+	logstep("expand h%d nhead %u ntail %u (cloned %d pp %d)", a, nhead, ntail, cloned, pp);
+	snap_take(&step_snap, sa);
+	inj0 = alloc_inj();
+	err = np_pskb_expand_head(sa, nhead, ntail);
+	if (err) {
+		MCHECK(err == -ENOMEM, "np_pskb_expand_head returned %d", err);
+		failed(inj0, "np_pskb_expand_head");
+		snap_check(&step_snap, sa, "np_pskb_expand_head");
+		return;
+	}
+	MCHECK(!sa->head_frag && !np_skb_cloned(sa), "expanded head still shared");
+	MCHECK(np_skb_headroom(sa) == hr + nhead, "headroom %u, want %u",
+	       np_skb_headroom(sa), hr + nhead);
+	/* a clone gives its share up and stops recycling; a private skb keeps the bit */
+	MCHECK(sa->pp_recycle == (cloned ? 0 : pp), "pp_recycle %d after expand (cloned %d)",
+	       sa->pp_recycle, cloned);
+}
+
+/* np_skb_cow_head(): a private head with the headroom asked for. */
+static void op_cow_head(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	int err;
+	uint64_t inj0;
+	uint32_t want = rnd(300);
+
+	logstep("cow_head h%d %u", a, want);
+	snap_take(&step_snap, sa);
+	inj0 = alloc_inj();
+	err = np_skb_cow_head(sa, want);
+	if (err) {
+		MCHECK(err == -ENOMEM, "np_skb_cow_head returned %d", err);
+		failed(inj0, "np_skb_cow_head");
+		snap_check(&step_snap, sa, "np_skb_cow_head");
+		return;
+	}
+	MCHECK(np_skb_headroom(sa) >= want && !np_skb_cloned(sa), "cow_head result");
+}
+
+/* np_skb_unshare(): a private copy of a cloned skb (freed when none can be made). */
+static void op_unshare(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	struct np_skb *n;
+	uint64_t inj0;
+	bool was_cloned;
+
+	logstep("unshare h%d (cloned %d)", a, np_skb_cloned(sa));
+	was_cloned = np_skb_cloned(sa);
+	inj0 = alloc_inj();
+	n = np_skb_unshare(sa);
+	if (!n) {
+		/* documented (skb_share.c): the skb is freed all the same */
+		MCHECK(was_cloned, "np_skb_unshare of a private skb failed");
+		failed(inj0, "np_skb_unshare");
+		logstep("  h%d freed by the failed unshare", a);
+		h_drop(a);
+		return;
+	}
+	H[a].skb = n;
+	MCHECK(!np_skb_cloned(n), "unshared skb cloned");
+}
+
+/* np_skb_try_coalesce() of another skb into this one. */
+static void op_coalesce(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	struct np_skb *sb;
+	int b;
+	bool stolen, ok, refuse;
+	int delta;
+
+	b = h_pick_other(a);
+	if (b < 0)
+		return;
+	sb = H[b].skb;
+	if (H[a].len + H[b].len > MAX_PKT)
+		return;
+	shape_b = skb_shape(sb);
+	refuse = np_skb_cloned(sa) || sa->pp_recycle != sb->pp_recycle;
+	logstep("coalesce to h%d from h%d (to cloned %d, pp %d/%d, from cloned %d)", a, b,
+		np_skb_cloned(sa), sa->pp_recycle, sb->pp_recycle, np_skb_cloned(sb));
+	ok = np_skb_try_coalesce(sa, sb, &stolen, &delta);
+	MCHECK(!(ok && refuse), "coalesce merged what it must refuse");
+	if (!ok)
+		return;
+	memcpy(H[a].want + H[a].len, H[b].want, H[b].len);
+	H[a].len += H[b].len;
+	logstep("  merged, stolen %d", stolen);
+	took = true;
+	np_kfree_skb_partial(sb, stolen);
+	h_drop(b);
+}
+
+/* np_skb_shift() of another skb's paged bytes onto this one (the target). */
+static void op_shift(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	struct np_skb *sb;
+	int b;
+	bool list;
+	int moved, len;
+
+	b = h_pick_other(a);	/* tgt a, skb b */
+	if (b < 0)
+		return;
+	sb = H[b].skb;
+	if (H[a].len + H[b].len > MAX_PKT || !sb->len)
+		return;
+	if (np_skb_headlen(sb) && chance(60)) {
+		/* only paged bytes shift: make the head empty first */
+		uint32_t hl = np_skb_headlen(sb);
+
+		logstep("pull h%d %u (for shift)", b, hl);
+		MCHECK(np_skb_pull(sb, hl), "pull");
+		memmove(H[b].want, H[b].want + hl, H[b].len - hl);
+		H[b].len -= hl;
+		if (!sb->len)
+			return;
+	}
+	len = (int)rnd(sb->len + 1);
+	logstep("shift tgt h%d skb h%d len %d (pp %d/%d, headlen %u, cloned %d/%d)", a, b,
+		len, sa->pp_recycle, sb->pp_recycle, np_skb_headlen(sb), np_skb_cloned(sa),
+		np_skb_cloned(sb));
+	shape_b = skb_shape(sb);
+	list = np_skb_has_frag_list(sa);
+	moved = np_skb_shift(sa, sb, len);
+	MCHECK(moved == 0 || moved == len, "shift moved %d of %d", moved, len);
+	MCHECK(!moved || sa->pp_recycle == sb->pp_recycle, "shift between pp and non-pp");
+	/* the bytes would land before the target's frag_list */
+	MCHECK(!moved || !list, "shift onto a target with a frag_list");
+	if (!moved)
+		return;
+	took = true;
+	memcpy(H[a].want + H[a].len, H[b].want, (size_t)moved);
+	H[a].len += (uint32_t)moved;
+	memmove(H[b].want, H[b].want + moved, H[b].len - (uint32_t)moved);
+	H[b].len -= (uint32_t)moved;
+}
+
+/* np_skb_split() into an empty skb of a random kind. */
+static void op_split(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	struct np_skb *n;
+	int slot, err;
+	uint64_t inj0;
+	static const int kinds[] = { OP_NEW_SMALL, OP_NEW_POOLPAGE, OP_NEW_POOLFRAG,
+				     OP_NEW_NETDEV };
+	uint32_t len, headlen = np_skb_headlen(sa), pos;
+	int kind = kinds[rnd(4)], want, pp1;
+	const struct np_skb_shared_info *sh = np_skb_shinfo(sa);
+	bool fixed, pool_moves = false;
+
+	slot = h_free_slot();
+	if (slot < 0 || np_skb_cloned(sa) || np_skb_has_frag_list(sa))
+		return;
+	len = rnd(sa->len + 1);
+	/*
+	 * The empty skb1: a small head with room for the rest of the
+	 * head (as before), or an empty skb of another kind, marked or
+	 * not, whose room may be short.
+	 */
+	if (kind == OP_NEW_SMALL) {
+		inj0 = alloc_inj();
+		n = np_alloc_skb(headlen + 64);
+		if (!n) {
+			logstep("split h%d", a);
+			failed(inj0, "np_alloc_skb for split");
+			return;
+		}
+		h_set(slot, n, NULL, 0);
+	} else {
+		bool mark = chance(50);
+
+		if (!new_skb(kind, slot, (int)rnd((uint32_t)npools), mark, 0, false))
+			return;
+		n = H[slot].skb;
+		/*
+		 * Taking skb1's head may have ended a page's life (the
+		 * pool's fragment page drained): let the walk see that
+		 * before a frag moves, as if skb1 had come a step earlier.
+		 */
+		model_check();
+	}
+	/*
+	 * The documented rule: skb1's own head on a pool page keeps skb1's
+	 * bit; where the bits then differ, no pool page may move. Which
+	 * pages are pool pages: the signature (making skb1 may have
+	 * released the pool's fragment page in this very step; the walk
+	 * checks every signature against the model after each step).
+	 */
+	fixed = n->head_frag && np_page_is_pp(np_virt_to_page(n->head));
+	pos = headlen;
+	for (unsigned i = 0; i < sh->nr_frags; i++) {
+		if (pos + sh->frags[i].len > len && np_page_is_pp(sh->frags[i].page))
+			pool_moves = true;
+		pos += sh->frags[i].len;
+	}
+	pp1 = fixed ? n->pp_recycle : sa->pp_recycle;
+	if (pp1 != sa->pp_recycle && pool_moves)
+		want = -EINVAL;
+	else if (len < headlen && headlen - len > np_skb_tailroom(n))
+		want = -EMSGSIZE;
+	else
+		want = 0;
+	logstep("split h%d at %u -> h%d (%p, %s, pp %d/%d, fixed %d) want %d", a, len, slot,
+		(void *)n, model_ops[kind].name, sa->pp_recycle, n->pp_recycle, fixed, want);
+	shape_b = skb_shape(n);
+	snap_take(&step_snap, sa);
+	err = np_skb_split(sa, n, len);
+	MCHECK(err == want, "split returned %d, the model wants %d", err, want);
+	if (err) {
+		snap_check(&step_snap, sa, "np_skb_split");
+		MCHECK(n->len == 0, "a refused split filled skb1");
+		return;
+	}
+	took = true;
+	MCHECK(n->pp_recycle == pp1, "skb1's pp_recycle %d, want %d", n->pp_recycle, pp1);
+	h_set(slot, n, H[a].want + len, H[a].len - len);
+	H[a].len = len;
+}
+
+/* np_skb_gro_receive() of another skb into this one (the GRO packet). */
+static void op_gro(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	struct np_skb *sb;
+	int b, err;
+	uint64_t inj0;
+	int want;
+
+	b = h_pick_other(a);	/* head a, skb b */
+	if (b < 0)
+		return;
+	sb = H[b].skb;
+	/*
+	 * An skb with a frag_list of its own, once chained, is the last
+	 * member; the next merge must chain after it, not append frags to
+	 * it (its bytes would land before its frag_list).
+	 */
+	if (np_skb_has_frag_list(sb) && !gro_nested)
+		return;
+	if (sa->pp_recycle != sb->pp_recycle || np_skb_cloned(sa))
+		want = -EINVAL;
+	else if (sa->len + sb->len >= 65536)
+		want = -E2BIG;
+	else
+		want = 0;
+	shape_b = skb_shape(sb);
+	logstep("gro head h%d skb h%d (pp %d/%d, cloned %d/%d, shared member %d) want %d", a,
+		b, sa->pp_recycle, sb->pp_recycle, np_skb_cloned(sa), np_skb_cloned(sb),
+		!!(shape_a & (1u << SH_SHARED_MEMBER)), want);
+	inj0 = alloc_inj();
+	err = np_skb_gro_receive(sa, sb);
+	if (err == -ENOMEM && want == 0 && (shape_a & (1u << SH_SHARED_MEMBER))) {
+		/* no clone of a shared member: nothing merged, skb b still ours */
+		failed(inj0, "np_skb_gro_receive");
+		return;
+	}
+	MCHECK(err == want, "gro_receive %d, the model wants %d", err, want);
+	if (err)
+		return;
+	/*
+	 * The packet's chain is its own now: another holder of a member
+	 * it had (a pskb_copy, a clone's expand) keeps its bytes, which
+	 * the walk checks for every live skb.
+	 */
+	for (const struct np_skb *l = np_skb_shinfo(sa)->frag_list; l; l = l->next)
+		MCHECK(l == sb || !np_skb_shared(l), "a GRO packet still shares a member");
+	took = true;
+	memcpy(H[a].want + H[a].len, H[b].want, H[b].len);
+	H[a].len += H[b].len;
+	h_drop(b);
+}
+
+/* np_skb_segment() with random features; the segments take free slots. */
+static void op_segment(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	int slot;
+	uint64_t inj0;
+	static const char *const mode_names[] = { "sg", "linear", "partial", "by_frags" };
+	uint32_t hdr, mss, nseg = 0, pos, free_slots = (uint32_t)(MAX_H - h_count());
+	uint32_t own = sa->len, plen[MAX_H + 1], partial = 0;
+	unsigned r = rnd(100), mode = r < 55 ? 0 : r < 70 ? 1 : r < 85 ? 2 : 3;
+	np_netdev_features_t feat = mode == 1 ? 0 : NP_NETIF_F_SG;
+	struct np_skb *segs, *next;
+	const struct np_skb *l;
+
+	if (sa->len < 2 || !free_slots)
+		return;
+	for (l = np_skb_shinfo(sa)->frag_list; l; l = l->next)
+		own -= l->len;
+	if (mode == 3 && (!np_skb_has_frag_list(sa) || own < 1))
+		mode = 0;
+	hdr = rnd(NP_MIN((mode == 3 ? own : sa->len) - 1, 128u) + (mode == 3));
+	/*
+	 * The segments the model expects, from the documented features:
+	 * gso_size each; with GSO_PARTIAL one of every whole multiple and
+	 * the rest; with GSO_BY_FRAGS the head's own payload, then each
+	 * member whole.
+	 */
+	if (mode == 3) {
+		mss = NP_GSO_BY_FRAGS;
+		if (own > hdr)
+			plen[nseg++] = own - hdr;
+		for (l = np_skb_shinfo(sa)->frag_list; l && nseg <= free_slots; l = l->next)
+			if (l->len && nseg < MAX_H)
+				plen[nseg++] = l->len;
+		if (nseg > free_slots || l)
+			return;
+	} else {
+		mss = 1 + rnd(NP_MIN(sa->len - hdr, 4000u));
+		if (mode == 2) {
+			feat |= NP_NETIF_F_GSO_PARTIAL;
+			partial = (sa->len - hdr) / mss;
+		}
+		if ((sa->len - hdr + mss - 1) / mss > free_slots && partial <= 1)
+			mss = (sa->len - hdr + free_slots - 1) / free_slots;
+		if (mss > 0xfffe)
+			return;
+		partial = mode == 2 ? (sa->len - hdr) / mss : 0;
+		if (partial <= 1)
+			partial = 0;
+		for (pos = hdr; pos < sa->len && nseg <= free_slots; pos += plen[nseg++])
+			plen[nseg] = NP_MIN(partial ? mss * partial : mss, sa->len - pos);
+		if (nseg > free_slots)
+			return;
+	}
+	np_skb_shinfo(sa)->gso_size = (uint16_t)mss;
+	logstep("segment h%d hdr %u mss %u %s -> %u segs", a, hdr, mss, mode_names[mode], nseg);
+	snap_take(&step_snap, sa);
+	inj0 = alloc_inj();
+	segs = np_skb_segment(sa, hdr, feat);
+	if (!segs) {
+		failed(inj0, "np_skb_segment");
+		snap_check(&step_snap, sa, "np_skb_segment");
+		return;
+	}
+	took = true;
+	seg_modes[mode][np_skb_has_frag_list(sa)]++;
+	pos = hdr;
+	for (uint32_t k = 0; segs; segs = next, pos += plen[k++]) {
+		const struct np_skb_shared_info *gsh = np_skb_shinfo(segs);
+
+		next = segs->next;
+		segs->next = NULL;
+		MCHECK(k < nseg, "more segments than the model's %u", nseg);
+		MCHECK(segs->len == hdr + plen[k], "segment %u of %u bytes, want %u", k, segs->len,
+		       hdr + plen[k]);
+		MCHECK(!segs->pp_recycle, "a segment has pp_recycle");
+		MCHECK(feat & NP_NETIF_F_SG || !np_skb_is_nonlinear(segs),
+		       "a segment without SG is nonlinear");
+		if (partial && plen[k] > mss)
+			MCHECK(gsh->gso_size == mss && (gsh->gso_type & NP_SKB_GSO_PARTIAL) &&
+			       gsh->gso_segs == (k ? (plen[k] + mss - 1) / mss : partial),
+			       "partial segment %u: gso_size %u type %#x segs %u", k,
+			       gsh->gso_size, gsh->gso_type, gsh->gso_segs);
+		else
+			MCHECK(!gsh->gso_size, "segment %u keeps gso_size %u", k, gsh->gso_size);
+		slot = h_free_slot();
+		MCHECK(slot >= 0, "no slot for segment");
+		h_set(slot, segs, H[a].want, hdr);
+		memcpy(H[slot].want + hdr, H[a].want + pos, plen[k]);
+		H[slot].len = hdr + plen[k];
+	}
+	MCHECK(pos >= sa->len, "segments cover %u of %u", pos, sa->len);
+	if (chance(50)) {
+		logstep("  free original");
+		free_skb(sa, rnd(6));
+		h_drop(a);
+	}
+}
+
+/* np_skb_copy() (@op OP_COPY) or np_pskb_copy() into a free slot. */
+static void op_copies(int op, int a)
+{
+	struct np_skb *sa = H[a].skb;
+	struct np_skb *n;
+	int slot;
+	uint64_t inj0;
+
+	slot = h_free_slot();
+	if (slot < 0)
+		return;
+	snap_take(&step_snap, sa);
+	inj0 = alloc_inj();
+	n = op == OP_COPY ? np_skb_copy(sa) : np_pskb_copy(sa);
+	if (!n) {
+		logstep("%s h%d", model_ops[op].name, a);
+		failed(inj0, model_ops[op].name);
+		snap_check(&step_snap, sa, model_ops[op].name);
+		return;
+	}
+	MCHECK(!n->pp_recycle && !n->cloned, "a copy with pp_recycle or cloned");
+	MCHECK(op == OP_PSKB_COPY || !np_skb_is_nonlinear(n), "skb_copy not linear");
+	h_set(slot, n, H[a].want, H[a].len);
+	logstep("%s h%d -> h%d (%p)", model_ops[op].name, a, slot, (void *)n);
+}
+
+/* np_pskb_trim() to a random length. */
+static void op_trim(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	int err;
+	uint64_t inj0;
+	bool list;
+	uint32_t len = rnd(sa->len + 2);
+
+	logstep("pskb_trim h%d to %u (len %u)", a, len, sa->len);
+	list = np_skb_has_frag_list(sa);
+	snap_take(&step_snap, sa);
+	inj0 = alloc_inj();
+	err = np_pskb_trim(sa, len);
+	if (err) {
+		MCHECK(err == -ENOMEM, "np_pskb_trim returned %d", err);
+		failed(inj0, "np_pskb_trim");
+		/*
+		 * Not documented as leaving the skb unchanged: with a
+		 * frag_list, the members passed on the way to the cut may
+		 * already be private clones (and the head private). The
+		 * bytes and the length stay (the walk checks them).
+		 */
+		if (!list)
+			snap_check(&step_snap, sa, "np_pskb_trim");
+		MCHECK(sa->len == H[a].len, "failed trim changed the length");
+		return;
+	}
+	if (len < H[a].len)
+		H[a].len = len;
+}
+
+/* np_pskb_may_pull() of a random length. */
+static void op_may_pull(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	uint64_t inj0;
+	uint32_t len = rnd(sa->len + 8);
+	bool ok;
+
+	logstep("may_pull h%d %u (len %u headlen %u)", a, len, sa->len, np_skb_headlen(sa));
+	snap_take(&step_snap, sa);
+	inj0 = alloc_inj();
+	ok = np_pskb_may_pull(sa, len);
+	if (!ok && len <= H[a].len) {
+		failed(inj0, "np_pskb_may_pull");
+		snap_check(&step_snap, sa, "np_pskb_may_pull");
+		return;
+	}
+	MCHECK(ok == (len <= H[a].len), "may_pull returned %d", ok);
+	MCHECK(!ok || np_skb_headlen(sa) >= len, "may_pull left headlen %u < %u",
+	       np_skb_headlen(sa), len);
+}
+
+/* np_skb_linearize(). */
+static void op_linearize(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	int err;
+	uint64_t inj0;
+
+	logstep("linearize h%d (len %u)", a, sa->len);
+	snap_take(&step_snap, sa);
+	inj0 = alloc_inj();
+	err = np_skb_linearize(sa);
+	if (err) {
+		MCHECK(err == -ENOMEM, "np_skb_linearize returned %d", err);
+		failed(inj0, "np_skb_linearize");
+		snap_check(&step_snap, sa, "np_skb_linearize");
+		return;
+	}
+	MCHECK(!np_skb_is_nonlinear(sa), "still nonlinear");
+}
+
+/* np_skb_pull() within the head. */
+static void op_pull(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	uint32_t len = rnd(np_skb_headlen(sa) + 1);
+
+	logstep("pull h%d %u", a, len);
+	MCHECK(np_skb_pull(sa, len), "pull");
+	memmove(H[a].want, H[a].want + len, H[a].len - len);
+	H[a].len -= len;
+}
+
+/* A free of a random kind (free_skb()). */
+static void op_free(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	unsigned how = rnd(6);
+
+	logstep("free h%d how %u", a, how);
+	free_skb(sa, how);
+	h_drop(a);
+}
+
+/* A tap keeping a frag page: a page reference the test holds. */
+static void op_raw_ref(int a)
+{
+	struct np_skb *sa = H[a].skb;
+	const struct np_skb_shared_info *sh = np_skb_shinfo(sa);
+	struct np_page *page;
+
+	if (!sh->nr_frags)
+		return;
+	/* a tap keeping a frag page: a page reference, never a pool one */
+	page = sh->frags[rnd(sh->nr_frags)].page;
+	np_page_get(page);
+	pfind(page)->raw_pg++;
+	raw_add(page, false);
+	logstep("raw_ref page %p of h%d", (void *)page, a);
+}
+
+static void op_copy(int a)
+{
+	op_copies(OP_COPY, a);
+}
+
+static void op_pskb_copy(int a)
+{
+	op_copies(OP_PSKB_COPY, a);
+}
+
+/* Enter a pool's napi context, or leave the one entered. */
+static void op_napi(int op)
+{
+	(void)op;
+	if (in_napi >= 0) {
+		np_napi_ctx_leave(napi_prev);
+		logstep("napi leave %d", in_napi);
+		in_napi = -1;
+	} else {
+		in_napi = (int)rnd((uint32_t)npools);
+		napi_prev = np_napi_ctx_enter(&napis[in_napi]);
+		logstep("napi enter %d", in_napi);
+	}
+}
+
+/* Put back a raw reference the test holds. */
+static void op_raw_put(int op)
+{
+	int i;
+
+	(void)op;
+	if (!nraw)
+		return;
+	i = (int)rnd((uint32_t)nraw);
+	logstep("raw_put %s page %p", raws[i].pool ? "pool" : "page", (void *)raws[i].page);
+	raw_release(raws[i].page, raws[i].pool);
+	raws[i] = raws[--nraw];
+}
+
+/*
+ * The operations: name, weight in the random choice, and the handler; an
+ * operation on an skb gets a picked handle (its skb in H[a]), the others
+ * (the new_*, napi, raw_put) make their own choices.
+ */
+static const struct model_op model_ops[OP_MAX] = {
+	[OP_NEW_POOLPAGE] = { "new_poolpage", 6, NULL, op_new },
+	[OP_NEW_POOLFRAG] = { "new_poolfrag", 5, NULL, op_new },
+	[OP_NEW_NETDEV] = { "new_netdev", 3, NULL, op_new },
+	[OP_NEW_PAGEFRAG] = { "new_pagefrag", 2, NULL, op_new },
+	[OP_NEW_SMALL] = { "new_small", 3, NULL, op_new },
+	[OP_ADD_FRAG] = { "add_frag", 8, op_add_frag, NULL },
+	[OP_CLONE] = { "clone", 6, op_clone, NULL },
+	[OP_EXPAND] = { "expand", 3, op_expand, NULL },
+	[OP_COALESCE] = { "coalesce", 5, op_coalesce, NULL },
+	[OP_SHIFT] = { "shift", 3, op_shift, NULL },
+	[OP_SPLIT] = { "split", 3, op_split, NULL },
+	[OP_GRO] = { "gro", 5, op_gro, NULL },
+	[OP_SEGMENT] = { "segment", 2, op_segment, NULL },
+	[OP_COPY] = { "copy", 2, op_copy, NULL },
+	[OP_PSKB_COPY] = { "pskb_copy", 3, op_pskb_copy, NULL },
+	[OP_TRIM] = { "trim", 3, op_trim, NULL },
+	[OP_MAY_PULL] = { "may_pull", 3, op_may_pull, NULL },
+	[OP_LINEARIZE] = { "linearize", 1, op_linearize, NULL },
+	[OP_PULL] = { "pull", 2, op_pull, NULL },
+	[OP_COW_HEAD] = { "cow_head", 2, op_cow_head, NULL },
+	[OP_UNSHARE] = { "unshare", 1, op_unshare, NULL },
+	[OP_FREE] = { "free", 14, op_free, NULL },
+	[OP_RAW_REF] = { "raw_ref", 2, op_raw_ref, NULL },
+	[OP_RAW_PUT] = { "raw_put", 4, NULL, op_raw_put },
+	[OP_NAPI] = { "napi", 3, NULL, op_napi },
+	[OP_COW_XDP] = { "cow_xdp", 3, op_cow_xdp, NULL },
+};
+
 static void do_op(int op)
 {
-	static struct snap sn;
-	int a, b, slot, err;
-	struct np_skb *sa, *sb, *n;
-	uint64_t inj0;
-	bool was_cloned, list;
+	const struct model_op *o = &model_ops[op];
+	int a;
 
-	switch (op) {
-	case OP_NEW_POOLPAGE:
-	case OP_NEW_POOLFRAG:
-	case OP_NEW_NETDEV:
-	case OP_NEW_PAGEFRAG:
-	case OP_NEW_SMALL:
-		op_new(op);
+	if (o->run_any) {
+		o->run_any(op);
 		return;
-	case OP_NAPI:
-		if (in_napi >= 0) {
-			np_napi_ctx_leave(napi_prev);
-			logstep("napi leave %d", in_napi);
-			in_napi = -1;
-		} else {
-			in_napi = (int)rnd((uint32_t)npools);
-			napi_prev = np_napi_ctx_enter(&napis[in_napi]);
-			logstep("napi enter %d", in_napi);
-		}
-		return;
-	case OP_RAW_PUT:
-		if (!nraw)
-			return;
-		a = (int)rnd((uint32_t)nraw);
-		logstep("raw_put %s page %p", raws[a].pool ? "pool" : "page", (void *)raws[a].page);
-		raw_release(raws[a].page, raws[a].pool);
-		raws[a] = raws[--nraw];
-		return;
-	default:
-		break;
 	}
-
 	a = h_pick();
 	if (a < 0)
 		return;
-	sa = H[a].skb;
-	shape_a = skb_shape(sa);
+	shape_a = skb_shape(H[a].skb);
 	step_a = a;
 	prev_a = H[a].last_op;
-	switch (op) {
-	case OP_ADD_FRAG:
-		logstep("add_frag h%d", a);
-		add_frag(a);
-		break;
-	case OP_CLONE:
-		slot = h_free_slot();
-		if (slot < 0)
-			break;
-		snap_take(&sn, sa);
-		inj0 = alloc_inj();
-		n = np_skb_clone(sa);
-		if (!n) {
-			logstep("clone h%d", a);
-			failed(inj0, "np_skb_clone");
-			snap_check(&sn, sa, "np_skb_clone");
-			break;
-		}
-		MCHECK(n->pp_recycle == sa->pp_recycle && n->head == sa->head,
-		       "clone differs in pp_recycle or head");
-		h_set(slot, n, H[a].want, H[a].len);
-		logstep("clone h%d -> h%d (%p)", a, slot, (void *)n);
-		break;
-	case OP_EXPAND: {
-		uint32_t nhead = chance(50) ? rnd(200) : 0, ntail = rnd(300);
-		bool cloned = np_skb_cloned(sa);
-		int pp = sa->pp_recycle;
-		uint32_t hr = np_skb_headroom(sa);
-
-		logstep("expand h%d nhead %u ntail %u (cloned %d pp %d)", a, nhead, ntail, cloned, pp);
-		snap_take(&sn, sa);
-		inj0 = alloc_inj();
-		err = np_pskb_expand_head(sa, nhead, ntail);
-		if (err) {
-			MCHECK(err == -ENOMEM, "np_pskb_expand_head returned %d", err);
-			failed(inj0, "np_pskb_expand_head");
-			snap_check(&sn, sa, "np_pskb_expand_head");
-			break;
-		}
-		MCHECK(!sa->head_frag && !np_skb_cloned(sa), "expanded head still shared");
-		MCHECK(np_skb_headroom(sa) == hr + nhead, "headroom %u, want %u",
-		       np_skb_headroom(sa), hr + nhead);
-		/* a clone gives its share up and stops recycling; a private skb keeps the bit */
-		MCHECK(sa->pp_recycle == (cloned ? 0 : pp), "pp_recycle %d after expand (cloned %d)",
-		       sa->pp_recycle, cloned);
-		break;
-	}
-	case OP_COW_HEAD: {
-		uint32_t want = rnd(300);
-
-		logstep("cow_head h%d %u", a, want);
-		snap_take(&sn, sa);
-		inj0 = alloc_inj();
-		err = np_skb_cow_head(sa, want);
-		if (err) {
-			MCHECK(err == -ENOMEM, "np_skb_cow_head returned %d", err);
-			failed(inj0, "np_skb_cow_head");
-			snap_check(&sn, sa, "np_skb_cow_head");
-			break;
-		}
-		MCHECK(np_skb_headroom(sa) >= want && !np_skb_cloned(sa), "cow_head result");
-		break;
-	}
-	case OP_UNSHARE:
-		logstep("unshare h%d (cloned %d)", a, np_skb_cloned(sa));
-		was_cloned = np_skb_cloned(sa);
-		inj0 = alloc_inj();
-		n = np_skb_unshare(sa);
-		if (!n) {
-			/* documented (skb_share.c): the skb is freed all the same */
-			MCHECK(was_cloned, "np_skb_unshare of a private skb failed");
-			failed(inj0, "np_skb_unshare");
-			logstep("  h%d freed by the failed unshare", a);
-			h_drop(a);
-			break;
-		}
-		H[a].skb = n;
-		MCHECK(!np_skb_cloned(n), "unshared skb cloned");
-		break;
-	case OP_COALESCE: {
-		bool stolen, ok, refuse;
-		int delta;
-
-		b = h_pick_other(a);
-		if (b < 0)
-			break;
-		sb = H[b].skb;
-		if (H[a].len + H[b].len > MAX_PKT)
-			break;
-		shape_b = skb_shape(sb);
-		refuse = np_skb_cloned(sa) || sa->pp_recycle != sb->pp_recycle;
-		logstep("coalesce to h%d from h%d (to cloned %d, pp %d/%d, from cloned %d)", a, b,
-			np_skb_cloned(sa), sa->pp_recycle, sb->pp_recycle, np_skb_cloned(sb));
-		ok = np_skb_try_coalesce(sa, sb, &stolen, &delta);
-		MCHECK(!(ok && refuse), "coalesce merged what it must refuse");
-		if (!ok)
-			break;
-		memcpy(H[a].want + H[a].len, H[b].want, H[b].len);
-		H[a].len += H[b].len;
-		logstep("  merged, stolen %d", stolen);
-		took = true;
-		np_kfree_skb_partial(sb, stolen);
-		h_drop(b);
-		break;
-	}
-	case OP_SHIFT: {
-		int moved, len;
-
-		b = h_pick_other(a);	/* tgt a, skb b */
-		if (b < 0)
-			break;
-		sb = H[b].skb;
-		if (H[a].len + H[b].len > MAX_PKT || !sb->len)
-			break;
-		if (np_skb_headlen(sb) && chance(60)) {
-			/* only paged bytes shift: make the head empty first */
-			uint32_t hl = np_skb_headlen(sb);
-
-			logstep("pull h%d %u (for shift)", b, hl);
-			MCHECK(np_skb_pull(sb, hl), "pull");
-			memmove(H[b].want, H[b].want + hl, H[b].len - hl);
-			H[b].len -= hl;
-			if (!sb->len)
-				break;
-		}
-		len = (int)rnd(sb->len + 1);
-		logstep("shift tgt h%d skb h%d len %d (pp %d/%d, headlen %u, cloned %d/%d)", a, b,
-			len, sa->pp_recycle, sb->pp_recycle, np_skb_headlen(sb), np_skb_cloned(sa),
-			np_skb_cloned(sb));
-		shape_b = skb_shape(sb);
-		list = np_skb_has_frag_list(sa);
-		moved = np_skb_shift(sa, sb, len);
-		MCHECK(moved == 0 || moved == len, "shift moved %d of %d", moved, len);
-		MCHECK(!moved || sa->pp_recycle == sb->pp_recycle, "shift between pp and non-pp");
-		/* the bytes would land before the target's frag_list */
-		MCHECK(!moved || !list, "shift onto a target with a frag_list");
-		if (!moved)
-			break;
-		took = true;
-		memcpy(H[a].want + H[a].len, H[b].want, (size_t)moved);
-		H[a].len += (uint32_t)moved;
-		memmove(H[b].want, H[b].want + moved, H[b].len - (uint32_t)moved);
-		H[b].len -= (uint32_t)moved;
-		break;
-	}
-	case OP_SPLIT: {
-		static const int kinds[] = { OP_NEW_SMALL, OP_NEW_POOLPAGE, OP_NEW_POOLFRAG,
-					     OP_NEW_NETDEV };
-		uint32_t len, headlen = np_skb_headlen(sa), pos;
-		int kind = kinds[rnd(4)], want, pp1;
-		const struct np_skb_shared_info *sh = np_skb_shinfo(sa);
-		bool fixed, pool_moves = false;
-
-		slot = h_free_slot();
-		if (slot < 0 || np_skb_cloned(sa) || np_skb_has_frag_list(sa))
-			break;
-		len = rnd(sa->len + 1);
-		/*
-		 * The empty skb1: a small head with room for the rest of the
-		 * head (as before), or an empty skb of another kind, marked or
-		 * not, whose room may be short.
-		 */
-		if (kind == OP_NEW_SMALL) {
-			inj0 = alloc_inj();
-			n = np_alloc_skb(headlen + 64);
-			if (!n) {
-				logstep("split h%d", a);
-				failed(inj0, "np_alloc_skb for split");
-				break;
-			}
-			h_set(slot, n, NULL, 0);
-		} else {
-			bool mark = chance(50);
-
-			if (!new_skb(kind, slot, (int)rnd((uint32_t)npools), mark, 0, false))
-				break;
-			n = H[slot].skb;
-			/*
-			 * Taking skb1's head may have ended a page's life (the
-			 * pool's fragment page drained): let the walk see that
-			 * before a frag moves, as if skb1 had come a step earlier.
-			 */
-			model_check();
-		}
-		/*
-		 * The documented rule: skb1's own head on a pool page keeps skb1's
-		 * bit; where the bits then differ, no pool page may move. Which
-		 * pages are pool pages: the signature (making skb1 may have
-		 * released the pool's fragment page in this very step; the walk
-		 * checks every signature against the model after each step).
-		 */
-		fixed = n->head_frag && np_page_is_pp(np_virt_to_page(n->head));
-		pos = headlen;
-		for (unsigned i = 0; i < sh->nr_frags; i++) {
-			if (pos + sh->frags[i].len > len && np_page_is_pp(sh->frags[i].page))
-				pool_moves = true;
-			pos += sh->frags[i].len;
-		}
-		pp1 = fixed ? n->pp_recycle : sa->pp_recycle;
-		if (pp1 != sa->pp_recycle && pool_moves)
-			want = -EINVAL;
-		else if (len < headlen && headlen - len > np_skb_tailroom(n))
-			want = -EMSGSIZE;
-		else
-			want = 0;
-		logstep("split h%d at %u -> h%d (%p, %s, pp %d/%d, fixed %d) want %d", a, len, slot,
-			(void *)n, op_names[kind], sa->pp_recycle, n->pp_recycle, fixed, want);
-		shape_b = skb_shape(n);
-		snap_take(&sn, sa);
-		err = np_skb_split(sa, n, len);
-		MCHECK(err == want, "split returned %d, the model wants %d", err, want);
-		if (err) {
-			snap_check(&sn, sa, "np_skb_split");
-			MCHECK(n->len == 0, "a refused split filled skb1");
-			break;
-		}
-		took = true;
-		MCHECK(n->pp_recycle == pp1, "skb1's pp_recycle %d, want %d", n->pp_recycle, pp1);
-		h_set(slot, n, H[a].want + len, H[a].len - len);
-		H[a].len = len;
-		break;
-	}
-	case OP_GRO: {
-		int want;
-
-		b = h_pick_other(a);	/* head a, skb b */
-		if (b < 0)
-			break;
-		sb = H[b].skb;
-		/*
-		 * An skb with a frag_list of its own, once chained, is the last
-		 * member; the next merge must chain after it, not append frags to
-		 * it (its bytes would land before its frag_list).
-		 */
-		if (np_skb_has_frag_list(sb) && !gro_nested)
-			return;
-		if (sa->pp_recycle != sb->pp_recycle || np_skb_cloned(sa))
-			want = -EINVAL;
-		else if (sa->len + sb->len >= 65536)
-			want = -E2BIG;
-		else
-			want = 0;
-		shape_b = skb_shape(sb);
-		logstep("gro head h%d skb h%d (pp %d/%d, cloned %d/%d, shared member %d) want %d", a,
-			b, sa->pp_recycle, sb->pp_recycle, np_skb_cloned(sa), np_skb_cloned(sb),
-			!!(shape_a & (1u << SH_SHARED_MEMBER)), want);
-		inj0 = alloc_inj();
-		err = np_skb_gro_receive(sa, sb);
-		if (err == -ENOMEM && want == 0 && (shape_a & (1u << SH_SHARED_MEMBER))) {
-			/* no clone of a shared member: nothing merged, skb b still ours */
-			failed(inj0, "np_skb_gro_receive");
-			break;
-		}
-		MCHECK(err == want, "gro_receive %d, the model wants %d", err, want);
-		if (err)
-			break;
-		/*
-		 * The packet's chain is its own now: another holder of a member
-		 * it had (a pskb_copy, a clone's expand) keeps its bytes, which
-		 * the walk checks for every live skb.
-		 */
-		for (const struct np_skb *l = np_skb_shinfo(sa)->frag_list; l; l = l->next)
-			MCHECK(l == sb || !np_skb_shared(l), "a GRO packet still shares a member");
-		took = true;
-		memcpy(H[a].want + H[a].len, H[b].want, H[b].len);
-		H[a].len += H[b].len;
-		h_drop(b);
-		break;
-	}
-	case OP_SEGMENT: {
-		static const char *const mode_names[] = { "sg", "linear", "partial", "by_frags" };
-		uint32_t hdr, mss, nseg = 0, pos, free_slots = (uint32_t)(MAX_H - h_count());
-		uint32_t own = sa->len, plen[MAX_H + 1], partial = 0;
-		unsigned r = rnd(100), mode = r < 55 ? 0 : r < 70 ? 1 : r < 85 ? 2 : 3;
-		np_netdev_features_t feat = mode == 1 ? 0 : NP_NETIF_F_SG;
-		struct np_skb *segs, *next;
-		const struct np_skb *l;
-
-		if (sa->len < 2 || !free_slots)
-			break;
-		for (l = np_skb_shinfo(sa)->frag_list; l; l = l->next)
-			own -= l->len;
-		if (mode == 3 && (!np_skb_has_frag_list(sa) || own < 1))
-			mode = 0;
-		hdr = rnd(NP_MIN((mode == 3 ? own : sa->len) - 1, 128u) + (mode == 3));
-		/*
-		 * The segments the model expects, from the documented features:
-		 * gso_size each; with GSO_PARTIAL one of every whole multiple and
-		 * the rest; with GSO_BY_FRAGS the head's own payload, then each
-		 * member whole.
-		 */
-		if (mode == 3) {
-			mss = NP_GSO_BY_FRAGS;
-			if (own > hdr)
-				plen[nseg++] = own - hdr;
-			for (l = np_skb_shinfo(sa)->frag_list; l && nseg <= free_slots; l = l->next)
-				if (l->len && nseg < MAX_H)
-					plen[nseg++] = l->len;
-			if (nseg > free_slots || l)
-				break;
-		} else {
-			mss = 1 + rnd(NP_MIN(sa->len - hdr, 4000u));
-			if (mode == 2) {
-				feat |= NP_NETIF_F_GSO_PARTIAL;
-				partial = (sa->len - hdr) / mss;
-			}
-			if ((sa->len - hdr + mss - 1) / mss > free_slots && partial <= 1)
-				mss = (sa->len - hdr + free_slots - 1) / free_slots;
-			if (mss > 0xfffe)
-				break;
-			partial = mode == 2 ? (sa->len - hdr) / mss : 0;
-			if (partial <= 1)
-				partial = 0;
-			for (pos = hdr; pos < sa->len && nseg <= free_slots; pos += plen[nseg++])
-				plen[nseg] = NP_MIN(partial ? mss * partial : mss, sa->len - pos);
-			if (nseg > free_slots)
-				break;
-		}
-		np_skb_shinfo(sa)->gso_size = (uint16_t)mss;
-		logstep("segment h%d hdr %u mss %u %s -> %u segs", a, hdr, mss, mode_names[mode], nseg);
-		snap_take(&sn, sa);
-		inj0 = alloc_inj();
-		segs = np_skb_segment(sa, hdr, feat);
-		if (!segs) {
-			failed(inj0, "np_skb_segment");
-			snap_check(&sn, sa, "np_skb_segment");
-			break;
-		}
-		took = true;
-		seg_modes[mode][np_skb_has_frag_list(sa)]++;
-		pos = hdr;
-		for (uint32_t k = 0; segs; segs = next, pos += plen[k++]) {
-			const struct np_skb_shared_info *gsh = np_skb_shinfo(segs);
-
-			next = segs->next;
-			segs->next = NULL;
-			MCHECK(k < nseg, "more segments than the model's %u", nseg);
-			MCHECK(segs->len == hdr + plen[k], "segment %u of %u bytes, want %u", k, segs->len,
-			       hdr + plen[k]);
-			MCHECK(!segs->pp_recycle, "a segment has pp_recycle");
-			MCHECK(feat & NP_NETIF_F_SG || !np_skb_is_nonlinear(segs),
-			       "a segment without SG is nonlinear");
-			if (partial && plen[k] > mss)
-				MCHECK(gsh->gso_size == mss && (gsh->gso_type & NP_SKB_GSO_PARTIAL) &&
-				       gsh->gso_segs == (k ? (plen[k] + mss - 1) / mss : partial),
-				       "partial segment %u: gso_size %u type %#x segs %u", k,
-				       gsh->gso_size, gsh->gso_type, gsh->gso_segs);
-			else
-				MCHECK(!gsh->gso_size, "segment %u keeps gso_size %u", k, gsh->gso_size);
-			slot = h_free_slot();
-			MCHECK(slot >= 0, "no slot for segment");
-			h_set(slot, segs, H[a].want, hdr);
-			memcpy(H[slot].want + hdr, H[a].want + pos, plen[k]);
-			H[slot].len = hdr + plen[k];
-		}
-		MCHECK(pos >= sa->len, "segments cover %u of %u", pos, sa->len);
-		if (chance(50)) {
-			logstep("  free original");
-			free_skb(sa, rnd(6));
-			h_drop(a);
-		}
-		break;
-	}
-	case OP_COPY:
-	case OP_PSKB_COPY:
-		slot = h_free_slot();
-		if (slot < 0)
-			break;
-		snap_take(&sn, sa);
-		inj0 = alloc_inj();
-		n = op == OP_COPY ? np_skb_copy(sa) : np_pskb_copy(sa);
-		if (!n) {
-			logstep("%s h%d", op_names[op], a);
-			failed(inj0, op_names[op]);
-			snap_check(&sn, sa, op_names[op]);
-			break;
-		}
-		MCHECK(!n->pp_recycle && !n->cloned, "a copy with pp_recycle or cloned");
-		MCHECK(op == OP_PSKB_COPY || !np_skb_is_nonlinear(n), "skb_copy not linear");
-		h_set(slot, n, H[a].want, H[a].len);
-		logstep("%s h%d -> h%d (%p)", op_names[op], a, slot, (void *)n);
-		break;
-	case OP_TRIM: {
-		uint32_t len = rnd(sa->len + 2);
-
-		logstep("pskb_trim h%d to %u (len %u)", a, len, sa->len);
-		list = np_skb_has_frag_list(sa);
-		snap_take(&sn, sa);
-		inj0 = alloc_inj();
-		err = np_pskb_trim(sa, len);
-		if (err) {
-			MCHECK(err == -ENOMEM, "np_pskb_trim returned %d", err);
-			failed(inj0, "np_pskb_trim");
-			/*
-			 * Not documented as leaving the skb unchanged: with a
-			 * frag_list, the members passed on the way to the cut may
-			 * already be private clones (and the head private). The
-			 * bytes and the length stay (the walk checks them).
-			 */
-			if (!list)
-				snap_check(&sn, sa, "np_pskb_trim");
-			MCHECK(sa->len == H[a].len, "failed trim changed the length");
-			break;
-		}
-		if (len < H[a].len)
-			H[a].len = len;
-		break;
-	}
-	case OP_MAY_PULL: {
-		uint32_t len = rnd(sa->len + 8);
-		bool ok;
-
-		logstep("may_pull h%d %u (len %u headlen %u)", a, len, sa->len, np_skb_headlen(sa));
-		snap_take(&sn, sa);
-		inj0 = alloc_inj();
-		ok = np_pskb_may_pull(sa, len);
-		if (!ok && len <= H[a].len) {
-			failed(inj0, "np_pskb_may_pull");
-			snap_check(&sn, sa, "np_pskb_may_pull");
-			break;
-		}
-		MCHECK(ok == (len <= H[a].len), "may_pull returned %d", ok);
-		MCHECK(!ok || np_skb_headlen(sa) >= len, "may_pull left headlen %u < %u",
-		       np_skb_headlen(sa), len);
-		break;
-	}
-	case OP_LINEARIZE:
-		logstep("linearize h%d (len %u)", a, sa->len);
-		snap_take(&sn, sa);
-		inj0 = alloc_inj();
-		err = np_skb_linearize(sa);
-		if (err) {
-			MCHECK(err == -ENOMEM, "np_skb_linearize returned %d", err);
-			failed(inj0, "np_skb_linearize");
-			snap_check(&sn, sa, "np_skb_linearize");
-			break;
-		}
-		MCHECK(!np_skb_is_nonlinear(sa), "still nonlinear");
-		break;
-	case OP_PULL: {
-		uint32_t len = rnd(np_skb_headlen(sa) + 1);
-
-		logstep("pull h%d %u", a, len);
-		MCHECK(np_skb_pull(sa, len), "pull");
-		memmove(H[a].want, H[a].want + len, H[a].len - len);
-		H[a].len -= len;
-		break;
-	}
-	case OP_FREE: {
-		unsigned how = rnd(6);
-
-		logstep("free h%d how %u", a, how);
-		free_skb(sa, how);
-		h_drop(a);
-		break;
-	}
-	case OP_COW_XDP:
-		op_cow_xdp(a);
-		break;
-	case OP_RAW_REF: {
-		const struct np_skb_shared_info *sh = np_skb_shinfo(sa);
-		struct np_page *page;
-
-		if (!sh->nr_frags)
-			break;
-		/* a tap keeping a frag page: a page reference, never a pool one */
-		page = sh->frags[rnd(sh->nr_frags)].page;
-		np_page_get(page);
-		pfind(page)->raw_pg++;
-		raw_add(page, false);
-		logstep("raw_ref page %p of h%d", (void *)page, a);
-		break;
-	}
-	default:
-		break;
-	}
+	o->run(a);
 }
 
 /* ---- a seed ---- */
@@ -2045,14 +2166,14 @@ static int pick_op(void)
 
 	if (!total)
 		for (int i = 0; i < OP_MAX; i++)
-			total += op_off[i] ? 0 : op_weight[i];
+			total += op_off[i] ? 0 : model_ops[i].weight;
 	r = rnd(total);
 	for (int i = 0; i < OP_MAX; i++) {
 		if (op_off[i])
 			continue;
-		if (r < op_weight[i])
+		if (r < model_ops[i].weight)
 			return i;
-		r -= op_weight[i];
+		r -= model_ops[i].weight;
 	}
 	return OP_FREE;
 }
@@ -2258,7 +2379,7 @@ static void parse_skip(void)
 		int i;
 
 		for (i = 0; i < OP_MAX; i++)
-			if (!strcmp(tok, op_names[i]))
+			if (!strcmp(tok, model_ops[i].name))
 				break;
 		if (i == OP_MAX) {
 			fprintf(stderr, "NP_MODEL_SKIP: unknown operation %s\n", tok);
@@ -2339,7 +2460,7 @@ __attribute__((unused)) static void model_reach_print(FILE *f)
 		for (int i = 0; i < OP_MAX; i++) {
 			if (!tab[i][SH_MAX])
 				continue;
-			fprintf(f, "%-12s %9llu", op_names[i], (unsigned long long)tab[i][SH_MAX]);
+			fprintf(f, "%-12s %9llu", model_ops[i].name, (unsigned long long)tab[i][SH_MAX]);
 			for (int k = 0; k < SH_MAX; k++)
 				fprintf(f, " %8llu", (unsigned long long)tab[i][k]);
 			fputc('\n', f);
@@ -2354,10 +2475,10 @@ __attribute__((unused)) static void model_reach_print(FILE *f)
 	fprintf(f, "follows (row: the previous operation on the skb, column: the next):\n%-12s",
 		"");
 	for (size_t c = 0; c < NP_ARRAY_SIZE(seq_ops); c++)
-		fprintf(f, " %9s", op_names[seq_ops[c]]);
+		fprintf(f, " %9s", model_ops[seq_ops[c]].name);
 	fputc('\n', f);
 	for (size_t r = 0; r < NP_ARRAY_SIZE(seq_ops); r++) {
-		fprintf(f, "%-12s", op_names[seq_ops[r]]);
+		fprintf(f, "%-12s", model_ops[seq_ops[r]].name);
 		for (size_t c = 0; c < NP_ARRAY_SIZE(seq_ops); c++)
 			fprintf(f, " %9llu", (unsigned long long)follows[seq_ops[r]][seq_ops[c]]);
 		fputc('\n', f);
@@ -2374,7 +2495,7 @@ static void model_fini(void)
 	steplog = NULL;
 	if (getenv("NP_MODEL_STATS"))
 		for (int i = 0; i < OP_MAX; i++)
-			printf("%-14s ran %10llu  merged/moved %10llu  failed %8llu\n", op_names[i],
+			printf("%-14s ran %10llu  merged/moved %10llu  failed %8llu\n", model_ops[i].name,
 			       (unsigned long long)op_ran[i], (unsigned long long)op_took[i],
 			       (unsigned long long)op_failed[i]);
 }

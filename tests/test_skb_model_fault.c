@@ -335,7 +335,7 @@ out:
 	printf("\noperations failed by a fault:");
 	for (int i = 0; i < OP_MAX; i++)
 		if (op_failed[i])
-			printf(" %s %llu", op_names[i], (unsigned long long)op_failed[i]);
+			printf(" %s %llu", model_ops[i].name, (unsigned long long)op_failed[i]);
 	printf("\n%llu seeds run with faults, %llu steps, %.2f s\n", (unsigned long long)fault_runs,
 	       (unsigned long long)total_steps, t_sweep);
 	printf("model turns: %llu pages handed out again in the op that ended their life (%llu "
