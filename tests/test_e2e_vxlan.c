@@ -17,7 +17,8 @@
  * no IPv4 header, IPv4 checksum or UDP checksum error (nstat), a capture
  * of B's underlay whose every VXLAN packet from L verifies (tshark with
  * checksum checks, else tcpdump -vv), frames of the wrong VNI, flags or
- * port counted and dropped by the forwarder, its ARP and tunnel counters
+ * port and malformed ARP counted and dropped by the forwarder, B having to
+ * ask the forwarder's MAC by ARP (and getting it), its tunnel counters
  * to add up, and netpool-fwd to exit 0 (every buffer back). The hosts'
  * veths compute their own checksums (TX offload off): AF_XDP carries no
  * partial checksum.
@@ -218,6 +219,7 @@ static bool iperf_ok(struct vx_env *e, const char *ns_src, const char *ns_dst, c
 		      pidf, addr, VX_TCP_PORT + 1))
 		return false;
 	t_sleep_ms(300);
+	fflush(stdout);
 	rc = e2e_sh_rc("ip netns exec %s timeout 20 iperf3 -c %s -p %d -t 2 %s >%s 2>&1", ns_src,
 		       addr, VX_TCP_PORT + 1, reverse ? "-R" : "", out);
 	if (rc) {
@@ -402,6 +404,25 @@ static void send_vxlan(struct vx_env *e, int fd, uint8_t flags, uint32_t vni, ui
 	CHECK_EQ(e2e_raw_send(fd, f, len), 0);
 }
 
+/* ARP from B's underlay that is no ARP: cut short (@len bytes), or with an unknown operation. */
+static void send_bad_arp(struct vx_env *e, int fd, uint32_t len, uint16_t op)
+{
+	unsigned char f[60] = { 0 };
+
+	memset(f, 0xff, 6);
+	memcpy(f + 6, "\x02\x00\x00\x00\x0e\x0e", 6);
+	e2e_put16(f + 12, 0x0806);
+	e2e_put16(f + 14, 1);
+	e2e_put16(f + 16, 0x0800);
+	f[18] = 6;
+	f[19] = 4;
+	e2e_put16(f + 20, op);
+	memcpy(f + 22, f + 6, 6);
+	CHECK_EQ(inet_pton(AF_INET, e->remote, f + 28), 1);
+	CHECK_EQ(inet_pton(AF_INET, e->local, f + 38), 1);
+	CHECK_EQ(e2e_raw_send(fd, f, len), 0);
+}
+
 /* ---- one driver ---- */
 
 static void tap_moved(struct vx_env *e)
@@ -481,11 +502,13 @@ static void run_checks(struct vx_env *e)
 	if (got != VX_TCP_BYTES)
 		VX_FAIL(e, "TCP B -> A: %zu of %u bytes intact", got, VX_TCP_BYTES);
 
-	/* what the forwarder must refuse: another VNI, unknown flags, another port */
+	/* what the forwarder must refuse: another VNI, unknown flags, another port, bad ARP */
 	raw = e2e_packet_tx_socket(e->ns_b, e->if_b);
 	send_vxlan(e, raw, 0x08, VX_VNI + 1, 4789);
 	send_vxlan(e, raw, 0x0c, VX_VNI, 4789);
 	send_vxlan(e, raw, 0x08, VX_VNI, 4790);
+	send_bad_arp(e, raw, 30, 1);
+	send_bad_arp(e, raw, 60, 7);
 	close(raw);
 	t_sleep_ms(200);
 
@@ -541,8 +564,10 @@ static void run_checks(struct vx_env *e)
 	if (e2e_json_u64(tot, "vxlan_rx_vni") != 1 || e2e_json_u64(tot, "vxlan_rx_bad") != 1 ||
 	    e2e_json_u64(tot, "vxlan_rx_other") != 1)
 		VX_FAIL(e, "the refused frames are not counted one each (vni, bad, other)");
-	if (e2e_json_u64(tot, "vxlan_encap_fail") || e2e_json_u64(tot, "arp_bad") ||
-	    e2e_json_u64(tot, "vxlan_rx_frag") || e2e_json_u64(tot, "vxlan_rx_nomem"))
+	if (e2e_json_u64(tot, "arp_bad") != 2)
+		VX_FAIL(e, "the two bad ARP frames are not counted");
+	if (e2e_json_u64(tot, "vxlan_encap_fail") || e2e_json_u64(tot, "vxlan_rx_frag") ||
+	    e2e_json_u64(tot, "vxlan_rx_nomem"))
 		VX_FAIL(e, "unexpected failures in the totals");
 	if (!e->failures)
 		unlink(e->log);
