@@ -121,9 +121,10 @@ static inline uint32_t vx_final(uint32_t h)
 	return h ^ (h >> 16);
 }
 
+/* TCP, UDP, SCTP, UDP-Lite: a header that starts with the ports */
 static bool vx_l4_has_ports(unsigned char proto)
 {
-	return proto == 6 || proto == 17 || proto == 132 || proto == 136;	/* TCP UDP SCTP UDPLite */
+	return proto == 6 || proto == 17 || proto == 132 || proto == 136;
 }
 
 /*

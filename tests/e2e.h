@@ -715,9 +715,10 @@ static inline int e2e_run_modes(struct e2e_topo *t, const char *tool)
 		const char *tot;
 		int src, rx, pkt = -1, rc;
 
-		snprintf(args, sizeof(args), "--driver %s --in %s --out %s --mode %s --json %s %s %s",
-			 t->driver, t->fwd_in, t->fwd_out, mode, capture ? "--pcap" : "",
-			 capture ? pcap : "", encap ? E2E_VXLAN_ARGS : "");
+		snprintf(args, sizeof(args),
+			 "--driver %s --in %s --out %s --mode %s --json %s %s %s", t->driver,
+			 t->fwd_in, t->fwd_out, mode, capture ? "--pcap" : "", capture ? pcap : "",
+			 encap ? E2E_VXLAN_ARGS : "");
 		e2e_tool_start(t->ns_f, tool, args, log);
 		if (t->started)
 			t->started(t);

@@ -750,7 +750,8 @@ static void test_skb(void)
 		vx.port_max = 1;
 		CHECK_ERR(np_vxlan_encap(skb, &vx), -EINVAL);
 		vx.port_min = vx.port_max = 0;
-		CHECK_ERR(np_vxlan_encap(skb, &vx), -EINVAL);	/* 10 bytes: no Ethernet frame */
+		/* 10 bytes: no Ethernet frame */
+		CHECK_ERR(np_vxlan_encap(skb, &vx), -EINVAL);
 		CHECK_ERR(np_vxlan_decap(skb, &vx), -ENOENT);
 		CHECK_EQ(skb->len, 10);
 	}

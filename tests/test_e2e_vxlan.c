@@ -3,14 +3,14 @@
  * netpool-fwd as a VXLAN tunnel endpoint, checked by the Linux kernel's own
  * vxlan device:
  *
- *   host A (namespace)          forwarder (namespace)             host B (namespace)
- *   veth, inner IP_A  ──────  --in  netpool-fwd  --out  ──────  veth, underlay R
- *                                   --mode encap, L                 vxlan42: id 42, local R,
- *                                                                   remote L, inner IP_B
+ *   host A (netns)         forwarder (netns)            host B (netns)
+ *   veth, inner IP_A ── --in  netpool-fwd  --out ── veth, underlay R
+ *                             --mode encap, L       vxlan device: id 42, local R,
+ *                                                   remote L, inner IP_B
  *
  * A and B's vxlan device share an inner subnet; netpool-fwd (AF_XDP on the
- * veth ends, or TAP devices moved to the hosts when the kernel refuses
- * AF_XDP) encapsulates what A sends toward R, learns B's MAC by ARP,
+ * veth ends, then TAP devices moved to the hosts; a driver the kernel
+ * refuses is skipped) encapsulates what A sends toward R, learns B's MAC by ARP,
  * answers B's ARP for L, and decapsulates what B's vxlan device sends back.
  * The test requires: ping both ways, a TCP transfer both ways with every
  * byte checked (and iperf3 both ways when installed), B's kernel counting
@@ -347,8 +347,8 @@ static long long cap_check(struct vx_env *e)
 		snprintf(filter, sizeof(filter),
 			 "%s && (ip.checksum.status#1 != 1 || udp.checksum.status#1 == 0 || "
 			 "frame.len != ip.len#1 + 14 || udp.length#1 != ip.len#1 - 20 || "
-			 "!vxlan || vxlan.vni != %d || !vxlan.flag_i || vxlan.flags_reserved != 0 || "
-			 "vxlan.reserved8 != 0)", ours, VX_VNI);
+			 "!vxlan || vxlan.vni != %d || !vxlan.flag_i || "
+			 "vxlan.flags_reserved != 0 || vxlan.reserved8 != 0)", ours, VX_VNI);
 		if (e2e_sh_rc("tshark -n -r %s %s -Y '%s' >%s 2>&1", e->cap_file, o, ours, out) ||
 		    e2e_sh_rc("tshark -n -r %s %s -Y '%s' >>%s 2>&1", e->cap_file, o, filter,
 			      out)) {
@@ -356,7 +356,8 @@ static long long cap_check(struct vx_env *e)
 			unlink(out);
 			return -1;
 		}
-		all = sh_count("tshark -n -r %s %s -Y '%s' 2>/dev/null | wc -l", e->cap_file, o, ours);
+		all = sh_count("tshark -n -r %s %s -Y '%s' 2>/dev/null | wc -l", e->cap_file, o,
+			       ours);
 		bad = sh_count("tshark -n -r %s %s -Y '%s' 2>/dev/null | wc -l", e->cap_file, o,
 			       filter);
 		if (bad)
@@ -365,9 +366,9 @@ static long long cap_check(struct vx_env *e)
 		printf("%s: tshark: %lld VXLAN packets from %s, %lld failing a check\n", e->driver,
 		       all, e->local, bad);
 	} else {
-		all = sh_count("tcpdump -nn -vv -r %s 'src host %s and udp dst port 4789' 2>/dev/null "
-			       "| grep -c 'VXLAN, flags \\[I\\] (0x08), vni %d'", e->cap_file,
-			       e->local, VX_VNI);
+		all = sh_count("tcpdump -nn -vv -r %s 'src host %s and udp dst port 4789' "
+			       "2>/dev/null | grep -c 'VXLAN, flags \\[I\\] (0x08), vni %d'",
+			       e->cap_file, e->local, VX_VNI);
 		bad = sh_count("tcpdump -nn -vv -r %s 'src host %s' 2>/dev/null | "
 			       "grep -c -E 'bad cksum|bad udp cksum|truncated|length mismatch'",
 			       e->cap_file, e->local);
@@ -516,8 +517,8 @@ static void run_checks(struct vx_env *e)
 		cap_stop(e);
 		pkts = cap_check(e);
 		if (pkts < 1000)
-			VX_FAIL(e, "the capture: %lld good VXLAN packets from %s (a bad one: -1)", pkts,
-				e->local);
+			VX_FAIL(e, "the capture: %lld good VXLAN packets from %s (-1: a bad one)",
+				pkts, e->local);
 		if (!getenv("NP_E2E_KEEP"))
 			unlink(e->cap_file);
 		unlink(e->cap_log);
@@ -530,7 +531,7 @@ static void run_checks(struct vx_env *e)
 		if (!iperf_ok(e, e->ns_a, e->ns_b, e->in_b, true))
 			VX_FAIL(e, "iperf3 B -> A");
 	} else {
-		printf("%s: iperf3 is not installed (the checked TCP transfers stand)\n", e->driver);
+		printf("%s: no iperf3 (the checked TCP transfers stand)\n", e->driver);
 	}
 
 	/* B's kernel took every packet as sound; so did A's */

@@ -139,7 +139,8 @@ int main(int argc, char **argv)
 			  "--vxlan-remote 10.0.0.2 --vni 1 --vxlan-dmac ff:ff:ff:ff:ff:ff",
 			  "bad --vxlan-dmac" },
 			{ "--driver vnic --in a --out b --mode encap --vxlan-local 10.0.0.1 "
-			  "--vxlan-remote 10.0.0.2 --vni 1 --vxlan-port 65536", "bad --vxlan-port" },
+			  "--vxlan-remote 10.0.0.2 --vni 1 --vxlan-port 65536",
+			  "bad --vxlan-port" },
 		};
 
 		for (unsigned int i = 0; i < NP_ARRAY_SIZE(bad); i++) {

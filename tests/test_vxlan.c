@@ -213,7 +213,7 @@ static void check_outer(const unsigned char *o, uint32_t n, const struct np_vxla
 	CHECK_EQ(get16(ip + 6), tx->df ? 0x4000 : 0);		/* DF, no fragment */
 	CHECK_EQ(ip[8], tx->ttl ? tx->ttl : 64);
 	CHECK_EQ(ip[9], 17);
-	CHECK_EQ(csum(0, ip, 20), 0);				/* the header checksum verifies */
+	CHECK_EQ(csum(0, ip, 20), 0);			/* the header checksum verifies */
 	CHECK(!memcmp(ip + 12, &tx->local, 4) && !memcmp(ip + 16, &tx->remote, 4));
 	CHECK(sport >= lo && sport <= hi);
 	CHECK_EQ(get16(udp + 2), tx->dst_port ? tx->dst_port : 4789);
@@ -408,7 +408,7 @@ static uint16_t port_of(struct env *e, const struct np_vxlan_cfg *tx, const unsi
 
 	CHECK_EQ(np_vxlan_encap(skb, tx), 0);
 	bytes_of(skb, g_out);
-	CHECK_EQ(get16(g_out + 34), p);		/* the port encap uses is the one announced */
+	CHECK_EQ(get16(g_out + 34), p);		/* encap uses the port announced */
 	np_consume_skb(skb);
 	return p;
 }
@@ -498,7 +498,8 @@ static void decap_expect(struct env *e, const struct np_vxlan_cfg *rx, const uns
 		int rc = np_vxlan_decap(skb, rx);
 
 		if (rc != want) {
-			fprintf(stderr, "FAIL: decap layout %d gave %d, want %d\n", layout, rc, want);
+			fprintf(stderr, "FAIL: decap layout %d gave %d, want %d\n", layout, rc,
+				want);
 			exit(1);
 		}
 		if (rc) {
@@ -585,7 +586,7 @@ static void test_decap(void)
 		decap_expect(&e, &rx, m, n, want);              \
 	} while (0)
 	MUTATE(ip[0] = 0x44, false, -EBADMSG);			/* IHL 4 */
-	MUTATE(ip[0] = 0x4f, false, -EBADMSG);			/* IHL 15: the checksum fails */
+	MUTATE(ip[0] = 0x4f, false, -EBADMSG);			/* IHL 15: bad checksum */
 	MUTATE(ip[10] ^= 0x40, false, -EBADMSG);		/* the header checksum */
 	MUTATE(put16(ip + 2, n - 14 + 1), true, -EBADMSG);	/* total length past the frame */
 	MUTATE(put16(ip + 2, 19), true, -EBADMSG);		/* shorter than its header */
@@ -594,9 +595,10 @@ static void test_decap(void)
 	MUTATE(put16(ip + 6, 0x0010), true, -EOPNOTSUPP);	/* an offset */
 	MUTATE(ip[9] = 6, true, -EPROTO);			/* TCP */
 	MUTATE(put16(udp + 2, 4790), true, -EPROTO);		/* another port */
-	MUTATE(put16(udp + 4, get16(ip + 2) - 20 + 1), true, -EBADMSG);	/* past the IP payload */
+	/* UDP lengths: past the IP payload, below UDP's header, no room for VXLAN and Ethernet */
+	MUTATE(put16(udp + 4, get16(ip + 2) - 20 + 1), true, -EBADMSG);
 	MUTATE(put16(udp + 4, 7), true, -EBADMSG);
-	MUTATE(put16(udp + 4, 29), true, -EBADMSG);		/* no room for an inner Ethernet */
+	MUTATE(put16(udp + 4, 29), true, -EBADMSG);
 	MUTATE(vx[0] = 0x00, true, -EBADMSG);			/* no I flag */
 	MUTATE(vx[0] = 0x0c, true, -EBADMSG);			/* an unknown flag */
 	MUTATE(vx[2] = 0x01, true, -EBADMSG);			/* reserved bits */

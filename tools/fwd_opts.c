@@ -97,18 +97,16 @@ static int parse_vxlan_opt(struct opts *o, const char *a, const char *val, FILE 
 
 	if (!o->vx_first)
 		o->vx_first = a;
-	if (!strcmp(a, "--vxlan-local") || !strcmp(a, "--vxlan-remote")) {
-		bool local = !strcmp(a, "--vxlan-local");
-
-		if (!parse_ip4(val, local ? &o->vx_local : &o->vx_remote))
-			return bad_usage(err, local ? "bad --vxlan-local value '%s' (a unicast IPv4 "
-						      "address)" :
-						      "bad --vxlan-remote value '%s' (a unicast IPv4 "
-						      "address)", val);
-		if (local)
-			o->vx_local_set = true;
-		else
-			o->vx_remote_set = true;
+	if (!strcmp(a, "--vxlan-local")) {
+		if (!parse_ip4(val, &o->vx_local))
+			return bad_usage(err, "bad --vxlan-local value '%s' (a unicast IPv4 "
+					      "address)", val);
+		o->vx_local_set = true;
+	} else if (!strcmp(a, "--vxlan-remote")) {
+		if (!parse_ip4(val, &o->vx_remote))
+			return bad_usage(err, "bad --vxlan-remote value '%s' (a unicast IPv4 "
+					      "address)", val);
+		o->vx_remote_set = true;
 	} else if (!strcmp(a, "--vni")) {
 		if (!np_tool_parse_u64(val, NP_VXLAN_VNI_MAX, &v))
 			return bad_usage(err, "bad --vni value '%s' (0..16777215)", val);

@@ -25,7 +25,7 @@ struct opts {
 	uint32_t len_min, len_max;
 	uint64_t count;				/* 0: unlimited */
 	/* --mode encap: the VXLAN tunnel (required: local, remote, vni) */
-	const char *vx_first;			/* the first --vxlan-* or --vni given, NULL: none */
+	const char *vx_first;			/* the first --vxlan-* or --vni, NULL: none */
 	bool vx_local_set, vx_remote_set, vx_vni_set, vx_dmac_set;
 	uint32_t vx_local, vx_remote;		/* IPv4, network byte order */
 	uint32_t vx_vni;			/* 0..2^24-1 */

@@ -101,8 +101,8 @@ struct fwd_queue {
 
 /* The next hop toward the remote endpoint, shared by every queue thread. */
 struct fwd_neigh {
-	_Atomic uint64_t mac;		/* the MAC in the low 48 bits, NEIGH_VALID once known */
-	_Atomic uint64_t next_probe;	/* when the next ARP request may go (CLOCK_MONOTONIC ns) */
+	_Atomic uint64_t mac;		/* the MAC in bits 0..47, NEIGH_VALID once known */
+	_Atomic uint64_t next_probe;	/* when the next ARP request may go (monotonic ns) */
 	_Atomic unsigned int probes;	/* requests since the last answer */
 };
 
