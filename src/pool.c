@@ -93,9 +93,19 @@ int np_pool_create(const struct np_pool_params *params, struct np_pool **out)
 	}
 	pthread_mutex_init(&priv->dma_lock, NULL);
 	snprintf(priv->name, sizeof(priv->name), "%s", params->name ? params->name : "");
-	priv->ifindex = params->ifindex;
+	priv->ifindex = params->ifindex > 0 ? params->ifindex : 0;
+	snprintf(priv->ifname, sizeof(priv->ifname), "%s",
+		 priv->ifindex && params->ifname ? params->ifname : "");
 	priv->queue = params->queue;
-	np_pool_registry_add(pool);
+	err = np_pool_registry_add(pool);
+	if (err) {
+		pthread_mutex_destroy(&priv->dma_lock);
+		np_pool_lanes_free(pool);
+		np_ring_cleanup(&pool->ring);
+		np_pool_mem_free(pool, sizeof(*pool));
+		np_pool_mem_free(priv, sizeof(*priv));
+		return err;
+	}
 	*out = pool;
 	return 0;
 }

@@ -19,7 +19,10 @@ struct np_pool_priv {
 	uint32_t dma_live;
 
 	char name[32];
+	/* the owner (registry lock): cleared, and orphaned set, by np_pool_unreg_owner() */
 	int ifindex;
+	char ifname[32];
+	bool orphaned;
 	unsigned int queue;
 
 	/* registry of live and waiting pools */
@@ -37,7 +40,6 @@ struct np_pool_priv {
 void *np_pool_mem_alloc(size_t size);		/* zeroed, cache-line aligned */
 void np_pool_mem_free(void *mem, size_t size);	/* debug builds: quarantined, unreadable */
 void np_pool_return_page(struct np_pool *pool, struct np_page *page);
-void np_pool_registry_add(struct np_pool *pool);
 void np_pool_free(struct np_pool *pool);
 int np_pool_dma_track(struct np_pool *pool, struct np_page **pages, unsigned n);
 void np_pool_unmap_all(struct np_pool *pool);
@@ -126,6 +128,10 @@ static NP_ALWAYS_INLINE bool np_pool_lane_put_one(struct np_pool *pool, struct n
 	atomic_store_explicit(&lane->prod, prod + 1, memory_order_release);
 	return true;	/* the pool may be gone from here on */
 }
+
+/* pool_user.c: the registry (np_pool_free() unlists a pool, its counters into its owner's tally) */
+int np_pool_registry_add(struct np_pool *pool);
+void np_pool_registry_del(struct np_pool *pool);
 
 int np_pool_lanes_init(struct np_pool *pool, unsigned ring_size);
 void np_pool_lanes_free(struct np_pool *pool);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * page_pool: pages leaving the pool, the DMA mapping table, destruction with
- * pages in flight, the registry of pools, statistics snapshots and the audit.
+ * pages in flight, statistics snapshots and the audit. The registry and
+ * introspection are in pool_user.c.
  *
  * Lifetime rule: a page that has not been released keeps its pool alive. A
  * thread returning a page therefore touches the pool only before the step
@@ -388,37 +389,13 @@ void np_pool_destroy(struct np_pool *pool)
 	np_pool_defer(pool);
 }
 
-/* ---- registry ---- */
-
-static pthread_mutex_t np_reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct np_pool *np_reg_head;
-static uint32_t np_reg_next_id = 1;
-
-void np_pool_registry_add(struct np_pool *pool)
-{
-	pthread_mutex_lock(&np_reg_lock);
-	pool->id = np_reg_next_id++;
-	pool->priv->reg_prev = NULL;
-	pool->priv->reg_next = np_reg_head;
-	if (np_reg_head)
-		np_reg_head->priv->reg_prev = pool;
-	np_reg_head = pool;
-	pthread_mutex_unlock(&np_reg_lock);
-}
+/* ---- the end of a pool ---- */
 
 void np_pool_free(struct np_pool *pool)
 {
 	struct np_pool_priv *priv = pool->priv;
 
-	pthread_mutex_lock(&np_reg_lock);
-	if (priv->reg_prev)
-		priv->reg_prev->priv->reg_next = priv->reg_next;
-	else
-		np_reg_head = priv->reg_next;
-	if (priv->reg_next)
-		priv->reg_next->priv->reg_prev = priv->reg_prev;
-	pthread_mutex_unlock(&np_reg_lock);
-
+	np_pool_registry_del(pool);
 	np_ring_cleanup(&pool->ring);
 	np_pool_lanes_free(pool);
 	pthread_mutex_destroy(&priv->dma_lock);
@@ -427,83 +404,6 @@ void np_pool_free(struct np_pool *pool)
 	np_pool_mem_free(priv, sizeof(*priv));
 	pool->priv = NULL;
 	np_pool_mem_free(pool, sizeof(*pool));
-}
-
-/* A thread that returned pages exits: hand its lanes back in every pool that still exists. */
-void np_pool_registry_release_lanes(uint64_t token)
-{
-	pthread_mutex_lock(&np_reg_lock);
-	for (struct np_pool *p = np_reg_head; p; p = p->priv->reg_next)
-		np_pool_lanes_release_owned(p, token);
-	pthread_mutex_unlock(&np_reg_lock);
-}
-
-static void np_pool_fill_info(struct np_pool *pool, struct np_pool_info *info)
-{
-	struct np_pool_priv *priv = pool->priv;
-	struct np_napi_ctx *napi = atomic_load(&pool->napi);
-
-	memset(info, 0, sizeof(*info));
-	info->id = pool->id;
-	memcpy(info->name, priv->name, sizeof(info->name));
-	info->ifindex = priv->ifindex;
-	info->queue = priv->queue;
-	info->napi_id = napi ? napi->id : 0;
-	info->order = pool->order;
-	info->inflight = np_pool_inflight_raw(pool);
-	info->inflight_bytes = info->inflight > 0 ?
-		(uint64_t)info->inflight * (NP_PAGE_SIZE << pool->order) : 0;
-	info->destroyed = atomic_load(&pool->destroyed);
-	info->detach_time_ns = info->destroyed ? atomic_load(&priv->detach_time_ns) : 0;
-	info->broken = atomic_load(&priv->broken);
-}
-
-int np_pool_info_list(struct np_pool_info *out, unsigned max)
-{
-	struct np_pool *pool;
-	unsigned n = 0;
-
-	pthread_mutex_lock(&np_reg_lock);
-	for (pool = np_reg_head; pool; pool = pool->priv->reg_next, n++)
-		if (out && n < max)
-			np_pool_fill_info(pool, &out[n]);
-	pthread_mutex_unlock(&np_reg_lock);
-	return (int)n;
-}
-
-int np_pool_info_get(uint32_t id, struct np_pool_info *out)
-{
-	struct np_pool *pool;
-	int err = -ENOENT;
-
-	if (!out)
-		return -EINVAL;
-	pthread_mutex_lock(&np_reg_lock);
-	for (pool = np_reg_head; pool; pool = pool->priv->reg_next)
-		if (pool->id == id) {
-			np_pool_fill_info(pool, out);
-			err = 0;
-			break;
-		}
-	pthread_mutex_unlock(&np_reg_lock);
-	return err;
-}
-
-int np_pool_get_stats_by_id(uint32_t id, struct np_pool_stats *st)
-{
-	struct np_pool *pool;
-	int err = -ENOENT;
-
-	if (!st || st->size < NP_POOL_STATS_V1_SIZE)
-		return -EINVAL;
-	pthread_mutex_lock(&np_reg_lock);
-	for (pool = np_reg_head; pool; pool = pool->priv->reg_next)
-		if (pool->id == id) {
-			err = np_pool_get_stats(pool, st);
-			break;
-		}
-	pthread_mutex_unlock(&np_reg_lock);
-	return err;
 }
 
 /* ---- statistics and audit ---- */

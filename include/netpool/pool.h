@@ -100,10 +100,18 @@ NP_API int64_t np_pool_inflight(struct np_pool *pool);
  */
 NP_API int np_pool_audit(struct np_pool *pool);
 
+/*
+ * A pool as introspection shows it (the kernel's page-pool netlink dump). A
+ * netdev's pool lives from the netdev's open to its close; destroyed with
+ * pages out, it stays listed (destroyed, detach time set, inflight > 0)
+ * until the last one returns; if its netdev is unregistered meanwhile it is
+ * an orphan: no owner (ifindex 0, ifname empty, orphaned set).
+ */
 struct np_pool_info {
 	uint32_t id;
 	char name[32];
-	int ifindex;
+	int ifindex;			/* the owner's; 0: none, or orphaned */
+	char ifname[32];		/* the owner's name; "": none, or orphaned */
 	uint32_t queue;
 	uint32_t napi_id;		/* 0 when detached */
 	uint32_t order;
@@ -112,6 +120,7 @@ struct np_pool_info {
 	uint64_t detach_time_ns;	/* CLOCK_MONOTONIC at destroy; 0 while live */
 	bool destroyed;			/* destroyed, waiting for pages */
 	bool broken;			/* inflight went negative: retries stopped */
+	bool orphaned;			/* its owner went away (np_pool_unreg_owner()) */
 };
 
 /**
@@ -132,6 +141,30 @@ NP_API int np_pool_info_get(uint32_t id, struct np_pool_info *out);
  * before the lookup).
  */
 NP_API int np_pool_get_stats_by_id(uint32_t id, struct np_pool_stats *st);
+
+/**
+ * np_pool_unreg_owner() - the owner @ifindex goes away (a netdev is
+ * unregistered, the kernel's page_pool_unreg_netdev()): every pool still
+ * registered under it, typically destroyed and waiting for pages, becomes an
+ * orphan (ifindex 0, no ifname, orphaned) until it is freed, and the
+ * owner's tally of freed pools (np_pool_owner_stats()) is dropped.
+ * Context: any thread.
+ * Return: the number of pools orphaned, or -EINVAL (@ifindex not positive).
+ */
+NP_API int np_pool_unreg_owner(int ifindex);
+
+/**
+ * np_pool_owner_stats() - the counters of every pool owner @ifindex has had
+ * since its first one: those registered now (live or waiting) plus those
+ * already freed, summed (inflight: of those registered). Orphans count no
+ * more.
+ * @st: st->size set by the caller, as for np_pool_get_stats().
+ * Context: any thread.
+ * Return: 0 (all zero for an owner with no pool so far), -EINVAL (@ifindex
+ * not positive, @st NULL or @st->size below NP_POOL_STATS_V1_SIZE; @st
+ * untouched).
+ */
+NP_API int np_pool_owner_stats(int ifindex, struct np_pool_stats *st);
 
 /**
  * np_pool_set_release_timing() - tune deferred destruction: retry every

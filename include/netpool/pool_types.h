@@ -43,7 +43,13 @@ struct np_pool_params {
 	struct np_napi_ctx *napi;	/* owning napi, or NULL */
 	struct np_provider *provider;	/* NULL: np_provider_default() */
 	const char *name;		/* for introspection; copied */
-	int ifindex;			/* for introspection */
+	/*
+	 * The owner, for introspection: a netdev's index and name (the pool
+	 * layer knows nothing else of it). 0 / NULL: none. Copied; the owner
+	 * lets go with np_pool_unreg_owner().
+	 */
+	int ifindex;
+	const char *ifname;
 	unsigned int queue;		/* for introspection */
 };
 
