@@ -131,6 +131,7 @@ $(O)/tests/test_e2e_afxdp: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_vxlan: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_badframes: $(O)/tools/netpool-fwd $(O)/tools/netpool-stat
 $(O)/tests/test_stat_tool: $(O)/tools/netpool-stat $(O)/tools/netpool-fwd
+$(O)/tests/test_pool_lifecycle: $(O)/tools/netpool-stat
 
 # The tests of one build directory.
 check: tests

@@ -145,8 +145,8 @@ static int fwd_run(const struct np_bench_opts *opts, const struct fwd_cfg *c, do
 	np_netdev_close(e.in);
 	np_netdev_close(e.out);
 	for (unsigned int q = 0; q < c->queues; q++) {
-		ids[nid++] = e.in->q[q].pool->id;
-		ids[nid++] = e.out->q[q].pool->id;
+		ids[nid++] = e.in->q[q].pool_id;	/* closed: the pools' ids stay */
+		ids[nid++] = e.out->q[q].pool_id;
 	}
 	np_netdev_destroy(e.in);
 	np_netdev_destroy(e.out);

@@ -765,12 +765,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned q = 0; q < f.nq; q++) {
 		np_sockq_init(&f.q[q].sq, 1 << 20);
 		np_gro_init(&f.q[q].gro, to_sockq, &f.q[q].sq);
-		ids[q] = f.dev->q[q].pool->id;
 	}
 	np_netdev_set_xdp(f.dev, prog, &f);
 	np_netdev_set_rx_handler(f.dev, rx, &f);
 	if (np_netdev_open(f.dev))
 		die("open");
+	for (unsigned q = 0; q < f.nq; q++)
+		ids[q] = f.dev->q[q].pool_id;	/* the pools live from the open */
 	if ((err = np_vnic_inject_check(f.dev)))
 		die("np_vnic_inject_check: %d: vnic.c's layout no longer matches the mirror in "
 		    "src/drivers/vnic_inject.c", err);

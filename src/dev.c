@@ -19,6 +19,12 @@ const char *const np_netdev_qstats_names[NP_NETDEV_QSTATS_NR] = {
 
 static np_atomic_u32 np_netdev_next_ifindex = 1;
 
+/* Whether @dev is open: a closed one transmits nothing (its queues are down). */
+static inline bool np_netdev_up(struct np_netdev *dev)
+{
+	return atomic_load_explicit(&dev->open, memory_order_relaxed);
+}
+
 /* Every netdev between create and destroy, for introspection (np_netdev_for_each). */
 static pthread_mutex_t np_netdev_list_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct np_netdev *np_netdev_list;
@@ -141,7 +147,6 @@ int np_netdev_create(const struct np_netdev_ops *ops, const struct np_netdev_par
 {
 	struct np_netdev *dev;
 	unsigned int n;
-	int err;
 
 	if (!ops || !ops->poll || !ops->xmit || !params || !out)
 		return -EINVAL;
@@ -168,74 +173,75 @@ int np_netdev_create(const struct np_netdev_ops *ops, const struct np_netdev_par
 	dev->nqueues = n;
 	dev->priv = priv;
 
+	/* the pools come with the open (np_netdev_open()), as a driver's ndo_open makes them */
 	for (unsigned int i = 0; i < n; i++) {
 		struct np_netdev_queue *q = &dev->q[i];
-		char pname[NP_IFNAMSIZ + 16];
-		struct np_pool_params pp = {
-			.pool_size = params->pool_size,
-			.nid = NP_NUMA_NO_NODE,
-			.provider = params->provider,
-			.offset = NP_XDP_HEADROOM,
-			.max_len = params->buf_len,
-			.ifindex = (int)dev->ifindex,
-			.queue = i,
-			.name = pname,
-		};
 
 		q->dev = dev;
 		q->index = i;
 		q->cpu = -1;
 		np_napi_init(&q->napi, np_netdev_napi_poll, NP_NAPI_WEIGHT, q);
 		q->napi.queue = i;
-		pp.napi = &q->napi.ctx;
-		if (params->dma) {
-			/* bidirectional: an XDP_TX sends the page it received into */
-			pp.flags = NP_POOL_F_DMA_MAP | NP_POOL_F_DMA_SYNC_DEV;
-			pp.dma = params->dma;
-			pp.dma_dir = NP_DMA_BIDIRECTIONAL;
-		}
-		snprintf(pname, sizeof(pname), "%s-rx%u", dev->name, i);
-		err = np_pool_create(&pp, &q->pool);
-		if (err) {
-			while (i--)
-				np_pool_destroy(dev->q[i].pool);
-			free(dev->q);
-			free(dev);
-			return err;
-		}
 	}
 	np_netdev_list_add(dev);
 	*out = dev;
 	return 0;
 }
 
-int np_netdev_open(struct np_netdev *dev)
+/* Queue @i's page_pool, owned by its napi and, for introspection, by @dev. */
+static int np_netdev_pool_create(struct np_netdev *dev, unsigned int i, struct np_pool **out)
 {
-	int err;
+	char pname[NP_IFNAMSIZ + 16];
+	struct np_pool_params pp = {
+		.pool_size = dev->params.pool_size,
+		.nid = NP_NUMA_NO_NODE,
+		.provider = dev->params.provider,
+		.offset = NP_XDP_HEADROOM,
+		.max_len = dev->params.buf_len,
+		.napi = &dev->q[i].napi.ctx,
+		.name = pname,
+		.ifindex = (int)dev->ifindex,
+		.ifname = dev->name,
+		.queue = i,
+	};
 
-	if (!dev)
-		return -EINVAL;
-	if (dev->open)
-		return 0;
-	for (unsigned int i = 0; i < dev->nqueues; i++) {
-		err = dev->ops->queue_open ? dev->ops->queue_open(dev, i) : 0;
-		if (err) {
-			while (i--)
-				if (dev->ops->queue_close)
-					dev->ops->queue_close(dev, i);
-			return err;
-		}
+	if (dev->params.dma) {
+		/* bidirectional: an XDP_TX sends the page it received into */
+		pp.flags = NP_POOL_F_DMA_MAP | NP_POOL_F_DMA_SYNC_DEV;
+		pp.dma = dev->params.dma;
+		pp.dma_dir = NP_DMA_BIDIRECTIONAL;
 	}
-	dev->open = true;
-	return 0;
+	snprintf(pname, sizeof(pname), "%s-rx%u", dev->name, i);
+	return np_pool_create(&pp, out);
 }
 
-void np_netdev_close(struct np_netdev *dev)
+static struct np_pool *const np_no_pools[NP_NETDEV_MAX_QUEUES];
+
+/*
+ * Publish the open state and the queues' pools (NULL: none) under the list
+ * lock, so that np_netdev_for_each() callbacks (the stats export) read them
+ * consistently; the datapath reads them only while the device is open.
+ * @ids: the pool ids to keep (NULL: those of @pools, else the current ones).
+ */
+static void np_netdev_set_pools(struct np_netdev *dev, struct np_pool *const *pools,
+				const uint32_t *ids, bool open)
 {
-	if (!dev || !dev->open)
-		return;
-	np_netdev_stop(dev);
+	pthread_mutex_lock(&np_netdev_list_lock);
 	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		dev->q[i].pool = pools[i];
+		if (ids)
+			dev->q[i].pool_id = ids[i];
+		else if (pools[i])
+			dev->q[i].pool_id = pools[i]->id;
+	}
+	atomic_store_explicit(&dev->open, open, memory_order_release);
+	pthread_mutex_unlock(&np_netdev_list_lock);
+}
+
+/* Queues [0, @n) give back what they posted, inside their napis; then their pools go. */
+static void np_netdev_queues_down(struct np_netdev *dev, unsigned int n, struct np_pool **pools)
+{
+	for (unsigned int i = 0; i < n; i++) {
 		/* inside the queue's napi: what the driver takes back recycles directly */
 		struct np_napi_ctx *prev = np_napi_ctx_enter(&dev->q[i].napi.ctx);
 
@@ -243,7 +249,67 @@ void np_netdev_close(struct np_netdev *dev)
 			dev->ops->queue_close(dev, i);
 		np_napi_ctx_leave(prev);
 	}
-	dev->open = false;
+	/*
+	 * Every queue first, then the pools: a queue's pending transmissions may
+	 * hold pages of another queue's pool, which can still take them back.
+	 * Pages still out (in skbs the stack holds) keep their pool, detached,
+	 * until they return; the pools unmap them all now.
+	 */
+	for (unsigned int i = 0; i < n; i++)
+		np_pool_destroy(pools[i]);
+}
+
+int np_netdev_open(struct np_netdev *dev)
+{
+	struct np_pool *pools[NP_NETDEV_MAX_QUEUES] = { NULL };
+	uint32_t old_ids[NP_NETDEV_MAX_QUEUES];
+	unsigned int i;
+	int err = 0;
+
+	if (!dev)
+		return -EINVAL;
+	if (atomic_load_explicit(&dev->open, memory_order_acquire))
+		return 0;
+	for (i = 0; i < dev->nqueues && !err; i++)
+		err = np_netdev_pool_create(dev, i, &pools[i]);
+	if (err) {
+		while (i--)
+			np_pool_destroy(pools[i]);
+		return err;
+	}
+	/* the drivers find their pools through dev->q[i].pool */
+	for (i = 0; i < dev->nqueues; i++)
+		old_ids[i] = dev->q[i].pool_id;
+	np_netdev_set_pools(dev, pools, NULL, false);
+	for (i = 0; i < dev->nqueues; i++) {
+		err = dev->ops->queue_open ? dev->ops->queue_open(dev, i) : 0;
+		if (err)
+			break;
+	}
+	if (err) {
+		np_netdev_queues_down(dev, i, pools);
+		for (unsigned int k = i; k < dev->nqueues; k++)
+			np_pool_destroy(pools[k]);
+		np_netdev_set_pools(dev, np_no_pools, old_ids, false);
+		return err;
+	}
+	np_netdev_set_pools(dev, pools, NULL, true);
+	return 0;
+}
+
+void np_netdev_close(struct np_netdev *dev)
+{
+	struct np_pool *pools[NP_NETDEV_MAX_QUEUES] = { NULL };
+
+	if (!dev || !atomic_load_explicit(&dev->open, memory_order_acquire))
+		return;
+	np_netdev_stop(dev);
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		pools[i] = dev->q[i].pool;
+	/* closed first (no transmission is taken now), the pools there for the drivers' close */
+	np_netdev_set_pools(dev, pools, NULL, false);
+	np_netdev_queues_down(dev, dev->nqueues, pools);
+	np_netdev_set_pools(dev, np_no_pools, NULL, false);
 }
 
 void np_netdev_destroy(struct np_netdev *dev)
@@ -252,13 +318,19 @@ void np_netdev_destroy(struct np_netdev *dev)
 		return;
 	np_netdev_list_del(dev);
 	np_netdev_close(dev);
-	/* the pools unmap every page still out, so the driver may tear its DMA down after */
-	for (unsigned int i = 0; i < dev->nqueues; i++)
-		np_pool_destroy(dev->q[i].pool);
+	/* pools of an earlier open still waiting for pages stay listed, as orphans */
+	np_pool_unreg_owner((int)dev->ifindex);
 	if (dev->ops->destroy)
 		dev->ops->destroy(dev);
 	free(dev->q);
 	free(dev);
+}
+
+int np_netdev_get_pool_stats(struct np_netdev *dev, struct np_pool_stats *st)
+{
+	if (!dev)
+		return -EINVAL;
+	return np_pool_owner_stats((int)dev->ifindex, st);
 }
 
 int np_netdev_rx_fd(struct np_netdev *dev, unsigned int q)
@@ -413,7 +485,7 @@ static bool np_netdev_xmit_frame(struct np_netdev *to, unsigned int qi, struct n
 	};
 	int err;
 
-	if (!to->ops->xmit_frame)
+	if (!to->ops->xmit_frame || np_unlikely(!np_netdev_up(to)))
 		return false;
 	if (np_unlikely(qi >= to->nqueues))
 		qi %= to->nqueues;
@@ -546,7 +618,7 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 
 static int np_netdev_xmit_one(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
 {
-	int err = dev->ops->xmit(dev, qi, skb);
+	int err = np_likely(np_netdev_up(dev)) ? dev->ops->xmit(dev, qi, skb) : -ENETDOWN;
 
 	if (np_unlikely(err)) {
 		/* any thread transmitting on the queue may get here: an atomic add */
@@ -566,7 +638,7 @@ int np_netdev_xmit(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
 		     (void *)skb, (void *)dev);
 	if (np_unlikely(qi >= dev->nqueues))
 		qi %= dev->nqueues;
-	if (np_tls_xmit.depth && dev->ops->xmit_bulk) {
+	if (np_tls_xmit.depth && dev->ops->xmit_bulk && np_likely(np_netdev_up(dev))) {
 		np_xmit_defer(dev, qi, skb);
 		return 0;
 	}

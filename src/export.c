@@ -33,7 +33,7 @@
 #include "netpool/export.h"
 
 #define NP_SHM_MAGIC	0x5453504eu	/* "NPST" in a little-endian file */
-#define NP_SHM_VERSION	1
+#define NP_SHM_VERSION	2
 /* x 50 us: a writer that stays odd for 100 ms is dead */
 #define NP_SHM_READ_TRIES	2000
 #define NP_SHM_SANE_MAX	(1u << 20)	/* records of one kind, counters of one record */
@@ -68,6 +68,7 @@ struct np_shm_hdr {
 #define NP_SHM_POOL_F_DESTROYED	1u
 #define NP_SHM_POOL_F_BROKEN	2u
 #define NP_SHM_POOL_F_STATS	4u
+#define NP_SHM_POOL_F_ORPHANED	8u
 
 struct np_shm_pool {
 	uint32_t id;
@@ -77,6 +78,7 @@ struct np_shm_pool {
 	uint32_t order;
 	uint32_t flags;
 	char name[32];
+	char ifname[32];		/* the owner's; "" for none or an orphan */
 	int64_t inflight;
 	uint64_t inflight_bytes;
 	uint64_t detach_time_ns;
@@ -101,10 +103,11 @@ struct np_shm_drop {
 /* The layout is an ABI between processes: pin it. */
 _Static_assert(offsetof(struct np_shm_hdr, gen) == 128, "shm header layout");
 _Static_assert(sizeof(struct np_shm_hdr) == 184, "shm header layout");
-_Static_assert(sizeof(struct np_shm_pool) == 80, "shm pool record layout");
+_Static_assert(sizeof(struct np_shm_pool) == 112, "shm pool record layout");
 _Static_assert(sizeof(struct np_shm_queue) == 64, "shm queue record layout");
 _Static_assert(sizeof(struct np_shm_drop) == 40, "shm drop record layout");
 _Static_assert(sizeof(((struct np_pool_info *)0)->name) == 32, "pool name length");
+_Static_assert(sizeof(((struct np_pool_info *)0)->ifname) == 32, "pool owner name length");
 _Static_assert(NP_SKB_DROP_MAX <= NP_STATS_MAX_DROPS, "more drop reasons than the export holds");
 
 #define NP_SHM_POOL_SIZE	(sizeof(struct np_shm_pool) + NP_POOL_STATS_NR * sizeof(int64_t))
@@ -176,7 +179,10 @@ static struct np_shm_queue *np_export_queue(struct np_export *ex, unsigned int i
 	return (struct np_shm_queue *)(ex->stage + h->queue_off + (size_t)i * h->queue_size);
 }
 
-/* Under the netdev list lock: the queues' pools are alive until the netdev leaves the list. */
+/*
+ * Under the netdev list lock, which open and close hold to change a queue's
+ * pool and the open state: a closed netdev's queues show no pool.
+ */
 static int np_export_dev(struct np_netdev *dev, void *arg)
 {
 	struct np_export *ex = arg;
@@ -195,7 +201,7 @@ static int np_export_dev(struct np_netdev *dev, void *arg)
 		snprintf(q->kind, sizeof(q->kind), "%s", dev->ops->kind ? dev->ops->kind : "");
 		q->ifindex = dev->ifindex;
 		q->queue = i;
-		q->pool_id = dev->q[i].pool ? dev->q[i].pool->id : 0;
+		q->pool_id = atomic_load(&dev->open) ? dev->q[i].pool_id : 0;
 		q->napi_id = dev->q[i].napi.ctx.id;
 		np_netdev_get_qstats(dev, (int)i, &st);
 		memcpy(q->cnt, &st, NP_NETDEV_QSTATS_NR * sizeof(uint64_t));
@@ -225,9 +231,12 @@ static void np_export_collect(struct np_export *ex)
 		p->napi_id = info->napi_id;
 		p->order = info->order;
 		p->flags = (info->destroyed ? NP_SHM_POOL_F_DESTROYED : 0) |
-			   (info->broken ? NP_SHM_POOL_F_BROKEN : 0);
+			   (info->broken ? NP_SHM_POOL_F_BROKEN : 0) |
+			   (info->orphaned ? NP_SHM_POOL_F_ORPHANED : 0);
 		memcpy(p->name, info->name, sizeof(p->name));
 		p->name[sizeof(p->name) - 1] = '\0';
+		memcpy(p->ifname, info->ifname, sizeof(p->ifname));
+		p->ifname[sizeof(p->ifname) - 1] = '\0';
 		p->inflight = info->inflight;
 		p->inflight_bytes = info->inflight_bytes;
 		p->detach_time_ns = info->detach_time_ns;
@@ -590,6 +599,7 @@ static int np_snapshot_convert(const struct np_shm_hdr *h, const unsigned char *
 		o->info.id = p->id;
 		np_copy_name(o->info.name, sizeof(o->info.name), p->name, sizeof(p->name));
 		o->info.ifindex = p->ifindex;
+		np_copy_name(o->info.ifname, sizeof(o->info.ifname), p->ifname, sizeof(p->ifname));
 		o->info.queue = p->queue;
 		o->info.napi_id = p->napi_id;
 		o->info.order = p->order;
@@ -598,6 +608,7 @@ static int np_snapshot_convert(const struct np_shm_hdr *h, const unsigned char *
 		o->info.detach_time_ns = p->detach_time_ns;
 		o->info.destroyed = p->flags & NP_SHM_POOL_F_DESTROYED;
 		o->info.broken = p->flags & NP_SHM_POOL_F_BROKEN;
+		o->info.orphaned = p->flags & NP_SHM_POOL_F_ORPHANED;
 		o->has_stats = p->flags & NP_SHM_POOL_F_STATS;
 		if (o->has_stats)
 			np_stats_from_values(&o->stats, p->stats, h->pool_stats_nr);

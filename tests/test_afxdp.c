@@ -396,23 +396,25 @@ static struct np_netdev *open_afxdp(unsigned int nq, bool skb_mode)
 		}                                                                  \
 	} while (0)
 
-/* After close: nothing posted or in flight, every frame out of the provider idle in a pool. */
+/*
+ * After close, every skb of the device freed: nothing posted or in flight,
+ * the pools gone with the close, every frame back in the UMEM's provider.
+ */
 static void check_accounted(struct np_netdev *dev, int64_t live0)
 {
 	struct np_afxdp_stats st = xstats(dev);
-	int64_t in_pools = 0;
+	struct np_pool_info info;
 
 	CHECK_EQ(st.frames_posted, 0);
 	CHECK_EQ(st.frames_tx, 0);
 	CHECK_EQ(st.tx_reserve, 0);
 	for (unsigned int i = 0; i < dev->nqueues; i++) {
-		struct np_pool *pool = dev->q[i].pool;
-
-		CHECK_EQ(np_pool_inflight(pool),
-			 (int64_t)pool->alloc.count + np_pool_ring_count(pool));
-		in_pools += np_pool_inflight(pool);
+		CHECK(!dev->q[i].pool);
+		CHECK(dev->q[i].pool_id);
+		CHECK(t_wait_pool_freed(dev->q[i].pool_id, 5000));
+		CHECK_EQ(np_pool_info_get(dev->q[i].pool_id, &info), -ENOENT);
 	}
-	CHECK_EQ(st.umem_frames_out, in_pools);
+	CHECK_EQ(st.umem_frames_out, 0);
 	CHECK_EQ(np_skb_live(), live0);
 }
 
@@ -422,10 +424,10 @@ static void destroy_checked(struct np_netdev *dev)
 	unsigned int n = dev->nqueues;
 
 	for (unsigned int i = 0; i < n; i++)
-		ids[i] = dev->q[i].pool->id;
+		ids[i] = dev->q[i].pool_id;	/* the last open's (0: never opened) */
 	np_netdev_destroy(dev);
 	for (unsigned int i = 0; i < n; i++)
-		CHECK(t_wait_pool_freed(ids[i], 5000));
+		CHECK(!ids[i] || t_wait_pool_freed(ids[i], 5000));
 	if (t_log_level_count(NP_LOG_ERROR) || t_log_level_count(NP_LOG_WARN))
 		fprintf(stderr, "library said: %s\n", t_log_buf);
 	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 0);
@@ -1007,7 +1009,13 @@ static void test_fake_tx(void)
 	printf("fake tx: 3 transmissions completed, 65 bad completions ignored\n");
 }
 
-/* Closed with frames posted, in the RX ring, held and in flight; open again, then closed. */
+/*
+ * Closed with frames posted, in the RX ring, held and in flight; open again,
+ * then closed. Each close destroys the queues' pools: the UMEM frames come
+ * back to the provider, except the one held frame of each round, which
+ * keeps that round's queue-0 pool listed, destroyed, until it is freed.
+ * Each open makes fresh pools from the same UMEM.
+ */
 static void test_fake_reopen(void)
 {
 	struct fake_rx r = { 0 };
@@ -1015,12 +1023,21 @@ static void test_fake_reopen(void)
 	struct np_netdev *dev = fake_open(2, &info, &r);
 	struct np_afxdp_fake_pending pend;
 	struct np_afxdp_stats st;
+	struct np_pool_info pi;
 	int64_t live0 = np_skb_live();
+	uint32_t old[3];
 	uint64_t a[64];
 
 	if (!dev)
 		return;
 	for (int round = 0; round < 3; round++) {
+		uint32_t id1 = dev->q[1].pool_id;
+
+		old[round] = dev->q[0].pool_id;
+		CHECK_EQ(np_pool_info_get(old[round], &pi), 0);
+		CHECK(!pi.destroyed && pi.ifindex == (int)dev->ifindex);
+		CHECK(!strcmp(pi.ifname, dev->name));
+		CHECK(round == 0 || old[round] != old[round - 1]);
 		CHECK(fake_fill(dev, 0, a, 64) >= 4);
 		fake_rx_put(dev, 0, a[0] + info.headroom, 100, 0);
 		fake_rx_put(dev, 0, a[1] + info.headroom, 100, 0);
@@ -1036,6 +1053,15 @@ static void test_fake_reopen(void)
 		CHECK_EQ(st.frames_tx, 0);
 		CHECK_EQ(st.tx_reserve, 0);
 		CHECK_EQ(np_afxdp_fake_pending(dev, 0, &pend), -EINVAL);
+		/* the UMEM has every frame back but the held ones, one per round so far */
+		CHECK_EQ(st.umem_frames_out, (uint64_t)r.nhold);
+		CHECK(!dev->q[0].pool && !dev->q[1].pool);
+		CHECK_EQ(np_pool_info_get(id1, &pi), -ENOENT);
+		for (int k = 0; k <= round; k++) {
+			CHECK_EQ(np_pool_info_get(old[k], &pi), 0);
+			CHECK(pi.destroyed && pi.detach_time_ns && !pi.orphaned);
+			CHECK_EQ(pi.inflight, 1);
+		}
 		CHECK_EQ(np_netdev_open(dev), 0);
 		CHECK_EQ(xstats(dev).frames_posted, 2 * info.fill_target);
 		CHECK_EQ(np_afxdp_fake_pending(dev, 0, &pend), 0);
@@ -1044,6 +1070,9 @@ static void test_fake_reopen(void)
 	}
 	while (r.nhold)
 		np_kfree_skb(r.hold[--r.nhold]);
+	/* the held frames went back to their destroyed pools: the reaper frees them */
+	for (int k = 0; k < 3; k++)
+		CHECK(t_wait_pool_freed(old[k], 5000));
 	np_netdev_close(dev);
 	check_accounted(dev, live0);
 	destroy_checked(dev);

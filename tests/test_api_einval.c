@@ -357,6 +357,15 @@ static void test_pool(void)
 	st.size = sizeof(st);
 	CHECK_ERR(np_pool_get_stats_by_id(0xffffffffu, &st), -ENOENT);
 	CHECK_ERR(np_pool_get_stats_by_id(id, &st), 0);
+	CHECK_ERR(np_pool_unreg_owner(0), -EINVAL);
+	CHECK_ERR(np_pool_unreg_owner(-1), -EINVAL);
+	FILL(st);
+	st.size = sizeof(st);
+	CHECK_ERR(np_pool_owner_stats(0, &st), -EINVAL);
+	CHECK_ERR(np_pool_owner_stats(-1, &st), -EINVAL);
+	CHECK_ERR(np_pool_owner_stats(1, NULL), -EINVAL);
+	CHECK_ERR(np_pool_owner_stats(1, &small), -EINVAL);
+	CHECK(untouched((char *)&st + sizeof(st.size), sizeof(st) - sizeof(st.size)));
 
 	/* data path, but sizes are checked in every build */
 	NOSIDE(CHECK(np_pool_alloc_frag(pool, &off, 0) == NULL));
@@ -651,6 +660,17 @@ static void test_netdev(void)
 	CHECK_ERR(np_netdev_get_qstats(dev, 0, NULL), -EINVAL);
 	CHECK_ERR(np_netdev_get_qstats(dev, -1, &qs), 0);
 	CHECK_EQ(qs.rx_packets, 0);
+	{
+		struct np_pool_stats ps, small = { .size = NP_POOL_STATS_V1_SIZE - 1 };
+
+		FILL(ps);
+		ps.size = sizeof(ps);
+		CHECK_ERR(np_netdev_get_pool_stats(NULL, &ps), -EINVAL);
+		CHECK_ERR(np_netdev_get_pool_stats(dev, NULL), -EINVAL);
+		CHECK_ERR(np_netdev_get_pool_stats(dev, &small), -EINVAL);
+		CHECK(untouched((char *)&ps + sizeof(ps.size), sizeof(ps) - sizeof(ps.size)));
+		CHECK_ERR(np_netdev_get_pool_stats(dev, &ps), 0);
+	}
 
 	/* the drivers' own entry points refuse a netdev of another kind */
 	dev2 = netdev_ok(2);

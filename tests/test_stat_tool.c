@@ -82,8 +82,9 @@ static void test_live(void)
 	}
 	CHECK(strstr(out, "{\"type\": \"snapshot\""));
 	CHECK(strstr(out, "\"name\": \"netpool-fwd\""));
-	CHECK(strstr(out, "\"name\": \"a-rx0\""));
-	CHECK(strstr(out, "\"name\": \"a-rx1\""));
+	CHECK(strstr(out, "\"name\": \"a-rx0\", \"ifname\": \"a\""));
+	CHECK(strstr(out, "\"name\": \"a-rx1\", \"ifname\": \"a\""));
+	CHECK(strstr(out, "\"state\": \"live\", \"destroyed\": false, \"orphaned\": false"));
 	CHECK(strstr(out, "{\"type\": \"drops\""));
 	json_sum(out, "pool", "alloc_fast", &n);
 	CHECK(n >= 2);

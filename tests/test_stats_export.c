@@ -133,6 +133,8 @@ static void flatten_snap(const struct np_stats_snapshot *s, struct np_netdev *de
 		CHECK_EQ(p->info.napi_id, dev->q[q].napi.ctx.id);
 		CHECK_EQ(p->info.queue, q);
 		CHECK_EQ(p->info.ifindex, dev->ifindex);
+		CHECK(!strcmp(p->info.ifname, dev->name));
+		CHECK(!p->info.orphaned);
 		CHECK(!strcmp(sq->kind, "vnic"));
 		CHECK(!strcmp(sq->dev, dev->name));
 		ps[q] = p->stats;
@@ -261,7 +263,7 @@ int main(void)
 	read_snap(path, &s);
 	CHECK_EQ(s.pid, getpid());
 	CHECK(!strcmp(s.name, "t-export"));
-	CHECK_EQ(s.version, 1);
+	CHECK_EQ(s.version, 2);
 	CHECK_EQ(s.interval_ms, INTERVAL_MS);
 	CHECK(s.nr_pools >= 3 && s.nr_pools == s.pools_total);
 	CHECK(s.nr_queues >= 2 && s.nr_queues == s.queues_total);
@@ -270,6 +272,7 @@ int main(void)
 	CHECK(sp);
 	CHECK(!strcmp(sp->info.name, "t-standalone"));
 	CHECK_EQ(sp->info.ifindex, 77);
+	CHECK(!sp->info.ifname[0]);	/* an owner without a name */
 	CHECK_EQ(sp->info.queue, 5);
 	/* the slow path brought a bulk into the cache: all of it is in the pool's charge */
 	CHECK(sp->info.inflight >= 3);

@@ -666,12 +666,13 @@ static double cpu_seconds(void)
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Every pool @dev had, closed or not (the pools go with the close). */
 static void pool_sum(struct np_netdev *dev, struct totals *t)
 {
-	for (unsigned int i = 0; dev && i < dev->nqueues; i++) {
+	if (dev) {
 		struct np_pool_stats st = { .size = sizeof(st) };
 
-		np_pool_get_stats(dev->q[i].pool, &st);
+		np_netdev_get_pool_stats(dev, &st);
 		t->fast += st.alloc.fast;
 		t->slow += st.alloc.slow;
 		t->ring += st.recycle.ring;
@@ -805,7 +806,7 @@ static bool destroy_dev(struct np_netdev *dev, int64_t *lost)
 		return true;
 	n = dev->nqueues;
 	for (unsigned int i = 0; i < n; i++)
-		ids[i] = dev->q[i].pool->id;
+		ids[i] = dev->q[i].pool_id;	/* the pools of the last open */
 	np_netdev_destroy(dev);
 	for (unsigned int i = 0; i < n; i++) {
 		struct np_pool_info info;

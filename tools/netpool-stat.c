@@ -9,7 +9,11 @@
  * A process publishes with np_stats_export_start() (netpool-fwd does): a
  * snapshot every 200 ms in /dev/shm/netpool.<pid>. This tool only reads it
  * (np_stats_snapshot_read(): never torn, never stopping the datapath).
- *   (default)  one table per section: pools, queues, drops by reason
+ *   (default)  one table per section: pools, queues, drops by reason. A
+ *              netdev's pools live from its open to its close; one with
+ *              pages still out stays listed after, "destroyed" (detached),
+ *              and "orphaned" (no device) once the netdev itself is gone.
+ *              A closed netdev's queues show no pool ("-").
  *   --pid PID  that process; without it, the one running netpool process
  *   --json     one JSON object per line (type snapshot, pool, queue, drops)
  *   --watch    again every SECS seconds (default 1) with per-second rates,
@@ -202,16 +206,33 @@ static const struct np_stats_queue *find_queue(const struct np_stats_snapshot *s
 	return NULL;
 }
 
+/*
+ * A pool's state as the page-pool dump tells it: live (its netdev is open),
+ * destroyed (the netdev closed, pages of it still out: detached), orphaned
+ * (its netdev is gone too), broken (a negative inflight).
+ */
 static const char *pool_state(const struct np_pool_info *info)
 {
-	return info->broken ? "broken" : info->destroyed ? "destroyed" : "live";
+	return info->broken ? "broken" : info->orphaned ? "orphaned" :
+	       info->destroyed ? "destroyed" : "live";
+}
+
+/* Seconds since the pool was destroyed, as of the snapshot; "-" while live. */
+static void detach_cell(char *cell, const struct np_stats_snapshot *s,
+			const struct np_pool_info *info)
+{
+	if (!info->detach_time_ns)
+		snprintf(cell, 24, "-");
+	else
+		snprintf(cell, 24, "%.1fs", s->time_ns > info->detach_time_ns ?
+			 (double)(s->time_ns - info->detach_time_ns) / 1e9 : 0.0);
 }
 
 static void print_table(const struct np_stats_snapshot *s, const struct np_stats_snapshot *prev,
 			double dt)
 {
-	static const char *const fixed[] = { "id", "name", "ifindex", "queue", "napi",
-					     "inflight", "state" };
+	static const char *const fixed[] = { "id", "name", "dev", "ifindex", "queue", "napi",
+					     "inflight", "state", "detached" };
 	const char *hdr[NP_ARRAY_SIZE(fixed) + PS_NR];
 	const char *qhdr[5 + NP_NETDEV_QSTATS_NR];
 	struct table t;
@@ -238,23 +259,29 @@ static void print_table(const struct np_stats_snapshot *s, const struct np_stats
 
 		snprintf(row[0], 24, "%" PRIu32, p->info.id);
 		clean_str(row[1], 24, p->info.name);
-		snprintf(row[2], 24, "%d", p->info.ifindex);
-		snprintf(row[3], 24, "%" PRIu32, p->info.queue);
-		snprintf(row[4], 24, "%" PRIu32, p->info.napi_id);
-		snprintf(row[5], 24, "%" PRId64, p->info.inflight);
-		snprintf(row[6], 24, "%s", pool_state(&p->info));
+		/* an orphan's netdev is gone: no device, as the kernel's dump shows no ifindex */
+		if (p->info.ifname[0])
+			clean_str(row[2], 24, p->info.ifname);
+		else
+			snprintf(row[2], 24, "%s", p->info.orphaned ? "(gone)" : "-");
+		snprintf(row[3], 24, "%d", p->info.ifindex);
+		snprintf(row[4], 24, "%" PRIu32, p->info.queue);
+		snprintf(row[5], 24, "%" PRIu32, p->info.napi_id);
+		snprintf(row[6], 24, "%" PRId64, p->info.inflight);
+		snprintf(row[7], 24, "%s", pool_state(&p->info));
+		detach_cell(row[8], s, &p->info);
 		pool_values(&p->stats, v);
 		if (pp)
 			pool_values(&pp->stats, pv);
 		for (unsigned int c = 0; c < PS_NR; c++) {
 			if (!p->has_stats)
-				snprintf(row[7 + c], 24, "-");
+				snprintf(row[9 + c], 24, "-");
 			else
-				counter_cell(row[7 + c], v[c], pp && pp->has_stats ? &pv[c] : NULL,
+				counter_cell(row[9 + c], v[c], pp && pp->has_stats ? &pv[c] : NULL,
 					     dt);
 		}
 	}
-	table_print(&t, 2);
+	table_print(&t, 3);
 
 	qhdr[0] = "dev";
 	qhdr[1] = "kind";
@@ -277,7 +304,10 @@ static void print_table(const struct np_stats_snapshot *s, const struct np_stats
 		clean_str(row[1], 24, q->kind);
 		snprintf(row[2], 24, "%" PRIu32, q->ifindex);
 		snprintf(row[3], 24, "%" PRIu32, q->queue);
-		snprintf(row[4], 24, "%" PRIu32, q->pool_id);
+		if (q->pool_id)
+			snprintf(row[4], 24, "%" PRIu32, q->pool_id);
+		else
+			snprintf(row[4], 24, "-");	/* the netdev is closed: no pool */
 		for (unsigned int c = 0; c < NP_NETDEV_QSTATS_NR; c++)
 			counter_cell(row[5 + c], v[c], pv ? &pv[c] : NULL, dt);
 	}
@@ -325,14 +355,17 @@ static void print_json(const struct np_stats_snapshot *s, const struct np_stats_
 		printf("{\"type\": \"pool\", \"pid\": %d, \"id\": %" PRIu32 ", \"name\": ",
 		       (int)s->pid, p->info.id);
 		json_str(p->info.name);
+		printf(", \"ifname\": ");
+		json_str(p->info.ifname);
 		printf(", \"ifindex\": %d, \"queue\": %" PRIu32 ", \"napi_id\": %" PRIu32
 		       ", \"order\": %" PRIu32 ", \"inflight\": %" PRId64 ", \"inflight_bytes\": %"
-		       PRIu64 ", \"destroyed\": %s, \"broken\": %s, \"detach_time_ns\": %" PRIu64
-		       ", \"has_stats\": %s",
+		       PRIu64 ", \"state\": \"%s\", \"destroyed\": %s, \"orphaned\": %s, "
+		       "\"broken\": %s, \"detach_time_ns\": %" PRIu64 ", \"has_stats\": %s",
 		       p->info.ifindex, p->info.queue, p->info.napi_id, p->info.order,
-		       p->info.inflight, p->info.inflight_bytes,
-		       p->info.destroyed ? "true" : "false", p->info.broken ? "true" : "false",
-		       p->info.detach_time_ns, p->has_stats ? "true" : "false");
+		       p->info.inflight, p->info.inflight_bytes, pool_state(&p->info),
+		       p->info.destroyed ? "true" : "false", p->info.orphaned ? "true" : "false",
+		       p->info.broken ? "true" : "false", p->info.detach_time_ns,
+		       p->has_stats ? "true" : "false");
 		if (p->has_stats) {
 			np_pool_stats_values(&p->stats, v);
 			for (int k = 0; k < NP_POOL_STATS_NR; k++)

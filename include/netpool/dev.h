@@ -4,11 +4,13 @@
  * hook, and the receive and transmit paths every driver shares.
  *
  * A driver (vnic, afxdp, tap) fills a const struct np_netdev_ops and creates
- * a netdev with N queues. Queue i has one napi, one page_pool owned by that
- * napi, and an RX and a TX side. A poll of queue i (np_netdev_poll(), or the
- * queue's thread after np_netdev_start()) calls the driver's poll, which
- * completes transmissions and hands each received frame to
- * np_netdev_receive():
+ * a netdev with N queues. Queue i has one napi, an RX and a TX side, and
+ * while the netdev is open one page_pool owned by that napi: the pools live
+ * from np_netdev_open() to np_netdev_close(), as a kernel driver creates its
+ * page pools in ndo_open and destroys them in ndo_stop. A poll of queue i
+ * (np_netdev_poll(), or the queue's thread after np_netdev_start()) calls
+ * the driver's poll, which completes transmissions and hands each received
+ * frame to np_netdev_receive():
  *
  *   frame in a pool buffer ──▶ XDP hook ──DROP──▶ recycled into the cache
  *                                 │ ├──TX────▶ sent on the same port
@@ -93,9 +95,15 @@ NP_INLINE void np_xdp_frame_free(struct np_xdp_frame *f)
 
 struct np_netdev_ops {
 	const char *kind;	/* "vnic", "afxdp", "tap" */
-	/* set up queue @q's rings and buffers (its pool exists); 0 or -errno */
+	/*
+	 * set up queue @q's rings and post its buffers from dev->q[q].pool,
+	 * just created; 0 or -errno (then nothing of the queue is left set up)
+	 */
 	int (*queue_open)(struct np_netdev *dev, unsigned int q);
-	/* take everything back from queue @q: posted buffers, pending TX */
+	/*
+	 * take everything back from queue @q, inside its napi: every posted
+	 * buffer into dev->q[q].pool (destroyed right after), pending TX freed
+	 */
 	void (*queue_close)(struct np_netdev *dev, unsigned int q);
 	/* the napi poll of queue @q: TX completions, RX up to @budget, refill */
 	int (*poll)(struct np_netdev *dev, unsigned int q, int budget);
@@ -137,7 +145,17 @@ extern NP_API const char *const np_netdev_qstats_names[NP_NETDEV_QSTATS_NR];
 
 struct np_netdev_queue {
 	struct np_napi napi;
+	/*
+	 * The queue's page_pool while the netdev is open, NULL while it is
+	 * closed: only the datapath and the drivers' open and close use it.
+	 */
 	struct np_pool *pool;
+	/*
+	 * Its id, kept after close (the pool may still be listed, destroyed,
+	 * while pages of it are out); 0 before the first open. Changes only
+	 * under the netdev list lock: np_netdev_for_each() callbacks may read it.
+	 */
+	uint32_t pool_id;
 	struct np_netdev *dev;
 	unsigned int index;
 	int cpu;			/* the queue thread's CPU, -1: not pinned */
@@ -188,7 +206,7 @@ struct np_netdev {
 	np_rx_handler_fn rx_handler;
 	void *rx_arg;
 	_Atomic bool running;		/* queue threads keep polling while set */
-	bool open;
+	_Atomic bool open;		/* between np_netdev_open() and np_netdev_close() */
 	void *priv;			/* the driver's */
 	struct np_netdev *next_dev;	/* the list of netdevs (np_netdev_for_each) */
 };
@@ -196,10 +214,11 @@ struct np_netdev {
 /* ---- life cycle ---- */
 
 /**
- * np_netdev_create() - a netdev of @ops with its queues, napis and pools
- * (not yet open). The pools map with @params->dma when given, from
- * NP_XDP_HEADROOM, syncing params->buf_len for the device. The name is
- * params->name, else ops->kind, else "netdev" (cut to NP_IFNAMSIZ - 1).
+ * np_netdev_create() - a netdev of @ops with its queues and napis, closed:
+ * no page_pool yet (np_netdev_open() makes them). The name is params->name,
+ * else ops->kind, else "netdev" (cut to NP_IFNAMSIZ - 1); the ifindex is new
+ * (never reused in the process).
+ * Context: any thread.
  * Return: 0, -EINVAL (@ops, @params or @out NULL, no ops->poll or ops->xmit,
  * nqueues 0 or above NP_NETDEV_MAX_QUEUES, buf_len 0 or too long for
  * NP_XDP_HEADROOM + buf_len + the shared info to fit a page), -ENOMEM.
@@ -209,23 +228,54 @@ NP_API int np_netdev_create(const struct np_netdev_ops *ops, const struct np_net
 			    void *priv, struct np_netdev **out);
 
 /**
- * np_netdev_open() - open every queue (driver queue_open); already open: 0.
- * Return: 0, -EINVAL (@dev NULL), or the first queue_open's -errno (the
- * queues opened before it are closed again).
+ * np_netdev_open() - bring @dev up: a fresh page_pool for each queue (owned
+ * by the queue's napi, mapping with params->dma when given, from
+ * NP_XDP_HEADROOM, syncing params->buf_len for the device; listed with the
+ * netdev's ifindex and name), then the driver's queue_open, which posts
+ * buffers from it. Already open: 0, nothing changes.
+ * Context: the control thread (not concurrently with close or destroy).
+ * Return: 0, -EINVAL (@dev NULL), -ENOMEM (a pool), or the first
+ * queue_open's -errno. On an error @dev stays closed: the queues opened
+ * before are closed again and every pool made for this open is destroyed.
  */
 NP_API int np_netdev_open(struct np_netdev *dev);
 
 /**
- * np_netdev_close() - stop the threads, close every queue; buffers go back to
- * the pools. Nothing happens for a NULL or closed @dev.
+ * np_netdev_close() - bring @dev down: stop the queue threads, then each
+ * queue's queue_close inside its napi takes back every buffer the queue
+ * posted and frees its pending transmissions, then every queue's pool is
+ * destroyed. A pool whose pages are all back is freed at once; one with
+ * pages still out (in skbs the stack holds) stays listed, destroyed and
+ * detached (detach time set, inflight > 0), every such page unmapped, until
+ * the last one comes back (np_pool_destroy()). dev->q[i].pool is NULL from
+ * now on; dev->q[i].pool_id keeps the id. Transmissions on a closed @dev are
+ * refused (-ENETDOWN, counted as tx_dropped). A later open makes fresh pools.
+ * Nothing happens for a NULL or closed @dev.
+ * Context: the control thread; no other thread may still transmit on @dev.
  */
 NP_API void np_netdev_close(struct np_netdev *dev);
 
 /**
- * np_netdev_destroy() - close, destroy the pools (pages still out keep them
- * alive until they come back) and free @dev. Nothing happens for a NULL @dev.
+ * np_netdev_destroy() - close (see np_netdev_close()), unregister and free
+ * @dev, then the driver's state. Pools of @dev still waiting for pages stay
+ * listed as orphans (no ifindex or name, orphaned set: the kernel shows such
+ * pools against the loopback device) until their last page returns; @dev's
+ * tally of pool counters (np_netdev_get_pool_stats()) goes. Nothing happens
+ * for a NULL @dev.
+ * Context: the control thread.
  */
 NP_API void np_netdev_destroy(struct np_netdev *dev);
+
+/**
+ * np_netdev_get_pool_stats() - the page_pool counters of every pool @dev's
+ * queues had since it was created, summed: the pools of this open, those of
+ * earlier opens still waiting for pages, and those already freed
+ * (np_pool_owner_stats() of dev->ifindex). Open or closed.
+ * Context: any thread.
+ * Return: 0, or -EINVAL (@dev or @st NULL, @st->size below
+ * NP_POOL_STATS_V1_SIZE; @st untouched).
+ */
+NP_API int np_netdev_get_pool_stats(struct np_netdev *dev, struct np_pool_stats *st);
 
 /** np_netdev_set_xdp() - install (or with NULL remove) the verdict hook. Return: 0, -EINVAL (@dev NULL). */
 NP_API int np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg);
@@ -275,7 +325,8 @@ NP_API void np_netdev_stop(struct np_netdev *dev);
 NP_API int np_netdev_for_each(int (*fn)(struct np_netdev *dev, void *arg), void *arg);
 
 /**
- * np_netdev_get_qstats() - queue @q's counters (@q == -1: all queues summed).
+ * np_netdev_get_qstats() - queue @q's counters (@q == -1: all queues summed),
+ * since create: they go on across close and open.
  * Context: any thread.
  * Return: 0, or -EINVAL (@dev or @st NULL, @q below -1 or not below
  * dev->nqueues; @st untouched).
@@ -318,7 +369,8 @@ NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int 
  * Context: queue @q's poll thread of @dev, or any thread that owns @dev's
  * TX queue @q (the driver serialises nothing). @q past the queues is folded
  * onto them; a NULL @dev or @skb is caught in debug builds.
- * Return: 0, -ENOSPC or the driver's -errno.
+ * Return: 0, -ENOSPC, -ENETDOWN (@dev is closed; counted as tx_dropped) or
+ * the driver's -errno.
  */
 NP_API int np_netdev_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb);
 

@@ -6,10 +6,14 @@
  *
  * A publisher thread wakes every interval and snapshots, without stopping or
  * locking the datapath beyond what the stats getters already do:
- *   - every registered pool (np_pool_info_list(): id, name, ifindex, queue,
- *     napi id, inflight pages and bytes, destroyed/broken state) with its
- *     counters (np_pool_get_stats()) where a netdev queue owns it;
- *   - every netdev queue's counters (np_netdev_for_each(), np_netdev_get_qstats());
+ *   - every registered pool (np_pool_info_list(): id, name, the owning
+ *     netdev's ifindex and name, queue, napi id, inflight pages and bytes,
+ *     destroyed/broken/orphaned state, detach time) with its counters
+ *     (np_pool_get_stats_by_id()): a netdev's pools from its open to its
+ *     close, and after that as long as pages of them are out (destroyed;
+ *     orphaned once the netdev itself is gone);
+ *   - every netdev queue's counters (np_netdev_for_each(), np_netdev_get_qstats())
+ *     and its pool's id (0 while the netdev is closed);
  *   - the skb drop counters by reason and np_skb_live().
  * It writes them into the POSIX shared memory object "/netpool.<pid>"
  * (/dev/shm/netpool.<pid>), which appears complete (created under a temporary
@@ -84,7 +88,7 @@ struct np_stats_queue {
 	char kind[16];			/* its driver: "vnic", "afxdp", "tap" */
 	uint32_t ifindex;
 	uint32_t queue;
-	uint32_t pool_id;		/* the queue's page_pool */
+	uint32_t pool_id;		/* the queue's page_pool; 0: the netdev is closed */
 	uint32_t napi_id;
 	struct np_netdev_qstats st;
 };
