@@ -258,8 +258,8 @@ static void observe_tool(const char *step, const struct devview *v, const struct
 	for (unsigned int i = 0; i < nw; i++) {
 		const char *l;
 
-		snprintf(prefix, sizeof(prefix), "{\"type\": \"pool\", \"pid\": %d, \"id\": %u,", pid,
-			 w[i].id);
+		snprintf(prefix, sizeof(prefix), "{\"type\": \"pool\", \"pid\": %d, \"id\": %u,",
+			 pid, w[i].id);
 		l = find_line(prefix, line, sizeof(line));
 		if (w[i].state == GONE) {
 			if (l)
