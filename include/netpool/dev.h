@@ -318,9 +318,10 @@ NP_API void np_netdev_stop(struct np_netdev *dev);
 
 /**
  * np_netdev_for_each() - call @fn for every netdev between create and destroy,
- * under the list's lock (@fn must not create or destroy netdevs), until it
- * returns non-zero. Return: the last value @fn returned, 0 when none,
- * -EINVAL (@fn NULL).
+ * under the list's lock (@fn must not create, open, close or destroy
+ * netdevs; it may read each queue's pool_id and the open state, which
+ * change only under that lock), until it returns non-zero. Return: the last
+ * value @fn returned, 0 when none, -EINVAL (@fn NULL).
  */
 NP_API int np_netdev_for_each(int (*fn)(struct np_netdev *dev, void *arg), void *arg);
 
