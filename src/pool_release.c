@@ -197,6 +197,7 @@ void np_pool_unmap_all(struct np_pool *pool)
 		if (!page)
 			continue;
 		np_dma_unmap(pool->dma, page->dma_addr, np_page_size(page), pool->dma_dir);
+		page->dma_addr = 0;	/* as mainline's scrub: no stale address for a driver to post */
 		page->dma_index = 0;
 		priv->dma_slots[i] = NULL;
 		priv->dma_free[priv->dma_nfree++] = i;

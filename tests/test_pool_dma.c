@@ -6,8 +6,8 @@
  *   - pages are synced for the device on direct recycle and on ring refill;
  *   - a page leaving the pool is unmapped and out of the device's reach;
  *   - map failures in the slow path skip the page without losing it;
- *   - destroy with a page still out unmaps it, and its late return does not
- *     unmap it twice;
+ *   - destroy with a page still out unmaps it (its DMA address reads 0
+ *     after), and its late return does not unmap it twice;
  * plus the identity backend, and a pool that does not map at all.
  */
 #include <time.h>
@@ -258,6 +258,7 @@ static void test_destroy_in_flight(struct np_provider *prov, struct np_dma_dev *
 	device_write(dev, page, 0x22);
 	np_pool_destroy(pool);
 	CHECK_EQ(t_dma_stats(dev).live, 0);
+	CHECK_EQ(np_pool_get_dma_addr(page), 0);	/* unmapped, and no stale address left */
 	t_log_reset();
 	CHECK(np_dma_dev_access(dev, dma + OFFSET, MAX_LEN, true) == NULL);
 	CHECK_EQ(np_pool_info_get(id, &info), 0);
