@@ -132,7 +132,7 @@ static int np_netdev_napi_poll(struct np_napi *napi, int budget)
 	struct np_netdev_queue *q = napi->priv;
 	int work;
 
-	np_netdev_count(q, NP_QSTAT(polls), 1);
+	np_netdev_qstat_add(q, NP_QSTAT(polls), 1);
 	np_tls_xmit.depth++;
 	work = q->dev->ops->poll(q->dev, q->index, budget);
 	/* inside the napi still: completions freed by the drivers recycle directly */
@@ -464,7 +464,7 @@ void np_netdev_rx_drop(struct np_netdev *dev, unsigned int q, struct np_page *pa
 		     "np_netdev_rx_drop", "netdev %p: drop of page %p on queue %u (of %u), "
 		     "counter %zu (of %zu)", (void *)dev, (void *)page, q, dev ? dev->nqueues : 0,
 		     counter, (size_t)NP_NETDEV_QSTATS_NR);
-	np_netdev_count(&dev->q[q], counter, 1);
+	np_netdev_qstat_add(&dev->q[q], counter, 1);
 	np_pool_recycle_direct(dev->q[q].pool, page);
 }
 
@@ -549,14 +549,14 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 		if (np_unlikely((uint64_t)bufs[i].offset + bufs[i].len >
 				(i ? NP_PAGE_SIZE : NP_PAGE_SIZE - NP_SKB_SHINFO_SIZE) ||
 				(!i && bufs[0].offset < NP_XDP_HEADROOM))) {
-			np_netdev_count(q, NP_QSTAT(rx_bad_desc), 1);
+			np_netdev_qstat_add(q, NP_QSTAT(rx_bad_desc), 1);
 			np_netdev_drop_bufs(bufs, n);
 			return NP_XDP_DROP;
 		}
 		bytes += bufs[i].len;
 	}
-	np_netdev_count(q, NP_QSTAT(rx_packets), 1);
-	np_netdev_count(q, NP_QSTAT(rx_bytes), bytes);
+	np_netdev_qstat_add(q, NP_QSTAT(rx_packets), 1);
+	np_netdev_qstat_add(q, NP_QSTAT(rx_bytes), bytes);
 
 	if (prog) {
 		act = prog(&xdp, atomic_load_explicit(&dev->xdp_arg, memory_order_relaxed));
@@ -570,38 +570,38 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 	}
 	switch (act) {
 	case NP_XDP_DROP:
-		np_netdev_count(q, NP_QSTAT(xdp_drop), 1);
+		np_netdev_qstat_add(q, NP_QSTAT(xdp_drop), 1);
 		np_netdev_drop_bufs(bufs, n);
 		return act;
 	case NP_XDP_TX:
 		if (np_netdev_xmit_frame(dev, qi, &xdp)) {
-			np_netdev_count(q, NP_QSTAT(xdp_tx), 1);
+			np_netdev_qstat_add(q, NP_QSTAT(xdp_tx), 1);
 			return act;
 		}
-		np_netdev_count(q, NP_QSTAT(tx_dropped), 1);
+		np_netdev_qstat_add(q, NP_QSTAT(tx_dropped), 1);
 		np_netdev_drop_bufs(bufs, n);
 		return NP_XDP_DROP;
 	case NP_XDP_REDIRECT:
 		if (xdp.redirect_dev && np_netdev_xmit_frame(xdp.redirect_dev, qi, &xdp)) {
-			np_netdev_count(q, NP_QSTAT(xdp_redirect), 1);
+			np_netdev_qstat_add(q, NP_QSTAT(xdp_redirect), 1);
 			return act;
 		}
-		np_netdev_count(q, NP_QSTAT(tx_dropped), 1);
+		np_netdev_qstat_add(q, NP_QSTAT(tx_dropped), 1);
 		np_netdev_drop_bufs(bufs, n);
 		return NP_XDP_DROP;
 	case NP_XDP_PASS:
 		break;
 	default:
-		np_netdev_count(q, NP_QSTAT(xdp_aborted), 1);
+		np_netdev_qstat_add(q, NP_QSTAT(xdp_aborted), 1);
 		np_netdev_drop_bufs(bufs, n);
 		return NP_XDP_ABORTED;
 	}
 
 	if (prog)
-		np_netdev_count(q, NP_QSTAT(xdp_pass), 1);
+		np_netdev_qstat_add(q, NP_QSTAT(xdp_pass), 1);
 	skb = np_netdev_build(dev, &xdp, bufs, n);
 	if (!skb) {
-		np_netdev_count(q, NP_QSTAT(rx_nomem), 1);
+		np_netdev_qstat_add(q, NP_QSTAT(rx_nomem), 1);
 		np_netdev_drop_bufs(bufs, n);
 		return NP_XDP_DROP;
 	}
@@ -622,7 +622,7 @@ static int np_netdev_xmit_one(struct np_netdev *dev, unsigned int qi, struct np_
 
 	if (np_unlikely(err)) {
 		/* any thread transmitting on the queue may get here: an atomic add */
-		np_netdev_count_any(&dev->q[qi],
+		np_netdev_qstat_add_any(&dev->q[qi],
 				    err == -ENOSPC ? NP_QSTAT(tx_busy) : NP_QSTAT(tx_dropped), 1);
 		np_kfree_skb_reason(skb, err == -ENOSPC ? NP_SKB_DROP_FULL_RING :
 					 err == -EMSGSIZE ? NP_SKB_DROP_PKT_TOO_BIG :

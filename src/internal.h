@@ -12,8 +12,8 @@ __attribute__((format(printf, 2, 3)))
 void np_log(enum np_log_level level, const char *fmt, ...);
 
 /* Report a fatal misuse (through the print callback, else stderr) and abort. */
-__attribute__((format(printf, 1, 2), noreturn, cold))
-void np_die(const char *fmt, ...);
+__attribute__((format(printf, 1, 2), noreturn))
+NP_COLD void np_die(const char *fmt, ...);
 
 #define np_err(...)	np_log(NP_LOG_ERROR, __VA_ARGS__)
 #define np_warn(...)	np_log(NP_LOG_WARN, __VA_ARGS__)

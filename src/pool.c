@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "pool_internal.h"
+#include "pool_priv.h"
 #include "hook.h"
 
 static int np_pool_check_params(const struct np_pool_params *p)
@@ -156,7 +156,7 @@ static int np_pool_refill(struct np_pool *pool)
 
 		NP_ASSERT(page->pp == pool);
 		if (np_unlikely(page->node != nid)) {
-			np_stat_inc_owner(pool->ost.waive);
+			np_stat_inc_owner(pool->napi_stats.waive);
 			np_pool_release_idle(pool, page);
 			continue;
 		}
@@ -226,19 +226,19 @@ struct np_page *np_pool_alloc_pages_slow(struct np_pool *pool)
 	kept = np_pool_refill(pool);
 	if (kept > 0) {
 		page = pool->alloc.cache[--pool->alloc.count];
-		np_stat_inc_owner(pool->ost.refill);
+		np_stat_inc_owner(pool->napi_stats.refill);
 		np_pool_page_busy(page);
 		return page;
 	}
 	if (kept < 0)
-		np_stat_inc_owner(pool->ost.empty);	/* nothing came back */
+		np_stat_inc_owner(pool->napi_stats.empty);	/* nothing came back */
 
 	nid = np_pool_pref_nid(pool);
 	if (pool->order) {
 		page = np_page_alloc(pool->provider, pool->order, nid, NP_GFP_RESERVE);
 		if (!page || !np_pool_map_fresh(pool, &page, 1))
 			return NULL;
-		np_stat_inc_owner(pool->ost.slow_high_order);
+		np_stat_inc_owner(pool->napi_stats.slow_high_order);
 		return page;
 	}
 	/*
@@ -259,7 +259,7 @@ struct np_page *np_pool_alloc_pages_slow(struct np_pool *pool)
 		np_pool_page_idle(pages[i]);
 		pool->alloc.cache[pool->alloc.count++] = pages[i];
 	}
-	np_stat_inc_owner(pool->ost.slow);
+	np_stat_inc_owner(pool->napi_stats.slow);
 	return pages[0];
 }
 
@@ -278,7 +278,7 @@ unsigned np_pool_alloc_pages_bulk(struct np_pool *pool, struct np_page **pages, 
 			np_pool_page_busy(page);
 			pages[got++] = page;
 		}
-		np_stat_add_owner(pool->ost.fast, take);
+		np_stat_add_owner(pool->napi_stats.fast, take);
 		if (got == n)
 			break;
 		pages[got] = np_pool_alloc_pages_slow(pool);
@@ -306,7 +306,7 @@ static inline void np_pool_note_sync_len(struct np_pool *pool, struct np_page *p
  * Pages (idle already) into this thread's lane, then the shared ring.
  * Return: how many went in. The pool may be gone once the last one is in.
  */
-static NP_ALWAYS_INLINE unsigned np_pool_ring_put(struct np_pool *pool, struct np_page **pages,
+NP_INLINE unsigned np_pool_ring_put(struct np_pool *pool, struct np_page **pages,
 						  unsigned n)
 {
 	unsigned done;
@@ -331,7 +331,7 @@ static NP_NOINLINE void np_pool_ring_put_shared(struct np_pool *pool, struct np_
 	np_pool_release_idle(pool, page);
 }
 
-static NP_ALWAYS_INLINE void np_pool_recycle_in_ring(struct np_pool *pool, struct np_page *page,
+NP_INLINE void np_pool_recycle_in_ring(struct np_pool *pool, struct np_page *page,
 						     unsigned int dma_sync_size)
 {
 	bool refused;
@@ -361,7 +361,7 @@ static NP_NOINLINE void np_pool_put_page_general(struct np_pool *pool, struct np
 	if (allow_direct && !atomic_load_explicit(&pool->detached, memory_order_relaxed)) {
 		if (np_pool_recycle_in_cache(pool, page, dma_sync_size))
 			return;
-		np_stat_inc_owner(pool->ost.cache_full);
+		np_stat_inc_owner(pool->napi_stats.cache_full);
 	}
 	np_pool_recycle_in_ring(pool, page, dma_sync_size);
 }
@@ -402,7 +402,7 @@ static void np_pool_put_group(struct np_pool *pool, struct np_page **pages, unsi
 			rel[nrel++] = page;
 		} else {
 			if (direct)
-				np_stat_inc_owner(pool->ost.cache_full);
+				np_stat_inc_owner(pool->napi_stats.cache_full);
 			np_pool_note_sync_len(pool, page, NP_POOL_SYNC_FULL);
 			np_pool_page_idle(page);
 			ring[nring++] = page;
@@ -436,7 +436,7 @@ void np_pool_put_page_bulk(struct np_page **pages, unsigned n)
 
 		for (i = 0; i < chunk; i++) {
 			NP_ASSERT_MISUSE(np_page_is_pp(pages[i]));
-			if (np_page_pp_unref(pages[i], 1) == 0)
+			if (np_pool_unref_page(pages[i], 1) == 0)
 				todo[ntodo++] = pages[i];
 		}
 		pages += chunk;
@@ -469,7 +469,7 @@ void np_pool_drain_frag(struct np_pool *pool)
 	pool->frag_page = NULL;
 	pool->frag_users = 0;
 	pool->frag_offset = 0;
-	if (np_page_pp_unref(page, drain) == 0)
+	if (np_pool_unref_page(page, drain) == 0)
 		np_pool_put_unrefed_page(pool, page, NP_POOL_SYNC_FULL, true);
 }
 

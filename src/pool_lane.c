@@ -19,7 +19,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "pool_internal.h"
+#include "pool_priv.h"
 
 _Thread_local struct np_lane_ref np_tls_lanes[NP_TLS_LANES];
 static _Thread_local char np_tls_token;

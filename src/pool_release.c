@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "pool_internal.h"
+#include "pool_priv.h"
 
 /* ---- the memory of a pool ---- */
 
@@ -426,14 +426,14 @@ int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *out)
 	size = out->size;
 	memset(&st, 0, sizeof(st));
 	st.version = NP_POOL_STATS_VERSION;
-	st.alloc.fast = np_stat_read(pool->ost.fast);
-	st.alloc.slow = np_stat_read(pool->ost.slow);
-	st.alloc.slow_high_order = np_stat_read(pool->ost.slow_high_order);
-	st.alloc.empty = np_stat_read(pool->ost.empty);
-	st.alloc.refill = np_stat_read(pool->ost.refill);
-	st.alloc.waive = np_stat_read(pool->ost.waive);
-	st.recycle.cached = np_stat_read(pool->ost.cached);
-	st.recycle.cache_full = np_stat_read(pool->ost.cache_full);
+	st.alloc.fast = np_stat_read(pool->napi_stats.fast);
+	st.alloc.slow = np_stat_read(pool->napi_stats.slow);
+	st.alloc.slow_high_order = np_stat_read(pool->napi_stats.slow_high_order);
+	st.alloc.empty = np_stat_read(pool->napi_stats.empty);
+	st.alloc.refill = np_stat_read(pool->napi_stats.refill);
+	st.alloc.waive = np_stat_read(pool->napi_stats.waive);
+	st.recycle.cached = np_stat_read(pool->napi_stats.cached);
+	st.recycle.cache_full = np_stat_read(pool->napi_stats.cache_full);
 	st.recycle.ring = np_ring_produced(&pool->ring) + np_pool_lanes_produced(pool);
 	st.recycle.ring_full = atomic_load_explicit(&pool->ring_full, memory_order_relaxed);
 	st.recycle.released_refcnt = atomic_load_explicit(&pool->released_refcnt,

@@ -14,7 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "pool_internal.h"
+#include "pool_priv.h"
 
 /* The counters of an owner's pools already freed. */
 struct np_owner_tally {

@@ -80,7 +80,7 @@ static struct np_skb_counters np_skb_retired;
 static void np_skb_tc_register(struct np_skb_thread_cache *tc);
 
 /* This thread's cache, registered (for its destructor and its counters) on first use. */
-static NP_ALWAYS_INLINE struct np_skb_thread_cache *np_skb_tc_get(void)
+NP_INLINE struct np_skb_thread_cache *np_skb_tc_get(void)
 {
 	struct np_skb_thread_cache *tc = &np_skb_tc;
 
@@ -225,7 +225,7 @@ static void np_skb_tc_register(struct np_skb_thread_cache *tc)
 }
 
 /* Zero an skb struct with wide stores (a string instruction costs more at this size). */
-static NP_ALWAYS_INLINE void np_skb_zero(struct np_skb *skb)
+NP_INLINE void np_skb_zero(struct np_skb *skb)
 {
 	typedef uint64_t np_v16 __attribute__((vector_size(16), may_alias));
 	np_v16 *w = (np_v16 *)(void *)skb;
@@ -249,7 +249,7 @@ static NP_NOINLINE bool np_skb_struct_refill(struct np_skb_thread_cache *tc)
 	return tc->count != 0;
 }
 
-static NP_ALWAYS_INLINE struct np_skb *np_skb_struct_get(struct np_skb_thread_cache *tc)
+NP_INLINE struct np_skb *np_skb_struct_get(struct np_skb_thread_cache *tc)
 {
 	struct np_skb *skb;
 
@@ -288,7 +288,7 @@ static NP_NOINLINE void np_skb_fclone_free(struct np_skb_thread_cache *tc, struc
 }
 
 /* Back to this thread's cache; the thread is registered when this returns. */
-static NP_ALWAYS_INLINE void np_skb_struct_put(struct np_skb_thread_cache *tc, struct np_skb *skb)
+NP_INLINE void np_skb_struct_put(struct np_skb_thread_cache *tc, struct np_skb *skb)
 {
 #if NP_DEBUG >= 1
 	atomic_store_explicit(&skb->users, 0, memory_order_relaxed);
@@ -355,7 +355,7 @@ void *np_page_frag_alloc(uint32_t size)
 
 /* ---- building skbs ---- */
 
-static NP_ALWAYS_INLINE void np_skb_head_init(struct np_skb *skb, void *head, uint32_t size,
+NP_INLINE void np_skb_head_init(struct np_skb *skb, void *head, uint32_t size,
 					     bool head_frag)
 {
 	struct np_skb_shared_info *sh;
@@ -501,7 +501,7 @@ struct np_skb *np_napi_alloc_skb(uint32_t len)
 /* ---- references and release ---- */
 
 /* One pool reference of a pool page back; false when @page is no pool page. */
-static NP_ALWAYS_INLINE bool np_pp_put_page(struct np_page *page)
+NP_INLINE bool np_pp_put_page(struct np_page *page)
 {
 	if (np_unlikely(!np_page_is_pp(page)))
 		return false;
@@ -516,14 +516,14 @@ bool np_napi_pp_put_page(struct np_page *page)
 }
 
 /* A reference of the kind @recycle selects, released inline (the reference rule). */
-static NP_ALWAYS_INLINE void np_skb_unref_page(struct np_page *page, bool recycle)
+NP_INLINE void np_skb_unref_page(struct np_page *page, bool recycle)
 {
 	if (recycle && np_pp_put_page(page))
 		return;
 	np_page_put(page);
 }
 
-static NP_ALWAYS_INLINE void np_skb_head_free(struct np_skb *skb)
+NP_INLINE void np_skb_head_free(struct np_skb *skb)
 {
 	if (skb->head_frag)
 		np_skb_unref_page(np_virt_to_page(skb->head), skb->pp_recycle);
@@ -537,7 +537,7 @@ void np_skb_free_head(struct np_skb *skb)
 }
 
 /* Drop this skb's share of the data. Return: true when it was the last one. */
-static NP_ALWAYS_INLINE bool np_skb_data_unref(struct np_skb *skb)
+NP_INLINE bool np_skb_data_unref(struct np_skb *skb)
 {
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 	int bias;
@@ -553,7 +553,7 @@ static NP_ALWAYS_INLINE bool np_skb_data_unref(struct np_skb *skb)
 static void np_kfree_skb_list_reason(struct np_skb *skb, enum np_skb_drop_reason reason);
 
 /* The members of a frag_list go with the packet's own reason (a consumed GRO packet is no drop). */
-static NP_ALWAYS_INLINE void np_skb_data_release(struct np_skb *skb, enum np_skb_drop_reason reason)
+NP_INLINE void np_skb_data_release(struct np_skb *skb, enum np_skb_drop_reason reason)
 {
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 
@@ -583,7 +583,7 @@ static NP_NOINLINE void np_skb_release_data_slow(struct np_skb *skb, enum np_skb
 }
 
 /* Drop a reference to the skb itself. Return: true when it was the last. */
-static NP_ALWAYS_INLINE bool np_skb_unref(struct np_skb *skb)
+NP_INLINE bool np_skb_unref(struct np_skb *skb)
 {
 	int users = atomic_load_explicit(&skb->users, memory_order_acquire);
 
@@ -596,7 +596,7 @@ static NP_ALWAYS_INLINE bool np_skb_unref(struct np_skb *skb)
 }
 
 /* Drop a reference to @skb; the last one releases its data and its struct. */
-static NP_ALWAYS_INLINE void np_skb_drop(struct np_skb *skb, enum np_skb_drop_reason reason)
+NP_INLINE void np_skb_drop(struct np_skb *skb, enum np_skb_drop_reason reason)
 {
 	struct np_skb_thread_cache *tc;
 

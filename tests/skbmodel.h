@@ -73,7 +73,7 @@
 #include <limits.h>
 #include "testutil.h"
 #include "skbtest.h"
-#include "pool_internal.h"	/* NP_POOL_FRAG_BIAS: the pool's fragment-page bias */
+#include "pool_priv.h"	/* NP_POOL_FRAG_BIAS: the pool's fragment-page bias */
 
 #define MAX_H		20		/* top-level skbs at once */
 #define SHADOW_CAP	(72 * 1024)

@@ -22,10 +22,16 @@
 #define NP_CACHE_LINE		64
 #define NP_CACHE_ALIGNED	__attribute__((aligned(NP_CACHE_LINE)))
 
-/* Fast paths live in the public headers as static inline (cache pop/push, ring ops). */
+/*
+ * One mark per role. NP_INLINE: a fast path, always inlined (the cache
+ * pop/push, ring ops, skb data ops in the public headers, and the hot
+ * helpers of a .c). NP_NOINLINE: the out-of-line slow path of such a fast
+ * path (a refill, a flush), kept out of its caller's body. NP_COLD: errors,
+ * misuse reports and setup, moved out of the way. Anything else is plain
+ * static inline, and the compiler decides.
+ */
 #define NP_INLINE	static inline __attribute__((always_inline))
 #define NP_NOINLINE	__attribute__((noinline))
-#define NP_ALWAYS_INLINE	inline __attribute__((always_inline))
 #define NP_COLD		__attribute__((cold, noinline))
 
 #if defined(NETPOOL_BUILD)
@@ -45,8 +51,8 @@
 #define NP_DEBUG 0
 #endif
 
-NP_API void np_assert_fail(const char *expr, const char *file, int line, const char *func)
-	__attribute__((noreturn, cold));
+NP_API NP_COLD void np_assert_fail(const char *expr, const char *file, int line, const char *func)
+	__attribute__((noreturn));
 
 #define NP_CHECK_LEVEL(level, expr)                                             \
 	do {                                                                    \
@@ -73,8 +79,8 @@ struct np_call_site {
 
 extern NP_API _Thread_local const struct np_call_site *np_tls_call_site;
 
-NP_API void np_misuse(const char *check, const char *fmt, ...)
-	__attribute__((noreturn, cold, format(printf, 2, 3)));
+NP_API NP_COLD void np_misuse(const char *check, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
 
 #define NP_MISUSE_IF(cond, check, ...)                                          \
 	do {                                                                    \

@@ -169,13 +169,13 @@ struct np_netdev_queue {
 /* Index of a counter in np_netdev_queue.cnt. */
 #define NP_QSTAT(field)	(offsetof(struct np_netdev_qstats, field) / sizeof(uint64_t))
 
-NP_INLINE void np_netdev_count(struct np_netdev_queue *q, size_t idx, uint64_t n)
+NP_INLINE void np_netdev_qstat_add(struct np_netdev_queue *q, size_t idx, uint64_t n)
 {
 	np_stat_add_owner(q->cnt[idx], n);
 }
 
 /* A counter several threads may bump at once (a TX queue without a lock, error paths). */
-NP_INLINE void np_netdev_count_any(struct np_netdev_queue *q, size_t idx, uint64_t n)
+NP_INLINE void np_netdev_qstat_add_any(struct np_netdev_queue *q, size_t idx, uint64_t n)
 {
 	np_atomic_add_relaxed(&q->cnt[idx], n);
 }

@@ -224,7 +224,7 @@ NP_INLINE struct np_page *np_pool_alloc_pages(struct np_pool *pool)
 
 	if (np_likely(pool->alloc.count)) {
 		page = pool->alloc.cache[--pool->alloc.count];
-		np_stat_inc_owner(pool->ost.fast);
+		np_stat_inc_owner(pool->napi_stats.fast);
 		np_pool_page_busy(page);
 		return page;
 	}
@@ -285,11 +285,11 @@ NP_INLINE void np_pool_ref_page(struct np_page *page)
 }
 
 /**
- * np_page_pp_unref() - drop @nr pool references.
+ * np_pool_unref_page() - drop @nr pool references.
  * Return: references left; 0 means the caller held the last ones (the count is
  * then back to 1, the state of a page with a single owner).
  */
-NP_INLINE long np_page_pp_unref(struct np_page *page, long nr)
+NP_INLINE long np_pool_unref_page(struct np_page *page, long nr)
 {
 	long left;
 
@@ -300,7 +300,7 @@ NP_INLINE long np_page_pp_unref(struct np_page *page, long nr)
 		return 0;
 	}
 	left = atomic_fetch_sub_explicit(&page->pp_ref_count, nr, memory_order_acq_rel) - nr;
-	NP_MISUSE_IF(left < 0, "np_page_pp_unref",
+	NP_MISUSE_IF(left < 0, "np_pool_unref_page",
 		     "pool page %p (pool %u): a pool reference dropped when none was held (double "
 		     "free, or a put of a page idle in its pool)", (void *)page,
 		     page->pp ? page->pp->id : 0);
@@ -343,7 +343,7 @@ NP_INLINE bool np_pool_recycle_in_cache(struct np_pool *pool, struct np_page *pa
 	if (pool->dma_sync)
 		np_pool_sync_for_device(pool, page, dma_sync_size);
 	pool->alloc.cache[pool->alloc.count++] = page;
-	np_stat_inc_owner(pool->ost.cached);
+	np_stat_inc_owner(pool->napi_stats.cached);
 	return true;
 }
 
@@ -380,7 +380,7 @@ NP_INLINE void np_pool_put_unrefed_page(struct np_pool *pool, struct np_page *pa
 NP_INLINE void np_pool_put_page(struct np_pool *pool, struct np_page *page,
 				unsigned int dma_sync_size, bool allow_direct)
 {
-	if (np_page_pp_unref(page, 1))
+	if (np_pool_unref_page(page, 1))
 		return;
 	np_pool_put_unrefed_page(pool, page, dma_sync_size, allow_direct);
 }

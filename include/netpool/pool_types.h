@@ -94,7 +94,7 @@ struct np_pool {
 	struct {
 		np_stat_t fast, slow, slow_high_order, empty, refill, waive;
 		np_stat_t cached, cache_full;
-	} ost;
+	} napi_stats;	/* written by the owning napi only */
 
 	/* the return ring: any thread produces, the owner consumes */
 	struct np_ring ring;

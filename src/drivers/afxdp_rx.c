@@ -64,7 +64,7 @@ refuse:
 	/* nothing of ours to give back */
 	afx_count(aq, AFX_RX_INVALID, 1);
 	afx_count(aq, why, 1);
-	np_netdev_count(&dev->q[aq->index], NP_QSTAT(rx_bad_desc), 1);
+	np_netdev_qstat_add(&dev->q[aq->index], NP_QSTAT(rx_bad_desc), 1);
 	return -EBADMSG;
 }
 

@@ -112,7 +112,7 @@ void afx_refill(struct np_netdev *dev, struct afx_queue *aq)
 		}
 		if (got < want) {
 			afx_count(aq, AFX_FILL_EMPTY, 1);
-			np_netdev_count(&dev->q[aq->index], NP_QSTAT(rx_nomem), 1);
+			np_netdev_qstat_add(&dev->q[aq->index], NP_QSTAT(rx_nomem), 1);
 			break;
 		}
 	}

@@ -117,7 +117,7 @@ static void tap_rx_bad(struct np_netdev *dev, struct tap_queue *tq, bool runt)
 		tap_count(tq, rx_runt, 1);
 	else
 		tap_count(tq, rx_oversize, 1);
-	np_netdev_count(&dev->q[tq->index], NP_QSTAT(rx_bad_desc), 1);
+	np_netdev_qstat_add(&dev->q[tq->index], NP_QSTAT(rx_bad_desc), 1);
 }
 
 /* Hand the @len bytes just read to the stack, in the buffers they fill. */
@@ -169,7 +169,7 @@ static int tap_poll(struct np_netdev *dev, unsigned int q, int budget)
 
 		if (np_unlikely(!tap_rx_post(dev, tap, tq))) {
 			/* no buffers: the frames wait in the kernel's queue */
-			np_netdev_count(&dev->q[q], NP_QSTAT(rx_nomem), 1);
+			np_netdev_qstat_add(&dev->q[q], NP_QSTAT(rx_nomem), 1);
 			break;
 		}
 		tap_rx_iov(tap, tq, iov);
@@ -245,8 +245,8 @@ static int tap_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 		return tap_tx_error(dev, tq, errno);
 	if (np_unlikely((size_t)w != skb->len))
 		return tap_tx_error(dev, tq, EIO);	/* a TAP write is one frame, whole */
-	np_netdev_count_any(&dev->q[q], NP_QSTAT(tx_packets), 1);
-	np_netdev_count_any(&dev->q[q], NP_QSTAT(tx_bytes), skb->len);
+	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_packets), 1);
+	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_bytes), skb->len);
 	/* the kernel copied it: the transmission is complete */
 	np_napi_consume_skb(skb, np_napi_ctx_current() ? NP_NAPI_WEIGHT : 0);
 	return 0;
@@ -264,8 +264,8 @@ static int tap_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_f
 		return tap_tx_error(dev, tq, errno);
 	if (np_unlikely((size_t)w != f->len))
 		return tap_tx_error(dev, tq, EIO);
-	np_netdev_count_any(&dev->q[q], NP_QSTAT(tx_packets), 1);
-	np_netdev_count_any(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
+	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_packets), 1);
+	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
 	np_xdp_frame_free(f);
 	return 0;
 }

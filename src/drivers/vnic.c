@@ -404,7 +404,7 @@ static unsigned int vnic_tx_complete(struct vnic_queue *vq, int budget)
 }
 
 /* After a doorbell: clean once a batch of completions is waiting. Context: tx_lock held. */
-static NP_ALWAYS_INLINE void vnic_tx_clean_some(struct vnic_queue *vq)
+NP_INLINE void vnic_tx_clean_some(struct vnic_queue *vq)
 {
 	uint32_t clean = atomic_load_explicit(&vq->tx.clean, memory_order_relaxed);
 	uint32_t done = atomic_load_explicit(&vq->tx.done, memory_order_relaxed);
@@ -440,7 +440,7 @@ static uint32_t vnic_tx_room(struct vnic_queue *vq, uint32_t post)
 }
 
 /* Descriptors @skb needs, 0 when it must first be made linear (a frag_list) or is empty. */
-static NP_ALWAYS_INLINE uint32_t vnic_tx_descs(struct np_skb *skb)
+NP_INLINE uint32_t vnic_tx_descs(struct np_skb *skb)
 {
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 
@@ -471,8 +471,8 @@ static void vnic_tx_post(struct np_netdev *dev, struct vnic_queue *vq, struct np
 	}
 	d->flags |= VNIC_TXD_EOP;
 	vq->tx_slot[(post + n - 1) & vn->mask].skb = skb;
-	np_netdev_count(&dev->q[vq->index], NP_QSTAT(tx_packets), 1);
-	np_netdev_count(&dev->q[vq->index], NP_QSTAT(tx_bytes), skb->len);
+	np_netdev_qstat_add(&dev->q[vq->index], NP_QSTAT(tx_packets), 1);
+	np_netdev_qstat_add(&dev->q[vq->index], NP_QSTAT(tx_bytes), skb->len);
 }
 
 static int vnic_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
@@ -557,8 +557,8 @@ static int vnic_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_
 	if (vn->dma->need_sync && !(d->flags & VNIC_TXD_CPU))
 		np_dma_sync_for_device(vn->dma, d->addr, d->len, NP_DMA_BIDIRECTIONAL);
 	vq->tx_slot[post & vn->mask].xdp_page = f->page;
-	np_netdev_count(&dev->q[q], NP_QSTAT(tx_packets), 1);
-	np_netdev_count(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
+	np_netdev_qstat_add(&dev->q[q], NP_QSTAT(tx_packets), 1);
+	np_netdev_qstat_add(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
 	atomic_store_explicit(&vq->tx.post, post + 1, memory_order_release);
 	vnic_dev_tx(vq);
 	vnic_tx_clean_some(vq);
@@ -585,7 +585,7 @@ static void vnic_rx_refill(struct np_netdev *dev, struct vnic_queue *vq)
 			break;
 		page = np_pool_alloc_pages(pool);
 		if (!page) {
-			np_netdev_count(&dev->q[vq->index], NP_QSTAT(rx_nomem), 1);
+			np_netdev_qstat_add(&dev->q[vq->index], NP_QSTAT(rx_nomem), 1);
 			break;
 		}
 		vq->rx_page[post & vn->mask] = page;

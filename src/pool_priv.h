@@ -81,7 +81,7 @@ static inline struct np_pool_lane *np_pool_lane_get(struct np_pool *pool)
  * Up to @n pages into this thread's lane (claimed on first use).
  * Return: how many went in; 0 when there is no lane or it is full.
  */
-static NP_ALWAYS_INLINE unsigned np_pool_lane_produce(struct np_pool *pool,
+NP_INLINE unsigned np_pool_lane_produce(struct np_pool *pool,
 						      struct np_page **pages, unsigned n)
 {
 	struct np_pool_lane *lane = np_pool_lane_get(pool);
@@ -111,7 +111,7 @@ static NP_ALWAYS_INLINE unsigned np_pool_lane_produce(struct np_pool *pool,
  * of the bulk loop so a single put needs few registers).
  * Return: false when there is no lane or it is full.
  */
-static NP_ALWAYS_INLINE bool np_pool_lane_put_one(struct np_pool *pool, struct np_page *page)
+NP_INLINE bool np_pool_lane_put_one(struct np_pool *pool, struct np_page *page)
 {
 	struct np_pool_lane *lane = np_pool_lane_get(pool);
 	uint64_t prod;
