@@ -36,4 +36,13 @@ static inline uint32_t np_roundup_pow2_u32(uint32_t v)
 /* numa.c */
 int np_numa_local_node(void);
 
+/*
+ * page.c: a user of a provider's pages that keeps idle blocks of its own
+ * (the small-object allocator's empty slabs) registers how to give them back;
+ * np_provider_destroy() calls it first (the kernel's shrinker, so the page
+ * layer never calls up into its users).
+ */
+typedef void (*np_provider_shrink_fn)(struct np_provider *prov);
+void np_provider_set_shrinker(struct np_provider *prov, np_provider_shrink_fn fn);
+
 #endif /* NETPOOL_INTERNAL_H */

@@ -47,6 +47,8 @@ struct np_provider {
 	uint64_t reserve_out;
 	uint64_t pages_out;		/* order-0 units, reserve excluded */
 	struct np_provider_stats st;
+	/* what a user above (the small-object allocator) gives back before destroy */
+	_Atomic(np_provider_shrink_fn) shrink;
 };
 
 static inline struct np_arena_hdr *np_arena_of(const void *p)
@@ -375,13 +377,21 @@ int np_provider_create(const struct np_provider_params *params, struct np_provid
 	return 0;
 }
 
+void np_provider_set_shrinker(struct np_provider *prov, np_provider_shrink_fn fn)
+{
+	atomic_store_explicit(&prov->shrink, fn, memory_order_release);
+}
+
 int np_provider_destroy(struct np_provider *prov)
 {
+	np_provider_shrink_fn shrink;
 	struct np_arena_hdr *a, *next;
 
 	if (!prov)
 		return 0;
-	np_small_trim(prov);
+	shrink = atomic_load_explicit(&prov->shrink, memory_order_acquire);
+	if (shrink)
+		shrink(prov);	/* idle blocks users above keep go back first */
 	pthread_mutex_lock(&prov->lock);
 	if (prov->pages_out || prov->reserve_out) {
 		pthread_mutex_unlock(&prov->lock);

@@ -153,6 +153,7 @@ static struct np_slab_hdr *np_slab_new(struct np_slab_class *c)
 
 	if (!pg)
 		return NULL;
+	np_provider_set_shrinker(c->prov, np_small_trim);	/* destroy gives back empty slabs */
 	pg->private = NP_SMALL_SLAB_TAG;
 	s = np_page_address(pg);
 	memset(s, 0, sizeof(*s));
