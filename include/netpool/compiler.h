@@ -51,6 +51,15 @@
 #define NP_DEBUG 0
 #endif
 
+/**
+ * np_assert_fail() - report a failed NP_CHECK_LEVEL() assertion on stderr and abort.
+ * @expr: the assertion's text.
+ * @file: the source file.
+ * @line: the line in @file.
+ * @func: the function that asserted.
+ * Context: any thread; writes to stderr directly (not through the print callback) and
+ * does not return. Called by the assertion macros, not directly.
+ */
 NP_API NP_COLD void np_assert_fail(const char *expr, const char *file, int line, const char *func)
 	__attribute__((noreturn));
 
@@ -79,6 +88,15 @@ struct np_call_site {
 
 extern NP_API _Thread_local const struct np_call_site *np_tls_call_site;
 
+/**
+ * np_misuse() - report a caller's misuse of a buffer on stderr and abort.
+ * @check: the name of the check that caught it (usually the entry point).
+ * @fmt: printf format of what went wrong.
+ * @...: its arguments.
+ * Context: any thread; reads the thread's recorded call site (np_tls_call_site),
+ * writes to stderr directly with a backtrace, and does not return. Called through
+ * NP_MISUSE_IF() at NP_DEBUG >= 1.
+ */
 NP_API NP_COLD void np_misuse(const char *check, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 

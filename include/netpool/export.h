@@ -59,7 +59,9 @@
  * this pid (left by a dead process whose pid was reused) is replaced. The
  * object is removed at normal exit (atexit) if np_stats_export_stop() was
  * not called; a forked child neither publishes nor removes its parent's.
- * Context: any thread.
+ * Context: any thread but the publisher's (a print callback runs there); takes
+ * the export lock (start and stop are serialized), allocates, creates the object
+ * and the publisher thread.
  * Return: 0, -EBUSY (already publishing), -ENOMEM, or the -errno of
  * shm_open/ftruncate/mmap/rename/pthread_create. Every @name and
  * @interval_ms is valid: nothing to reject.
@@ -68,8 +70,9 @@ NP_API int np_stats_export_start(const char *name, unsigned int interval_ms);
 
 /**
  * np_stats_export_stop() - stop the publisher thread (joined) and remove the
- * object. Nothing happens when not publishing.
- * Context: any thread but the publisher's; not concurrently with _start().
+ * object. Nothing happens when not publishing, or in a forked child.
+ * Context: any thread but the publisher's (a print callback runs there); takes the
+ * export lock and sleeps until the publisher has finished its current snapshot.
  */
 NP_API void np_stats_export_stop(void);
 
@@ -123,11 +126,13 @@ struct np_stats_snapshot {
 /**
  * np_stats_snapshot_read() - read one complete snapshot from a published
  * object (a path such as "/dev/shm/netpool.1234").
+ * @path: the object's file (np_stats_export_path(), np_stats_export_list()).
  * @snap: filled; its arrays are allocated, release them with
  *   np_stats_snapshot_free() (also after an error: then they are NULL).
  *
  * Retries while the publisher is writing; the result is never torn.
- * Context: any thread, any process with read access to the file.
+ * Context: any thread, any process with read access to the file; takes no lock
+ * of the publisher's, allocates, may sleep briefly between retries.
  * Return: 0; -EINVAL (@path or @snap NULL: @snap untouched; or not a netpool
  * statistics object: not a regular file, too short, wrong magic, version or
  * sizes, inconsistent counts); -EAGAIN (the publisher
@@ -136,7 +141,11 @@ struct np_stats_snapshot {
  */
 NP_API int np_stats_snapshot_read(const char *path, struct np_stats_snapshot *snap);
 
-/** np_stats_snapshot_free() - release @snap's arrays (safe on a zeroed or freed snapshot). */
+/**
+ * np_stats_snapshot_free() - release @snap's arrays.
+ * @snap: a snapshot from np_stats_snapshot_read(), a zeroed or already freed one, or NULL.
+ * Context: any thread (the one that owns @snap).
+ */
 NP_API void np_stats_snapshot_free(struct np_stats_snapshot *snap);
 
 /* A publishing process found by np_stats_export_list(). */
@@ -150,13 +159,18 @@ struct np_stats_proc {
  * np_stats_export_list() - the objects in /dev/shm, live or stale, sorted by
  * pid; nothing is opened or removed.
  * @out: up to @max entries (may be NULL with @max 0, to count).
- * Context: any thread.
+ * @max: room in @out.
+ * Context: any thread, any process; reads the directory, takes no lock.
  * Return: how many objects exist (may exceed @max), or -errno of opendir.
  */
 NP_API int np_stats_export_list(struct np_stats_proc *out, unsigned int max);
 
 /**
  * np_stats_export_path() - "/dev/shm/netpool.<pid>" into @buf of @len bytes.
+ * @pid: the publishing process.
+ * @buf: where to write the path.
+ * @len: the size of @buf; 64 is always enough.
+ * Context: any thread; pure.
  * Return: 0, -EINVAL (@buf NULL, @len 0, @pid not positive; @buf untouched),
  * -ENAMETOOLONG (cut short; still NUL-terminated).
  */

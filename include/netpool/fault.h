@@ -31,9 +31,19 @@ struct np_fault_spec {
 };
 
 extern NP_API np_atomic_u32 np_fault_mask;
+/**
+ * np_fault_hit_slow() - the counting part of np_fault_hit(), for an armed point.
+ * Context: any thread; atomics only, no lock. Called by np_fault_hit(), not directly.
+ * Return: true when this call must fail.
+ */
 NP_API bool np_fault_hit_slow(enum np_fault_point point);
 
-/** np_fault_hit() - true when this call at @point must fail. Context: any thread. */
+/**
+ * np_fault_hit() - whether this call at @point must fail.
+ * @point: a valid point below NP_FAULT_NR (not checked).
+ * Context: any thread; one relaxed load when the point is off, atomics only when armed.
+ * Return: true when the caller must fail as if the operation had failed, else false.
+ */
 NP_INLINE bool np_fault_hit(enum np_fault_point point)
 {
 	if (np_likely(!(NP_READ_ONCE(np_fault_mask) & (1u << point))))
@@ -44,6 +54,10 @@ NP_INLINE bool np_fault_hit(enum np_fault_point point)
 /**
  * np_fault_set() - arm (or with a zeroed or NULL spec, disarm) a point and
  * reset its counters.
+ * @point: the point.
+ * @spec: when and how often it fails; NULL disarms.
+ * Context: any thread; atomics only, no lock. A thread hitting @point meanwhile
+ * may see the old spec for that call.
  * Return: 0, or -EINVAL (unknown point, ppm above 1000000; nothing changed).
  */
 NP_API int np_fault_set(enum np_fault_point point, const struct np_fault_spec *spec);
@@ -51,16 +65,29 @@ NP_API int np_fault_set(enum np_fault_point point, const struct np_fault_spec *s
  * np_fault_parse() - arm points from a NETPOOL_FAULT-style string
  * ("name=kind:value[,...]", kind nth, every or ppm, value 1.. (ppm up to
  * 1000000); entries for one point combine, the last of each kind counting).
+ * @config: the string; points it does not name are left as they are.
+ * Context: any thread (as np_fault_set()); also run at start-up for NETPOOL_FAULT.
  * Return: 0, or -EINVAL (@config NULL, empty or 256 characters or more, an
  * unknown point or kind, a missing or bad number, empty entries; nothing is
  * armed then).
  */
 NP_API int np_fault_parse(const char *config);
-/** np_fault_injected() - failures injected at @point since it was last set (0: unknown point). */
+/**
+ * np_fault_injected() - failures injected at @point since it was last set.
+ * Context: any thread; one atomic load.
+ * Return: the count, or 0 for an unknown point.
+ */
 NP_API uint64_t np_fault_injected(enum np_fault_point point);
-/** np_fault_name() - the point's name as used in NETPOOL_FAULT, or NULL. */
+/**
+ * np_fault_name() - the point's name as used in NETPOOL_FAULT.
+ * Context: any thread.
+ * Return: a static string, or NULL for an unknown point.
+ */
 NP_API const char *np_fault_name(enum np_fault_point point);
-/** np_fault_reset() - disarm every point. */
+/**
+ * np_fault_reset() - disarm every point and zero its counters.
+ * Context: any thread (as np_fault_set()).
+ */
 NP_API void np_fault_reset(void);
 
 #endif /* NETPOOL_FAULT_H */

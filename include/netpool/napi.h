@@ -43,7 +43,12 @@ struct np_napi {
 
 /**
  * np_napi_init() - set up @napi with its poll function.
+ * @napi: the napi to set up (its memory is the caller's; zeroed first).
+ * @poll: the driver's poll.
  * @weight: the budget of one poll; 0 means NP_NAPI_WEIGHT.
+ * @priv: the driver's pointer, kept in napi->priv.
+ * Context: any thread, before @napi is polled or named by a pool, never while it is
+ * polled; no lock.
  * Return: 0, or -EINVAL (@napi NULL, no poll function, negative weight;
  * @napi untouched).
  */
@@ -51,7 +56,8 @@ NP_API int np_napi_init(struct np_napi *napi, np_napi_poll_fn poll, int weight, 
 
 /**
  * np_napi_poll() - run @napi's poll once from this thread, inside the napi.
- * Context: one thread at a time per napi (the one serving its queue). Data
+ * Context: one thread at a time per napi (the one serving its queue); no lock of
+ * its own, the poll may take what it needs. Nests: the caller's napi is restored. Data
  * path: a NULL or uninitialised @napi, and a poll returning more than its
  * budget, are caught in debug builds.
  * Return: the work the poll did.

@@ -36,18 +36,28 @@ struct np_ring {
 
 /**
  * np_ring_init() - set up @ring for @size objects (rounded up to a power of two).
+ * @ring: the ring to set up (its memory is the caller's).
+ * @size: capacity wanted, 1..2^24.
+ * Context: any thread, before any other thread can see @ring; allocates (calloc).
  * Return: 0, -EINVAL (@ring NULL, @size 0 or above 2^24; @ring untouched), -ENOMEM.
  */
 NP_API int np_ring_init(struct np_ring *ring, unsigned size);
 /**
  * np_ring_cleanup() - free the slots. The ring must be empty or its objects
  * owned elsewhere. Nothing happens for a NULL @ring.
+ * @ring: the ring, or NULL.
+ * Context: any thread, once no producer or consumer uses @ring any more.
  */
 NP_API void np_ring_cleanup(struct np_ring *ring);
 
 /**
  * np_ring_produce_bulk() - append up to @n objects.
- * Context: any thread.
+ * @ring: the ring.
+ * @objs: the objects; a prefix of them is appended.
+ * @n: how many @objs holds.
+ * Context: any thread, several at once; lock-free reservation, then it may spin
+ * (and yield) until earlier producers have published. Not from a signal handler
+ * that may interrupt a producer of the same ring.
  * Return: how many of @objs (a prefix) were appended; fewer than @n when full.
  */
 NP_INLINE unsigned np_ring_produce_bulk(struct np_ring *ring, void *const *objs, unsigned n)
@@ -103,7 +113,14 @@ NP_INLINE unsigned np_ring_produce_bulk(struct np_ring *ring, void *const *objs,
 	return n;
 }
 
-/** np_ring_produce() - append one object. Return: 0, or -ENOBUFS when full. */
+/**
+ * np_ring_produce() - append one object.
+ * @ring: the ring.
+ * @obj: the object (any pointer; NULL is stored too, but reads back as "empty" to
+ *   np_ring_consume()).
+ * Context: any thread, as np_ring_produce_bulk().
+ * Return: 0, or -ENOBUFS when full.
+ */
 NP_INLINE int np_ring_produce(struct np_ring *ring, void *obj)
 {
 	return np_ring_produce_bulk(ring, &obj, 1) ? 0 : -105 /* -ENOBUFS */;
@@ -111,8 +128,12 @@ NP_INLINE int np_ring_produce(struct np_ring *ring, void *obj)
 
 /**
  * np_ring_consume_bulk() - take up to @n objects, oldest first.
- * Context: the single consumer only.
- * Return: how many were stored in @objs.
+ * @ring: the ring.
+ * @objs: where to store them.
+ * @n: room in @objs.
+ * Context: the ring's single consumer only (for a pool's return ring, the pool's
+ * owner), one call at a time; lock-free, never waits.
+ * Return: how many were stored in @objs (0 when empty).
  */
 NP_INLINE unsigned np_ring_consume_bulk(struct np_ring *ring, void **objs, unsigned n)
 {
@@ -134,7 +155,11 @@ NP_INLINE unsigned np_ring_consume_bulk(struct np_ring *ring, void **objs, unsig
 	return n;
 }
 
-/** np_ring_consume() - take the oldest object, or NULL when empty. Context: consumer only. */
+/**
+ * np_ring_consume() - take the oldest object.
+ * Context: the ring's single consumer only, as np_ring_consume_bulk().
+ * Return: the object, or NULL when the ring is empty.
+ */
 NP_INLINE void *np_ring_consume(struct np_ring *ring)
 {
 	void *obj;
@@ -142,7 +167,11 @@ NP_INLINE void *np_ring_consume(struct np_ring *ring)
 	return np_ring_consume_bulk(ring, &obj, 1) ? obj : NULL;
 }
 
-/** np_ring_count() - objects published and not yet consumed (a snapshot). Context: any. */
+/**
+ * np_ring_count() - objects published and not yet consumed (a snapshot).
+ * Context: any thread; lock-free, may retry while the consumer moves.
+ * Return: the count, at most the ring's size.
+ */
 NP_INLINE unsigned np_ring_count(struct np_ring *ring)
 {
 	uint64_t cons, prod;
@@ -158,7 +187,11 @@ NP_INLINE unsigned np_ring_count(struct np_ring *ring)
 	return (unsigned)(prod - cons);
 }
 
-/** np_ring_produced() - objects ever published (monotonic). Context: any. */
+/**
+ * np_ring_produced() - objects ever published (monotonic).
+ * Context: any thread; one relaxed load.
+ * Return: the count since np_ring_init().
+ */
 NP_INLINE uint64_t np_ring_produced(struct np_ring *ring)
 {
 	return atomic_load_explicit(&ring->prod_tail, memory_order_relaxed);

@@ -50,9 +50,12 @@ struct np_pool;
 
 /**
  * np_pool_get_stats() - snapshot @pool's counters into @st.
+ * @pool: the pool.
  * @st: st->size set by the caller; min(size, this library's struct) is filled,
  *   so callers built against an older or newer struct both work.
- * Context: any thread, while the pool is alive.
+ * Context: any thread, while the pool is alive (a destroyed pool may be freed as
+ * soon as its last page comes back; np_pool_get_stats_by_id() is safe then). No
+ * lock: each counter is read atomically, the set is not one instant.
  * Return: 0, or -EINVAL (@pool or @st NULL, @st->size below
  * NP_POOL_STATS_V1_SIZE; @st untouched).
  */
@@ -63,15 +66,29 @@ extern NP_API const char *const np_pool_stats_names[];
 #define NP_POOL_STATS_NR 14
 /**
  * np_pool_stats_values() - the counters of @st as a flat array in name order.
+ * @st: a snapshot from np_pool_get_stats().
+ * @out: NP_POOL_STATS_NR values, in the order of np_pool_stats_names.
+ * Context: any thread; pure.
  * Return: 0, or -EINVAL (@st or @out NULL).
  */
 NP_API int np_pool_stats_values(const struct np_pool_stats *st, int64_t out[NP_POOL_STATS_NR]);
 
-/** np_pool_stats_dump() - one "name value" line per counter. Return: 0, -EINVAL (@f or @st NULL). */
+/**
+ * np_pool_stats_dump() - one "name value" line per counter.
+ * @f: the stream.
+ * @st: a snapshot from np_pool_get_stats().
+ * Context: any thread (stdio locks @f).
+ * Return: 0 (output errors are left in ferror(@f)), -EINVAL (@f or @st NULL; nothing
+ * written).
+ */
 NP_API int np_pool_stats_dump(FILE *f, const struct np_pool_stats *st);
 /**
  * np_pool_stats_json() - one JSON object on one line (no newline).
- * Return: 0, -EINVAL (@f or @st NULL; nothing written).
+ * @f: the stream.
+ * @st: a snapshot from np_pool_get_stats().
+ * Context: any thread (stdio locks @f).
+ * Return: 0 (output errors are left in ferror(@f)), -EINVAL (@f or @st NULL;
+ * nothing written).
  */
 NP_API int np_pool_stats_json(FILE *f, const struct np_pool_stats *st);
 
