@@ -93,8 +93,19 @@ struct np_dma_dev {
 
 /* This thread's shard (assigned round robin on first use). */
 extern NP_API _Thread_local unsigned int np_dma_tls_shard;
+/**
+ * np_dma_shard_assign() - give the calling thread its counter shard, round robin.
+ * Context: any thread; one relaxed atomic and a thread-local store. Called by
+ * np_dma_shard_of() on a thread's first count.
+ * Return: the shard, 1-based (1..NP_DMA_SHARDS).
+ */
 NP_API unsigned int np_dma_shard_assign(void);
 
+/**
+ * np_dma_shard_of() - the calling thread's counter shard of @dev.
+ * Context: any thread; reads a thread-local, no lock.
+ * Return: the shard, never NULL.
+ */
 NP_INLINE struct np_dma_shard *np_dma_shard_of(struct np_dma_dev *dev)
 {
 	unsigned int i = np_dma_tls_shard;
@@ -113,14 +124,20 @@ struct np_dma_iommu_params {
 };
 
 /**
- * np_dma_identity_create() - DMA address == CPU address. @name: NULL for the
- * backend's; copied, truncated to 31 characters.
+ * np_dma_identity_create() - DMA address == CPU address.
+ * @name: NULL for the backend's; copied, truncated to 31 characters.
+ * @out: the new device.
+ * Context: any thread; allocates.
  * Return: 0, -EINVAL (@out NULL), -ENOMEM.
  */
 NP_API int np_dma_identity_create(const char *name, struct np_dma_dev **out);
 
 /**
- * np_dma_iommu_create() - checking IOMMU. @params may be NULL (defaults).
+ * np_dma_iommu_create() - checking IOMMU.
+ * @name: as for np_dma_identity_create().
+ * @params: the IOVA space; NULL for the defaults (1 MiB, 4 GiB).
+ * @out: the new device.
+ * Context: any thread; allocates (the page tables are reserved, filled lazily).
  * Return: 0, -EINVAL (@out NULL, iova_base or iova_size not a multiple of
  * the 4 KiB page, base + size past 2^64, more than 2^28 pages), -ENOMEM.
  */
@@ -129,6 +146,11 @@ NP_API int np_dma_iommu_create(const char *name, const struct np_dma_iommu_param
 
 /**
  * np_dma_umem_create() - DMA address == offset inside [@base, @base + @size).
+ * @name: as for np_dma_identity_create().
+ * @base: the region's start (the UMEM).
+ * @size: its length in bytes.
+ * @out: the new device.
+ * Context: any thread; allocates.
  * Return: 0, -EINVAL (NULL @base, zero @size, @base + @size wrapping around,
  * @out NULL), -ENOMEM.
  */
@@ -137,16 +159,30 @@ NP_API int np_dma_umem_create(const char *name, void *base, size_t size, struct 
 /**
  * np_dma_dev_destroy() - tear the device down; every mapping still live is a
  * leak: reported through the print callback and counted.
+ * Context: any thread, once nothing maps, syncs or accesses through @dev any more
+ * (destroy its pools and netdevs first); frees @dev.
  * Return: the number of leaked mappings (0 when clean, and for a NULL @dev).
  */
 NP_API long np_dma_dev_destroy(struct np_dma_dev *dev);
 
-/** np_dma_get_stats() - @dev's counters. Return: 0, or -EINVAL (@dev or @st NULL). */
+/**
+ * np_dma_get_stats() - @dev's counters.
+ * @dev: the device.
+ * @st: filled with the counters, the shards summed.
+ * Context: any thread, while @dev lives; lock-free, each counter read atomically.
+ * Return: 0, or -EINVAL (@dev or @st NULL).
+ */
 NP_API int np_dma_get_stats(const struct np_dma_dev *dev, struct np_dma_stats *st);
 
 /**
  * np_dma_map() - map [@cpu, @cpu + @len) for the device.
- * Context: any thread. Data path (a pool maps each page once): a NULL @dev
+ * @dev: the device.
+ * @cpu: the first byte.
+ * @len: bytes.
+ * @dir: the direction the device may use it in.
+ * @out: the DMA address (NP_DMA_MAPPING_ERROR on failure).
+ * Context: any thread; the checking IOMMU takes its device lock (and may allocate),
+ * the other backends take none. Data path (a pool maps each page once): a NULL @dev
  * or @out is caught in debug builds; the range and direction are always
  * checked (refusals counted in map_fail).
  * Return: 0 and *@out, or -ENOMEM (no IOVA space), -EINVAL (NULL @cpu, zero
@@ -157,20 +193,44 @@ NP_API int np_dma_map(struct np_dma_dev *dev, void *cpu, size_t len, enum np_dma
 		      np_dma_addr_t *out);
 /**
  * np_dma_unmap() - end the mapping at @addr. Data path: a NULL @dev is caught
- * in debug builds. Return: 0, or -ENOENT (unknown address or wrong size,
- * counted as bad_unmap).
+ * in debug builds.
+ * @dev: the device.
+ * @addr: the DMA address np_dma_map() gave.
+ * @len: the mapped length.
+ * @dir: the mapped direction.
+ * Context: any thread; the checking IOMMU takes its device lock, the other backends
+ * take none.
+ * Return: 0, or -ENOENT (unknown address or wrong size, counted as bad_unmap;
+ * identity: no mapping live at all).
  */
 NP_API int np_dma_unmap(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
 			enum np_dma_dir dir);
 
-/** np_dma_sync_for_device() - hand [@addr, @addr + @len) to the device. Return: 0 or -ENOENT. */
+/**
+ * np_dma_sync_for_device() - hand [@addr, @addr + @len) to the device.
+ * @dev: the device (not NULL).
+ * @addr: inside a live mapping.
+ * @len: bytes from @addr.
+ * @dir: the direction of the sync.
+ * Context: any thread; lock-free (the IOMMU walks its table without its lock).
+ * Return: 0, or -ENOENT (checking IOMMU, UMEM: outside a live mapping or the
+ * region, or against the mapping's direction; counted as bad_sync).
+ */
 NP_INLINE int np_dma_sync_for_device(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
 				     enum np_dma_dir dir)
 {
 	return dev->ops->sync_for_device ? dev->ops->sync_for_device(dev, addr, len, dir) : 0;
 }
 
-/** np_dma_sync_for_cpu() - hand [@addr, @addr + @len) back to the CPU. Return: 0 or -ENOENT. */
+/**
+ * np_dma_sync_for_cpu() - hand [@addr, @addr + @len) back to the CPU.
+ * @dev: the device (not NULL).
+ * @addr: inside a live mapping.
+ * @len: bytes from @addr.
+ * @dir: the direction of the sync.
+ * Context: any thread; lock-free, as np_dma_sync_for_device().
+ * Return: 0, or -ENOENT (as np_dma_sync_for_device()).
+ */
 NP_INLINE int np_dma_sync_for_cpu(struct np_dma_dev *dev, np_dma_addr_t addr, size_t len,
 				  enum np_dma_dir dir)
 {
@@ -180,7 +240,12 @@ NP_INLINE int np_dma_sync_for_cpu(struct np_dma_dev *dev, np_dma_addr_t addr, si
 /**
  * np_dma_dev_access() - the device side: reach [@addr, @addr + @len) through
  * the DMA layer, for reading or (@write) writing.
- * Context: any thread (a simulated device's engine).
+ * @dev: the device (not NULL).
+ * @addr: a DMA address.
+ * @len: bytes from @addr.
+ * @write: true for a device write, false for a read.
+ * Context: any thread (a simulated device's engine); lock-free, the IOMMU walks its
+ * table without its lock.
  * Return: the CPU address, or NULL when the access is refused (counted as
  * access_fault and reported).
  */
