@@ -15,7 +15,7 @@
  * A thread remembers its lanes in a small thread-local table keyed by pool
  * address and pool id (ids are never reused, so a pool freed and another
  * created at the same address is not confused with it). When the thread
- * exits, its lanes are handed back to the pools that are still registered.
+ * exits, pool_user.c hands its lanes back to the pools still registered.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,28 +23,6 @@
 
 _Thread_local struct np_lane_ref np_tls_lanes[NP_TLS_LANES];
 static _Thread_local char np_tls_token;
-static pthread_key_t np_lane_key;
-static pthread_once_t np_lane_once = PTHREAD_ONCE_INIT;
-
-static void np_lane_thread_exit(void *arg)
-{
-	(void)arg;
-	np_pool_registry_release_lanes((uint64_t)(uintptr_t)&np_tls_token);
-	memset(np_tls_lanes, 0, sizeof(np_tls_lanes));
-}
-
-/* Hand back every lane of @pool that @token owns. Registry lock held. */
-void np_pool_lanes_release_owned(struct np_pool *pool, uint64_t token)
-{
-	for (unsigned i = 0; i < NP_POOL_LANES; i++)
-		if (atomic_load_explicit(&pool->lanes[i].owner, memory_order_relaxed) == token)
-			atomic_store_explicit(&pool->lanes[i].owner, 0, memory_order_release);
-}
-
-static void np_lane_key_init(void)
-{
-	pthread_key_create(&np_lane_key, np_lane_thread_exit);
-}
 
 int np_pool_lanes_init(struct np_pool *pool, unsigned ring_size)
 {
@@ -67,8 +45,7 @@ static struct np_pool_lane *np_lane_claim(struct np_pool *pool)
 {
 	uint64_t token = (uint64_t)(uintptr_t)&np_tls_token;
 
-	pthread_once(&np_lane_once, np_lane_key_init);
-	pthread_setspecific(np_lane_key, &np_tls_token);
+	np_pool_lanes_track_thread(&np_tls_token);	/* handed back when the thread exits */
 	for (unsigned i = 0; i < NP_POOL_LANES; i++) {
 		struct np_pool_lane *lane = &pool->lanes[i];
 		uint64_t expect = 0;
@@ -136,15 +113,6 @@ unsigned np_pool_returns_consume(struct np_pool *pool, struct np_page **pages, u
 	}
 	pool->lane_next = (pool->lane_next + 1) % NP_POOL_LANES;
 	return n;
-}
-
-uint64_t np_pool_lanes_produced(struct np_pool *pool)
-{
-	uint64_t sum = 0;
-
-	for (unsigned i = 0; i < NP_POOL_LANES; i++)
-		sum += atomic_load_explicit(&pool->lanes[i].prod, memory_order_relaxed);
-	return sum;
 }
 
 unsigned np_pool_ring_count(struct np_pool *pool)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* page_pool state shared by pool.c (alloc, put, fragments) and pool_release.c. */
-#ifndef NETPOOL_POOL_INTERNAL_H
-#define NETPOOL_POOL_INTERNAL_H
+/* page_pool state private to the pool's files: pool.c, pool_lane.c, pool_user.c, pool_dma.c, pool_mem.c. */
+#ifndef NETPOOL_POOL_PRIV_H
+#define NETPOOL_POOL_PRIV_H
 
 #include "internal.h"
 
@@ -36,13 +36,25 @@ struct np_pool_priv {
 	np_atomic_int broken;
 };
 
-/* pool_release.c */
+/*
+ * The pool's files call one way: pool.c -> pool_lane.c -> pool_user.c ->
+ * pool_dma.c -> pool_mem.c (scripts/check-layers.sh holds it). What they
+ * share is declared here by file; the inline helpers below are shared by
+ * every one of them.
+ */
+
+/* pool_mem.c */
 void *np_pool_mem_alloc(size_t size);		/* zeroed, cache-line aligned */
 void np_pool_mem_free(void *mem, size_t size);	/* debug builds: quarantined, unreadable */
-void np_pool_return_page(struct np_pool *pool, struct np_page *page);
-void np_pool_free(struct np_pool *pool);
+
+/* pool_dma.c */
 int np_pool_dma_track(struct np_pool *pool, struct np_page **pages, unsigned n);
+void np_pool_dma_unmap(struct np_pool *pool, struct np_page *page);
 void np_pool_unmap_all(struct np_pool *pool);
+
+/* pool.c */
+void np_pool_return_page(struct np_pool *pool, struct np_page *page);
+void np_pool_drain_frag(struct np_pool *pool);
 
 struct np_pool_lane {
 	/* the producing thread */
@@ -129,19 +141,43 @@ NP_INLINE bool np_pool_lane_put_one(struct np_pool *pool, struct np_page *page)
 	return true;	/* the pool may be gone from here on */
 }
 
-/* pool_user.c: the registry (np_pool_free() unlists a pool, its counters into its owner's tally) */
-int np_pool_registry_add(struct np_pool *pool);
-void np_pool_registry_del(struct np_pool *pool);
-
+/* pool_lane.c */
 int np_pool_lanes_init(struct np_pool *pool, unsigned ring_size);
 void np_pool_lanes_free(struct np_pool *pool);
 unsigned np_pool_returns_consume(struct np_pool *pool, struct np_page **pages, unsigned max);
-uint64_t np_pool_lanes_produced(struct np_pool *pool);
-void np_pool_lanes_release_owned(struct np_pool *pool, uint64_t token);
-void np_pool_registry_release_lanes(uint64_t token);
 
-/* pool.c */
-void np_pool_drain_frag(struct np_pool *pool);
+/*
+ * pool_user.c: the registry (np_pool_free() unlists a pool, its counters
+ * into its owner's tally), and the hand-back of a thread's lanes when it
+ * exits (pool_lane.c names the thread's token once it holds a lane).
+ */
+int np_pool_registry_add(struct np_pool *pool);
+void np_pool_registry_del(struct np_pool *pool);
+void np_pool_lanes_track_thread(const void *token);
+
+/* Pages ever produced into @pool's lanes (its share of recycle.ring). */
+static inline uint64_t np_pool_lanes_produced(struct np_pool *pool)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < NP_POOL_LANES; i++)
+		sum += atomic_load_explicit(&pool->lanes[i].prod, memory_order_relaxed);
+	return sum;
+}
+
+/* Hand back every lane of @pool that @token owns (a thread that exits). */
+static inline void np_pool_lanes_release_owned(struct np_pool *pool, uint64_t token)
+{
+	for (unsigned i = 0; i < NP_POOL_LANES; i++)
+		if (atomic_load_explicit(&pool->lanes[i].owner, memory_order_relaxed) == token)
+			atomic_store_explicit(&pool->lanes[i].owner, 0, memory_order_release);
+}
+
+/* This thread's table of lanes forgotten: a later put looks its lane up again. */
+static inline void np_pool_lanes_forget_thread(void)
+{
+	memset(np_tls_lanes, 0, sizeof(np_tls_lanes));
+}
 
 /* Busy again, then out of the pool: for pages taken back from cache, ring or lane. */
 static inline void np_pool_release_idle(struct np_pool *pool, struct np_page *page)
@@ -158,4 +194,4 @@ static inline int64_t np_pool_inflight_raw(struct np_pool *pool)
 	return (int64_t)(hold - release);
 }
 
-#endif /* NETPOOL_POOL_INTERNAL_H */
+#endif /* NETPOOL_POOL_PRIV_H */

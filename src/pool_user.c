@@ -119,13 +119,31 @@ void np_pool_registry_del(struct np_pool *pool)
 	pthread_mutex_unlock(&np_reg_lock);
 }
 
+/* ---- a thread's lanes, handed back when it exits ---- */
+
+static pthread_key_t np_lane_key;
+static pthread_once_t np_lane_once = PTHREAD_ONCE_INIT;
+
 /* A thread that returned pages exits: hand its lanes back in every pool that still exists. */
-void np_pool_registry_release_lanes(uint64_t token)
+static void np_lane_thread_exit(void *token)
 {
 	pthread_mutex_lock(&np_reg_lock);
 	for (struct np_pool *p = np_reg_head; p; p = p->priv->reg_next)
-		np_pool_lanes_release_owned(p, token);
+		np_pool_lanes_release_owned(p, (uint64_t)(uintptr_t)token);
 	pthread_mutex_unlock(&np_reg_lock);
+	/* a destructor that runs after this one and puts pages looks its lanes up again */
+	np_pool_lanes_forget_thread();
+}
+
+static void np_lane_key_init(void)
+{
+	pthread_key_create(&np_lane_key, np_lane_thread_exit);
+}
+
+void np_pool_lanes_track_thread(const void *token)
+{
+	pthread_once(&np_lane_once, np_lane_key_init);
+	pthread_setspecific(np_lane_key, token);
 }
 
 /* ---- owners ---- */
@@ -257,4 +275,44 @@ int np_pool_get_stats_by_id(uint32_t id, struct np_pool_stats *st)
 		}
 	pthread_mutex_unlock(&np_reg_lock);
 	return err;
+}
+
+/* ---- statistics ---- */
+
+int64_t np_pool_inflight(struct np_pool *pool)
+{
+	if (!pool)
+		return 0;
+	return np_pool_inflight_raw(pool);
+}
+
+int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *out)
+{
+	struct np_pool_stats st;
+	uint32_t size;
+
+	if (!pool || !out || out->size < NP_POOL_STATS_V1_SIZE)
+		return -EINVAL;
+	size = out->size;
+	memset(&st, 0, sizeof(st));
+	st.version = NP_POOL_STATS_VERSION;
+	st.alloc.fast = np_stat_read(pool->napi_stats.fast);
+	st.alloc.slow = np_stat_read(pool->napi_stats.slow);
+	st.alloc.slow_high_order = np_stat_read(pool->napi_stats.slow_high_order);
+	st.alloc.empty = np_stat_read(pool->napi_stats.empty);
+	st.alloc.refill = np_stat_read(pool->napi_stats.refill);
+	st.alloc.waive = np_stat_read(pool->napi_stats.waive);
+	st.recycle.cached = np_stat_read(pool->napi_stats.cached);
+	st.recycle.cache_full = np_stat_read(pool->napi_stats.cache_full);
+	st.recycle.ring = np_ring_produced(&pool->ring) + np_pool_lanes_produced(pool);
+	st.recycle.ring_full = atomic_load_explicit(&pool->ring_full, memory_order_relaxed);
+	st.recycle.released_refcnt = atomic_load_explicit(&pool->released_refcnt,
+							  memory_order_relaxed);
+	st.release = atomic_load_explicit(&pool->release_cnt, memory_order_acquire);
+	st.hold = np_stat_read(pool->hold_cnt);
+	st.inflight = (int64_t)(st.hold - st.release);
+	/* a caller built against a newer, larger struct keeps its extra fields */
+	memcpy((char *)out + sizeof(uint32_t), (char *)&st + sizeof(uint32_t),
+	       NP_MIN(size, (uint32_t)sizeof(st)) - sizeof(uint32_t));
+	return 0;
 }

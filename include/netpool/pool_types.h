@@ -74,7 +74,7 @@ struct np_pool {
 	bool dma_sync;			/* DMA_SYNC_DEV and the device needs syncs */
 	uint32_t id;
 	struct np_provider *provider;
-	struct np_pool_priv *priv;		/* slow-path state (pool.c) */
+	struct np_pool_priv *priv;		/* slow-path state (src/pool_priv.h) */
 	struct np_pool_lane *lanes;		/* NP_POOL_LANES single-producer lanes */
 	np_atomic_u32 lanes_used;		/* bit per lane ever claimed */
 	uint32_t lane_mask;
