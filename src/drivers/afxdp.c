@@ -203,31 +203,6 @@ static void *afx_ring_mmap(struct afx_queue *aq, unsigned int slot, uint64_t des
 	return m;
 }
 
-/* The header's ring helpers keep a producer's cached_cons one ring size ahead. */
-void afx_prod_init(struct xsk_ring_prod *r, void *m, const struct xdp_ring_offset *o, uint32_t n)
-{
-	r->mask = n - 1;
-	r->size = n;
-	r->producer = (uint32_t *)((char *)m + o->producer);
-	r->consumer = (uint32_t *)((char *)m + o->consumer);
-	r->flags = (uint32_t *)((char *)m + o->flags);
-	r->ring = (char *)m + o->desc;
-	r->cached_prod = __atomic_load_n(r->producer, __ATOMIC_RELAXED);
-	r->cached_cons = __atomic_load_n(r->consumer, __ATOMIC_RELAXED) + n;
-}
-
-void afx_cons_init(struct xsk_ring_cons *r, void *m, const struct xdp_ring_offset *o, uint32_t n)
-{
-	r->mask = n - 1;
-	r->size = n;
-	r->producer = (uint32_t *)((char *)m + o->producer);
-	r->consumer = (uint32_t *)((char *)m + o->consumer);
-	r->flags = (uint32_t *)((char *)m + o->flags);
-	r->ring = (char *)m + o->desc;
-	r->cached_prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
-	r->cached_cons = __atomic_load_n(r->consumer, __ATOMIC_RELAXED);
-}
-
 static void afx_sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };

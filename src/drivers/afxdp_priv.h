@@ -157,12 +157,39 @@ static inline int afx_errno(void)
 	return errno ? -errno : -EIO;
 }
 
+/* ---- the rings, on a socket's mapping or any memory laid out as one ---- */
+
+/* The header's ring helpers keep a producer's cached_cons one ring size ahead. */
+static inline void afx_prod_init(struct xsk_ring_prod *r, void *m, const struct xdp_ring_offset *o,
+				 uint32_t n)
+{
+	r->mask = n - 1;
+	r->size = n;
+	r->producer = (uint32_t *)((char *)m + o->producer);
+	r->consumer = (uint32_t *)((char *)m + o->consumer);
+	r->flags = (uint32_t *)((char *)m + o->flags);
+	r->ring = (char *)m + o->desc;
+	r->cached_prod = __atomic_load_n(r->producer, __ATOMIC_RELAXED);
+	r->cached_cons = __atomic_load_n(r->consumer, __ATOMIC_RELAXED) + n;
+}
+
+static inline void afx_cons_init(struct xsk_ring_cons *r, void *m, const struct xdp_ring_offset *o,
+				 uint32_t n)
+{
+	r->mask = n - 1;
+	r->size = n;
+	r->producer = (uint32_t *)((char *)m + o->producer);
+	r->consumer = (uint32_t *)((char *)m + o->consumer);
+	r->flags = (uint32_t *)((char *)m + o->flags);
+	r->ring = (char *)m + o->desc;
+	r->cached_prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
+	r->cached_cons = __atomic_load_n(r->consumer, __ATOMIC_RELAXED);
+}
+
 /* ---- afxdp.c ---- */
 
 /* np_afxdp_create(), or with @fake a netdev whose queues get rings in memory. */
 int afx_create(const struct np_afxdp_params *params, bool fake, struct np_netdev **out);
-void afx_prod_init(struct xsk_ring_prod *r, void *m, const struct xdp_ring_offset *o, uint32_t n);
-void afx_cons_init(struct xsk_ring_cons *r, void *m, const struct xdp_ring_offset *o, uint32_t n);
 
 /* ---- afxdp_umem.c ---- */
 
