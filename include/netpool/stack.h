@@ -37,7 +37,14 @@ struct np_gro {
 	uint64_t flushed;		/* held packets delivered */
 };
 
-/** np_gro_init() - a GRO context delivering to @deliver. Return: 0, -EINVAL (@gro or @deliver NULL). */
+/**
+ * np_gro_init() - a GRO context delivering to @deliver.
+ * @gro: the context to set up (its memory is the caller's).
+ * @deliver: called with each packet delivered, on the thread that receives or flushes.
+ * @arg: handed to @deliver.
+ * Context: any thread, before the context is used; no lock.
+ * Return: 0, -EINVAL (@gro or @deliver NULL; @gro untouched).
+ */
 NP_API int np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg);
 
 /**
@@ -49,10 +56,17 @@ NP_API int np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg)
  * checked (a frame from outside): anything that is not a well-formed IPv4
  * UDP/TCP packet is delivered as it came. Data path: a NULL @gro or @skb is
  * caught in debug builds.
+ * @gro: the context.
+ * @skb: the packet, now the context's.
+ * Context: the context's one thread (a queue's poll); no lock; not a signal
+ * handler (it merges and frees skbs). @deliver runs on this thread.
  */
 NP_API void np_gro_receive(struct np_gro *gro, struct np_skb *skb);
 
-/** np_gro_flush() - deliver every held packet (at the end of a poll). */
+/**
+ * np_gro_flush() - deliver every held packet (at the end of a poll).
+ * Context: the context's one thread, as np_gro_receive().
+ */
 NP_API void np_gro_flush(struct np_gro *gro);
 
 /* ---- a socket-like receive queue ---- */
@@ -65,24 +79,42 @@ struct np_sockq {
 	uint64_t queued, coalesced, stolen, dropped, read_bytes;
 };
 
-/** np_sockq_init() - an empty queue of at most @limit bytes (0: 4 MiB). Return: 0, -EINVAL (@q NULL). */
+/**
+ * np_sockq_init() - an empty queue of at most @limit bytes (0: 4 MiB).
+ * @q: the queue to set up (its memory is the caller's).
+ * @limit: the receive buffer in bytes; 0: 4 MiB.
+ * Context: any thread, before the queue is used; no lock.
+ * Return: 0, -EINVAL (@q NULL).
+ */
 NP_API int np_sockq_init(struct np_sockq *q, uint64_t limit);
 
 /**
  * np_sockq_queue() - add @skb: coalesced into the last skb when
  * np_skb_try_coalesce() allows (the loser freed with np_kfree_skb_partial()),
  * else appended. Over the limit it is dropped (NP_SKB_DROP_QUEUE_FULL).
- * Takes @skb. Return: 0 or -ENOBUFS (dropped).
+ * Takes @skb.
+ * @q: the queue.
+ * @skb: the packet, now the queue's.
+ * Context: the queue's one thread (no lock), not a signal handler (it frees skbs).
+ * Return: 0 or -ENOBUFS (dropped).
  */
 NP_API int np_sockq_queue(struct np_sockq *q, struct np_skb *skb);
 
 /**
  * np_sockq_read() - copy up to @len bytes out (NULL @buf: discard them),
- * freeing every skb read to its end. Return: bytes read.
+ * freeing every skb read to its end.
+ * @q: the queue.
+ * @buf: room for @len bytes, or NULL to discard.
+ * @len: bytes wanted.
+ * Context: the queue's one thread, as np_sockq_queue().
+ * Return: bytes read (fewer than @len when the queue ran dry).
  */
 NP_API size_t np_sockq_read(struct np_sockq *q, void *buf, size_t len);
 
-/** np_sockq_purge() - free everything queued. NULL: nothing. */
+/**
+ * np_sockq_purge() - free everything queued. NULL: nothing.
+ * Context: the queue's one thread, as np_sockq_queue().
+ */
 NP_API void np_sockq_purge(struct np_sockq *q);
 
 /* ---- encapsulation ---- */
@@ -92,6 +124,10 @@ NP_API void np_sockq_purge(struct np_sockq *q);
  * making the head private and reallocating it (np_skb_cow_head(), which
  * takes np_pskb_expand_head()) when it is cloned or short of headroom.
  * Data path: @hdr NULL with @len > 0 is caught in debug builds.
+ * @skb: the packet, not shared (users 1).
+ * @hdr: the header bytes.
+ * @len: how many, at most 256.
+ * Context: the thread that holds @skb, not a signal handler (it may reallocate).
  * Return: 0, -EINVAL (@len over 256, always checked), -ENOMEM (skb unchanged).
  */
 NP_API int np_skb_encap_push(struct np_skb *skb, const void *hdr, uint32_t len);
@@ -138,6 +174,10 @@ struct np_vxlan_cfg {
  * header (the I flag, the VNI). The head is made private and given the
  * room with np_skb_cow_head() when it is cloned or short of headroom.
  * Data path: @skb or @cfg NULL is caught in debug builds.
+ * @skb: the inner frame, not shared (users 1).
+ * @cfg: the tunnel; only read.
+ * Context: the thread that holds @skb, not a signal handler (it may reallocate);
+ * the IPv4 ID is one relaxed atomic shared by all threads.
  * Return: 0, -EINVAL (a VNI above NP_VXLAN_VNI_MAX, port_min above
  * port_max, a frame shorter than 14 bytes; always checked), -EMSGSIZE (the
  * outer IPv4 packet would pass 65535 bytes), -ENOMEM. On an error @skb is
@@ -157,6 +197,9 @@ NP_API int np_vxlan_encap(struct np_skb *skb, const struct np_vxlan_cfg *cfg);
  * unless 0), VXLAN (exactly the I flag, the reserved bits 0, @cfg->vni).
  * Any source address is taken, as a Linux vxlan device takes it.
  * Data path: @skb or @cfg NULL is caught in debug builds.
+ * @skb: the received frame, not shared (users 1).
+ * @cfg: the tunnel; only read.
+ * Context: the thread that holds @skb, not a signal handler (it may reallocate).
  * Return: 0 (@skb is the inner frame), -ENOENT (not for this endpoint: @skb
  * unchanged, to be passed on), for this endpoint but not to be delivered:
  * -EPROTO (not UDP to @cfg->dst_port), -EOPNOTSUPP (an IPv4 fragment: no
@@ -175,7 +218,11 @@ NP_API int np_vxlan_decap(struct np_skb *skb, const struct np_vxlan_cfg *cfg);
  * the Ethernet addresses and type), spread over @cfg's range, so one flow
  * keeps one port and flows spread over the underlay's paths. A range with
  * port_min above port_max gives port_min.
- * Data path: @skb or @cfg NULL is caught in debug builds. Return: the port.
+ * Data path: @skb or @cfg NULL is caught in debug builds.
+ * @skb: the inner frame; only read.
+ * @cfg: the tunnel; only read.
+ * Context: any thread holding @skb; pure.
+ * Return: the port.
  */
 NP_API uint16_t np_vxlan_src_port(const struct np_skb *skb, const struct np_vxlan_cfg *cfg);
 
@@ -195,6 +242,10 @@ struct np_capture_stats {
 /**
  * np_capture_open() - a capture into the pcap file @path (Ethernet,
  * @snaplen bytes per record at most; 0: 65535), with a writer thread.
+ * @path: the file, created or truncated.
+ * @snaplen: bytes kept of each packet.
+ * @out: the new capture.
+ * Context: any thread; allocates, opens the file, starts the writer thread.
  * Return: 0, -EINVAL (@path or @out NULL, @snaplen above
  * NP_CAPTURE_MAX_SNAPLEN; no file created), -ENOMEM, -EIO (the file header
  * could not be written), or -errno from opening the file or starting the thread.
@@ -204,16 +255,30 @@ NP_API int np_capture_open(const char *path, uint32_t snaplen, struct np_capture
 /**
  * np_capture_skb() - clone @skb (the caller keeps it) and queue the clone for
  * the writer thread, which writes it and frees it there.
- * Context: any thread. Return: 0, or -ENOBUFS (not captured; counted).
+ * @cap: the capture.
+ * @skb: the packet; its data is shared with the clone until the writer frees it.
+ * Context: any thread holding @skb, several at once, but not a signal handler;
+ * takes the capture's lock.
+ * Return: 0, or -ENOBUFS (not captured: no clone, or the queue full; counted).
  */
 NP_API int np_capture_skb(struct np_capture *cap, struct np_skb *skb);
 
-/** np_capture_get_stats() - counters so far. Any thread. Return: 0, -EINVAL (@cap or @st NULL). */
+/**
+ * np_capture_get_stats() - counters so far.
+ * @cap: the capture.
+ * @st: filled with the counters.
+ * Context: any thread, until np_capture_close(); relaxed loads, no lock.
+ * Return: 0, -EINVAL (@cap or @st NULL).
+ */
 NP_API int np_capture_get_stats(struct np_capture *cap, struct np_capture_stats *st);
 
 /**
  * np_capture_close() - write what is queued, stop the writer, close the file;
  * the final counters into @st when not NULL. Nothing happens for a NULL @cap.
+ * @cap: the capture, or NULL; freed.
+ * @st: the final counters, or NULL.
+ * Context: any thread, once no thread captures into @cap any more; sleeps until
+ * the writer has written what is queued (joined).
  * Return: 0 (also for a NULL @cap), or -errno when writing failed (records
  * may be missing).
  */
