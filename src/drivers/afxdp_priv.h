@@ -2,8 +2,8 @@
 /*
  * afxdp_priv.h - the afxdp driver's own state, shared by its files:
  *
- *   afxdp.c       the kernel side (XDP program, XSKMAP, sockets and their
- *                 rings), queue open and close, the netdev, stats
+ *   afxdp.c       queue open and close, the netdev, stats
+ *   afxdp_xsk.c   the kernel side: XDP program, XSKMAP, sockets and their rings
  *   afxdp_umem.c  the UMEM as the pools' memory (provider, DMA device), the
  *                 fill ring refill, posted frames and the TX reserve
  *   afxdp_rx.c    RX descriptor validation and receive, the inject hook
@@ -190,6 +190,21 @@ static inline void afx_cons_init(struct xsk_ring_cons *r, void *m, const struct 
 
 /* np_afxdp_create(), or with @fake a netdev whose queues get rings in memory. */
 int afx_create(const struct np_afxdp_params *params, bool fake, struct np_netdev **out);
+
+/* ---- afxdp_xsk.c ---- */
+
+/* The program and the XSKMAP. Return: 0 or -errno (reported). */
+int afx_kernel_up(struct afxdp *ax);
+/* Everything the kernel holds goes: after this it touches no frame of ours. */
+void afx_kernel_down(struct afxdp *ax);
+/* Queue @aq's socket, its rings mapped, bound, in the XSKMAP. Return: 0 or -errno (reported). */
+int afx_socket_open(struct afxdp *ax, struct afx_queue *aq);
+/* @sum: @aq's closed sockets' kernel counters plus its open one's. */
+void afx_kern_stats_add(const struct afx_queue *aq, struct xdp_statistics *sum);
+/* The MTU of @ifname. Return: 0 or -errno. */
+int afx_get_mtu(const char *ifname, unsigned int *mtu);
+/* Whether this process can have AF_XDP sockets at all. Return: 0 or -errno (reported). */
+int afx_probe(const char *ifname);
 
 /* ---- afxdp_umem.c ---- */
 
