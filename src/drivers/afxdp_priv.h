@@ -16,6 +16,8 @@
 #define NETPOOL_AFXDP_PRIV_H
 
 #include <net/if.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <linux/if_xdp.h>
 #include <xdp/xsk.h>
 #include "../internal.h"
@@ -184,6 +186,20 @@ static inline void afx_cons_init(struct xsk_ring_cons *r, void *m, const struct 
 	r->ring = (char *)m + o->desc;
 	r->cached_prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
 	r->cached_cons = __atomic_load_n(r->consumer, __ATOMIC_RELAXED);
+}
+
+/* The four rings' mappings go; the ring structs are cleared. */
+static inline void afx_ring_unmap(struct afx_queue *aq)
+{
+	for (unsigned int i = 0; i < NP_ARRAY_SIZE(aq->map); i++) {
+		if (aq->map[i].addr)
+			munmap(aq->map[i].addr, aq->map[i].len);
+		aq->map[i].addr = NULL;
+	}
+	memset(&aq->rx, 0, sizeof(aq->rx));
+	memset(&aq->fill, 0, sizeof(aq->fill));
+	memset(&aq->tx, 0, sizeof(aq->tx));
+	memset(&aq->comp, 0, sizeof(aq->comp));
 }
 
 /* ---- afxdp.c ---- */

@@ -95,19 +95,6 @@ int afx_kernel_up(struct afxdp *ax)
 	return 0;
 }
 
-static void afx_ring_unmap(struct afx_queue *aq)
-{
-	for (unsigned int i = 0; i < NP_ARRAY_SIZE(aq->map); i++) {
-		if (aq->map[i].addr)
-			munmap(aq->map[i].addr, aq->map[i].len);
-		aq->map[i].addr = NULL;
-	}
-	memset(&aq->rx, 0, sizeof(aq->rx));
-	memset(&aq->fill, 0, sizeof(aq->fill));
-	memset(&aq->tx, 0, sizeof(aq->tx));
-	memset(&aq->comp, 0, sizeof(aq->comp));
-}
-
 /* Add the kernel's counters of @aq's socket to what earlier sockets left. */
 void afx_kern_stats_add(const struct afx_queue *aq, struct xdp_statistics *sum)
 {
