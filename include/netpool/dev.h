@@ -67,7 +67,13 @@ struct np_xdp_buff {
 
 typedef enum np_xdp_action (*np_xdp_prog_fn)(struct np_xdp_buff *xdp, void *arg);
 
-/** np_xdp_redirect() - in a program: send the frame out of @to. Return: NP_XDP_REDIRECT. */
+/**
+ * np_xdp_redirect() - in a program: send the frame out of @to.
+ * @xdp: the frame the program was given.
+ * @to: the netdev to send it out of (its queue of the same index, folded).
+ * Context: an XDP program, in the receiving queue's poll.
+ * Return: NP_XDP_REDIRECT, for the program to return.
+ */
 NP_INLINE enum np_xdp_action np_xdp_redirect(struct np_xdp_buff *xdp, struct np_netdev *to)
 {
 	xdp->redirect_dev = to;
@@ -85,7 +91,11 @@ struct np_xdp_frame {
 	uint32_t len;
 };
 
-/** np_xdp_frame_free() - a transmitted XDP frame's buffer back to its pool. Any thread. */
+/**
+ * np_xdp_frame_free() - a transmitted XDP frame's buffer back to its pool.
+ * Context: any thread but a signal handler, as np_pool_put_page() (directly into
+ * the pool's cache only inside its napi's poll).
+ */
 NP_INLINE void np_xdp_frame_free(struct np_xdp_frame *f)
 {
 	(np_pool_put_full_page)(f->page->pp, f->page, false);
@@ -169,12 +179,26 @@ struct np_netdev_queue {
 /* Index of a counter in np_netdev_queue.cnt. */
 #define NP_QSTAT(field)	(offsetof(struct np_netdev_qstats, field) / sizeof(uint64_t))
 
+/**
+ * np_netdev_qstat_add() - add @n to queue @q's counter @idx.
+ * @q: the queue.
+ * @idx: an NP_QSTAT() index.
+ * @n: the amount.
+ * Context: the thread polling @q only (one writer: a relaxed load and store).
+ */
 NP_INLINE void np_netdev_qstat_add(struct np_netdev_queue *q, size_t idx, uint64_t n)
 {
 	np_stat_add_owner(q->cnt[idx], n);
 }
 
-/* A counter several threads may bump at once (a TX queue without a lock, error paths). */
+/**
+ * np_netdev_qstat_add_any() - a counter several threads may bump at once (a TX
+ * queue without a lock, error paths).
+ * @q: the queue.
+ * @idx: an NP_QSTAT() index.
+ * @n: the amount.
+ * Context: any thread; one relaxed atomic add.
+ */
 NP_INLINE void np_netdev_qstat_add_any(struct np_netdev_queue *q, size_t idx, uint64_t n)
 {
 	np_atomic_add_relaxed(&q->cnt[idx], n);
@@ -218,7 +242,11 @@ struct np_netdev {
  * no page_pool yet (np_netdev_open() makes them). The name is params->name,
  * else ops->kind, else "netdev" (cut to NP_IFNAMSIZ - 1); the ifindex is new
  * (never reused in the process).
- * Context: any thread.
+ * @ops: the driver's operations; must outlive the netdev.
+ * @params: the parameters; copied (the name too).
+ * @priv: the driver's pointer, kept in dev->priv.
+ * @out: the new netdev.
+ * Context: any thread; allocates and takes the netdev list lock.
  * Return: 0, -EINVAL (@ops, @params or @out NULL, no ops->poll or ops->xmit,
  * nqueues 0 or above NP_NETDEV_MAX_QUEUES, buf_len 0 or too long for
  * NP_XDP_HEADROOM + buf_len + the shared info to fit a page), -ENOMEM.
@@ -233,7 +261,8 @@ NP_API int np_netdev_create(const struct np_netdev_ops *ops, const struct np_net
  * NP_XDP_HEADROOM, syncing params->buf_len for the device; listed with the
  * netdev's ifindex and name), then the driver's queue_open, which posts
  * buffers from it. Already open: 0, nothing changes.
- * Context: the control thread (not concurrently with close or destroy).
+ * Context: the control thread (not concurrently with close, destroy or another
+ * open of @dev); allocates, takes the registry and netdev list locks.
  * Return: 0, -EINVAL (@dev NULL), -ENOMEM (a pool), or the first
  * queue_open's -errno. On an error @dev stays closed: the queues opened
  * before are closed again and every pool made for this open is destroyed.
@@ -251,7 +280,8 @@ NP_API int np_netdev_open(struct np_netdev *dev);
  * now on; dev->q[i].pool_id keeps the id. Transmissions on a closed @dev are
  * refused (-ENETDOWN, counted as tx_dropped). A later open makes fresh pools.
  * Nothing happens for a NULL or closed @dev.
- * Context: the control thread; no other thread may still transmit on @dev.
+ * Context: the control thread, not a queue's thread or poll (it joins them); no
+ * other thread may still transmit on @dev. Sleeps while the queue threads stop.
  */
 NP_API void np_netdev_close(struct np_netdev *dev);
 
@@ -262,7 +292,7 @@ NP_API void np_netdev_close(struct np_netdev *dev);
  * pools against the loopback device) until their last page returns; @dev's
  * tally of pool counters (np_netdev_get_pool_stats()) goes. Nothing happens
  * for a NULL @dev.
- * Context: the control thread.
+ * Context: the control thread, as np_netdev_close(); nothing may use @dev after.
  */
 NP_API void np_netdev_destroy(struct np_netdev *dev);
 
@@ -271,32 +301,55 @@ NP_API void np_netdev_destroy(struct np_netdev *dev);
  * queues had since it was created, summed: the pools of this open, those of
  * earlier opens still waiting for pages, and those already freed
  * (np_pool_owner_stats() of dev->ifindex). Open or closed.
- * Context: any thread.
+ * @dev: the netdev.
+ * @st: st->size set by the caller, as for np_pool_get_stats().
+ * Context: any thread while @dev exists; takes the pool registry lock.
  * Return: 0, or -EINVAL (@dev or @st NULL, @st->size below
  * NP_POOL_STATS_V1_SIZE; @st untouched).
  */
 NP_API int np_netdev_get_pool_stats(struct np_netdev *dev, struct np_pool_stats *st);
 
-/** np_netdev_set_xdp() - install (or with NULL remove) the verdict hook. Return: 0, -EINVAL (@dev NULL). */
+/**
+ * np_netdev_set_xdp() - install (or with NULL remove) the verdict hook.
+ * @dev: the netdev.
+ * @prog: the program, run in each queue's poll; NULL: every frame passes.
+ * @arg: handed to @prog.
+ * Context: any thread, also while queues poll (two atomic stores): a frame
+ * already past the program's load may run the old program with the new @arg,
+ * so replace both at once only while no queue polls, or keep @arg good for both.
+ * Return: 0, -EINVAL (@dev NULL).
+ */
 NP_API int np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg);
 
 /**
- * np_netdev_set_rx_handler() - where PASS skbs go; NULL: they are consumed. Before start.
+ * np_netdev_set_rx_handler() - where PASS skbs go; NULL: they are consumed.
+ * @dev: the netdev.
+ * @fn: the handler, called in the receiving queue's poll; or NULL.
+ * @arg: handed to @fn.
+ * Context: the control thread, while no queue of @dev polls (before
+ * np_netdev_start() or after np_netdev_stop()): plain stores the polls read.
  * Return: 0, -EINVAL (@dev NULL).
  */
 NP_API int np_netdev_set_rx_handler(struct np_netdev *dev, np_rx_handler_fn fn, void *arg);
 
 /**
  * np_netdev_poll() - one napi poll of queue @q from the calling thread.
- * Context: the thread serving @q (one at a time). Data path: a NULL or closed
- * @dev and @q out of range are caught in debug builds. Return: work done.
+ * @dev: an open netdev.
+ * @q: the queue.
+ * Context: the thread serving @q, one at a time (not while np_netdev_start()'s
+ * threads run); while it runs the thread is inside @q's napi and owns its pool.
+ * Not a signal handler. Data path: a NULL or closed @dev and @q out of range are
+ * caught in debug builds.
+ * Return: work done (packets received, 0..NP_NAPI_WEIGHT).
  */
 NP_API int np_netdev_poll(struct np_netdev *dev, unsigned int q);
 
 /**
  * np_netdev_start() - one thread per queue, polling until np_netdev_stop().
+ * @dev: an open netdev.
  * @cpus: CPU of each queue's thread (dev->nqueues entries), or NULL (not
  *   pinned); -1 entries unpinned.
+ * Context: the control thread, after np_netdev_open(); creates the threads.
  * Return: 0, -EINVAL (@dev NULL or not open, a @cpus entry below -1 or not
  * below CPU_SETSIZE), -EBUSY (already started), or pthread_create's -errno
  * (no thread left running then).
@@ -308,27 +361,41 @@ NP_API int np_netdev_start(struct np_netdev *dev, const int *cpus);
  * RX queue @q has input (a TAP descriptor, an AF_XDP socket), so a poll loop
  * can sleep while the queue is idle instead of spinning (the interrupt side
  * of NAPI). The netdev keeps owning it.
+ * @dev: an open netdev.
+ * @q: the queue.
+ * Context: any thread while @dev is open (the descriptor goes at close); no lock.
  * Return: the descriptor, -EINVAL (no device, queue out of range, not open),
  * or -EOPNOTSUPP (the driver has none: the vnic's device runs in the poll).
  */
 NP_API int np_netdev_rx_fd(struct np_netdev *dev, unsigned int q);
 
-/** np_netdev_stop() - the queue threads finish their poll and exit (joined). NULL: nothing. */
+/**
+ * np_netdev_stop() - the queue threads finish their poll and exit (joined). NULL: nothing.
+ * Context: the control thread, not a queue's thread or poll (it joins them);
+ * sleeps until each thread has finished its current poll.
+ */
 NP_API void np_netdev_stop(struct np_netdev *dev);
 
 /**
  * np_netdev_for_each() - call @fn for every netdev between create and destroy,
  * under the list's lock (@fn must not create, open, close or destroy
  * netdevs; it may read each queue's pool_id and the open state, which
- * change only under that lock), until it returns non-zero. Return: the last
- * value @fn returned, 0 when none, -EINVAL (@fn NULL).
+ * change only under that lock), until it returns non-zero.
+ * @fn: called with each netdev and @arg.
+ * @arg: handed to @fn.
+ * Context: any thread but a queue's poll; holds the netdev list lock for the walk.
+ * Return: the last value @fn returned, 0 when none, -EINVAL (@fn NULL).
  */
 NP_API int np_netdev_for_each(int (*fn)(struct np_netdev *dev, void *arg), void *arg);
 
 /**
  * np_netdev_get_qstats() - queue @q's counters (@q == -1: all queues summed),
  * since create: they go on across close and open.
- * Context: any thread.
+ * @dev: the netdev.
+ * @q: the queue, or -1 for all.
+ * @st: filled with the counters.
+ * Context: any thread while @dev exists; relaxed loads, no lock (each counter
+ * exact, the set not one instant).
  * Return: 0, or -EINVAL (@dev or @st NULL, @q below -1 or not below
  * dev->nqueues; @st untouched).
  */
@@ -351,7 +418,13 @@ struct np_rx_buf {
  * are always checked (a driver's validation slipped: rx_bad_desc, dropped);
  * a NULL @dev or @bufs, @q out of range and @n outside 1..NP_MAX_SKB_FRAGS + 1
  * are caught in debug builds.
- * Context: queue @q's poll. Return: the verdict carried out.
+ * @dev: the netdev.
+ * @q: the receiving queue.
+ * @bufs: the frame's buffers, pages of queue @q's pool.
+ * @n: buffers in @bufs.
+ * Context: queue @q's poll (inside its napi: dropped buffers recycle directly into
+ * its pool's cache); runs the XDP program and the RX handler on this thread.
+ * Return: the verdict carried out.
  */
 NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int q,
 					     const struct np_rx_buf *bufs, unsigned int n);
@@ -367,9 +440,14 @@ NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int 
  * one doorbell per batch, as the kernel's xmit_more and XDP bulk queues do.
  * The call then returns 0 at once; a refusal at the hand-over is counted
  * and freed as above, before the poll returns.
- * Context: queue @q's poll thread of @dev, or any thread that owns @dev's
- * TX queue @q (the driver serialises nothing). @q past the queues is folded
- * onto them; a NULL @dev or @skb is caught in debug builds.
+ * @dev: the netdev to send on.
+ * @q: the TX queue.
+ * @skb: the packet, now @dev's.
+ * Context: any thread, several at once on one queue: each driver serialises its
+ * TX queues (vnic and afxdp under a per-queue TX lock, tap with one writev per
+ * frame); not concurrently with np_netdev_close(), not a signal handler (it may
+ * free). Inside a netdev poll the batch is the thread's own. @q past the queues
+ * is folded onto them; a NULL @dev or @skb is caught in debug builds.
  * Return: 0, -ENOSPC, -ENETDOWN (@dev is closed; counted as tx_dropped) or
  * the driver's -errno.
  */
@@ -379,6 +457,11 @@ NP_API int np_netdev_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *
  * np_netdev_rx_drop() - a driver drops a buffer it received (bad descriptor):
  * recycled, counted in @counter (an NP_QSTAT() index). @q or @counter out of
  * range is caught in debug builds.
+ * @dev: the netdev.
+ * @q: the receiving queue.
+ * @page: the buffer's page, of queue @q's pool, with the driver's pool reference.
+ * @counter: an NP_QSTAT() index.
+ * Context: queue @q's poll only (it recycles directly into the pool's cache).
  */
 NP_API void np_netdev_rx_drop(struct np_netdev *dev, unsigned int q, struct np_page *page,
 			      size_t counter);
