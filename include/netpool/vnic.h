@@ -42,6 +42,9 @@ struct np_vnic_params {
 /**
  * np_vnic_create() - a vnic netdev (open it with np_netdev_open()). @params
  * NULL: every default.
+ * @params: the parameters, or NULL; copied.
+ * @out: the new netdev.
+ * Context: any thread, as np_netdev_create(); allocates (and its DMA device).
  * Return: 0, -EINVAL (@out NULL, ring_size not a power of two or above 65536,
  * buf_len below 64 or too long for a page with NP_XDP_HEADROOM and the
  * shared info, corrupt_ppm above 1000000, nqueues above
@@ -54,6 +57,9 @@ NP_API int np_vnic_create(const struct np_vnic_params *params, struct np_netdev 
  * the same number of queues). Before either is open. One port's transmit
  * writes into the other's RX ring, so stop both (np_netdev_stop(), and no
  * other thread transmitting) before closing or destroying either.
+ * @a: one vnic.
+ * @b: the other.
+ * Context: the control thread, before either is open; plain stores, no lock.
  * Return: 0, -EINVAL (@a or @b NULL or the same, not vnics, queue counts
  * differ, either open, already linked, or running a traffic source).
  */
@@ -71,6 +77,11 @@ struct np_vnic_gen {
  * np_vnic_gen_start() - start a traffic source on RX queue @q: at every poll
  * of the queue the device fills posted buffers with frames (Ethernet, IPv4,
  * UDP, a sequence number at offset 42). Not on a linked vnic.
+ * @dev: a vnic.
+ * @q: the RX queue.
+ * @gen: the source's shape; copied.
+ * Context: the thread polling @q, or any thread while no thread polls it (plain
+ * stores the poll reads).
  * Return: 0 or -EINVAL (@dev NULL or not a vnic, @q out of range, @gen NULL,
  * len_min below 60, len_max above 9000, len_max non-zero and below len_min,
  * the vnic is linked).
@@ -78,9 +89,12 @@ struct np_vnic_gen {
 NP_API int np_vnic_gen_start(struct np_netdev *dev, unsigned int q, const struct np_vnic_gen *gen);
 
 /**
- * np_vnic_gen_stop() - stop it (from the queue's poll thread, or while no
- * thread polls). Nothing happens for a NULL @dev, another kind of netdev or
- * @q out of range.
+ * np_vnic_gen_stop() - stop it. Nothing happens for a NULL @dev, another kind
+ * of netdev or @q out of range.
+ * @dev: a vnic.
+ * @q: the RX queue.
+ * Context: the thread polling @q, or any thread while no thread polls it, as
+ * np_vnic_gen_start().
  */
 NP_API void np_vnic_gen_stop(struct np_netdev *dev, unsigned int q);
 
@@ -98,12 +112,21 @@ struct np_vnic_stats {
 
 /**
  * np_vnic_get_stats() - queue @q's device counters (@q == -1: summed).
- * Return: 0 or -EINVAL (@dev or @st NULL, not a vnic, @q not below the queue
- * count). A @q below -1 is not rejected yet (it sums, as -1 does).
+ * @dev: a vnic.
+ * @q: the queue, or -1 for all.
+ * @st: filled with the counters.
+ * Context: any thread while @dev exists; relaxed loads, no lock.
+ * Return: 0 or -EINVAL (@dev or @st NULL, not a vnic, @q below -1 or not below
+ * the queue count; @st untouched).
  */
 NP_API int np_vnic_get_stats(struct np_netdev *dev, int q, struct np_vnic_stats *st);
 
-/** np_vnic_dma() - the vnic's DMA device (for its stats, or to share it); NULL: not a vnic. */
+/**
+ * np_vnic_dma() - the vnic's DMA device (for its stats, or to share it).
+ * Context: any thread while @dev exists; no lock.
+ * Return: the device (one the vnic made itself goes with np_netdev_destroy()), or
+ * NULL: @dev NULL or not a vnic.
+ */
 NP_API struct np_dma_dev *np_vnic_dma(struct np_netdev *dev);
 
 #endif /* NETPOOL_VNIC_H */
