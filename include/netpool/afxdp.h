@@ -62,7 +62,8 @@ struct np_afxdp_params {
  *   number of UMEM frames the pools may use, at least 64 per queue; by default
  *   enough for full rings on every queue, rounded up to whole arenas.
  * @out: the netdev (name: the interface's).
- * Context: any thread.
+ * Context: any thread; allocates and maps the UMEM, makes system calls (no
+ * socket is bound before np_netdev_open()).
  * Return: 0, -EINVAL (@p or @out NULL, no ifname or one of IF_NAMESIZE
  * characters or more, nqueues above NP_NETDEV_MAX_QUEUES, ring_size not a
  * power of two in 64..16384, frame_count below 64 per queue or above 2^22;
@@ -114,7 +115,11 @@ struct np_afxdp_stats {
 
 /**
  * np_afxdp_get_stats() - queue @q's driver counters (@q == -1: summed).
- * Context: any thread.
+ * @dev: an afxdp netdev.
+ * @q: the queue, or -1 for all.
+ * @st: filled with the counters.
+ * Context: any thread, but not while another thread opens or closes @dev (it
+ * asks each queue's socket for the kernel's figures); relaxed loads, no lock.
  * Return: 0, or -EINVAL (@dev or @st NULL, not an afxdp netdev, @q below -1
  * or not below the queue count; @st untouched).
  */

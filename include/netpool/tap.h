@@ -51,8 +51,10 @@ struct np_tap_params {
  * np_tap_create() - create the TAP device @p->ifname, or attach to an
  * existing one of that name, and a netdev with one queue per descriptor
  * (open it with np_netdev_open()). The netdev is named after the interface.
- * Context: any thread; needs CAP_NET_ADMIN unless the device exists and is
- * owned by the caller.
+ * @p: the parameters; copied.
+ * @out: the new netdev.
+ * Context: any thread; opens the descriptors, allocates; needs CAP_NET_ADMIN
+ * unless the device exists and is owned by the caller.
  * Return: 0, or -errno with a message through the print callback:
  * -EINVAL (@p or @out NULL, nqueues above NP_NETDEV_MAX_QUEUES, the name
  * IFNAMSIZ characters or more: checked before anything is opened; an
@@ -67,7 +69,10 @@ NP_API int np_tap_create(const struct np_tap_params *p, struct np_netdev **out);
  * np_tap_fd() - queue @q's file descriptor, e.g. to poll() on it, or to hold
  * the device while moving it into another namespace. It stays the driver's:
  * do not close it, read from it or write to it.
- * Context: any thread.
+ * @dev: a tap netdev.
+ * @q: the queue.
+ * Context: any thread; the descriptor lives from create to np_netdev_destroy(),
+ * open or closed. No lock.
  * Return: the descriptor, or -EINVAL (@dev NULL, not a tap netdev, @q out of range).
  */
 NP_API int np_tap_fd(struct np_netdev *dev, unsigned int q);
@@ -84,7 +89,10 @@ struct np_tap_stats {
 
 /**
  * np_tap_get_stats() - queue @q's driver counters (@q == -1: all queues summed).
- * Context: any thread.
+ * @dev: a tap netdev.
+ * @q: the queue, or -1 for all.
+ * @st: filled with the counters.
+ * Context: any thread while @dev exists; relaxed loads, no lock.
  * Return: 0, or -EINVAL (@dev NULL, not a tap netdev, @q below -1 or not
  * below the queue count, @st NULL; @st untouched).
  */
