@@ -2,7 +2,22 @@
 /*
  * netpool.h - umbrella header: page provider, DMA layer, return ring,
  * page_pool, statistics, fault injection, the print callback, skbs, NAPI,
- * the netdev and the vnic driver.
+ * the netdev, its drivers (vnic, AF_XDP, TAP), the stack pieces and the
+ * statistics export.
+ *
+ * Which thread may call what is the library's central contract; each entry
+ * point's comment says it on its Context: line, in these terms:
+ *   the owner      the thread polling a pool's napi (for a pool without a napi,
+ *                  the one thread that drives it): allocation, direct
+ *                  recycling, destroy; no lock or atomic on a cache hit.
+ *   a queue's      inside that queue's napi (np_netdev_poll() or the queue's
+ *   poll           thread): receive, RX drops, a GRO context, a receive queue.
+ *   the holder     of an skb: an skb has no lock, one thread works on it at a time.
+ *   the control    the one thread that opens, starts, stops, closes and destroys
+ *   thread         a netdev; never a poll (it joins the queue threads).
+ *   any thread     with the locks it takes named, or lock-free.
+ *   not a signal   per-thread caches (skb structs, page fragments) and a
+ *   handler        thread's own return lanes must not be re-entered.
  */
 #ifndef NETPOOL_H
 #define NETPOOL_H
