@@ -49,6 +49,13 @@ static int afx_poll(struct np_netdev *dev, unsigned int q, int budget)
 
 /* ---- queues ---- */
 
+/* Everything the kernel holds goes, whatever plays it. */
+static void afx_kernel_down(struct afxdp *ax)
+{
+	ax->kops->down(ax);
+	ax->kernel_up = false;
+}
+
 static int afx_queue_open(struct np_netdev *dev, unsigned int q)
 {
 	struct afxdp *ax = to_afx(dev);
@@ -57,13 +64,12 @@ static int afx_queue_open(struct np_netdev *dev, unsigned int q)
 	int err;
 
 	if (!ax->kernel_up) {
-		/* a fake netdev has no program or map: its "kernel" is the caller */
-		err = ax->fake ? 0 : afx_kernel_up(ax);
+		err = ax->kops->up(ax);
 		if (err)
 			return err;
 		ax->kernel_up = true;
 	}
-	err = ax->fake ? afx_fake_socket_open(ax, aq) : afx_socket_open(ax, aq);
+	err = ax->kops->socket_open(ax, aq);
 	if (err) {
 		bool any = false;
 
@@ -137,7 +143,8 @@ const struct np_netdev_ops afx_ops = {
 	.destroy = afx_destroy,
 };
 
-int afx_create(const struct np_afxdp_params *params, bool fake, struct np_netdev **out)
+int afx_create(const struct np_afxdp_params *params, const struct afx_kernel_ops *kops,
+	       struct np_netdev **out)
 {
 	struct np_afxdp_params p;
 	struct np_netdev_params np = { 0 };
@@ -148,8 +155,6 @@ int afx_create(const struct np_afxdp_params *params, bool fake, struct np_netdev
 	if (!params || !out)
 		return -EINVAL;
 	p = *params;
-	if (fake && !p.ifname)
-		p.ifname = "afxdp-fake";
 	if (!p.ifname || !p.ifname[0] || strlen(p.ifname) >= IF_NAMESIZE)
 		return -EINVAL;
 	if (!p.nqueues)
@@ -175,22 +180,12 @@ int afx_create(const struct np_afxdp_params *params, bool fake, struct np_netdev
 	if (!ax)
 		return -ENOMEM;
 	snprintf(ax->ifname, sizeof(ax->ifname), "%s", p.ifname);
-	if (!fake) {
-		ax->ifindex = (int)if_nametoindex(p.ifname);
-		if (!ax->ifindex) {
-			np_err("afxdp %s: no such interface\n", p.ifname);
-			free(ax);
-			return -ENODEV;
-		}
-		err = afx_probe(p.ifname);
-		if (err) {
-			free(ax);
-			return err;
-		}
-		if (afx_get_mtu(p.ifname, &mtu))
-			np_warn("afxdp %s: cannot read the MTU, assuming %u\n", p.ifname, mtu);
+	ax->kops = kops;
+	err = kops->probe(ax, &mtu);
+	if (err) {
+		free(ax);
+		return err;
 	}
-	ax->fake = fake;
 	ax->nq = p.nqueues;
 	ax->ring_size = p.ring_size;
 	ax->frame_count = p.frame_count;
@@ -256,7 +251,7 @@ fail:
 
 int np_afxdp_create(const struct np_afxdp_params *params, struct np_netdev **out)
 {
-	return afx_create(params, false, out);
+	return afx_create(params, &afx_xsk_ops, out);
 }
 
 /* ---- stats ---- */
@@ -273,7 +268,7 @@ int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stats *st)
 	memset(st, 0, sizeof(*st));
 	for (unsigned int i = 0; i < ax->nq; i++) {
 		struct afx_queue *aq = &ax->q[i];
-		struct xdp_statistics ks;
+		struct xdp_statistics ks = aq->kern;
 
 		if (q >= 0 && (unsigned int)q != i)
 			continue;
@@ -283,7 +278,7 @@ int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stats *st)
 		st->frames_tx += np_stat_read(aq->inflight);
 		st->tx_reserve += aq->nreserve;
 		st->tx_reserve_free += np_stat_read(aq->reserve_free);
-		afx_kern_stats_add(aq, &ks);
+		ax->kops->stats_add(aq, &ks);
 		st->kern_rx_dropped += ks.rx_dropped;
 		st->kern_rx_invalid += ks.rx_invalid_descs;
 		st->kern_tx_invalid += ks.tx_invalid_descs;

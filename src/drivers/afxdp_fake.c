@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * afxdp without a kernel, for tests and fuzzing (afxdp_fake.h): each
- * queue's rings live in anonymous memory laid out as the kernel's (producer,
- * consumer and flags words a cache line apart, then the entries), the
- * driver's side uses them through the same libxdp ring helpers as on a real
- * socket, and the calls here are the kernel's side: a consumer of the fill
- * and TX rings, a producer of the RX and completion rings. The queue's
- * descriptor is /dev/null: the driver's sendto()/recvfrom() wake-ups and
- * getsockopt(XDP_STATISTICS) fail on it and change nothing.
+ * afxdp without a kernel, for tests and fuzzing (afxdp_fake.h): a kernel
+ * side (struct afx_kernel_ops) of its own. Each queue's rings live in
+ * anonymous memory laid out as the kernel's (producer, consumer and flags
+ * words a cache line apart, then the entries), the driver's side uses them
+ * through the same libxdp ring helpers as on a real socket, and the calls
+ * here are the kernel's side: a consumer of the fill and TX rings, a
+ * producer of the RX and completion rings. There is no program, no map and
+ * no socket: the queue's descriptor is /dev/null (something to poll), a TX
+ * wake-up is refused (counted in tx_kick_busy), the fill ring's is not
+ * needed and the kernel's counters stay zero.
+ *
+ * Built into libnetpool_test.a only, never into the library; it calls
+ * nothing in the driver's open path (afx_create() builds the netdev).
  */
 #include <fcntl.h>
 #include <string.h>
@@ -24,6 +29,17 @@ static const struct xdp_ring_offset afx_fake_off = {
 	.desc = 192,
 };
 
+static void afx_fake_socket_close(struct afxdp *ax, struct afx_queue *aq)
+{
+	if (aq->fd < 0)
+		return;
+	afx_ring_unmap(aq);
+	close(aq->fd);
+	if (ax->umem_fd == aq->fd)
+		ax->umem_fd = -1;
+	aq->fd = -1;
+}
+
 static void *afx_fake_ring_map(struct afx_queue *aq, unsigned int slot, size_t entry)
 {
 	size_t len = afx_fake_off.desc + (size_t)aq->ax->ring_size * entry;
@@ -36,7 +52,7 @@ static void *afx_fake_ring_map(struct afx_queue *aq, unsigned int slot, size_t e
 	return m;
 }
 
-int afx_fake_socket_open(struct afxdp *ax, struct afx_queue *aq)
+static int afx_fake_socket_open(struct afxdp *ax, struct afx_queue *aq)
 {
 	uint32_t n = ax->ring_size;
 	void *m[4];
@@ -57,15 +73,7 @@ int afx_fake_socket_open(struct afxdp *ax, struct afx_queue *aq)
 	m[2] = afx_fake_ring_map(aq, 2, sizeof(uint64_t));
 	m[3] = afx_fake_ring_map(aq, 3, sizeof(uint64_t));
 	if (!m[0] || !m[1] || !m[2] || !m[3]) {
-		for (unsigned int i = 0; i < NP_ARRAY_SIZE(aq->map); i++) {
-			if (aq->map[i].addr)
-				munmap(aq->map[i].addr, aq->map[i].len);
-			aq->map[i].addr = NULL;
-		}
-		if (ax->umem_fd == aq->fd)
-			ax->umem_fd = -1;
-		close(aq->fd);
-		aq->fd = -1;
+		afx_fake_socket_close(ax, aq);
 		return -ENOMEM;
 	}
 	afx_cons_init(&aq->rx, m[0], &afx_fake_off, n);
@@ -77,30 +85,91 @@ int afx_fake_socket_open(struct afxdp *ax, struct afx_queue *aq)
 	return 0;
 }
 
-int np_afxdp_fake_create(const struct np_afxdp_params *p, struct np_netdev **out)
+/* No interface to look up: the MTU stays the default. */
+static int afx_fake_probe(struct afxdp *ax, unsigned int *mtu)
 {
-	return afx_create(p, true, out);
+	(void)ax;
+	(void)mtu;
+	return 0;
+}
+
+/* No program and no map: the caller is the kernel. */
+static int afx_fake_up(struct afxdp *ax)
+{
+	(void)ax;
+	return 0;
+}
+
+static void afx_fake_down(struct afxdp *ax)
+{
+	for (unsigned int i = ax->nq; i-- > 0;)
+		afx_fake_socket_close(ax, &ax->q[i]);
+}
+
+/* Nobody to wake: what waits in the TX ring waits for np_afxdp_fake_tx_take(). */
+static int afx_fake_tx_kick(struct afx_queue *aq)
+{
+	(void)aq;
+	return -ENOTSOCK;
+}
+
+static void afx_fake_fill_wake(struct afx_queue *aq)
+{
+	(void)aq;
+}
+
+static void afx_fake_stats_add(const struct afx_queue *aq, struct xdp_statistics *sum)
+{
+	(void)aq;
+	(void)sum;
+}
+
+static const struct afx_kernel_ops afx_fake_ops = {
+	.name = "fake",
+	.probe = afx_fake_probe,
+	.up = afx_fake_up,
+	.socket_open = afx_fake_socket_open,
+	.down = afx_fake_down,
+	.tx_kick = afx_fake_tx_kick,
+	.fill_wake = afx_fake_fill_wake,
+	.stats_add = afx_fake_stats_add,
+};
+
+int np_afxdp_fake_create(const struct np_afxdp_params *params, struct np_netdev **out)
+{
+	struct np_afxdp_params p;
+
+	if (!params)
+		return -EINVAL;
+	p = *params;
+	if (!p.ifname)
+		p.ifname = "afxdp-fake";
+	return afx_create(&p, &afx_fake_ops, out);
+}
+
+/* An open fake afxdp netdev: its kernel side is this file's. */
+static struct afxdp *afx_fake_dev(struct np_netdev *dev)
+{
+	if (!dev || dev->ops != &afx_ops || to_afx(dev)->kops != &afx_fake_ops)
+		return NULL;
+	return to_afx(dev);
 }
 
 static struct afx_queue *afx_fake_queue(struct np_netdev *dev, unsigned int q)
 {
-	struct afxdp *ax;
+	struct afxdp *ax = afx_fake_dev(dev);
 
-	if (!dev || dev->ops != &afx_ops || !dev->open)
-		return NULL;
-	ax = to_afx(dev);
-	if (!ax->fake || q >= ax->nq || ax->q[q].fd < 0)
+	if (!ax || !dev->open || q >= ax->nq || ax->q[q].fd < 0)
 		return NULL;
 	return &ax->q[q];
 }
 
 int np_afxdp_fake_info(struct np_netdev *dev, struct np_afxdp_fake_info *info)
 {
-	struct afxdp *ax;
+	struct afxdp *ax = afx_fake_dev(dev);
 
-	if (!dev || dev->ops != &afx_ops || !info || !to_afx(dev)->fake)
+	if (!ax || !info)
 		return -EINVAL;
-	ax = to_afx(dev);
 	memset(info, 0, sizeof(*info));
 	info->umem = ax->umem;
 	info->umem_size = ax->umem_size;

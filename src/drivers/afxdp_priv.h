@@ -8,7 +8,8 @@
  *                 fill ring refill, posted frames and the TX reserve
  *   afxdp_rx.c    RX descriptor validation and receive, the inject hook
  *   afxdp_tx.c    TX zero-copy and copy, completions
- *   afxdp_fake.c  tests and fuzzing: rings in plain memory, no kernel
+ *   afxdp_fake.c  tests and fuzzing: a kernel side with rings in plain memory
+ *                 (libnetpool_test.a only, never the library)
  *
  * Not installed, not part of the API. Needs libxdp's headers.
  */
@@ -50,6 +51,38 @@ enum {
 };
 _Static_assert(offsetof(struct np_afxdp_stats, bind_retries) ==
 		       (AFX_BIND_RETRIES) * sizeof(uint64_t), "counters mirror the stats struct");
+
+struct afxdp;
+struct afx_queue;
+
+/*
+ * The kernel's side of the queues: what a netdev asks of whatever plays the
+ * kernel, behind one table. afx_xsk_ops (afxdp_xsk.c) is the real one: an
+ * XDP program, an XSKMAP and AF_XDP sockets through libbpf. The fake one
+ * (afxdp_fake.c, in the test archive) maps the rings in plain memory and
+ * leaves the kernel's part to the test. Everything else (RX validation,
+ * refill, TX, completions, teardown) is the driver's own code either way.
+ * Errors are reported through the print callback by the op that fails.
+ */
+struct afx_kernel_ops {
+	const char *name;
+	/* At create: the interface is there and may be used; *@mtu its MTU (kept when unknown). */
+	int (*probe)(struct afxdp *ax, unsigned int *mtu);
+	/* At the first queue open: what every socket needs (the program, the XSKMAP). */
+	int (*up)(struct afxdp *ax);
+	/* Queue @aq's socket with its four rings set up (aq->fd >= 0); on failure none is left. */
+	int (*socket_open)(struct afxdp *ax, struct afx_queue *aq);
+	/* Everything the kernel holds goes, every queue's socket too: it touches no frame after. */
+	void (*down)(struct afxdp *ax);
+	/* Wake the kernel for what waits in @aq's TX ring. Return: 0 or -errno (kick_busy). */
+	int (*tx_kick)(struct afx_queue *aq);
+	/* Wake the kernel for @aq's fill ring (it asked to be, need_wakeup). */
+	void (*fill_wake)(struct afx_queue *aq);
+	/* Add the kernel's counters of @aq's open socket, if any, to @sum. */
+	void (*stats_add)(const struct afx_queue *aq, struct xdp_statistics *sum);
+};
+
+extern const struct afx_kernel_ops afx_xsk_ops;
 
 /* One TX descriptor in flight: what its completion frees (exactly one of the three). */
 struct afx_slot {
@@ -103,7 +136,7 @@ struct afxdp {
 	uint32_t buf_len;		/* RX data room after the headroom */
 	uint32_t max_tx_len;
 	bool skb_mode;
-	bool fake;			/* no kernel: rings in plain memory (afxdp_fake.c) */
+	const struct afx_kernel_ops *kops;	/* the kernel's side of the queues */
 	/* the UMEM */
 	unsigned char *umem;
 	size_t umem_size;
@@ -204,23 +237,9 @@ static inline void afx_ring_unmap(struct afx_queue *aq)
 
 /* ---- afxdp.c ---- */
 
-/* np_afxdp_create(), or with @fake a netdev whose queues get rings in memory. */
-int afx_create(const struct np_afxdp_params *params, bool fake, struct np_netdev **out);
-
-/* ---- afxdp_xsk.c ---- */
-
-/* The program and the XSKMAP. Return: 0 or -errno (reported). */
-int afx_kernel_up(struct afxdp *ax);
-/* Everything the kernel holds goes: after this it touches no frame of ours. */
-void afx_kernel_down(struct afxdp *ax);
-/* Queue @aq's socket, its rings mapped, bound, in the XSKMAP. Return: 0 or -errno (reported). */
-int afx_socket_open(struct afxdp *ax, struct afx_queue *aq);
-/* @sum: @aq's closed sockets' kernel counters plus its open one's. */
-void afx_kern_stats_add(const struct afx_queue *aq, struct xdp_statistics *sum);
-/* The MTU of @ifname. Return: 0 or -errno. */
-int afx_get_mtu(const char *ifname, unsigned int *mtu);
-/* Whether this process can have AF_XDP sockets at all. Return: 0 or -errno (reported). */
-int afx_probe(const char *ifname);
+/* np_afxdp_create() with the kernel side @kops (afx_xsk_ops for a real one). */
+int afx_create(const struct np_afxdp_params *params, const struct afx_kernel_ops *kops,
+	       struct np_netdev **out);
 
 /* ---- afxdp_umem.c ---- */
 
@@ -253,10 +272,5 @@ int afx_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb);
 int afx_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f);
 /* Every transmission never completed is done now; the slots are free again. */
 void afx_tx_drain(struct afx_queue *aq);
-
-/* ---- afxdp_fake.c ---- */
-
-/* Queue @aq's "socket": rings in plain memory, a placeholder descriptor. Return: 0, -errno. */
-int afx_fake_socket_open(struct afxdp *ax, struct afx_queue *aq);
 
 #endif /* NETPOOL_AFXDP_PRIV_H */

@@ -17,7 +17,6 @@
  * outside it.
  */
 #include <string.h>
-#include <sys/socket.h>
 #include "afxdp_priv.h"
 
 /* Wake the kernel for what waits in the TX ring. Context: any (no lock held). */
@@ -26,7 +25,7 @@ void afx_kick(struct afx_queue *aq)
 	if (aq->fd < 0)
 		return;
 	afx_count_any(aq, AFX_TX_KICKS, 1);
-	if (sendto(aq->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0)
+	if (aq->ax->kops->tx_kick(aq))
 		afx_count_any(aq, AFX_TX_KICK_BUSY, 1);
 }
 

@@ -16,7 +16,6 @@
  */
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include "afxdp_priv.h"
 
 void *afx_umem_map(size_t size)
@@ -117,7 +116,7 @@ void afx_refill(struct np_netdev *dev, struct afx_queue *aq)
 		}
 	}
 	if (xsk_ring_prod__needs_wakeup(&aq->fill))
-		recvfrom(aq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+		aq->ax->kops->fill_wake(aq);
 }
 
 void afx_posted_reclaim(struct np_netdev *dev, struct afx_queue *aq)

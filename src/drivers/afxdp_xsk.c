@@ -53,7 +53,10 @@ static int afx_prog_load(struct afxdp *ax)
 	return ax->prog_fd < 0 ? ax->prog_fd : 0;
 }
 
-int afx_kernel_up(struct afxdp *ax)
+static void afx_xsk_down(struct afxdp *ax);
+
+/* The program and the XSKMAP. */
+static int afx_xsk_up(struct afxdp *ax)
 {
 	int err;
 
@@ -71,7 +74,7 @@ int afx_kernel_up(struct afxdp *ax)
 		np_err("afxdp %s: the kernel refused the XDP program: %s\n", ax->ifname,
 		       strerror(-err));
 		ax->prog_fd = -1;
-		afx_kernel_down(ax);
+		afx_xsk_down(ax);
 		return err == -EPERM || err == -EACCES ? -EPERM : -EOPNOTSUPP;
 	}
 	ax->xdp_flags = ax->skb_mode ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
@@ -87,21 +90,19 @@ int afx_kernel_up(struct afxdp *ax)
 		else
 			np_err("afxdp %s: cannot attach the XDP program (%s mode): %s\n",
 			       ax->ifname, ax->skb_mode ? "skb" : "native", strerror(-err));
-		afx_kernel_down(ax);
+		afx_xsk_down(ax);
 		return err == -EEXIST ? -EBUSY : err == -EACCES ? -EPERM : err;
 	}
 	ax->prog_attached = true;
-	ax->kernel_up = true;
 	return 0;
 }
 
-/* Add the kernel's counters of @aq's socket to what earlier sockets left. */
-void afx_kern_stats_add(const struct afx_queue *aq, struct xdp_statistics *sum)
+/* Add the kernel's counters of @aq's open socket to @sum. */
+static void afx_xsk_stats_add(const struct afx_queue *aq, struct xdp_statistics *sum)
 {
 	struct xdp_statistics ks = { 0 };
 	socklen_t len = sizeof(ks);
 
-	*sum = aq->kern;
 	if (aq->fd < 0 || getsockopt(aq->fd, SOL_XDP, XDP_STATISTICS, &ks, &len))
 		return;
 	sum->rx_dropped += ks.rx_dropped;
@@ -116,7 +117,7 @@ static void afx_socket_close(struct afxdp *ax, struct afx_queue *aq)
 {
 	if (aq->fd < 0)
 		return;
-	afx_kern_stats_add(aq, &aq->kern);
+	afx_xsk_stats_add(aq, &aq->kern);
 	/* the mappings hold the socket: unmap first, so close() releases it now */
 	afx_ring_unmap(aq);
 	close(aq->fd);
@@ -126,7 +127,7 @@ static void afx_socket_close(struct afxdp *ax, struct afx_queue *aq)
 }
 
 /* Everything the kernel holds goes: after this it touches no frame of ours. */
-void afx_kernel_down(struct afxdp *ax)
+static void afx_xsk_down(struct afxdp *ax)
 {
 	if (ax->prog_attached) {
 		LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = ax->prog_fd);
@@ -147,7 +148,6 @@ void afx_kernel_down(struct afxdp *ax)
 	if (ax->map_fd >= 0)
 		close(ax->map_fd);
 	ax->prog_fd = ax->map_fd = -1;
-	ax->kernel_up = false;
 }
 
 static void *afx_ring_mmap(struct afx_queue *aq, unsigned int slot, uint64_t desc_off,
@@ -190,7 +190,7 @@ static int afx_bind(struct afxdp *ax, struct afx_queue *aq, const struct sockadd
 	}
 }
 
-int afx_socket_open(struct afxdp *ax, struct afx_queue *aq)
+static int afx_xsk_socket_open(struct afxdp *ax, struct afx_queue *aq)
 {
 	struct xdp_mmap_offsets off;
 	struct sockaddr_xdp sxdp = { .sxdp_family = AF_XDP };
@@ -295,7 +295,7 @@ out:
 
 /* ---- at create ---- */
 
-int afx_get_mtu(const char *ifname, unsigned int *mtu)
+static int afx_get_mtu(const char *ifname, unsigned int *mtu)
 {
 	struct ifreq ifr;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
@@ -313,7 +313,7 @@ int afx_get_mtu(const char *ifname, unsigned int *mtu)
 }
 
 /* Can this process have AF_XDP sockets at all? */
-int afx_probe(const char *ifname)
+static int afx_probe(const char *ifname)
 {
 	int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0), err;
 
@@ -333,3 +333,44 @@ int afx_probe(const char *ifname)
 	np_err("afxdp %s: no AF_XDP socket: %s\n", ifname, strerror(-err));
 	return err;
 }
+
+/* At create: the interface, AF_XDP for this process, the MTU (the default kept when unknown). */
+static int afx_xsk_probe(struct afxdp *ax, unsigned int *mtu)
+{
+	int err;
+
+	ax->ifindex = (int)if_nametoindex(ax->ifname);
+	if (!ax->ifindex) {
+		np_err("afxdp %s: no such interface\n", ax->ifname);
+		return -ENODEV;
+	}
+	err = afx_probe(ax->ifname);
+	if (err)
+		return err;
+	if (afx_get_mtu(ax->ifname, mtu))
+		np_warn("afxdp %s: cannot read the MTU, assuming %u\n", ax->ifname, *mtu);
+	return 0;
+}
+
+/* ---- wake-ups ---- */
+
+static int afx_xsk_tx_kick(struct afx_queue *aq)
+{
+	return sendto(aq->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 ? afx_errno() : 0;
+}
+
+static void afx_xsk_fill_wake(struct afx_queue *aq)
+{
+	recvfrom(aq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+}
+
+const struct afx_kernel_ops afx_xsk_ops = {
+	.name = "xsk",
+	.probe = afx_xsk_probe,
+	.up = afx_xsk_up,
+	.socket_open = afx_xsk_socket_open,
+	.down = afx_xsk_down,
+	.tx_kick = afx_xsk_tx_kick,
+	.fill_wake = afx_xsk_fill_wake,
+	.stats_add = afx_xsk_stats_add,
+};
