@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vnic_priv.h - the vnic's own state, shared by its files:
+ *
+ *   vnic.c         the driver side (posting, reaping, transmitting,
+ *                  completing), queue open and close, the netdev, stats
+ *   vnic_dev.c     the device side: the DMA engine that walks the
+ *                  descriptors, writes frames and completions, and the
+ *                  traffic source
+ *   vnic_inject.c  tests and fuzzing: a misbehaving device
+ *
+ * Not installed, not part of the API.
+ */
+#ifndef NETPOOL_VNIC_PRIV_H
+#define NETPOOL_VNIC_PRIV_H
+
+#include "../internal.h"
+#include "netpool/vnic.h"
+
+#define VNIC_RING_DEFAULT	256u
+#define VNIC_BUF_DEFAULT	2048u
+#define VNIC_FRAME_MIN		60u
+#define VNIC_FRAME_MAX		9000u
+#define VNIC_SEQ_OFF		42u	/* after Ethernet (14), IPv4 (20), UDP (8) */
+#define VNIC_TX_FREE_BATCH	32u	/* completions a transmitting thread frees at once */
+
+/* RX descriptor flags and status (written by the device) */
+#define VNIC_RXD_EOP		0x1u	/* last buffer of a frame */
+#define VNIC_RXS_OK		0x1u
+#define VNIC_RXS_ERR		0x2u
+
+/* TX descriptor flags (written by the driver) */
+#define VNIC_TXD_EOP		0x1u
+#define VNIC_TXD_CPU		0x2u	/* addr is a CPU address: memory outside the DMA space */
+
+struct vnic_rxd {
+	np_dma_addr_t addr;	/* driver: where the device may write */
+	uint32_t len;		/* driver: buffer size; device: bytes written */
+	uint16_t flags;		/* device */
+	uint16_t status;	/* device */
+};
+
+struct vnic_txd {
+	uint64_t addr;
+	uint32_t len;
+	uint32_t flags;
+};
+
+/* What the driver keeps per TX slot: on the EOP slot, what to free at completion. */
+struct vnic_tx_slot {
+	struct np_skb *skb;
+	struct np_page *xdp_page;
+};
+
+struct vnic_ring_idx {
+	NP_CACHE_ALIGNED np_atomic_u32 post;	/* driver */
+	NP_CACHE_ALIGNED np_atomic_u32 done;	/* device */
+	NP_CACHE_ALIGNED np_atomic_u32 clean;	/* driver */
+};
+
+struct vnic_queue {
+	struct vnic *vn;
+	unsigned int index;
+	/* RX */
+	struct vnic_ring_idx rx;
+	struct vnic_rxd *rxd;
+	struct np_page **rx_page;
+	bool rx_skip;		/* dropping the rest of a chain longer than an skb holds */
+	/* TX: producers hold tx_lock (a redirecting or forwarding thread of another port may
+	 * transmit here besides the queue's own) */
+	pthread_spinlock_t tx_lock;
+	struct vnic_ring_idx tx;
+	uint32_t tx_head;	/* the device's own position; it publishes it as tx.done */
+	struct vnic_txd *txd;
+	struct vnic_tx_slot *tx_slot;
+	/* the linked queue of the peer (its RX ring is fed by our TX) */
+	struct vnic_queue *peer;
+	/* traffic source */
+	bool gen_on;
+	struct np_vnic_gen gen;
+	uint64_t gen_left;
+	uint64_t gen_seq;
+	uint64_t rng;
+	/* device counters: written by the thread running the device side */
+	struct {
+		np_atomic_u64 gen_frames, wire_frames, rx_missed, corrupt, tx_wire, tx_unmapped,
+			dma_faults, bad_index;
+	} st;
+};
+
+struct vnic {
+	struct np_netdev *dev;
+	struct np_dma_dev *dma;
+	bool own_dma;
+	unsigned int ring_size;
+	unsigned int mask;
+	uint32_t buf_len;
+	uint32_t corrupt_ppm;
+	uint64_t seed;
+	struct vnic *peer;
+	struct vnic_queue *q;
+};
+
+extern const struct np_netdev_ops vnic_ops;
+
+static inline struct vnic *to_vnic(struct np_netdev *dev)
+{
+	return dev->priv;
+}
+
+static inline uint64_t vnic_rand(uint64_t *s)
+{
+	/* xorshift64*: cheap and good enough for lengths and fault rates */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
+}
+
+#define vnic_count(vq, field, n)	np_stat_add_owner((vq)->st.field, (n))
+/* dma_faults has two writers: the queue's TX side and the peer's (into our RX ring) */
+#define vnic_count_fault(vq)		np_atomic_inc_relaxed(&(vq)->st.dma_faults)
+
+/* ---- vnic_dev.c ---- */
+
+/* The traffic source fills posted RX buffers, up to @budget frames. Context: the queue's poll. */
+void vnic_dev_generate(struct vnic_queue *vq, int budget);
+/* The doorbell: the device sends every posted TX frame and marks it done. Context: tx_lock. */
+void vnic_dev_tx(struct vnic_queue *vq);
+
+#endif /* NETPOOL_VNIC_PRIV_H */
