@@ -4,7 +4,8 @@
 set -u
 need=(make gcc clang libclang-rt-14-dev bc util-linux)
 case ${1:-test} in
-test) need+=(pkg-config libxdp-dev libbpf-dev iproute2 ethtool tcpdump iputils-ping iperf3 tshark) ;;
+test) need+=(pkg-config libxdp-dev libbpf-dev iproute2 ethtool tcpdump iputils-ping iperf3 tshark
+	     python3) ;;
 demo) need+=(pkg-config libxdp-dev libbpf-dev iproute2 ethtool iperf3) ;;
 bench) need+=(pkg-config libdpdk-dev dpdk-dev) ;;
 esac

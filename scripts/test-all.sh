@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make test: build and run the suite with gcc and with clang, each as plain
 # (release), ASan+UBSan (DEBUG=2) and TSan (DEBUG=1) builds, then every fuzz target briefly
-# (NP_FUZZ_SECONDS, default 15) and a short soak (NP_SOAK_SECONDS, default 60);
-# end with one summary line.
+# (NP_FUZZ_SECONDS, default 15), a short soak (NP_SOAK_SECONDS, default 60) and the
+# kernel-doc check of the public headers; end with one summary line.
 set -u
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -50,6 +50,13 @@ if SOAK_SECONDS=${NP_SOAK_SECONDS:-60} SOAK_FIRST=${NP_SOAK_FIRST:-100000} SOAK_
 	echo "1 0 0" >>"$summary"
 else
 	echo "FAIL soak"; echo "0 1 0" >>"$summary"; status=1
+fi
+# every public entry point documented with its Context: and Return: (one test)
+echo "== kdoc: scripts/check-kdoc.sh"
+if scripts/check-kdoc.sh; then
+	echo "1 0 0" >>"$summary"
+else
+	echo "FAIL kdoc"; echo "0 1 0" >>"$summary"; status=1
 fi
 awk '{p+=$1; f+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped\n", p, f, s}' "$summary"
 exit $status
