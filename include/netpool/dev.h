@@ -204,6 +204,23 @@ NP_INLINE void np_netdev_qstat_add_any(struct np_netdev_queue *q, size_t idx, ui
 	np_atomic_add_relaxed(&q->cnt[idx], n);
 }
 
+/**
+ * np_netdev_counters_sum() - add one queue's block of driver counters to
+ * totals: a driver's get_stats calls it for the queue asked for, or for each
+ * queue in turn. A driver keeps its counters as an np_atomic_u64 array per
+ * queue, indexed by an enum in the order of its public stats struct.
+ * @sum: @n totals (the stats struct's leading uint64_t fields).
+ * @cnt: the queue's counters.
+ * @n: how many.
+ * Context: any thread; each counter is read once, relaxed, while its
+ * writers may go on (each value is whole, the set is no snapshot).
+ */
+NP_INLINE void np_netdev_counters_sum(uint64_t *sum, const np_atomic_u64 *cnt, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		sum[k] += np_stat_read(cnt[k]);
+}
+
 /* The RX handler: receives every PASS skb and owns it. */
 typedef void (*np_rx_handler_fn)(struct np_netdev *dev, unsigned int q, struct np_skb *skb,
 				 void *arg);
