@@ -110,6 +110,14 @@ struct np_vnic_stats {
 	uint64_t bad_index;		/* impossible done indexes the device published (ignored) */
 };
 
+#define NP_VNIC_STATS_NR	(sizeof(struct np_vnic_stats) / sizeof(uint64_t))
+
+/**
+ * np_vnic_stats_names - the names of struct np_vnic_stats' fields, in their
+ * order (what ethtool -S would print), NP_VNIC_STATS_NR of them.
+ */
+extern NP_API const char *const np_vnic_stats_names[];
+
 /**
  * np_vnic_get_stats() - queue @q's device counters (@q == -1: summed).
  * @dev: a vnic.

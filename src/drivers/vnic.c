@@ -24,6 +24,18 @@
 
 static np_atomic_u32 vnic_next_id;
 
+const char *const np_vnic_stats_names[] = {
+	[VNIC_GEN_FRAMES] = "gen_frames",
+	[VNIC_WIRE_FRAMES] = "wire_frames",
+	[VNIC_RX_MISSED] = "rx_missed",
+	[VNIC_CORRUPT] = "corrupt",
+	[VNIC_TX_WIRE] = "tx_wire",
+	[VNIC_TX_UNMAPPED] = "tx_unmapped",
+	[VNIC_DMA_FAULTS] = "dma_faults",
+	[VNIC_BAD_INDEX] = "bad_index",
+};
+_Static_assert(NP_ARRAY_SIZE(np_vnic_stats_names) == VNIC_NR_COUNTERS, "a name per counter");
+
 /* ---- driver side: TX ---- */
 
 /*
@@ -41,7 +53,7 @@ static unsigned int vnic_tx_complete_locked(struct vnic_queue *vq, int budget)
 
 	/* the device cannot have sent what was never posted: an index past post is ignored */
 	if (np_unlikely(done - clean > post - clean)) {
-		np_atomic_inc_relaxed(&vq->st.bad_index);
+		vnic_count_any(vq, VNIC_BAD_INDEX, 1);
 		return 0;
 	}
 	for (; clean != done; clean++) {
@@ -98,7 +110,7 @@ static void vnic_txd_set(struct vnic_queue *vq, struct vnic_txd *d, struct np_pa
 	} else {
 		d->addr = (uint64_t)(uintptr_t)p;
 		d->flags = VNIC_TXD_CPU;
-		vnic_count(vq, tx_unmapped, 1);
+		vnic_count(vq, VNIC_TX_UNMAPPED, 1);
 	}
 }
 
@@ -302,7 +314,7 @@ static int vnic_rx(struct np_netdev *dev, struct vnic_queue *vq, int budget)
 	int work = 0;
 
 	if (np_unlikely(done - clean > post - clean)) {
-		np_atomic_inc_relaxed(&vq->st.bad_index);
+		vnic_count_any(vq, VNIC_BAD_INDEX, 1);
 		return 0;
 	}
 	while (clean != done && work < budget) {
@@ -586,20 +598,9 @@ int np_vnic_get_stats(struct np_netdev *dev, int q, struct np_vnic_stats *st)
 		return -EINVAL;
 	vn = to_vnic(dev);
 	memset(st, 0, sizeof(*st));
-	for (unsigned int i = 0; i < dev->nqueues; i++) {
-		struct vnic_queue *vq = &vn->q[i];
-
-		if (q >= 0 && (unsigned int)q != i)
-			continue;
-		st->gen_frames += np_stat_read(vq->st.gen_frames);
-		st->wire_frames += np_stat_read(vq->st.wire_frames);
-		st->rx_missed += np_stat_read(vq->st.rx_missed);
-		st->corrupt += np_stat_read(vq->st.corrupt);
-		st->tx_wire += np_stat_read(vq->st.tx_wire);
-		st->tx_unmapped += np_stat_read(vq->st.tx_unmapped);
-		st->dma_faults += np_stat_read(vq->st.dma_faults);
-		st->bad_index += np_stat_read(vq->st.bad_index);
-	}
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		if (q < 0 || (unsigned int)q == i)
+			np_netdev_counters_sum((uint64_t *)st, vn->q[i].cnt, VNIC_NR_COUNTERS);
 	return 0;
 }
 

@@ -49,7 +49,7 @@ static void vnic_dev_rx_complete(struct vnic_queue *vq, struct vnic_rxd *d, uint
 			d->addr ^= 0x10000;	/* points at another buffer */
 			break;
 		}
-		vnic_count(vq, corrupt, 1);
+		vnic_count(vq, VNIC_CORRUPT, 1);
 	}
 }
 
@@ -69,7 +69,7 @@ static bool vnic_dev_rx_deliver(struct vnic_queue *vq, uint32_t len, vnic_fill_f
 	uint32_t off = 0;
 
 	if (post - done < need) {
-		vnic_count(vq, rx_missed, 1);
+		vnic_count(vq, VNIC_RX_MISSED, 1);
 		return false;
 	}
 	for (uint32_t i = 0; i < need; i++) {
@@ -160,7 +160,7 @@ void vnic_dev_generate(struct vnic_queue *vq, int budget)
 		vq->gen_seq++;
 		if (g->count)
 			vq->gen_left--;
-		vnic_count(vq, gen_frames, 1);
+		vnic_count(vq, VNIC_GEN_FRAMES, 1);
 	}
 }
 
@@ -232,13 +232,13 @@ void vnic_dev_tx(struct vnic_queue *vq)
 		} while (done + f.n != post);
 		if (vq->peer && vq->peer->rxd) {
 			if (vnic_dev_rx_deliver(vq->peer, len, vnic_tx_fill, &f))
-				vnic_count(vq->peer, wire_frames, 1);
+				vnic_count(vq->peer, VNIC_WIRE_FRAMES, 1);
 		} else {
 			/* no link: the frame leaves on the wire; the device still reads it */
 			for (uint32_t i = 0; i < f.n; i++)
 				(void)vnic_dev_tx_read(vq, &vq->txd[(done + i) & vq->vn->mask]);
 		}
-		vnic_count(vq, tx_wire, 1);
+		vnic_count(vq, VNIC_TX_WIRE, 1);
 		done += f.n;
 	}
 	vq->tx_head = done;

@@ -33,6 +33,15 @@
 #define VNIC_TXD_EOP		0x1u
 #define VNIC_TXD_CPU		0x2u	/* addr is a CPU address: memory outside the DMA space */
 
+/* A queue's counters, in the order of struct np_vnic_stats (np_vnic_stats_names). */
+enum vnic_counter {
+	VNIC_GEN_FRAMES, VNIC_WIRE_FRAMES, VNIC_RX_MISSED, VNIC_CORRUPT, VNIC_TX_WIRE,
+	VNIC_TX_UNMAPPED, VNIC_DMA_FAULTS, VNIC_BAD_INDEX, VNIC_NR_COUNTERS
+};
+_Static_assert(VNIC_NR_COUNTERS == NP_VNIC_STATS_NR &&
+		       offsetof(struct np_vnic_stats, bad_index) == VNIC_BAD_INDEX * sizeof(uint64_t),
+	       "the counters mirror struct np_vnic_stats");
+
 struct vnic_rxd {
 	np_dma_addr_t addr;	/* driver: where the device may write */
 	uint32_t len;		/* driver: buffer size; device: bytes written */
@@ -82,10 +91,7 @@ struct vnic_queue {
 	uint64_t gen_seq;
 	uint64_t rng;
 	/* device counters: written by the thread running the device side */
-	struct {
-		np_atomic_u64 gen_frames, wire_frames, rx_missed, corrupt, tx_wire, tx_unmapped,
-			dma_faults, bad_index;
-	} st;
+	np_atomic_u64 cnt[VNIC_NR_COUNTERS];
 };
 
 struct vnic {
@@ -117,9 +123,11 @@ static inline uint64_t vnic_rand(uint64_t *s)
 	return *s * 0x2545f4914f6cdd1dull;
 }
 
-#define vnic_count(vq, field, n)	np_stat_add_owner((vq)->st.field, (n))
+/* A counter of the thread running that side of the queue; one several threads may bump. */
+#define vnic_count(vq, c, n)		np_stat_add_owner((vq)->cnt[c], (n))
+#define vnic_count_any(vq, c, n)	np_atomic_add_relaxed(&(vq)->cnt[c], (n))
 /* dma_faults has two writers: the queue's TX side and the peer's (into our RX ring) */
-#define vnic_count_fault(vq)		np_atomic_inc_relaxed(&(vq)->st.dma_faults)
+#define vnic_count_fault(vq)		vnic_count_any(vq, VNIC_DMA_FAULTS, 1)
 
 /* ---- vnic_dev.c ---- */
 
