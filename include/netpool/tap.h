@@ -87,6 +87,14 @@ struct np_tap_stats {
 	uint64_t tx_errors;	/* writes that failed (other than a full queue) */
 };
 
+#define NP_TAP_STATS_NR		(sizeof(struct np_tap_stats) / sizeof(uint64_t))
+
+/**
+ * np_tap_stats_names - the names of struct np_tap_stats' fields, in their
+ * order (what ethtool -S would print), NP_TAP_STATS_NR of them.
+ */
+extern NP_API const char *const np_tap_stats_names[];
+
 /**
  * np_tap_get_stats() - queue @q's driver counters (@q == -1: all queues summed).
  * @dev: a tap netdev.

@@ -28,6 +28,16 @@
 
 static const struct np_netdev_ops tap_ops;
 
+const char *const np_tap_stats_names[] = {
+	[TAP_RX_RUNT] = "rx_runt",
+	[TAP_RX_OVERSIZE] = "rx_oversize",
+	[TAP_RX_MULTI] = "rx_multi",
+	[TAP_RX_ERRORS] = "rx_errors",
+	[TAP_TX_LINEARIZED] = "tx_linearized",
+	[TAP_TX_ERRORS] = "tx_errors",
+};
+_Static_assert(NP_ARRAY_SIZE(np_tap_stats_names) == TAP_NR_COUNTERS, "a name per counter");
+
 static const char *tap_strerror(int err, char *buf, size_t len)
 {
 	/* the GNU strerror_r: thread-safe, returns the text */
@@ -71,9 +81,9 @@ static void tap_rx_iov(const struct tap *tap, const struct tap_queue *tq, struct
 static void tap_rx_bad(struct np_netdev *dev, struct tap_queue *tq, bool runt)
 {
 	if (runt)
-		tap_count(tq, rx_runt, 1);
+		tap_count(tq, TAP_RX_RUNT, 1);
 	else
-		tap_count(tq, rx_oversize, 1);
+		tap_count(tq, TAP_RX_OVERSIZE, 1);
 	np_netdev_qstat_add(&dev->q[tq->index], NP_QSTAT(rx_bad_desc), 1);
 }
 
@@ -98,7 +108,7 @@ static void tap_rx_frame(struct np_netdev *dev, struct tap_queue *tq, uint32_t l
 	}
 	/* pages it did not reach stay posted; the next read fills the empty slots */
 	if (nb > 1)
-		tap_count(tq, rx_multi, 1);
+		tap_count(tq, TAP_RX_MULTI, 1);
 	np_netdev_receive(dev, tq->index, bufs, nb);
 }
 
@@ -106,7 +116,7 @@ static void tap_rx_error(struct np_netdev *dev, struct tap_queue *tq, int err)
 {
 	char buf[64];
 
-	tap_count(tq, rx_errors, 1);
+	tap_count(tq, TAP_RX_ERRORS, 1);
 	if (!tq->rx_warned) {
 		tq->rx_warned = true;
 		np_warn("tap %s: queue %u: read: %s\n", dev->name, tq->index,
@@ -158,7 +168,7 @@ static int tap_tx_error(struct np_netdev *dev, struct tap_queue *tq, int err)
 
 	if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS)
 		return -ENOSPC;
-	tap_count_tx(tq, tx_errors, 1);
+	tap_count_any(tq, TAP_TX_ERRORS, 1);
 	if (!atomic_exchange_explicit(&tq->tx_warned, true, memory_order_relaxed)) {
 		np_warn("tap %s: queue %u: write: %s\n", dev->name, tq->index,
 			tap_strerror(err, buf, sizeof(buf)));
@@ -178,7 +188,7 @@ static int tap_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 	if (np_unlikely(sh->frag_list)) {
 		if (np_skb_linearize(skb))
 			return -ENOMEM;
-		tap_count_tx(tq, tx_linearized, 1);
+		tap_count_any(tq, TAP_TX_LINEARIZED, 1);
 		sh = np_skb_shinfo(skb);
 	}
 	if (np_unlikely(!skb->len))
@@ -406,17 +416,8 @@ int np_tap_get_stats(struct np_netdev *dev, int q, struct np_tap_stats *st)
 		return -EINVAL;
 	tap = to_tap(dev);
 	memset(st, 0, sizeof(*st));
-	for (unsigned int i = 0; i < dev->nqueues; i++) {
-		struct tap_queue *tq = &tap->q[i];
-
-		if (q >= 0 && (unsigned int)q != i)
-			continue;
-		st->rx_runt += np_stat_read(tq->st.rx_runt);
-		st->rx_oversize += np_stat_read(tq->st.rx_oversize);
-		st->rx_multi += np_stat_read(tq->st.rx_multi);
-		st->rx_errors += np_stat_read(tq->st.rx_errors);
-		st->tx_linearized += np_stat_read(tq->st.tx_linearized);
-		st->tx_errors += np_stat_read(tq->st.tx_errors);
-	}
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		if (q < 0 || (unsigned int)q == i)
+			np_netdev_counters_sum((uint64_t *)st, tap->q[i].cnt, TAP_NR_COUNTERS);
 	return 0;
 }

@@ -24,17 +24,23 @@ _Static_assert(TAP_BUF_LEN >= 1514, "a standard Ethernet frame fits the head buf
 _Static_assert(1 + (TAP_RX_ROOM - TAP_BUF_LEN + NP_PAGE_SIZE - 1) / NP_PAGE_SIZE <= TAP_MAX_BUFS,
 	       "the longest frame fits an skb's frags");
 
+/* A queue's counters, in the order of struct np_tap_stats (np_tap_stats_names). */
+enum tap_counter {
+	TAP_RX_RUNT, TAP_RX_OVERSIZE, TAP_RX_MULTI, TAP_RX_ERRORS, TAP_TX_LINEARIZED,
+	TAP_TX_ERRORS, TAP_NR_COUNTERS
+};
+_Static_assert(TAP_NR_COUNTERS == NP_TAP_STATS_NR &&
+		       offsetof(struct np_tap_stats, tx_errors) == TAP_TX_ERRORS * sizeof(uint64_t),
+	       "the counters mirror struct np_tap_stats");
+
 struct tap_queue {
 	int fd;
 	unsigned int index;
 	struct np_page *post[TAP_MAX_BUFS];	/* posted RX buffers, [0] the head */
 	bool rx_warned;				/* one message per queue and direction */
 	atomic_bool tx_warned;			/* (several threads may transmit) */
-	struct {
-		/* rx_* by the queue's poll; tx_* by whichever threads transmit, atomically */
-		np_atomic_u64 rx_runt, rx_oversize, rx_multi, rx_errors;
-		np_atomic_u64 tx_linearized, tx_errors;
-	} st;
+	/* rx_* by the queue's poll; tx_* by whichever threads transmit, atomically */
+	np_atomic_u64 cnt[TAP_NR_COUNTERS];
 };
 
 struct tap {
@@ -50,8 +56,8 @@ static inline struct tap *to_tap(struct np_netdev *dev)
 	return dev->priv;
 }
 
-#define tap_count(tq, field, n)		np_stat_add_owner((tq)->st.field, (n))
+#define tap_count(tq, c, n)		np_stat_add_owner((tq)->cnt[c], (n))
 /* TX runs lock-free (one writev per frame): its counters take atomic adds */
-#define tap_count_tx(tq, field, n)	np_atomic_add_relaxed(&(tq)->st.field, (n))
+#define tap_count_any(tq, c, n)		np_atomic_add_relaxed(&(tq)->cnt[c], (n))
 
 #endif /* NETPOOL_TAP_PRIV_H */
