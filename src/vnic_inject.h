@@ -22,13 +22,9 @@
 #define NETPOOL_VNIC_INJECT_H
 
 #include <stdint.h>
-#include "netpool/dev.h"
+#include "netpool/vnic.h"
 
-/* The device-written RX descriptor fields and their values (as vnic.c defines them). */
-#define NP_VNIC_RXD_EOP		0x1u	/* flags: last buffer of a frame */
-#define NP_VNIC_RXS_OK		0x1u	/* status */
-#define NP_VNIC_RXS_ERR		0x2u
-
+/* The device-written RX descriptor fields: flags NP_VNIC_RXD_*, status NP_VNIC_RXS_* (vnic.h). */
 struct np_vnic_raw_rxd {
 	uint64_t addr;		/* the driver posts the buffer's DMA address + NP_XDP_HEADROOM */
 	uint32_t len;		/* the driver posts the buffer size; the device writes bytes written */

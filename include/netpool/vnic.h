@@ -27,6 +27,15 @@
 #include "compiler.h"
 #include "dev.h"
 
+/*
+ * What the device writes into an RX descriptor when it completes it: flags
+ * and a status. The driver checks every completion against these; a test or
+ * fuzz target playing the device writes them too.
+ */
+#define NP_VNIC_RXD_EOP		0x1u	/* flags: the last buffer of a frame */
+#define NP_VNIC_RXS_OK		0x1u	/* status: written whole */
+#define NP_VNIC_RXS_ERR		0x2u	/* status: failed (the driver drops the frame) */
+
 struct np_vnic_params {
 	const char *name;		/* NULL: "vnicN" */
 	unsigned int nqueues;		/* 0: 1 */

@@ -290,7 +290,7 @@ static bool vnic_rxd_valid(const struct vnic *vn, const struct vnic_rxd *d, stru
 					 (np_dma_addr_t)(uintptr_t)np_page_address(page)) +
 			     NP_XDP_HEADROOM;
 
-	return d->status == VNIC_RXS_OK && d->addr == want && d->len && d->len <= vn->buf_len;
+	return d->status == NP_VNIC_RXS_OK && d->addr == want && d->len && d->len <= vn->buf_len;
 }
 
 #define VNIC_FRAME_BUFS	(NP_MAX_SKB_FRAGS + 1)	/* buffers one skb can hold */
@@ -322,7 +322,7 @@ static int vnic_rx(struct np_netdev *dev, struct vnic_queue *vq, int budget)
 		bool eop = false, bad;
 
 		while (n < avail && n < VNIC_FRAME_BUFS)
-			if (vq->rxd[(clean + n++) & vn->mask].flags & VNIC_RXD_EOP) {
+			if (vq->rxd[(clean + n++) & vn->mask].flags & NP_VNIC_RXD_EOP) {
 				eop = true;
 				break;
 			}

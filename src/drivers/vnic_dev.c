@@ -35,15 +35,15 @@ static void vnic_dev_rx_complete(struct vnic_queue *vq, struct vnic_rxd *d, uint
 	struct vnic *vn = vq->vn;
 
 	d->len = len;
-	d->flags = eop ? VNIC_RXD_EOP : 0;
-	d->status = VNIC_RXS_OK;
+	d->flags = eop ? NP_VNIC_RXD_EOP : 0;
+	d->status = NP_VNIC_RXS_OK;
 	if (np_unlikely(vn->corrupt_ppm) && vnic_rand(&vq->rng) % 1000000u < vn->corrupt_ppm) {
 		switch (vnic_rand(&vq->rng) % 3) {
 		case 0:
 			d->len = vn->buf_len + 1 + (uint32_t)(vnic_rand(&vq->rng) % 4096);
 			break;
 		case 1:
-			d->status = VNIC_RXS_ERR;
+			d->status = NP_VNIC_RXS_ERR;
 			break;
 		default:
 			d->addr ^= 0x10000;	/* points at another buffer */
@@ -83,7 +83,7 @@ static bool vnic_dev_rx_deliver(struct vnic_queue *vq, uint32_t len, vnic_fill_f
 			vnic_count_fault(vq);
 		vnic_dev_rx_complete(vq, d, n, i + 1 == need);
 		if (!dst)
-			d->status = VNIC_RXS_ERR;
+			d->status = NP_VNIC_RXS_ERR;
 		off += n;
 	}
 	atomic_store_explicit(&vq->rx.done, done + need, memory_order_release);

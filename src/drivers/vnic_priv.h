@@ -24,10 +24,7 @@
 #define VNIC_SEQ_OFF		42u	/* after Ethernet (14), IPv4 (20), UDP (8) */
 #define VNIC_TX_FREE_BATCH	32u	/* completions a transmitting thread frees at once */
 
-/* RX descriptor flags and status (written by the device) */
-#define VNIC_RXD_EOP		0x1u	/* last buffer of a frame */
-#define VNIC_RXS_OK		0x1u
-#define VNIC_RXS_ERR		0x2u
+/* RX descriptor flags and status: NP_VNIC_RXD_* and NP_VNIC_RXS_* (netpool/vnic.h) */
 
 /* TX descriptor flags (written by the driver) */
 #define VNIC_TXD_EOP		0x1u
@@ -39,7 +36,7 @@ enum vnic_counter {
 	VNIC_TX_UNMAPPED, VNIC_DMA_FAULTS, VNIC_BAD_INDEX, VNIC_NR_COUNTERS
 };
 _Static_assert(VNIC_NR_COUNTERS == NP_VNIC_STATS_NR &&
-		       offsetof(struct np_vnic_stats, bad_index) == VNIC_BAD_INDEX * sizeof(uint64_t),
+		       offsetof(struct np_vnic_stats, bad_index) == VNIC_BAD_INDEX * 8,
 	       "the counters mirror struct np_vnic_stats");
 
 struct vnic_rxd {
