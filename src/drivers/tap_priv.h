@@ -30,7 +30,7 @@ enum tap_counter {
 	TAP_TX_ERRORS, TAP_NR_COUNTERS
 };
 _Static_assert(TAP_NR_COUNTERS == NP_TAP_STATS_NR &&
-		       offsetof(struct np_tap_stats, tx_errors) == TAP_TX_ERRORS * sizeof(uint64_t),
+		       offsetof(struct np_tap_stats, tx_errors) == TAP_TX_ERRORS * 8,
 	       "the counters mirror struct np_tap_stats");
 
 struct tap_queue {
