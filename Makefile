@@ -31,20 +31,34 @@ LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -fno-semantic-interpositi
 LDLIBS  := -pthread -lm
 
 LIB_SRCS  := $(wildcard src/*.c src/drivers/*.c)
-# The afxdp driver (afxdp.c, afxdp_*.c) needs libxdp; without it a stub answers -EOPNOTSUPP.
-AFXDP_SRCS := $(filter-out src/drivers/afxdp_stub.c,$(wildcard src/drivers/afxdp*.c))
+# Test doubles and hooks go into libnetpool_test.a, which tests and fuzz targets link, never
+# into the library: *_fake.c (what lies outside the process, played in memory) and *_inject.c
+# (calls that reach into a live object: a misbehaving peer, a forced path).
+LIB_TEST_SRCS := $(filter %_fake.c %_inject.c,$(LIB_SRCS))
+LIB_SRCS  := $(filter-out $(LIB_TEST_SRCS),$(LIB_SRCS))
+# The afxdp driver (afxdp.c, afxdp_*.c) needs libxdp; without it the stubs (afxdp_stub*.c)
+# answer -EOPNOTSUPP. afxdp_names.c, the counters' names, needs nothing.
+AFXDP_STUBS := $(wildcard src/drivers/afxdp_stub*.c)
+AFXDP_SRCS := $(filter-out $(AFXDP_STUBS) src/drivers/afxdp_names.c, \
+		$(wildcard src/drivers/afxdp*.c))
 HAVE_LIBXDP := $(shell pkg-config --exists libxdp libbpf 2>/dev/null && echo 1)
 ifeq ($(HAVE_LIBXDP),1)
 XDP_CFLAGS := $(shell pkg-config --cflags libxdp libbpf)
 XDP_LIBS   := $(shell pkg-config --libs libxdp libbpf)
-LIB_SRCS   := $(filter-out src/drivers/afxdp_stub.c,$(LIB_SRCS))
+LIB_SRCS   := $(filter-out $(AFXDP_STUBS),$(LIB_SRCS))
+LIB_TEST_SRCS := $(filter-out $(AFXDP_STUBS),$(LIB_TEST_SRCS))
 else
 LIB_SRCS   := $(filter-out $(AFXDP_SRCS),$(LIB_SRCS))
+LIB_TEST_SRCS := $(filter-out $(AFXDP_SRCS),$(LIB_TEST_SRCS))
 endif
 LDLIBS  += $(XDP_LIBS)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
+LIB_TEST_OBJS := $(LIB_TEST_SRCS:%.c=$(O)/%.o)
 TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(TEST_SRCS:tests/%.c=$(O)/tests/%)
+# What the tests share (tests/lib/), compiled once per build and linked into each.
+TESTLIB_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard tests/lib/*.c))
+TESTLIB   := $(O)/tests/lib/libnptest.a
 BENCH_SRCS := $(filter-out bench/peer_dpdk.c,$(wildcard bench/*.c))
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o)
 TOOLS     := $(O)/tools/netpool-bench $(O)/tools/netpool-fwd $(O)/tools/netpool-stat
@@ -61,7 +75,8 @@ BENCH_OBJS  += $(O)/bench/peer_dpdk.o
 BENCH_DEFS  := -DNP_WITH_DPDK=1
 endif
 
-.PHONY: all lib tests tools examples check test bench demo install clean deps soak fuzz print-ldlibs
+.PHONY: all lib lib-test tests tools examples check test bench demo install clean deps soak fuzz \
+	print-ldlibs
 all: lib tools tests examples
 
 # Rebuild everything in $(O) when the flags change (DEBUG, SAN, CC, ...).
@@ -70,6 +85,7 @@ FLAGS_NOW  := $(CC) $(LIB_CFLAGS) $(BENCH_DEFS) $(PEER_CC)
 $(shell mkdir -p $(O); [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = "$(FLAGS_NOW)" ] || echo "$(FLAGS_NOW)" > $(FLAGS_FILE))
 
 lib: $(O)/libnetpool.a $(O)/libnetpool.so
+lib-test: $(O)/libnetpool_test.a
 tests: $(TESTS)
 tools: $(TOOLS)
 examples: $(EXAMPLES)
@@ -79,7 +95,7 @@ $(O)/src/%.o: src/%.c $(wildcard include/*.h include/netpool/*.h src/*.h) $(FLAG
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
 $(AFXDP_SRCS:%.c=$(O)/%.o): LIB_CFLAGS += $(XDP_CFLAGS)
-$(AFXDP_SRCS:%.c=$(O)/%.o) $(O)/src/drivers/afxdp_stub.o: $(wildcard src/drivers/afxdp_*.h)
+$(filter $(O)/src/drivers/%,$(LIB_OBJS) $(LIB_TEST_OBJS)): $(wildcard src/drivers/*.h)
 
 $(O)/libnetpool.a: $(LIB_OBJS)
 	@rm -f $@
@@ -88,9 +104,24 @@ $(O)/libnetpool.a: $(LIB_OBJS)
 $(O)/libnetpool.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libnetpool.so.0 $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/%: tests/%.c $(wildcard tests/*.h) $(O)/libnetpool.a $(FLAGS_FILE)
+$(O)/libnetpool_test.a: $(LIB_TEST_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h include/*.h include/netpool/*.h src/*.h) \
+		$(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -Isrc $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+	$(CC) $(CFLAGS_BASE) -Isrc -Itests/lib -c $< -o $@
+
+$(TESTLIB): $(TESTLIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/tests/%: tests/%.c $(wildcard tests/lib/*.h) $(TESTLIB) $(O)/libnetpool_test.a \
+		$(O)/libnetpool.a $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -Isrc -Itests/lib $< -o $@ $(TESTLIB) $(O)/libnetpool_test.a \
+		$(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 $(O)/examples/%: examples/%.c $(O)/libnetpool.a $(FLAGS_FILE)
 	@mkdir -p $(dir $@)

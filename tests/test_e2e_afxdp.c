@@ -9,12 +9,6 @@
  */
 #include "e2e.h"
 
-static bool have_ethtool(void)
-{
-	return !access("/usr/sbin/ethtool", X_OK) || !access("/sbin/ethtool", X_OK) ||
-	       !access("/usr/bin/ethtool", X_OK);
-}
-
 int main(int argc, char **argv)
 {
 	struct e2e_topo t = { .driver = "afxdp" };
@@ -23,9 +17,9 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	e2e_require();
-	if (!have_ethtool())
+	if (!netns_have_ethtool())
 		SKIP("ethtool is not installed (needed to turn veth checksum offload off)");
-	e2e_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
+	t_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
 	t.ns_a = e2e_ns_new("xa");
 	t.ns_b = e2e_ns_new("xb");
 	t.ns_f = e2e_ns_new("xf");
@@ -35,20 +29,11 @@ int main(int argc, char **argv)
 	snprintf(t.fwd_out, sizeof(t.fwd_out), "npxd%d", pid);
 	snprintf(t.ip_a, sizeof(t.ip_a), "10.202.%d.1", sub);
 	snprintf(t.ip_b, sizeof(t.ip_b), "10.202.%d.2", sub);
-	e2e_sh("ip link add %s netns %s type veth peer name %s netns %s", t.if_a, t.ns_a, t.fwd_in,
-	       t.ns_f);
-	e2e_sh("ip link add %s netns %s type veth peer name %s netns %s", t.if_b, t.ns_b, t.fwd_out,
-	       t.ns_f);
-	e2e_sh("ip netns exec %s ethtool -K %s tx off >/dev/null", t.ns_a, t.if_a);
-	e2e_sh("ip netns exec %s ethtool -K %s tx off >/dev/null", t.ns_b, t.if_b);
-	e2e_sh("ip netns exec %s sysctl -q -w net.ipv6.conf.%s.disable_ipv6=1", t.ns_f, t.fwd_in);
-	e2e_sh("ip netns exec %s sysctl -q -w net.ipv6.conf.%s.disable_ipv6=1", t.ns_f, t.fwd_out);
 	/* room for the 50-byte outer header of encap on the way to B */
-	e2e_sh("ip -n %s link set %s mtu 1600", t.ns_f, t.fwd_out);
-	e2e_sh("ip -n %s link set %s mtu 1600", t.ns_b, t.if_b);
-	e2e_sh("ip -n %s link set %s up", t.ns_f, t.fwd_in);
-	e2e_sh("ip -n %s link set %s up", t.ns_f, t.fwd_out);
-	e2e_hosts_up(&t);
+	e2e_veths(&t, 0, 1600);
+	CHECK_EQ(netns_offloads_off(t.ns_a, t.if_a), 0);
+	CHECK_EQ(netns_offloads_off(t.ns_b, t.if_b), 0);
+	e2e_hosts_config(&t, 0, 1600, true);
 
 	/* does this kernel take AF_XDP at all? */
 	snprintf(log, sizeof(log), "/tmp/netpool-e2e-probe-%d.log", pid);
@@ -60,7 +45,6 @@ int main(int argc, char **argv)
 		e2e_tool_start(t.ns_f, tool, args, log);
 		while (e2e_tool_alive())
 			t_sleep_ms(20);
-		e2e_tool_pid = 0;
 		if (e2e_sh_rc("grep -q 'cannot open afxdp' %s", log) == 0) {
 			char why[512] = "";
 			FILE *f = fopen(log, "r");

@@ -426,12 +426,10 @@ static void bf_hosts_up(struct bf_env *e, uint32_t mtu_a, uint32_t mtu_b)
 {
 	struct e2e_topo *t = &e->t;
 
-	e2e_ipv6_off(t->ns_a, t->if_a);
-	e2e_ipv6_off(t->ns_b, t->if_b);
-	e2e_sh("ip -n %s link set %s address 02:00:00:aa:00:01 mtu %u up", t->ns_a, t->if_a, mtu_a);
-	e2e_sh("ip -n %s link set %s address 02:00:00:bb:00:02 mtu %u up", t->ns_b, t->if_b, mtu_b);
-	e2e_sh("ip -n %s addr add %s/24 dev %s", t->ns_a, t->ip_a, t->if_a);
-	e2e_sh("ip -n %s addr add %s/24 dev %s", t->ns_b, t->ip_b, t->if_b);
+	/* IPv6 off before they go up: no router solicitations or MLD reports */
+	CHECK_EQ(netns_ipv6_off(t->ns_a, t->if_a), 0);
+	CHECK_EQ(netns_ipv6_off(t->ns_b, t->if_b), 0);
+	e2e_hosts_config(t, mtu_a, mtu_b, false);
 }
 
 /* TAP: the forwarder's devices become the hosts' interfaces (jumbo MTU on both). */
@@ -439,9 +437,7 @@ static void tap_started(struct e2e_topo *t)
 {
 	struct bf_env *e = (struct bf_env *)t;	/* t is the first member */
 
-	CHECK(e2e_wait_link(t->ns_f, t->fwd_in, 5000) && e2e_wait_link(t->ns_f, t->fwd_out, 5000));
-	e2e_sh("ip -n %s link set %s netns %s", t->ns_f, t->fwd_in, t->ns_a);
-	e2e_sh("ip -n %s link set %s netns %s", t->ns_f, t->fwd_out, t->ns_b);
+	CHECK(e2e_taps_to_hosts(t->ns_f, t->fwd_in, t->ns_a, t->fwd_out, t->ns_b));
 	bf_hosts_up(e, e->d->send_max - 14, e->d->send_max - 14);
 }
 
@@ -501,7 +497,6 @@ static int bf_mode(struct bf_env *e, const char *mode)
 		/* it exited (reaped by e2e_tool_alive()), or hangs: stopped */
 		if (e2e_tool_alive())
 			e2e_tool_stop();
-		e2e_tool_pid = 0;
 		if (!strcmp(e->d->name, "afxdp") && afxdp_refused(log, why, sizeof(why))) {
 			unlink(log);
 			printf("SKIP afxdp: the kernel refuses AF_XDP here: %s\n", why);
@@ -521,8 +516,11 @@ static int bf_mode(struct bf_env *e, const char *mode)
 	if (t->started)
 		t->started(t);
 	frames_make(e, mode);
-	tx_fd = e2e_packet_tx_socket(t->ns_a, t->if_a);
-	pkt = e2e_packet_socket(t->ns_b, t->if_b);
+	tx_fd = netns_packet_open(&(struct netns_packet){ .ns = t->ns_a, .ifname = t->if_a,
+							  .sndbuf = 4 << 20 });
+	pkt = netns_packet_open(&(struct netns_packet){ .ns = t->ns_b, .ifname = t->if_b,
+						       .proto = ETH_P_ALL, .rcvbuf = 8 << 20 });
+	CHECK(tx_fd >= 0 && pkt >= 0);
 	udp = e2e_udp_bound(t->ns_b, t->ip_b, BF_PORT);
 	drops_a = e2e_link_drops(t->ns_a, t->if_a);
 
@@ -617,9 +615,9 @@ static int bf_mode(struct bf_env *e, const char *mode)
 		BF_EXPECT(s.good_udp == 0, "B's UDP socket got %u datagrams", s.good_udp);
 
 	/* the forwarder's totals add up */
-	rx = e2e_json_u64(tot, "rx_packets");
-	bad = e2e_json_u64(tot, "rx_bad_desc");
-	tx = e2e_json_u64(tot, "tx_packets");
+	rx = t_json_u64(tot, "rx_packets");
+	bad = t_json_u64(tot, "rx_bad_desc");
+	tx = t_json_u64(tot, "tx_packets");
 	dns = e2e_json_u64_or0(tot, "drop_PKT_TOO_BIG");
 	dfr = e2e_json_u64_or0(tot, "drop_FULL_RING");
 	dsum = e2e_json_drops(tot, sockq ? "" : "PKT_TOO_BIG FULL_RING", other, sizeof(other));
@@ -627,8 +625,8 @@ static int bf_mode(struct bf_env *e, const char *mode)
 		  (unsigned long long)rx, accepted);
 	BF_EXPECT(bad == want[FATE_RX_BAD], "rx_bad_desc %llu, %u frames over the driver's limit",
 		  (unsigned long long)bad, want[FATE_RX_BAD]);
-	BF_EXPECT(e2e_json_u64(tot, "rx_nomem") == 0, "rx_nomem %llu",
-		  (unsigned long long)e2e_json_u64(tot, "rx_nomem"));
+	BF_EXPECT(t_json_u64(tot, "rx_nomem") == 0, "rx_nomem %llu",
+		  (unsigned long long)t_json_u64(tot, "rx_nomem"));
 	/* (the totals' inflight still counts the pools' caches: exit 0 says they all came back) */
 	BF_EXPECT(other[0] == '\0', "unexpected drops: %s", other);
 	if (sockq) {
@@ -640,7 +638,7 @@ static int bf_mode(struct bf_env *e, const char *mode)
 			  (unsigned long long)dfr);
 		BF_EXPECT(dns == want[FATE_TX_DROP], "drop_PKT_TOO_BIG %llu, %u frames over --out's limit",
 			  (unsigned long long)dns, want[FATE_TX_DROP]);
-		BF_EXPECT(dfr == 0 && e2e_json_u64(tot, "tx_busy") == 0, "TX ring full %llu times",
+		BF_EXPECT(dfr == 0 && t_json_u64(tot, "tx_busy") == 0, "TX ring full %llu times",
 			  (unsigned long long)dfr);
 		BF_EXPECT(tx == want[FATE_FORWARD], "tx_packets %llu, %u frames to forward",
 			  (unsigned long long)tx, want[FATE_FORWARD]);
@@ -649,11 +647,11 @@ static int bf_mode(struct bf_env *e, const char *mode)
 			  (unsigned long long)live_out.tx_dropped, want[FATE_TX_DROP]);
 	}
 	if (capture) {
-		uint64_t cap = e2e_json_u64(tot, "captured");
+		uint64_t cap = t_json_u64(tot, "captured");
 
-		BF_EXPECT(cap == e2e_json_u64(tot, "cap_written") && cap == pcap_n,
+		BF_EXPECT(cap == t_json_u64(tot, "cap_written") && cap == pcap_n,
 			  "captured %llu, written %llu, %u records in the file",
-			  (unsigned long long)cap, (unsigned long long)e2e_json_u64(tot, "cap_written"),
+			  (unsigned long long)cap, (unsigned long long)t_json_u64(tot, "cap_written"),
 			  pcap_n);
 		for (uint32_t k = 0; k < e->nfr; k++) {
 			const struct frame *f = &e->fr[k];
@@ -774,24 +772,9 @@ static int run_afxdp(struct bf_env *e, int sub)
 	snprintf(t->fwd_out, sizeof(t->fwd_out), "npyd%d", pid);
 	snprintf(t->ip_a, sizeof(t->ip_a), "10.204.%d.1", sub);
 	snprintf(t->ip_b, sizeof(t->ip_b), "10.204.%d.2", sub);
-	e2e_sh("ip link add %s netns %s type veth peer name %s netns %s", t->if_a, t->ns_a,
-	       t->fwd_in, t->ns_f);
-	e2e_sh("ip link add %s netns %s type veth peer name %s netns %s", t->if_b, t->ns_b,
-	       t->fwd_out, t->ns_f);
-	e2e_ipv6_off(t->ns_f, t->fwd_in);
-	e2e_ipv6_off(t->ns_f, t->fwd_out);
-	e2e_sh("ip -n %s link set %s mtu 3000 up", t->ns_f, t->fwd_in);
-	e2e_sh("ip -n %s link set %s mtu 1600 up", t->ns_f, t->fwd_out);
+	e2e_veths(t, 3000, 1600);
 	bf_hosts_up(e, 3000, 1600);
 	return run_modes(e);
-}
-
-/* Every namespace of one driver's run removed before the next. */
-static void ns_drop_all(void)
-{
-	for (int i = 0; i < e2e_nns; i++)
-		e2e_sh_rc("ip netns del %s 2>/dev/null", e2e_ns[i]);
-	e2e_nns = 0;
 }
 
 /* ---- the soak's traffic source ---- */
@@ -892,7 +875,9 @@ static int flood(int argc, char **argv)
 
 		CHECK_EQ(setsockopt(src, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)), 0);
 	}
-	raw = e2e_packet_tx_socket(argv[0], argv[1]);
+	raw = netns_packet_open(&(struct netns_packet){ .ns = argv[0], .ifname = argv[1],
+							.sndbuf = 4 << 20 });
+	CHECK(raw >= 0);
 	rx = e2e_udp_bound(argv[3], argv[4], BF_FLOOD_PORT);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -1005,16 +990,16 @@ int main(int argc, char **argv)
 	if (seed)
 		e.rng = strtoull(seed, NULL, 0) | 1;
 	e2e_require();
-	e2e_tool_path(argv[0], "netpool-fwd", e.tool, sizeof(e.tool));
-	e2e_tool_path(argv[0], "netpool-stat", e.stat, sizeof(e.stat));
+	t_tool_path(argv[0], "netpool-fwd", e.tool, sizeof(e.tool));
+	t_tool_path(argv[0], "netpool-stat", e.stat, sizeof(e.stat));
 	printf("bad frames end to end, seed %#llx\n", (unsigned long long)e.rng);
 	if (!only || !strcmp(only, "tap")) {
 		rc_tap = run_tap(&e, sub);
-		ns_drop_all();
+		netns_del_all();
 	}
 	if (!only || !strcmp(only, "afxdp")) {
 		rc_x = run_afxdp(&e, sub);
-		ns_drop_all();
+		netns_del_all();
 	}
 	if (e.failures) {
 		fprintf(stderr, "FAIL: %d checks failed\n", e.failures);

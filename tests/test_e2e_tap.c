@@ -11,13 +11,11 @@
 
 static void tap_started(struct e2e_topo *t)
 {
-	if (!e2e_wait_link(t->ns_f, t->fwd_in, 5000) || !e2e_wait_link(t->ns_f, t->fwd_out, 5000)) {
+	if (!e2e_taps_to_hosts(t->ns_f, t->fwd_in, t->ns_a, t->fwd_out, t->ns_b)) {
 		if (!e2e_tool_alive())
 			SKIP("netpool-fwd could not create TAP devices here");
 		CHECK(0);
 	}
-	e2e_sh("ip -n %s link set %s netns %s", t->ns_f, t->fwd_in, t->ns_a);
-	e2e_sh("ip -n %s link set %s netns %s", t->ns_f, t->fwd_out, t->ns_b);
 	e2e_hosts_up(t);
 }
 
@@ -31,7 +29,7 @@ int main(int argc, char **argv)
 	e2e_require();
 	if (access("/dev/net/tun", R_OK | W_OK))
 		SKIP("/dev/net/tun is not available");
-	e2e_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
+	t_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
 	t.ns_a = e2e_ns_new("ta");
 	t.ns_b = e2e_ns_new("tb");
 	t.ns_f = e2e_ns_new("tf");
@@ -44,6 +42,6 @@ int main(int argc, char **argv)
 	snprintf(t.ip_b, sizeof(t.ip_b), "10.201.%d.2", sub);
 	rc = e2e_run_modes(&t, tool);
 	if (!rc)
-		CHECK(!e2e_wait_link(t.ns_a, t.if_a, 50));	/* gone with the forwarder */
+		CHECK(!netns_wait_link(t.ns_a, t.if_a, 50));	/* gone with the forwarder */
 	return rc;
 }

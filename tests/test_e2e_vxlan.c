@@ -32,10 +32,8 @@
 #define VX_TCP_BYTES	(4u << 20)
 
 struct vx_env {
-	const char *driver;
+	struct e2e_topo t;			/* the driver, namespaces and links */
 	char tool[4096];
-	const char *ns_a, *ns_b, *ns_f;
-	char if_a[IFNAMSIZ], if_b[IFNAMSIZ], fwd_in[IFNAMSIZ], fwd_out[IFNAMSIZ];
 	char vx[IFNAMSIZ];
 	char in_a[32], in_b[32];		/* inner addresses: A's veth, B's vxlan device */
 	char local[32], remote[32];		/* the tunnel: netpool-fwd's L, B's underlay R */
@@ -46,22 +44,11 @@ struct vx_env {
 
 #define VX_FAIL(e, ...)                                                          \
 	do {                                                                     \
-		fprintf(stderr, "FAIL %s: ", (e)->driver);                       \
+		fprintf(stderr, "FAIL %s: ", (e)->t.driver);                       \
 		fprintf(stderr, __VA_ARGS__);                                    \
 		fprintf(stderr, "\n");                                           \
 		(e)->failures++;                                                 \
 	} while (0)
-
-static pid_t g_cap_pid;
-
-static void cap_kill(void)
-{
-	if (g_cap_pid > 0) {
-		kill(g_cap_pid, SIGKILL);
-		waitpid(g_cap_pid, NULL, 0);
-		g_cap_pid = 0;
-	}
-}
 
 static bool have_tool(const char *name)
 {
@@ -71,37 +58,36 @@ static bool have_tool(const char *name)
 	return system(cmd) == 0;
 }
 
-/* Every namespace of one driver's run removed before the next. */
-static void ns_drop_all(void)
-{
-	for (int i = 0; i < e2e_nns; i++)
-		e2e_sh_rc("ip netns del %s 2>/dev/null", e2e_ns[i]);
-	e2e_nns = 0;
-}
-
 /* ---- the hosts ---- */
 
 /* A: the inner address on its link (MTU 1450, as B's vxlan device gets on a 1500 link). */
 static void host_a_up(struct vx_env *e)
 {
-	e2e_ipv6_off(e->ns_a, e->if_a);
-	e2e_sh_rc("ip netns exec %s ethtool -K %s tx off >/dev/null 2>&1", e->ns_a, e->if_a);
-	e2e_sh("ip -n %s link set %s mtu 1450 up", e->ns_a, e->if_a);
-	e2e_sh("ip -n %s addr add %s/24 dev %s", e->ns_a, e->in_a, e->if_a);
+	char cidr[48];
+
+	CHECK_EQ(netns_ipv6_off(e->t.ns_a, e->t.if_a), 0);
+	netns_offloads_off(e->t.ns_a, e->t.if_a);
+	CHECK_EQ(netns_link_up(e->t.ns_a, e->t.if_a, 1450), 0);
+	snprintf(cidr, sizeof(cidr), "%s/24", e->in_a);
+	CHECK_EQ(netns_addr_add(e->t.ns_a, e->t.if_a, cidr), 0);
 }
 
 /* B: the underlay address R, and a kernel vxlan device from R to L over it. */
 static void host_b_up(struct vx_env *e)
 {
-	e2e_ipv6_off(e->ns_b, e->if_b);
-	e2e_sh_rc("ip netns exec %s ethtool -K %s tx off >/dev/null 2>&1", e->ns_b, e->if_b);
-	e2e_sh("ip -n %s link set %s up", e->ns_b, e->if_b);
-	e2e_sh("ip -n %s addr add %s/24 dev %s", e->ns_b, e->remote, e->if_b);
-	e2e_sh("ip -n %s link add %s type vxlan id %d dstport 4789 local %s remote %s dev %s",
-	       e->ns_b, e->vx, VX_VNI, e->remote, e->local, e->if_b);
-	e2e_ipv6_off(e->ns_b, e->vx);
-	e2e_sh("ip -n %s addr add %s/24 dev %s", e->ns_b, e->in_b, e->vx);
-	e2e_sh("ip -n %s link set %s up", e->ns_b, e->vx);
+	char cidr[48];
+
+	CHECK_EQ(netns_ipv6_off(e->t.ns_b, e->t.if_b), 0);
+	netns_offloads_off(e->t.ns_b, e->t.if_b);
+	CHECK_EQ(netns_link_up(e->t.ns_b, e->t.if_b, 0), 0);
+	snprintf(cidr, sizeof(cidr), "%s/24", e->remote);
+	CHECK_EQ(netns_addr_add(e->t.ns_b, e->t.if_b, cidr), 0);
+	CHECK_EQ(netns_ip(e->t.ns_b, "link add %s type vxlan id %d dstport 4789 local %s remote %s "
+			  "dev %s", e->vx, VX_VNI, e->remote, e->local, e->t.if_b), 0);
+	CHECK_EQ(netns_ipv6_off(e->t.ns_b, e->vx), 0);
+	snprintf(cidr, sizeof(cidr), "%s/24", e->in_b);
+	CHECK_EQ(netns_addr_add(e->t.ns_b, e->vx, cidr), 0);
+	CHECK_EQ(netns_link_up(e->t.ns_b, e->vx, 0), 0);
 }
 
 /* ---- checks ---- */
@@ -223,11 +209,11 @@ static bool iperf_ok(struct vx_env *e, const char *ns_src, const char *ns_dst, c
 	rc = e2e_sh_rc("ip netns exec %s timeout 20 iperf3 -c %s -p %d -t 2 %s >%s 2>&1", ns_src,
 		       addr, VX_TCP_PORT + 1, reverse ? "-R" : "", out);
 	if (rc) {
-		fprintf(stderr, "%s: iperf3 %s%s failed:\n", e->driver, addr, reverse ? " -R" : "");
+		fprintf(stderr, "%s: iperf3 %s%s failed:\n", e->t.driver, addr, reverse ? " -R" : "");
 		e2e_dump(out);
 	} else {
 		e2e_sh_rc("grep -E 'receiver$' %s | sed 's/^/  iperf3 %s%s: /'", out,
-			  reverse ? "reverse " : "", e->driver);
+			  reverse ? "reverse " : "", e->t.driver);
 	}
 	/* the one-off server ends with its client; if it did not, it goes by its pid */
 	srv = sh_count("cat %s 2>/dev/null", pidf);
@@ -273,7 +259,7 @@ static bool cap_start(struct vx_env *e)
 	/* at most 100000 packets: the checks need a few thousand */
 	CHECK(asprintf(&cmd, "exec ip netns exec %s tcpdump -i %s -U -s 2048 -c 100000 -w %s "
 			     "'udp port 4789 or arp' >%s 2>&1",
-		       e->ns_b, e->if_b, e->cap_file, e->cap_log) > 0);
+		       e->t.ns_b, e->t.if_b, e->cap_file, e->cap_log) > 0);
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
@@ -281,12 +267,14 @@ static bool cap_start(struct vx_env *e)
 		_exit(127);
 	}
 	free(cmd);
-	e->cap_pid = g_cap_pid = pid;
+	e->cap_pid = pid;
+	netns_track_pid(pid);	/* killed on every exit path */
 	for (int i = 0; i < 500; i++) {
 		if (!e2e_sh_rc("grep -qs 'listening on' %s", e->cap_log))
 			return true;
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			e->cap_pid = g_cap_pid = 0;
+			netns_untrack_pid(pid);
+			e->cap_pid = 0;
 			return false;
 		}
 		t_sleep_ms(10);
@@ -301,7 +289,8 @@ static void cap_stop(struct vx_env *e)
 	t_sleep_ms(200);		/* the last packets written */
 	kill(e->cap_pid, SIGINT);
 	waitpid(e->cap_pid, NULL, 0);
-	e->cap_pid = g_cap_pid = 0;
+	netns_untrack_pid(e->cap_pid);
+	e->cap_pid = 0;
 }
 
 /* A number printed by a shell command (-1: none). */
@@ -363,7 +352,7 @@ static long long cap_check(struct vx_env *e)
 		if (bad)
 			e2e_sh_rc("tshark -n -r %s %s -V -Y '%s' 2>/dev/null | head -150 >&2",
 				  e->cap_file, o, filter);
-		printf("%s: tshark: %lld VXLAN packets from %s, %lld failing a check\n", e->driver,
+		printf("%s: tshark: %lld VXLAN packets from %s, %lld failing a check\n", e->t.driver,
 		       all, e->local, bad);
 	} else {
 		all = sh_count("tcpdump -nn -vv -r %s 'src host %s and udp dst port 4789' "
@@ -373,7 +362,7 @@ static long long cap_check(struct vx_env *e)
 			       "grep -c -E 'bad cksum|bad udp cksum|truncated|length mismatch'",
 			       e->cap_file, e->local);
 		printf("%s: tcpdump -vv: %lld VXLAN packets from %s, %lld failing a check\n",
-		       e->driver, all, e->local, bad);
+		       e->t.driver, all, e->local, bad);
 	}
 	unlink(out);
 	return bad ? -1 : all;
@@ -428,13 +417,11 @@ static void send_bad_arp(struct vx_env *e, int fd, uint32_t len, uint16_t op)
 
 static void tap_moved(struct vx_env *e)
 {
-	if (!e2e_wait_link(e->ns_f, e->fwd_in, 5000) || !e2e_wait_link(e->ns_f, e->fwd_out, 5000)) {
+	if (!e2e_taps_to_hosts(e->t.ns_f, e->t.fwd_in, e->t.ns_a, e->t.fwd_out, e->t.ns_b)) {
 		if (!e2e_tool_alive())
 			SKIP("netpool-fwd could not create TAP devices here");
 		CHECK(0);
 	}
-	e2e_sh("ip -n %s link set %s netns %s", e->ns_f, e->fwd_in, e->ns_a);
-	e2e_sh("ip -n %s link set %s netns %s", e->ns_f, e->fwd_out, e->ns_b);
 }
 
 /* Start the forwarder. Return: 0, 77 when the kernel refuses the driver. */
@@ -442,19 +429,18 @@ static int fwd_start(struct vx_env *e)
 {
 	char args[512];
 
-	snprintf(e->log, sizeof(e->log), "/tmp/netpool-e2e-vxlan-%s-%d.log", e->driver,
+	snprintf(e->log, sizeof(e->log), "/tmp/netpool-e2e-vxlan-%s-%d.log", e->t.driver,
 		 (int)getpid());
 	snprintf(args, sizeof(args),
 		 "--driver %s --in %s --out %s --mode encap --vxlan-local %s --vxlan-remote %s "
-		 "--vni %d --json", e->driver, e->fwd_in, e->fwd_out, e->local, e->remote, VX_VNI);
-	e2e_tool_start(e->ns_f, e->tool, args, e->log);
-	if (!strcmp(e->driver, "tap"))
+		 "--vni %d --json", e->t.driver, e->t.fwd_in, e->t.fwd_out, e->local, e->remote, VX_VNI);
+	e2e_tool_start(e->t.ns_f, e->tool, args, e->log);
+	if (!strcmp(e->t.driver, "tap"))
 		tap_moved(e);
 	if (!e2e_tool_wait_ready(10000)) {
 		if (!e2e_sh_rc("grep -q 'cannot open afxdp' %s", e->log)) {
 			printf("SKIP afxdp: the kernel refuses AF_XDP here:\n");
 			e2e_sh_rc("head -n 3 %s", e->log);
-			e2e_tool_pid = 0;
 			unlink(e->log);
 			return 77;
 		}
@@ -477,34 +463,36 @@ static void run_checks(struct vx_env *e)
 
 	have_cap = cap_start(e);
 	if (!have_cap)
-		printf("%s: no capture (tcpdump did not start)\n", e->driver);
+		printf("%s: no capture (tcpdump did not start)\n", e->t.driver);
 
 	/* ping, both ways */
-	if (!ping_all(e->ns_a, e->in_b, 20))
+	if (!ping_all(e->t.ns_a, e->in_b, 20))
 		VX_FAIL(e, "ping A -> B through the tunnel lost packets");
-	if (!ping_all(e->ns_b, e->in_a, 20))
+	if (!ping_all(e->t.ns_b, e->in_a, 20))
 		VX_FAIL(e, "ping B -> A through the tunnel lost packets");
 	/*
 	 * B learned L's MAC from the forwarder's own request; forgotten, B must
 	 * ask, and the forwarder answer
 	 */
-	e2e_sh_rc("ip -n %s neigh del %s dev %s 2>/dev/null", e->ns_b, e->local, e->if_b);
-	if (!ping_all(e->ns_b, e->in_a, 5))
+	netns_ip_try(e->t.ns_b, "neigh del %s dev %s", e->local, e->t.if_b);
+	if (!ping_all(e->t.ns_b, e->in_a, 5))
 		VX_FAIL(e, "ping B -> A after B forgot the forwarder's MAC");
-	if (e2e_sh_rc("ip -n %s neigh show %s dev %s | grep -q lladdr", e->ns_b, e->local,
-		      e->if_b))
+	if (e2e_sh_rc("ip -n %s neigh show %s dev %s | grep -q lladdr", e->t.ns_b, e->local,
+		      e->t.if_b))
 		VX_FAIL(e, "B has no MAC for the tunnel's address %s", e->local);
 
 	/* TCP, both ways, every byte checked */
-	got = tcp_transfer(e->ns_a, e->ns_b, e->in_b, VX_TCP_BYTES);
+	got = tcp_transfer(e->t.ns_a, e->t.ns_b, e->in_b, VX_TCP_BYTES);
 	if (got != VX_TCP_BYTES)
 		VX_FAIL(e, "TCP A -> B: %zu of %u bytes intact", got, VX_TCP_BYTES);
-	got = tcp_transfer(e->ns_b, e->ns_a, e->in_a, VX_TCP_BYTES);
+	got = tcp_transfer(e->t.ns_b, e->t.ns_a, e->in_a, VX_TCP_BYTES);
 	if (got != VX_TCP_BYTES)
 		VX_FAIL(e, "TCP B -> A: %zu of %u bytes intact", got, VX_TCP_BYTES);
 
 	/* what the forwarder must refuse: another VNI, unknown flags, another port, bad ARP */
-	raw = e2e_packet_tx_socket(e->ns_b, e->if_b);
+	raw = netns_packet_open(&(struct netns_packet){ .ns = e->t.ns_b, .ifname = e->t.if_b,
+							.sndbuf = 4 << 20 });
+	CHECK(raw >= 0);
 	send_vxlan(e, raw, 0x08, VX_VNI + 1, 4789);
 	send_vxlan(e, raw, 0x0c, VX_VNI, 4789);
 	send_vxlan(e, raw, 0x08, VX_VNI, 4790);
@@ -526,26 +514,26 @@ static void run_checks(struct vx_env *e)
 
 	/* a load for a while (after the capture: its gigabytes are not worth checking) */
 	if (have_tool("iperf3")) {
-		if (!iperf_ok(e, e->ns_a, e->ns_b, e->in_b, false))
+		if (!iperf_ok(e, e->t.ns_a, e->t.ns_b, e->in_b, false))
 			VX_FAIL(e, "iperf3 A -> B");
-		if (!iperf_ok(e, e->ns_a, e->ns_b, e->in_b, true))
+		if (!iperf_ok(e, e->t.ns_a, e->t.ns_b, e->in_b, true))
 			VX_FAIL(e, "iperf3 B -> A");
 	} else {
-		printf("%s: no iperf3 (the checked TCP transfers stand)\n", e->driver);
+		printf("%s: no iperf3 (the checked TCP transfers stand)\n", e->t.driver);
 	}
 
 	/* B's kernel took every packet as sound; so did A's */
 	for (unsigned int i = 0; i < NP_ARRAY_SIZE(errs); i++) {
-		long long b = nstat_get(e->ns_b, errs[i]), a = nstat_get(e->ns_a, errs[i]);
+		long long b = nstat_get(e->t.ns_b, errs[i]), a = nstat_get(e->t.ns_a, errs[i]);
 
 		if (b != 0 || a != 0)
 			VX_FAIL(e, "%s: B %lld, A %lld (want 0, 0)", errs[i], b, a);
 	}
 	printf("%s: B's kernel: IpInReceives %lld, UdpInDatagrams %lld, IpInHdrErrors %lld, "
-	       "IpExtInCsumErrors %lld, UdpInCsumErrors %lld\n", e->driver,
-	       nstat_get(e->ns_b, "IpInReceives"), nstat_get(e->ns_b, "UdpInDatagrams"),
-	       nstat_get(e->ns_b, "IpInHdrErrors"), nstat_get(e->ns_b, "IpExtInCsumErrors"),
-	       nstat_get(e->ns_b, "UdpInCsumErrors"));
+	       "IpExtInCsumErrors %lld, UdpInCsumErrors %lld\n", e->t.driver,
+	       nstat_get(e->t.ns_b, "IpInReceives"), nstat_get(e->t.ns_b, "UdpInDatagrams"),
+	       nstat_get(e->t.ns_b, "IpInHdrErrors"), nstat_get(e->t.ns_b, "IpExtInCsumErrors"),
+	       nstat_get(e->t.ns_b, "UdpInCsumErrors"));
 
 	/* the forwarder: a clean stop, every buffer back, counters that add up */
 	rc = e2e_tool_stop();
@@ -555,20 +543,20 @@ static void run_checks(struct vx_env *e)
 		e2e_dump(e->log);
 		return;
 	}
-	printf("%s: %s", e->driver, strstr(tot, "\"vxlan_encap\""));
-	if (e2e_json_u64(tot, "vxlan_encap") < 2 * VX_TCP_BYTES / 1500 ||
-	    e2e_json_u64(tot, "vxlan_decap") < 2 * VX_TCP_BYTES / 1500)
+	printf("%s: %s", e->t.driver, strstr(tot, "\"vxlan_encap\""));
+	if (t_json_u64(tot, "vxlan_encap") < 2 * VX_TCP_BYTES / 1500 ||
+	    t_json_u64(tot, "vxlan_decap") < 2 * VX_TCP_BYTES / 1500)
 		VX_FAIL(e, "too few packets through the tunnel");
-	if (!e2e_json_u64(tot, "arp_request_tx") || !e2e_json_u64(tot, "arp_learned") ||
-	    !e2e_json_u64(tot, "arp_reply_tx"))
+	if (!t_json_u64(tot, "arp_request_tx") || !t_json_u64(tot, "arp_learned") ||
+	    !t_json_u64(tot, "arp_reply_tx"))
 		VX_FAIL(e, "no ARP exchange with B (request, learned, reply)");
-	if (e2e_json_u64(tot, "vxlan_rx_vni") != 1 || e2e_json_u64(tot, "vxlan_rx_bad") != 1 ||
-	    e2e_json_u64(tot, "vxlan_rx_other") != 1)
+	if (t_json_u64(tot, "vxlan_rx_vni") != 1 || t_json_u64(tot, "vxlan_rx_bad") != 1 ||
+	    t_json_u64(tot, "vxlan_rx_other") != 1)
 		VX_FAIL(e, "the refused frames are not counted one each (vni, bad, other)");
-	if (e2e_json_u64(tot, "arp_bad") != 2)
+	if (t_json_u64(tot, "arp_bad") != 2)
 		VX_FAIL(e, "the two bad ARP frames are not counted");
-	if (e2e_json_u64(tot, "vxlan_encap_fail") || e2e_json_u64(tot, "vxlan_rx_frag") ||
-	    e2e_json_u64(tot, "vxlan_rx_nomem"))
+	if (t_json_u64(tot, "vxlan_encap_fail") || t_json_u64(tot, "vxlan_rx_frag") ||
+	    t_json_u64(tot, "vxlan_rx_nomem"))
 		VX_FAIL(e, "unexpected failures in the totals");
 	if (!e->failures)
 		unlink(e->log);
@@ -581,12 +569,12 @@ static int run_driver(struct vx_env *e, const char *driver, int sub)
 	int pid = (int)getpid(), rc;
 	bool tap = !strcmp(driver, "tap");
 
-	e->driver = driver;
-	e->ns_a = e2e_ns_new(tap ? "wa" : "va");
-	e->ns_b = e2e_ns_new(tap ? "wb" : "vb");
-	e->ns_f = e2e_ns_new(tap ? "wf" : "vf");
-	snprintf(e->fwd_in, sizeof(e->fwd_in), "np%sc%d", tap ? "w" : "v", pid);
-	snprintf(e->fwd_out, sizeof(e->fwd_out), "np%sd%d", tap ? "w" : "v", pid);
+	e->t.driver = driver;
+	e->t.ns_a = e2e_ns_new(tap ? "wa" : "va");
+	e->t.ns_b = e2e_ns_new(tap ? "wb" : "vb");
+	e->t.ns_f = e2e_ns_new(tap ? "wf" : "vf");
+	snprintf(e->t.fwd_in, sizeof(e->t.fwd_in), "np%sc%d", tap ? "w" : "v", pid);
+	snprintf(e->t.fwd_out, sizeof(e->t.fwd_out), "np%sd%d", tap ? "w" : "v", pid);
 	snprintf(e->vx, sizeof(e->vx), "npvx%d", pid);
 	snprintf(e->in_a, sizeof(e->in_a), "10.205.%d.1", sub);
 	snprintf(e->in_b, sizeof(e->in_b), "10.205.%d.2", sub);
@@ -594,29 +582,22 @@ static int run_driver(struct vx_env *e, const char *driver, int sub)
 	snprintf(e->remote, sizeof(e->remote), "10.206.%d.2", sub);
 	if (tap) {
 		/* the forwarder's TAP devices become the hosts' interfaces */
-		memcpy(e->if_a, e->fwd_in, sizeof(e->if_a));
-		memcpy(e->if_b, e->fwd_out, sizeof(e->if_b));
+		memcpy(e->t.if_a, e->t.fwd_in, sizeof(e->t.if_a));
+		memcpy(e->t.if_b, e->t.fwd_out, sizeof(e->t.if_b));
 		rc = fwd_start(e);
 		host_a_up(e);
 		host_b_up(e);
 	} else {
-		snprintf(e->if_a, sizeof(e->if_a), "npva%d", pid);
-		snprintf(e->if_b, sizeof(e->if_b), "npvb%d", pid);
-		e2e_sh("ip link add %s netns %s type veth peer name %s netns %s", e->if_a, e->ns_a,
-		       e->fwd_in, e->ns_f);
-		e2e_sh("ip link add %s netns %s type veth peer name %s netns %s", e->if_b, e->ns_b,
-		       e->fwd_out, e->ns_f);
-		e2e_ipv6_off(e->ns_f, e->fwd_in);
-		e2e_ipv6_off(e->ns_f, e->fwd_out);
-		e2e_sh("ip -n %s link set %s up", e->ns_f, e->fwd_in);
-		e2e_sh("ip -n %s link set %s up", e->ns_f, e->fwd_out);
+		snprintf(e->t.if_a, sizeof(e->t.if_a), "npva%d", pid);
+		snprintf(e->t.if_b, sizeof(e->t.if_b), "npvb%d", pid);
+		e2e_veths(&e->t, 0, 0);
 		host_a_up(e);
 		host_b_up(e);
 		rc = fwd_start(e);
 	}
 	if (rc == 0)
 		run_checks(e);
-	ns_drop_all();
+	netns_del_all();	/* every namespace of this driver's run, before the next */
 	return rc;
 }
 
@@ -631,10 +612,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	e2e_require();
-	atexit(cap_kill);
 	if (!have_tool("ping") || !have_tool("nstat"))
 		SKIP("ping or nstat (iproute2) is not installed");
-	e2e_tool_path(argv[0], "netpool-fwd", e.tool, sizeof(e.tool));
+	t_tool_path(argv[0], "netpool-fwd", e.tool, sizeof(e.tool));
 	if (!only || !strcmp(only, "afxdp")) {
 		if (!have_tool("ethtool"))
 			printf("SKIP afxdp: ethtool is not installed (needed to turn veth checksum "

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	(void)argc;
-	e2e_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
+	t_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
 	fd = mkstemp(pcap);
 	CHECK(fd >= 0);
 	close(fd);

@@ -6,7 +6,6 @@
  * capture file must hold one record per frame; the exit status must be 0
  * (every buffer came back). Bad options must give exit 2 and a message.
  */
-#include <libgen.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "e2e.h"
@@ -35,7 +34,7 @@ int main(int argc, char **argv)
 	static char out[1 << 20];
 	static const char *const modes[] = { "drop", "fwd", "capture", "sockq", "encap" };
 	char pcap[] = "/tmp/netpool-fwdXXXXXX";
-	char args[1024], self[4096];
+	char args[1024];
 #ifdef T_SANITIZED
 	const uint64_t count = 4000, queues = 2;
 #else
@@ -44,10 +43,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	(void)argc;
-	snprintf(self, sizeof(self), "%s", argv[0]);
-	snprintf(tool, sizeof(tool), "%s/../tools/netpool-fwd", dirname(self));
-	if (access(tool, X_OK))
-		SKIP("%s not built", tool);
+	t_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
 	fd = mkstemp(pcap);
 	CHECK(fd >= 0);
 	close(fd);

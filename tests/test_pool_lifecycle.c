@@ -29,7 +29,6 @@
  * closed with no pool. At the end every buffer is back: no pool of ours,
  * no skb, no provider page out, no error reported.
  */
-#include <libgen.h>
 #include <unistd.h>
 #include "testutil.h"
 
@@ -588,14 +587,10 @@ static void life(bool vnic)
 
 int main(int argc, char **argv)
 {
-	char dir[4096];
 	int64_t live0;
 
 	(void)argc;
-	snprintf(dir, sizeof(dir), "%s", argv[0]);
-	snprintf(stat_tool, sizeof(stat_tool), "%s/../tools/netpool-stat", dirname(dir));
-	if (access(stat_tool, X_OK))
-		SKIP("%s not built", stat_tool);
+	t_tool_path(argv[0], "netpool-stat", stat_tool, sizeof(stat_tool));
 	if (access(NP_STATS_SHM_DIR, W_OK))
 		SKIP("no writable %s", NP_STATS_SHM_DIR);
 	np_set_print(t_log_capture);

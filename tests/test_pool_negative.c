@@ -14,7 +14,7 @@
  * Shown to catch (temporary mutations of the reaper, np_pool_reap_one()):
  * reporting the negative inflight but keeping the pool on the retry list, the
  * kernel's endless warn-and-retry: "log_messages() == msgs (21 != 1)"; not
- * telling negative from positive at all (silent retries forever): "log_count_of(
+ * telling negative from positive at all (silent retries forever): "t_log_count_of(
  * "negative inflight") == 1 (0 != 1)"; freeing the pool once inflight is
  * zero or below: the same failure, before the real last page would have
  * returned to a freed pool.
@@ -23,19 +23,6 @@
 #include "testutil.h"
 
 #define RETRY_MS	10
-
-/* Occurrences of @needle in the capture (under the capture's own lock). */
-static int log_count_of(const char *needle)
-{
-	const char *p;
-	int n = 0;
-
-	pthread_mutex_lock(&t_log_lock);
-	for (p = t_log_buf; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	pthread_mutex_unlock(&t_log_lock);
-	return n;
-}
 
 static int log_messages(void)
 {
@@ -84,9 +71,9 @@ int main(void)
 	atomic_fetch_add(&pool->release_cnt, 2);
 
 	/* reported within a bounded time */
-	for (i = 0; i < 5000 && !log_count_of("negative inflight"); i++)
+	for (i = 0; i < 5000 && !t_log_count_of("negative inflight"); i++)
 		t_sleep_ms(1);
-	CHECK_EQ(log_count_of("negative inflight"), 1);
+	CHECK_EQ(t_log_count_of("negative inflight"), 1);
 	CHECK_EQ(t_log_level_count(NP_LOG_ERROR), 1);
 
 	CHECK_EQ(np_pool_info_get(id, &info), 0);
@@ -105,7 +92,7 @@ int main(void)
 	CHECK_EQ(msgs, 1);
 	t_sleep_ms(20 * RETRY_MS);
 	CHECK_EQ(log_messages(), msgs);
-	CHECK_EQ(log_count_of("negative inflight"), 1);
+	CHECK_EQ(t_log_count_of("negative inflight"), 1);
 
 	/* still registered and reachable: broken, not freed, not leaked */
 	CHECK_EQ(np_pool_info_get(id, &info), 0);

@@ -29,7 +29,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x2545f4914f6cdd1dull
 #include "skbtest.h"
 
 /* ---- the packet: pool head H, frags F0, G (foreign), F1, F2 ---- */
@@ -338,6 +337,7 @@ int main(void)
 {
 	enum ev ord[NEV];
 
+	skbt_seed(0x2545f4914f6cdd1dull);
 	for (int op = 0; op < NOPS; op++)
 		CHECK_EQ(permute((enum op)op, ord, 0, 0), 12);
 	np_skb_thread_flush();

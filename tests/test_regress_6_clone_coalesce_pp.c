@@ -24,7 +24,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x853c49e6748fea9bull
 #include "skbtest.h"
 
 #define FROM_HEAD	100u
@@ -121,7 +120,7 @@ static void run(enum variant v, const enum ev *order)
 	prev = np_napi_ctx_enter(&s.napi);
 	env_init_napi(&s.e, &s.napi);
 
-	orig = pool_skb(s.e.pool, &s.pg[PG_HF], FROM_HEAD, want_from, &rng);
+	orig = pool_skb(s.e.pool, &s.pg[PG_HF], FROM_HEAD, want_from, &skbt_rng);
 	for (int i = PG_F0; i <= PG_F1; i++) {
 		struct np_page *pg = np_pool_alloc_pages(s.e.pool);
 
@@ -144,7 +143,7 @@ static void run(enum variant v, const enum ev *order)
 	s.skb[EV_FROM] = from;
 	s.skb[EV_CLONE] = from == orig ? cl : orig;
 
-	to = pool_skb(s.e.pool, &s.pg[PG_HT], TO_LEN, want_to, &rng);
+	to = pool_skb(s.e.pool, &s.pg[PG_HT], TO_LEN, want_to, &skbt_rng);
 	CHECK(np_skb_tailroom(to) < s.from_len);
 	s.skb[EV_TO] = to;
 	memcpy(want_to + TO_LEN, want_from, s.from_len);
@@ -193,6 +192,7 @@ int main(void)
 {
 	enum ev ord[NEV];
 
+	skbt_seed(0x853c49e6748fea9bull);
 	for (int v = 0; v < NVAR; v++)
 		CHECK_EQ(permute((enum variant)v, ord, 0, 0), 6);
 	np_skb_thread_flush();

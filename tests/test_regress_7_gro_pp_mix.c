@@ -22,7 +22,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0xda942042e4dd58b5ull
 #include "skbtest.h"
 
 enum shape { SH_FRAGS, SH_HEAD_FRAG, SH_FULL, NSHAPES };
@@ -246,6 +245,7 @@ static void run_member_case(void)
 
 int main(void)
 {
+	skbt_seed(0xda942042e4dd58b5ull);
 	for (int sh = 0; sh < NSHAPES; sh++)
 		for (int k = 0; k < 4; k++)
 			run_case(k & 1, k >> 1, (enum shape)sh);

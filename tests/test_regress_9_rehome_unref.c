@@ -29,30 +29,9 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x6a09e667f3bcc909ull
 #include "skbtest.h"
 
 static uint8_t want[65536];
-
-/* Append bytes [off, off + len) of @page as a frag; the caller's reference moves in. */
-static void add_frag(struct np_skb *skb, struct np_page *page, uint32_t off, uint32_t len,
-		     uint8_t *w)
-{
-	void *d = (char *)np_page_address(page) + off;
-
-	fill(d, len);
-	memcpy(w + skb->len, d, len);
-	np_skb_add_rx_frag(skb, np_skb_shinfo(skb)->nr_frags, page, off, len, len);
-}
-
-static struct np_page *add_pool_frag(struct env *e, struct np_skb *skb, uint32_t len, uint8_t *w)
-{
-	struct np_page *page = np_pool_alloc_pages(e->pool);
-
-	CHECK(page);
-	add_frag(skb, page, 0, len, w);
-	return page;
-}
 
 /* A pool page held: one pool reference per holder, refcount 1 + page references. */
 static void check_held(struct np_page *page, struct np_pool *pool, long pool_refs, int page_refs,
@@ -90,9 +69,9 @@ static void test_may_pull(void)
 	struct env e;
 
 	env_init_napi(&e, NULL);
-	skb = pool_skb(e.pool, &h, 100, want, &rng);
-	f0 = add_pool_frag(&e, skb, 300, want);
-	f1 = add_pool_frag(&e, skb, 1000, want);
+	skb = pool_skb(e.pool, &h, 100, want, &skbt_rng);
+	f0 = append_pool_page(e.pool, skb, 300, want);
+	f1 = append_pool_page(e.pool, skb, 1000, want);
 	f = fate_now(e.pool);
 	CHECK(np_pskb_may_pull(skb, 100 + 300 + 50));
 	CHECK_EQ(np_skb_headlen(skb), 450);
@@ -116,9 +95,9 @@ static void test_trim(void)
 	struct env e;
 
 	env_init_napi(&e, NULL);
-	skb = pool_skb(e.pool, &h, 100, want, &rng);
+	skb = pool_skb(e.pool, &h, 100, want, &skbt_rng);
 	for (int i = 0; i < 3; i++)
-		fr[i] = add_pool_frag(&e, skb, 1000, want);
+		fr[i] = append_pool_page(e.pool, skb, 1000, want);
 	f = fate_now(e.pool);
 	CHECK_EQ(np_pskb_trim(skb, 100 + 600), 0);
 	check_bytes(skb, want, 700);
@@ -145,15 +124,15 @@ static void test_shift_merge(void)
 	struct env e;
 
 	env_init_napi(&e, NULL);
-	tgt = pool_skb(e.pool, &h1, 100, want, &rng);
+	tgt = pool_skb(e.pool, &h1, 100, want, &skbt_rng);
 	p = np_pool_alloc_pages(e.pool);
 	CHECK(p);
-	add_frag(tgt, p, 0, 1000, want);
-	skb = pool_skb(e.pool, &h2, 54, ws, &rng);
+	append_frag(tgt, p, 0, 1000, want);
+	skb = pool_skb(e.pool, &h2, 54, ws, &skbt_rng);
 	CHECK(np_skb_pull(skb, 54));
 	np_pool_ref_page(p);	/* the second buffer of P gets its own pool reference */
-	add_frag(skb, p, 1000, 1000, ws);
-	q = add_pool_frag(&e, skb, 800, ws);
+	append_frag(skb, p, 1000, 1000, ws);
+	q = append_pool_page(e.pool, skb, 800, ws);
 	HELD(p, &e, 2, 0);
 	f = fate_now(e.pool);
 
@@ -185,12 +164,12 @@ static void test_shift_partial(void)
 	struct env e;
 
 	env_init_napi(&e, NULL);
-	tgt = pool_skb(e.pool, &h1, 100, want, &rng);
-	x = add_pool_frag(&e, tgt, 500, want);
-	skb = pool_skb(e.pool, &h2, 54, ws, &rng);
+	tgt = pool_skb(e.pool, &h1, 100, want, &skbt_rng);
+	x = append_pool_page(e.pool, tgt, 500, want);
+	skb = pool_skb(e.pool, &h2, 54, ws, &skbt_rng);
 	CHECK(np_skb_pull(skb, 54));
-	p = add_pool_frag(&e, skb, 1000, ws);
-	q = add_pool_frag(&e, skb, 800, ws);
+	p = append_pool_page(e.pool, skb, 1000, ws);
+	q = append_pool_page(e.pool, skb, 800, ws);
 	f = fate_now(e.pool);
 	CHECK_EQ(np_skb_shift(tgt, skb, 400), 400);
 	memcpy(want + 600, ws, 400);
@@ -217,9 +196,9 @@ static void test_split(void)
 	struct env e;
 
 	env_init_napi(&e, NULL);
-	skb = pool_skb(e.pool, &h, 100, want, &rng);
-	f0 = add_pool_frag(&e, skb, 1000, want);
-	f1 = add_pool_frag(&e, skb, 1000, want);
+	skb = pool_skb(e.pool, &h, 100, want, &skbt_rng);
+	f0 = append_pool_page(e.pool, skb, 1000, want);
+	f1 = append_pool_page(e.pool, skb, 1000, want);
 	skb1 = np_alloc_skb(64);
 	CHECK(skb1);
 	f = fate_now(e.pool);
@@ -248,9 +227,9 @@ static void test_cow_xdp_clone(void)
 	struct env e;
 
 	env_init_napi(&e, NULL);
-	a = pool_skb(e.pool, &h, 300, want, &rng);
-	f0 = add_pool_frag(&e, a, 1500, want);
-	f1 = add_pool_frag(&e, a, 2500, want);
+	a = pool_skb(e.pool, &h, 300, want, &skbt_rng);
+	f0 = append_pool_page(e.pool, a, 1500, want);
+	f1 = append_pool_page(e.pool, a, 2500, want);
 	b = np_skb_clone(a);
 	CHECK(b);
 	old = b;
@@ -289,9 +268,9 @@ static void test_expand_clone(void)
 		struct env e;
 
 		env_init_napi(&e, NULL);
-		a = pool_skb(e.pool, &h, 300, want, &rng);
-		f0 = add_pool_frag(&e, a, 1500, want);
-		f1 = add_pool_frag(&e, a, 2500, want);
+		a = pool_skb(e.pool, &h, 300, want, &skbt_rng);
+		f0 = append_pool_page(e.pool, a, 1500, want);
+		f1 = append_pool_page(e.pool, a, 2500, want);
 		b = np_skb_clone(a);
 		CHECK(b);
 		f = fate_now(e.pool);
@@ -336,9 +315,9 @@ static void test_coalesce_steal(void)
 	struct env e;
 
 	env_init_napi(&e, NULL);
-	to = pool_skb(e.pool, &q, 3000, want, &rng);
-	from = pool_skb(e.pool, &h, 1000, wf, &rng);
-	f0 = add_pool_frag(&e, from, 1200, wf);
+	to = pool_skb(e.pool, &q, 3000, want, &skbt_rng);
+	from = pool_skb(e.pool, &h, 1000, wf, &skbt_rng);
+	f0 = append_pool_page(e.pool, from, 1200, wf);
 	CHECK(np_skb_tailroom(to) < 1000);
 	f = fate_now(e.pool);
 	CHECK(np_skb_try_coalesce(to, from, &stolen, &delta));
@@ -367,10 +346,10 @@ static void test_gro_head_frag(void)
 	struct env e;
 
 	env_init_napi(&e, NULL);
-	head = pool_skb(e.pool, &h1, 100, want, &rng);
-	f0 = add_pool_frag(&e, head, 1000, want);
-	skb = pool_skb(e.pool, &h2, 200, ws, &rng);
-	f1 = add_pool_frag(&e, skb, 1000, ws);
+	head = pool_skb(e.pool, &h1, 100, want, &skbt_rng);
+	f0 = append_pool_page(e.pool, head, 1000, want);
+	skb = pool_skb(e.pool, &h2, 200, ws, &skbt_rng);
+	f1 = append_pool_page(e.pool, skb, 1000, ws);
 	f = fate_now(e.pool);
 	CHECK_EQ(np_skb_gro_receive(head, skb), 0);
 	memcpy(want + 1100, ws, 1200);
@@ -400,9 +379,9 @@ static void test_segment(void)
 		struct env e;
 
 		env_init_napi(&e, NULL);
-		skb = pool_skb(e.pool, &h, 54 + 100, want, &rng);
+		skb = pool_skb(e.pool, &h, 54 + 100, want, &skbt_rng);
 		for (int i = 0; i < 3; i++)
-			fr[i] = add_pool_frag(&e, skb, 1000, want);
+			fr[i] = append_pool_page(e.pool, skb, 1000, want);
 		np_skb_shinfo(skb)->gso_size = 500;
 		np_skb_shinfo(skb)->gso_type = NP_SKB_GSO_TCPV4;
 		f = fate_now(e.pool);
@@ -454,9 +433,9 @@ static void test_linearize(void)
 	struct env e;
 
 	env_init_napi(&e, NULL);
-	skb = pool_skb(e.pool, &h, 100, want, &rng);
+	skb = pool_skb(e.pool, &h, 100, want, &skbt_rng);
 	for (int i = 0; i < 2; i++)
-		fr[i] = add_pool_frag(&e, skb, 1500, want);
+		fr[i] = append_pool_page(e.pool, skb, 1500, want);
 	f = fate_now(e.pool);
 	CHECK_EQ(np_skb_linearize(skb), 0);
 	check_bytes(skb, want, 3100);
@@ -471,6 +450,7 @@ static void test_linearize(void)
 
 int main(void)
 {
+	skbt_seed(0x6a09e667f3bcc909ull);
 	test_may_pull();
 	test_trim();
 	test_shift_merge();

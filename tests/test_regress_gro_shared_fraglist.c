@@ -27,8 +27,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x9e3779b97f4a7c15ull
-#define SKBTEST_EXP
 #include "skbtest.h"
 
 enum { VIA_PSKB_COPY, VIA_CLONE_EXPAND, NVIA };
@@ -120,6 +118,7 @@ int main(void)
 {
 	unsigned n = 0;
 
+	skbt_seed(0x9e3779b97f4a7c15ull);
 	for (unsigned via = 0; via < NVIA; via++)
 		for (int cl = 0; cl < 2; cl++)
 			for (unsigned members = 1; members <= 2; members++, n++)

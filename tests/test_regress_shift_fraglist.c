@@ -16,8 +16,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x1405f2e1a3b8c7d9ull
-#define SKBTEST_EXP
 #include "skbtest.h"
 
 static struct exp xt, xs, xm;
@@ -48,6 +46,7 @@ int main(void)
 	struct env e;
 	int moved;
 
+	skbt_seed(0x1405f2e1a3b8c7d9ull);
 	env_init(&e);
 	f0 = fate_now(e.pool);
 

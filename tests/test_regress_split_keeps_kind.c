@@ -31,8 +31,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x5851f42d4c957f2dull
-#define SKBTEST_EXP
 #include "skbtest.h"
 
 static struct exp xa, xb, xw, xc;
@@ -165,6 +163,7 @@ int main(void)
 	static const uint32_t cuts[] = { 0, 150, 300, 301, 1300, 1999 };
 	unsigned n = 0;
 
+	skbt_seed(0x5851f42d4c957f2dull);
 	for (unsigned i = 0; i < NP_ARRAY_SIZE(cuts); i++, n += 3) {
 		case_foreign_frags(cuts[i]);
 		case_pool_pages_refused(cuts[i] < 200 ? cuts[i] + 250 : cuts[i]);

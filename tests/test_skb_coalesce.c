@@ -18,8 +18,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x2545f4914f6cdd1dull
-#define SKBTEST_EXP
 #include "skbtest.h"
 
 /* A pp skb with a nonlinear part: no tailroom, so nothing is copied into it. */
@@ -723,6 +721,7 @@ static void test_clone_freed_concurrently(void)
 
 int main(void)
 {
+	skbt_seed(0x2545f4914f6cdd1dull);
 	test_copy_into_tailroom();
 	test_refused();
 	test_frag_limit();

@@ -14,8 +14,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x2545f4914f6cdd1dull
-#define SKBTEST_EXP
 #include "skbtest.h"
 
 static struct exp xh, xs, xc;
@@ -288,6 +286,7 @@ static void test_gro_nonpp(void)
 
 int main(void)
 {
+	skbt_seed(0x2545f4914f6cdd1dull);
 	test_gro_merge();
 	test_gro_refused();
 	test_gro_nonpp();

@@ -16,8 +16,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x2545f4914f6cdd1dull
-#define SKBTEST_EXP
 #include "skbtest.h"
 
 static struct exp xt, xs, xw;
@@ -393,6 +391,7 @@ static void test_shift_cloned(void)
 
 int main(void)
 {
+	skbt_seed(0x2545f4914f6cdd1dull);
 	test_shift_basic();
 	test_shift_merge();
 	test_shift_refused();

@@ -25,13 +25,13 @@
 
 int main(void)
 {
-	unsigned long seeds = env_ul("NP_MODEL_SEEDS", DEFAULT_SEEDS);
-	unsigned long steps = env_ul("NP_MODEL_STEPS", DEFAULT_STEPS);
-	unsigned long first = env_ul("NP_MODEL_FIRST", 1);
+	unsigned long seeds = t_env_ul("NP_MODEL_SEEDS", DEFAULT_SEEDS);
+	unsigned long steps = t_env_ul("NP_MODEL_STEPS", DEFAULT_STEPS);
+	unsigned long first = t_env_ul("NP_MODEL_FIRST", 1);
 	double secs;
 
 	if (getenv("NP_MODEL_SEED")) {
-		first = env_ul("NP_MODEL_SEED", 1);
+		first = t_env_ul("NP_MODEL_SEED", 1);
 		seeds = 1;
 	}
 	model_init("test_skb_model", 0);

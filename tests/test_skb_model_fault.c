@@ -212,14 +212,14 @@ static void run_regress(int i)
 
 int main(void)
 {
-	unsigned long seeds = env_ul("NP_MODEL_SEEDS", DEFAULT_SEEDS);
-	unsigned long steps = env_ul("NP_MODEL_STEPS", DEFAULT_STEPS);
-	unsigned long first = env_ul("NP_MODEL_FIRST", 1);
-	unsigned long sweep_seeds = env_ul("NP_MODEL_SWEEP_SEEDS", DEFAULT_SWEEP_SEEDS);
-	unsigned long sweep_steps = env_ul("NP_MODEL_SWEEP_STEPS", DEFAULT_SWEEP_STEPS);
+	unsigned long seeds = t_env_ul("NP_MODEL_SEEDS", DEFAULT_SEEDS);
+	unsigned long steps = t_env_ul("NP_MODEL_STEPS", DEFAULT_STEPS);
+	unsigned long first = t_env_ul("NP_MODEL_FIRST", 1);
+	unsigned long sweep_seeds = t_env_ul("NP_MODEL_SWEEP_SEEDS", DEFAULT_SWEEP_SEEDS);
+	unsigned long sweep_steps = t_env_ul("NP_MODEL_SWEEP_STEPS", DEFAULT_SWEEP_STEPS);
 	const char *mode = getenv("NP_MODEL_FAULT");
 	bool do_rate = true, do_nth = true, replay = getenv("NP_MODEL_SEED") != NULL;
-	bool turns = env_ul("NP_MODEL_TURNS", 0) != 0;
+	bool turns = t_env_ul("NP_MODEL_TURNS", 0) != 0;
 	uint64_t rate_steps = 0, sweep_runs = 0, sweep_run_steps = 0, nreg = 0;
 	uint64_t sweep_calls[NP_FAULT_NR] = { 0 };
 	double t_reg, t_rate, t_sweep;
@@ -235,13 +235,13 @@ int main(void)
 	}
 	/* the points are armed per seed; a NETPOOL_FAULT of the environment would get in the way */
 	np_fault_reset();
-	CHECK_EQ(np_dma_iommu_create("model", NULL, &dma_dev), 0);
+	CHECK_EQ(np_dma_iommu_create("model", NULL, &model_dma_dev), 0);
 	fault_mode = FAULT_RATE;
 	model_init("test_skb_model_fault", RESERVE_PAGES);
 
 	if (replay) {
 		const char *nth = getenv("NP_MODEL_NTH");
-		uint64_t seed = env_ul("NP_MODEL_SEED", 1);
+		uint64_t seed = t_env_ul("NP_MODEL_SEED", 1);
 
 		if (nth && *nth) {
 			const char *colon = strchr(nth, ':');
@@ -309,7 +309,7 @@ int main(void)
 
 out:
 	model_fini();
-	CHECK_EQ(np_dma_dev_destroy(dma_dev), 0);
+	CHECK_EQ(np_dma_dev_destroy(model_dma_dev), 0);
 	printf("regressions: %llu cases passed in %.2f s\n", (unsigned long long)nreg, t_reg);
 	if (do_rate || replay)
 		printf("rates: %llu seeds x %lu steps (%llu steps) in %.2f s\n",
@@ -335,7 +335,7 @@ out:
 	printf("\noperations failed by a fault:");
 	for (int i = 0; i < OP_MAX; i++)
 		if (op_failed[i])
-			printf(" %s %llu", model_ops[i].name, (unsigned long long)op_failed[i]);
+			printf(" %s %llu", model_op_name(i), (unsigned long long)op_failed[i]);
 	printf("\n%llu seeds run with faults, %llu steps, %.2f s\n", (unsigned long long)fault_runs,
 	       (unsigned long long)total_steps, t_sweep);
 	printf("model turns: %llu pages handed out again in the op that ended their life (%llu "

@@ -15,8 +15,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x2545f4914f6cdd1dull
-#define SKBTEST_EXP
 #include "skbtest.h"
 
 static struct exp xo, xm, xn, xtap;
@@ -334,6 +332,7 @@ static void test_gro_tap_trim_segment(void)
 
 int main(void)
 {
+	skbt_seed(0x2545f4914f6cdd1dull);
 	test_segment();
 	test_segment_edges();
 	test_gro_tap_trim_segment();

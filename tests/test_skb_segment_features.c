@@ -20,8 +20,6 @@
  */
 #include "testutil.h"
 
-#define SKBTEST_SEED	0x6a09e667f3bcc909ull
-#define SKBTEST_EXP
 #include "skbtest.h"
 
 #define HDR	54
@@ -280,6 +278,7 @@ int main(void)
 	static const uint32_t msss[] = { 100, 1000, 1448, 2999 };
 	unsigned runs = 0;
 
+	skbt_seed(0x6a09e667f3bcc909ull);
 	for (int shape = 0; shape < NSHAPES; shape++)
 		for (int feat = 0; feat < NFEAT; feat++)
 			for (unsigned m = 0; m < NP_ARRAY_SIZE(msss); m++)

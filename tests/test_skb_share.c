@@ -22,7 +22,6 @@
 
 #define MAXLEN		(256 * 1024)
 #define FOREIGN_LEN	500
-#define SKBTEST_SEED	0x9e3779b97f4a7c15ull
 #include "skbtest.h"
 
 /* ---- building packets; @want collects the bytes in packet order ---- */
@@ -46,35 +45,13 @@ static struct np_skb *rx_skb(struct np_pool *pool, uint32_t headlen, uint8_t *wa
 	return skb;
 }
 
-/* Append a frag of @len bytes at @off of @page; the caller's reference moves in. */
-static void add_frag(struct np_skb *skb, struct np_page *page, uint32_t off, uint32_t len,
-		     uint8_t *want)
-{
-	void *p = (char *)np_page_address(page) + off;
-
-	CHECK(!np_skb_has_frag_list(skb));
-	fill(p, len);
-	memcpy(want + skb->len, p, len);
-	np_skb_add_rx_frag(skb, np_skb_shinfo(skb)->nr_frags, page, off, len, len);
-}
-
-static struct np_page *add_pool_frag(struct np_skb *skb, struct np_pool *pool, uint32_t len,
-				     uint8_t *want)
-{
-	struct np_page *page = np_pool_alloc_pages(pool);
-
-	CHECK(page);
-	add_frag(skb, page, 0, len, want);
-	return page;
-}
-
 static struct np_page *add_foreign_frag(struct np_skb *skb, struct np_provider *prov,
 					unsigned order, uint32_t len, uint8_t *want)
 {
 	struct np_page *page = np_page_alloc(prov, order, NP_NUMA_NO_NODE, 0);
 
 	CHECK(page);
-	add_frag(skb, page, 0, len, want);
+	append_frag(skb, page, 0, len, want);
 	return page;
 }
 
@@ -145,10 +122,10 @@ static void pkt_build(struct pkt *p, struct env *e)
 	p->skb = rx_skb(e->pool, 200, p->want);
 	set_meta(p->skb);
 	for (int i = 0; i < 3; i++)
-		p->frag[i] = add_pool_frag(p->skb, e->pool, 1000 + 10 * (uint32_t)i, p->want);
+		p->frag[i] = append_pool_page(e->pool, p->skb, 1000 + 10 * (uint32_t)i, p->want);
 	p->frag[3] = add_foreign_frag(p->skb, e->prov, 0, FOREIGN_LEN, p->want);
 	m = rx_skb(e->pool, 300, mwant);
-	add_pool_frag(m, e->pool, 700, mwant);
+	append_pool_page(e->pool, m, 700, mwant);
 	add_list(p->skb, m, mwant, p->want);
 	p->len = p->skb->len;
 	CHECK_EQ(p->len, 200 + 1000 + 1010 + 1020 + FOREIGN_LEN + 300 + 700);
@@ -303,8 +280,8 @@ static void test_pskb_copy_clone_orders(void)
 
 		env_init_pool_only(&e);
 		s[0] = rx_skb(e.pool, 150, pa.want);
-		add_pool_frag(s[0], e.pool, 900, pa.want);
-		add_pool_frag(s[0], e.pool, 1900, pa.want);
+		append_pool_page(e.pool, s[0], 900, pa.want);
+		append_pool_page(e.pool, s[0], 1900, pa.want);
 		pa.len = s[0]->len;
 		s[1] = np_skb_clone(s[0]);
 		CHECK(s[1] && s[1]->pp_recycle);
@@ -346,7 +323,7 @@ static void test_cow_head(void)
 
 	/* private with room: untouched */
 	a = rx_skb(e.pool, 100, pa.want);
-	add_pool_frag(a, e.pool, 600, pa.want);
+	append_pool_page(e.pool, a, 600, pa.want);
 	len = a->len;
 	head = a->head;
 	f0 = fate_now(e.pool);
@@ -370,7 +347,7 @@ static void test_cow_head(void)
 		struct np_page *fp;
 
 		a = rx_skb(e.pool, 100, pa.want);
-		fp = add_pool_frag(a, e.pool, 600, pa.want);
+		fp = append_pool_page(e.pool, a, 600, pa.want);
 		len = a->len;
 		b = np_skb_clone(a);
 		CHECK(b);
@@ -401,7 +378,7 @@ static void test_unshare(void)
 
 	env_init_pool_only(&e);
 	a = rx_skb(e.pool, 300, pa.want);
-	add_pool_frag(a, e.pool, 1200, pa.want);
+	append_pool_page(e.pool, a, 1200, pa.want);
 	len = a->len;
 	f0 = fate_now(e.pool);
 	CHECK(np_skb_unshare(a) == a);
@@ -472,7 +449,7 @@ static void test_cow_data_for_xdp(void)
 
 	/* already private pool data: left alone */
 	a = rx_skb(e.pool, 100, pa.want);
-	add_pool_frag(a, e.pool, 2000, pa.want);
+	append_pool_page(e.pool, a, 2000, pa.want);
 	keep = a;
 	CHECK_EQ(np_skb_cow_data_for_xdp(e.pool, &a), 0);
 	CHECK(a == keep);
@@ -520,7 +497,7 @@ static void test_cow_data_for_xdp(void)
 
 	/* cloned: the copy replaces b, a keeps the data */
 	a = rx_skb(e.pool, 500, pa.want);
-	add_pool_frag(a, e.pool, 1500, pa.want);
+	append_pool_page(e.pool, a, 1500, pa.want);
 	len = a->len;
 	b = np_skb_clone(a);
 	CHECK(b);
@@ -546,7 +523,7 @@ static void test_cow_data_for_xdp(void)
 		struct np_skb *m;
 
 		a = rx_skb(e.pool, 100, pa.want);
-		add_pool_frag(a, e.pool, 100, pa.want);
+		append_pool_page(e.pool, a, 100, pa.want);
 		m = rx_skb(e.pool, 200, mwant);
 		add_list(a, m, mwant, pa.want);
 		len = a->len;
@@ -621,6 +598,7 @@ static void test_cow_data_for_xdp_nomem(void)
 
 int main(void)
 {
+	skbt_seed(0x9e3779b97f4a7c15ull);
 	test_copy();
 	test_pskb_copy();
 	test_pskb_copy_clone_orders();

@@ -8,13 +8,12 @@
  * forwarder exits its object is gone. Bad usage exits 2 with a message.
  */
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "testutil.h"
 
-static char dir[4096], stat_tool[4096], fwd_tool[4096];
+static char stat_tool[4096], fwd_tool[4096];
 
 static int run_stat(const char *args, char *out, size_t len)
 {
@@ -204,15 +203,9 @@ static void test_usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *d;
-
 	(void)argc;
-	snprintf(dir, sizeof(dir), "%s", argv[0]);
-	d = dirname(dir);
-	snprintf(stat_tool, sizeof(stat_tool), "%s/../tools/netpool-stat", d);
-	snprintf(fwd_tool, sizeof(fwd_tool), "%s/../tools/netpool-fwd", d);
-	if (access(stat_tool, X_OK) || access(fwd_tool, X_OK))
-		SKIP("%s or %s not built", stat_tool, fwd_tool);
+	t_tool_path(argv[0], "netpool-stat", stat_tool, sizeof(stat_tool));
+	t_tool_path(argv[0], "netpool-fwd", fwd_tool, sizeof(fwd_tool));
 	if (access(NP_STATS_SHM_DIR, W_OK))
 		SKIP("no writable %s", NP_STATS_SHM_DIR);
 	test_usage();

@@ -58,21 +58,18 @@
  * of each seed every injected failure is found counted where it happened
  * (fault_seed_check()).
  *
- * This header is the model; test_skb_model.c and test_skb_model_fault.c are
- * its mains. Environment both read: NP_MODEL_SEEDS, NP_MODEL_STEPS (per
- * seed), NP_MODEL_SEED=N (only that seed; with NP_MODEL_TRACE=1 each step is
- * printed as it runs), NP_MODEL_FIRST (first seed), NP_MODEL_SKIP=op,op
- * (operations left out; see model_ops), NP_MODEL_WATCH=h (dump that skb after
- * each step), NP_MODEL_STATS=1 (how often each op ran, merged and failed),
- * NP_MODEL_GRO_NESTED=0 (never GRO an skb that has a frag_list of its own).
+ * This file is the model (skbmodel.h what its mains use); test_skb_model.c
+ * and test_skb_model_fault.c are its mains. Environment both read:
+ * NP_MODEL_SEEDS, NP_MODEL_STEPS (per seed), NP_MODEL_SEED=N (only that seed;
+ * with NP_MODEL_TRACE=1 each step is printed as it runs), NP_MODEL_FIRST
+ * (first seed), NP_MODEL_SKIP=op,op (operations left out; see model_ops),
+ * NP_MODEL_WATCH=h (dump that skb after each step), NP_MODEL_STATS=1 (how
+ * often each op ran, merged and failed), NP_MODEL_GRO_NESTED=0 (never GRO an
+ * skb that has a frag_list of its own).
  */
-#ifndef NETPOOL_SKBMODEL_H
-#define NETPOOL_SKBMODEL_H
-
 #include <signal.h>
 #include <limits.h>
-#include "testutil.h"
-#include "skbtest.h"
+#include "skbmodel.h"
 #include "pool_priv.h"	/* NP_POOL_FRAG_BIAS: the pool's fragment-page bias */
 
 #define MAX_H		20		/* top-level skbs at once */
@@ -82,15 +79,6 @@
 #define MAX_POOLS	2
 #define PTAB_SIZE	16384		/* page table (power of two) */
 #define SET_SIZE	1024		/* per-walk sets (power of two) */
-
-enum {
-	OP_NEW_POOLPAGE, OP_NEW_POOLFRAG, OP_NEW_NETDEV, OP_NEW_PAGEFRAG, OP_NEW_SMALL,
-	OP_ADD_FRAG, OP_CLONE, OP_EXPAND, OP_COALESCE, OP_SHIFT, OP_SPLIT, OP_GRO,
-	OP_SEGMENT, OP_COPY, OP_PSKB_COPY, OP_TRIM, OP_MAY_PULL, OP_LINEARIZE, OP_PULL,
-	OP_COW_HEAD, OP_UNSHARE, OP_FREE, OP_RAW_REF, OP_RAW_PUT, OP_NAPI,
-	OP_COW_XDP,	/* fault mode only: the plain model's sequences stay as they were */
-	OP_MAX
-};
 
 /* One operation of the model: its name, its weight, its handler (the table is with the handlers). */
 struct model_op {
@@ -174,7 +162,7 @@ static int watch = -1;		/* NP_MODEL_WATCH=h: dump that skb after each step */
 static char *steplog;
 static size_t steplog_len, steplog_cap;
 static uint8_t scratch[SHADOW_CAP];
-static uint64_t total_steps;
+uint64_t total_steps;
 static bool took;			/* the current op changed something */
 static uint64_t op_ran[OP_MAX], op_took[OP_MAX];	/* attempted with a target / changed something */
 static int cur_op = -1;			/* the operation of the current step */
@@ -182,20 +170,17 @@ static const char *model_prog = "test_skb_model";	/* for the replay line */
 
 /* ---- injected faults (test_skb_model_fault) ---- */
 
-enum { FAULT_OFF, FAULT_RATE, FAULT_NTH };
-
 /* the points the model arms: what an skb operation can meet */
-static const enum np_fault_point fault_points[] = {
+const enum np_fault_point fault_points[NFAULT_POINTS] = {
 	NP_FAULT_PAGE_ALLOC, NP_FAULT_DMA_MAP, NP_FAULT_RING_PRODUCE,
 };
-#define NFAULT_POINTS	(sizeof(fault_points) / sizeof(fault_points[0]))
 
-static int fault_mode;			/* FAULT_*: set by the main before the first seed */
-static struct np_fault_spec fault_spec[NP_FAULT_NR];	/* armed once a seed's pools exist */
-static char fault_replay[160];		/* the environment that replays the current seed */
-static uint64_t fault_seed_inj[NP_FAULT_NR];	/* injected during the last seed */
-static uint64_t fault_total[NP_FAULT_NR];	/* injected over the run */
-static uint64_t op_failed[OP_MAX];	/* steps of each operation that failed under a fault */
+int fault_mode;			/* FAULT_*: set by the main before the first seed */
+struct np_fault_spec fault_spec[NP_FAULT_NR];	/* armed once a seed's pools exist */
+char fault_replay[MODEL_REPLAY_MAX];	/* the environment that replays the current seed */
+uint64_t fault_seed_inj[NP_FAULT_NR];	/* injected during the last seed */
+uint64_t fault_total[NP_FAULT_NR];	/* injected over the run */
+uint64_t op_failed[OP_MAX];	/* steps of each operation that failed under a fault */
 
 /*
  * The model's reach: on which shape of skb each operation was called, and
@@ -263,19 +248,19 @@ static void reach_count(uint64_t row[SH_MAX + 1], unsigned shape)
 		if (shape & (1u << k))
 			row[k]++;
 }
-static uint64_t fault_runs;		/* seeds run with faults armed */
-static struct np_dma_dev *dma_dev;	/* fault mode: the pools map their pages through it */
+uint64_t fault_runs;		/* seeds run with faults armed */
+struct np_dma_dev *model_dma_dev;	/* fault mode: the pools map their pages through it */
 static struct np_dma_stats dma_prev;
 static struct np_provider_stats prov_prev;
 static uint64_t ring_inj_prev;		/* ring_produce injections at the last check */
 static uint64_t ring_full_step;		/* pages released for a full (or refusing) ring since */
 /* how often the model met the rarer turns a failure takes (for coverage and regression seeds) */
-static uint64_t n_rehanded;		/* a life ended and the page handed out again in one op */
-static uint64_t n_rehanded_reserve;	/* ... a reserve page: released */
-static uint64_t n_frag_drained;		/* a pool fragment page drained by a failed allocation */
-static uint64_t n_block_drained;	/* a page-fragment block drained by a failed allocation */
-static uint64_t n_block_reborn;		/* ... freed and back as the next block */
-static uint64_t n_xdp_copied;		/* np_skb_cow_data_for_xdp() copies */
+uint64_t n_rehanded;		/* a life ended and the page handed out again in one op */
+uint64_t n_rehanded_reserve;	/* ... a reserve page: released */
+uint64_t n_frag_drained;	/* a pool fragment page drained by a failed allocation */
+uint64_t n_block_drained;	/* a page-fragment block drained by a failed allocation */
+uint64_t n_block_reborn;	/* ... freed and back as the next block */
+uint64_t n_xdp_copied;		/* np_skb_cow_data_for_xdp() copies */
 
 /* ---- failure reporting ---- */
 
@@ -486,7 +471,7 @@ static bool chance(unsigned pct)
 	return rnd(100) < pct;
 }
 
-static void fill(void *p, uint32_t n)
+static void fill_bytes(void *p, uint32_t n)
 {
 	unsigned char *c = p;
 
@@ -1158,7 +1143,7 @@ static void put_head_bytes(int hi, uint32_t n)
 		return;
 	p = np_skb_put(skb, n);
 	MCHECK(p, "np_skb_put");
-	fill(p, n);
+	fill_bytes(p, n);
 	memcpy(H[hi].want + H[hi].len, p, n);
 	H[hi].len += n;
 }
@@ -1177,7 +1162,7 @@ static uint32_t rnd_len(void)
 	}
 }
 
-static bool add_frag(int hi)
+static bool model_add_frag(int hi)
 {
 	struct np_skb *skb = H[hi].skb;
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
@@ -1247,7 +1232,7 @@ static bool add_frag(int hi)
 	}
 	}
 	p = (char *)np_page_address(e->page) + off;
-	fill(p, len);
+	fill_bytes(p, len);
 	memcpy(H[hi].want + H[hi].len, p, len);
 	H[hi].len += len;
 	move_in(e, skb->pp_recycle);
@@ -1369,7 +1354,7 @@ static bool new_skb(int op, int hi, int pi, bool mark, uint32_t headlen, bool dr
 	logstep("%s h%d skb %p pp %d head %p headlen %u", model_ops[op].name, hi, (void *)skb, mark,
 		(void *)skb->head, H[hi].len);
 	for (unsigned n = dress && chance(50) ? rnd(4) : 0; n; n--)
-		add_frag(hi);
+		model_add_frag(hi);
 	return true;
 }
 
@@ -1511,7 +1496,7 @@ static struct snap step_snap;
 static void op_add_frag(int a)
 {
 	logstep("add_frag h%d", a);
-	add_frag(a);
+	model_add_frag(a);
 }
 
 /* A clone in a free slot: shares the data and pp_recycle. */
@@ -2181,7 +2166,7 @@ static int pick_op(void)
 /* Arm the points of fault_spec (counters from zero) once the seed's pools exist. */
 static void fault_arm(void)
 {
-	np_dma_get_stats(dma_dev, &dma_prev);
+	np_dma_get_stats(model_dma_dev, &dma_prev);
 	np_provider_get_stats(prov, &prov_prev);
 	for (unsigned i = 0; i < NFAULT_POINTS; i++)
 		CHECK_EQ(np_fault_set(fault_points[i], &fault_spec[fault_points[i]]), 0);
@@ -2214,7 +2199,7 @@ static void fault_seed_check(void)
 	struct np_provider_stats ps;
 	uint64_t pa = fault_seed_inj[NP_FAULT_PAGE_ALLOC], dm = fault_seed_inj[NP_FAULT_DMA_MAP];
 
-	np_dma_get_stats(dma_dev, &d);
+	np_dma_get_stats(model_dma_dev, &d);
 	np_provider_get_stats(prov, &ps);
 	MCHECK(ps.alloc_fail - prov_prev.alloc_fail + ps.reserve_alloc - prov_prev.reserve_alloc == pa,
 	       "provider: %llu refused + %llu from the reserve, %llu page_alloc faults injected",
@@ -2235,7 +2220,7 @@ static void fault_seed_check(void)
 	       (unsigned long long)(d.unmap - dma_prev.unmap));
 }
 
-static void run_seed(uint64_t seed, unsigned steps)
+void run_seed(uint64_t seed, unsigned steps)
 {
 	uint32_t ids[MAX_POOLS];
 
@@ -2263,7 +2248,7 @@ static void run_seed(uint64_t seed, unsigned steps)
 		if (fault_mode != FAULT_OFF && chance(75)) {
 			/* pages mapped through a checking IOMMU: dma_map can fail */
 			pp.flags = NP_POOL_F_DMA_MAP;
-			pp.dma = dma_dev;
+			pp.dma = model_dma_dev;
 			pp.dma_dir = chance(50) ? NP_DMA_FROM_DEVICE : NP_DMA_BIDIRECTIONAL;
 			if (chance(30)) {
 				pp.flags |= NP_POOL_F_DMA_SYNC_DEV;
@@ -2360,13 +2345,6 @@ static void run_seed(uint64_t seed, unsigned steps)
 		fault_seed_check();
 }
 
-static unsigned long env_ul(const char *name, unsigned long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoul(v, NULL, 0) : def;
-}
-
 static void parse_skip(void)
 {
 	const char *v = getenv("NP_MODEL_SKIP");
@@ -2400,15 +2378,15 @@ static struct timespec model_t0;
  * pools and the skb layer, the napis, the shadows; the NP_MODEL_* knobs every
  * mode shares; @prog names the binary in the replay line.
  */
-static void model_init(const char *prog, size_t reserve)
+void model_init(const char *prog, size_t reserve)
 {
 	struct np_provider_params pp = { .reserve_pages = reserve, .name = "model" };
 
 	model_prog = prog;
-	trace = env_ul("NP_MODEL_TRACE", 0) != 0;
-	gro_nested = env_ul("NP_MODEL_GRO_NESTED", 1) != 0;
+	trace = t_env_ul("NP_MODEL_TRACE", 0) != 0;
+	gro_nested = t_env_ul("NP_MODEL_GRO_NESTED", 1) != 0;
 	if (getenv("NP_MODEL_WATCH"))
-		watch = (int)env_ul("NP_MODEL_WATCH", 0) % MAX_H;
+		watch = (int)t_env_ul("NP_MODEL_WATCH", 0) % MAX_H;
 	parse_skip();
 	if (fault_mode == FAULT_OFF)
 		op_off[OP_COW_XDP] = true;
@@ -2423,7 +2401,7 @@ static void model_init(const char *prog, size_t reserve)
 }
 
 /* Seconds since model_init(). */
-static double model_secs(void)
+double model_secs(void)
 {
 	struct timespec t1;
 
@@ -2439,7 +2417,7 @@ static double model_secs(void)
  * the operations that share, merge or cut. A 0 is a gap the model never
  * reached (docs/reliability.md says which are impossible by design).
  */
-__attribute__((unused)) static void model_reach_print(FILE *f)
+void model_reach_print(FILE *f)
 {
 	static const int seq_ops[] = { OP_CLONE, OP_PSKB_COPY, OP_EXPAND, OP_GRO, OP_SHIFT,
 				       OP_SPLIT, OP_COALESCE, OP_SEGMENT, OP_TRIM, OP_FREE };
@@ -2486,7 +2464,7 @@ __attribute__((unused)) static void model_reach_print(FILE *f)
 }
 
 /* Everything back: the provider goes (it fails while a page is out). */
-static void model_fini(void)
+void model_fini(void)
 {
 	np_skb_set_provider(NULL);
 	np_skb_thread_flush();
@@ -2500,4 +2478,7 @@ static void model_fini(void)
 			       (unsigned long long)op_failed[i]);
 }
 
-#endif /* NETPOOL_SKBMODEL_H */
+const char *model_op_name(int op)
+{
+	return model_ops[op].name;
+}

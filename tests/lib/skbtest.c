@@ -1,50 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the skb tests; include after testutil.h.
- *
- * Always:
- *   struct env, env_init*(), env_fini()	a private provider and pool, everything
- *					back at the end
- *   pool_new(), pool_idle(), pool_done(), prov_done()
- *   struct fate, fate_now(), CHECK_FATE()	what happened to pool pages
- *   pp_ref(), IDLE_REF, fill_rng(), check_bytes(), pool_skb(), free_skb()
- * With SKBTEST_SEED defined before the include:
- *   rng (seeded with it) and fill()
- * With SKBTEST_EXP defined as well:
- *   struct exp (the bytes an skb should hold) and the skb builders on it:
- *   pp_skb(), pf_skb(), small_skb(), add_frag(), add_pool_page(), add_pool_frag(),
- *   add_foreign(), add_page_frag(), frag_flush(), nfrags(), frag_truesize(),
- *   check_lens(), check_skb()
- * MAXLEN (default 128 KiB; a test may define its own first) bounds one packet.
+ * The skb tests' environment, page fates, payloads and skb builders
+ * (skbtest.h says what each is).
  */
-#ifndef NETPOOL_SKBTEST_H
-#define NETPOOL_SKBTEST_H
-
-#include "testutil.h"
-
-#ifndef MAXLEN
-#define MAXLEN		(128 * 1024)
-#endif
-
-/* ---- environment: a private provider and pool; everything back at the end ---- */
-
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	int64_t live0;
-	bool skb_prov;		/* np_skb_set_provider(prov) while the env lives */
-};
-
-enum {
-	/* skb structs, small heads and page fragments come from the env's provider too */
-	ENV_SKB_PROV = 1,
-	/* before that, hand this thread's cached skb structs back where they came from */
-	ENV_FLUSH_FIRST = 2,
-};
+#include "skbtest.h"
 
 /* A pool of @order pages from @prov, on @napi (NULL: none). */
-static inline struct np_pool *pool_new(struct np_provider *prov, unsigned order,
-				       struct np_napi_ctx *napi)
+struct np_pool *pool_new(struct np_provider *prov, unsigned order, struct np_napi_ctx *napi)
 {
 	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE, .provider = prov, .order = order,
 				     .napi = napi };
@@ -55,14 +17,14 @@ static inline struct np_pool *pool_new(struct np_provider *prov, unsigned order,
 }
 
 /* Pages idle in the pool: its alloc cache, its return ring, its fragment page. */
-static inline int64_t pool_idle(struct np_pool *pool)
+int64_t pool_idle(struct np_pool *pool)
 {
 	return (int64_t)pool->alloc.count + (int64_t)np_pool_ring_count(pool) +
 	       (pool->frag_page != NULL);
 }
 
 /* No page of @pool is out: every page it holds is idle (or its fragment page). */
-static inline void pool_done(struct np_pool *pool)
+void pool_done(struct np_pool *pool)
 {
 	struct np_pool_stats st = t_pool_stats(pool);
 	uint32_t id = pool->id;
@@ -75,7 +37,7 @@ static inline void pool_done(struct np_pool *pool)
 }
 
 /* Every page back in @prov, then gone; @skb_prov: it was the skb provider. */
-static inline void prov_done(struct np_provider *prov, bool skb_prov)
+void prov_done(struct np_provider *prov, bool skb_prov)
 {
 	np_skb_thread_flush();
 	if (skb_prov)
@@ -87,7 +49,7 @@ static inline void prov_done(struct np_provider *prov, bool skb_prov)
 }
 
 /* A provider and an order-0 pool on @napi (NULL: none); @flags: ENV_*. */
-static inline void env_init_flags(struct env *e, struct np_napi_ctx *napi, unsigned flags)
+void env_init_flags(struct env *e, struct np_napi_ctx *napi, unsigned flags)
 {
 	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
 	e->pool = pool_new(e->prov, 0, napi);
@@ -100,24 +62,24 @@ static inline void env_init_flags(struct env *e, struct np_napi_ctx *napi, unsig
 }
 
 /* skb structs, small heads and page fragments come from the env's provider. */
-static inline void env_init(struct env *e)
+void env_init(struct env *e)
 {
 	env_init_flags(e, NULL, ENV_SKB_PROV);
 }
 
 /* The same on @napi, after a flush of this thread's skb cache. */
-static inline void env_init_napi(struct env *e, struct np_napi_ctx *napi)
+void env_init_napi(struct env *e, struct np_napi_ctx *napi)
 {
 	env_init_flags(e, napi, ENV_SKB_PROV | ENV_FLUSH_FIRST);
 }
 
 /* Only the provider and pool: skbs keep coming from the library's default provider. */
-static inline void env_init_pool_only(struct env *e)
+void env_init_pool_only(struct env *e)
 {
 	env_init_flags(e, NULL, 0);
 }
 
-static inline void env_fini(struct env *e)
+void env_fini(struct env *e)
 {
 	CHECK_EQ(np_skb_live(), e->live0);
 	pool_done(e->pool);
@@ -126,13 +88,7 @@ static inline void env_fini(struct env *e)
 
 /* ---- what happened to pool pages: recycled (cache + ring) or released ---- */
 
-struct fate {
-	uint64_t recycled;	/* cache + ring */
-	uint64_t released;	/* left the pool while still referenced */
-	uint64_t left;		/* left the pool for any reason */
-};
-
-static inline struct fate fate_now(struct np_pool *pool)
+struct fate fate_now(struct np_pool *pool)
 {
 	struct np_pool_stats st = t_pool_stats(pool);
 
@@ -142,8 +98,8 @@ static inline struct fate fate_now(struct np_pool *pool)
 }
 
 /* Since @before: @recycled pool pages recycled, @released released; @file:@line reports. */
-static inline void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
-			      uint64_t released, const char *file, int line)
+void check_fate(struct np_pool *pool, const struct fate *before, uint64_t recycled,
+		uint64_t released, const char *file, int line)
 {
 	struct fate now = fate_now(pool);
 
@@ -159,20 +115,10 @@ static inline void check_fate(struct np_pool *pool, const struct fate *before, u
 	}
 }
 
-#define CHECK_FATE(pool, before, rec, rel) check_fate(pool, before, rec, rel, __FILE__, __LINE__)
-
-static inline long pp_ref(struct np_page *page)
-{
-	return atomic_load(&page->pp_ref_count);
-}
-
-/* pp_ref_count of a page idle in its pool (debug builds park idle pages at 0) */
-#define IDLE_REF	(NP_DEBUG >= 1 ? 0 : 1)
-
 /* ---- payload ---- */
 
 /* @n pseudo-random bytes at @p from the sequence @s. */
-static inline void fill_rng(void *p, uint32_t n, uint64_t *s)
+void fill_rng(void *p, uint32_t n, uint64_t *s)
 {
 	unsigned char *c = p;
 
@@ -180,15 +126,15 @@ static inline void fill_rng(void *p, uint32_t n, uint64_t *s)
 		c[i] = (unsigned char)t_xorshift(s);
 }
 
-static uint8_t skbt_got[MAXLEN];
-
-/* @skb holds exactly the @len bytes @want (read with np_skb_copy_bits()). */
-static inline void check_bytes(const struct np_skb *skb, const uint8_t *want, uint32_t len)
+void check_bytes(const struct np_skb *skb, const uint8_t *want, uint32_t len)
 {
+	uint8_t *got = calloc(1, (size_t)len + 1);
+
+	CHECK(got);
 	CHECK_EQ(skb->len, len);
-	memset(skbt_got, 0, len);
-	CHECK_EQ(np_skb_copy_bits(skb, 0, skbt_got, len), 0);
-	CHECK(memcmp(skbt_got, want, len) == 0);
+	CHECK_EQ(np_skb_copy_bits(skb, 0, got, len), 0);
+	CHECK(memcmp(got, want, len) == 0);
+	free(got);
 }
 
 /*
@@ -196,8 +142,8 @@ static inline void check_bytes(const struct np_skb *skb, const uint8_t *want, ui
  * bytes of the sequence @s after NP_SKB_PAD, copied to @want; the page in *@pg
  * where @pg is not NULL.
  */
-static inline struct np_skb *pool_skb(struct np_pool *pool, struct np_page **pg, uint32_t len,
-				      uint8_t *want, uint64_t *s)
+struct np_skb *pool_skb(struct np_pool *pool, struct np_page **pg, uint32_t len, uint8_t *want,
+			uint64_t *s)
 {
 	struct np_page *page = np_pool_alloc_pages(pool);
 	struct np_skb *skb;
@@ -218,7 +164,7 @@ static inline struct np_skb *pool_skb(struct np_pool *pool, struct np_page **pg,
 }
 
 /* Free @skb the way @how (0..5) picks. */
-static inline void free_skb(struct np_skb *skb, unsigned how)
+void free_skb(struct np_skb *skb, unsigned how)
 {
 	switch (how) {
 	case 0:
@@ -242,37 +188,46 @@ static inline void free_skb(struct np_skb *skb, unsigned how)
 	}
 }
 
-#ifdef SKBTEST_SEED
-static uint64_t rng = SKBTEST_SEED;
+uint64_t skbt_rng = 1;
 
-static inline void fill(void *p, uint32_t n)
+void fill(void *p, uint32_t n)
 {
-	fill_rng(p, n, &rng);
+	fill_rng(p, n, &skbt_rng);
 }
-#endif
+
+void append_frag(struct np_skb *skb, struct np_page *page, uint32_t off, uint32_t len,
+		 uint8_t *want)
+{
+	void *p = (char *)np_page_address(page) + off;
+
+	CHECK(!np_skb_has_frag_list(skb));
+	fill(p, len);
+	memcpy(want + skb->len, p, len);
+	np_skb_add_rx_frag(skb, np_skb_shinfo(skb)->nr_frags, page, off, len, len);
+}
+
+struct np_page *append_pool_page(struct np_pool *pool, struct np_skb *skb, uint32_t len,
+				 uint8_t *want)
+{
+	struct np_page *page = np_pool_alloc_pages(pool);
+
+	CHECK(page);
+	append_frag(skb, page, 0, len, want);
+	return page;
+}
 
 /* ---- skbs built from pool pages, pool frags, page fragments, small heads ---- */
 
-#ifdef SKBTEST_EXP
-#ifndef SKBTEST_SEED
-#error "SKBTEST_EXP needs SKBTEST_SEED"
-#endif
 
-/* The bytes an skb should hold, in packet order. */
-struct exp {
-	uint32_t len;
-	uint8_t b[MAXLEN];
-};
-
-static inline void exp_add(struct exp *x, const void *p, uint32_t n)
+void exp_add(struct exp *x, const void *p, uint32_t n)
 {
-	CHECK(x->len + n <= MAXLEN);
+	CHECK(x->len + n <= SKBT_EXP_MAX);
 	memcpy(x->b + x->len, p, n);
 	x->len += n;
 }
 
 /* Fill @n fresh bytes of the linear part at @p and expect them. */
-static inline void put_bytes(struct np_skb *skb, uint32_t n, struct exp *x)
+void put_bytes(struct np_skb *skb, uint32_t n, struct exp *x)
 {
 	void *p = np_skb_put(skb, n);
 
@@ -282,7 +237,7 @@ static inline void put_bytes(struct np_skb *skb, uint32_t n, struct exp *x)
 }
 
 /* An skb on a whole pool page (pool reference, marked for recycle). */
-static inline struct np_skb *pp_skb(struct env *e, uint32_t headlen, struct exp *x)
+struct np_skb *pp_skb(struct env *e, uint32_t headlen, struct exp *x)
 {
 	struct np_page *page = np_pool_alloc_pages(e->pool);
 	struct np_skb *skb;
@@ -298,7 +253,7 @@ static inline struct np_skb *pp_skb(struct env *e, uint32_t headlen, struct exp 
 }
 
 /* A non-pp skb whose head is a non-pool page fragment (head_frag, page reference). */
-static inline struct np_skb *pf_skb(uint32_t room, uint32_t headlen, struct exp *x)
+struct np_skb *pf_skb(uint32_t room, uint32_t headlen, struct exp *x)
 {
 	struct np_skb *skb = np_netdev_alloc_skb(room);
 
@@ -309,7 +264,7 @@ static inline struct np_skb *pf_skb(uint32_t room, uint32_t headlen, struct exp 
 }
 
 /* A non-pp skb with a small-object head (head_frag 0). */
-static inline struct np_skb *small_skb(uint32_t room, uint32_t headlen, struct exp *x)
+struct np_skb *small_skb(uint32_t room, uint32_t headlen, struct exp *x)
 {
 	struct np_skb *skb = np_alloc_skb(room);
 
@@ -320,8 +275,8 @@ static inline struct np_skb *small_skb(uint32_t room, uint32_t headlen, struct e
 }
 
 /* Append a frag (the caller's reference moves in) with fresh bytes. */
-static inline void add_frag(struct np_skb *skb, struct np_page *page, uint32_t off, uint32_t len,
-			    uint32_t truesize, struct exp *x)
+void add_frag(struct np_skb *skb, struct np_page *page, uint32_t off, uint32_t len,
+	      uint32_t truesize, struct exp *x)
 {
 	void *p = (char *)np_page_address(page) + off;
 
@@ -332,8 +287,7 @@ static inline void add_frag(struct np_skb *skb, struct np_page *page, uint32_t o
 }
 
 /* A whole pool page as a frag. */
-static inline struct np_page *add_pool_page(struct env *e, struct np_skb *skb, uint32_t len,
-					    struct exp *x)
+struct np_page *add_pool_page(struct env *e, struct np_skb *skb, uint32_t len, struct exp *x)
 {
 	struct np_page *page = np_pool_alloc_pages(e->pool);
 
@@ -343,8 +297,7 @@ static inline struct np_page *add_pool_page(struct env *e, struct np_skb *skb, u
 }
 
 /* A fragment of the pool's shared frag page. */
-static inline struct np_page *add_pool_frag(struct env *e, struct np_skb *skb, uint32_t len,
-					    struct exp *x)
+struct np_page *add_pool_frag(struct env *e, struct np_skb *skb, uint32_t len, struct exp *x)
 {
 	unsigned int off;
 	struct np_page *page = np_pool_alloc_frag(e->pool, &off, len);
@@ -355,8 +308,7 @@ static inline struct np_page *add_pool_frag(struct env *e, struct np_skb *skb, u
 }
 
 /* A page outside any pool (page reference). */
-static inline struct np_page *add_foreign(struct env *e, struct np_skb *skb, uint32_t len,
-					  struct exp *x)
+struct np_page *add_foreign(struct env *e, struct np_skb *skb, uint32_t len, struct exp *x)
 {
 	struct np_page *page = np_page_alloc(e->prov, 0, NP_NUMA_NO_NODE, 0);
 
@@ -366,7 +318,7 @@ static inline struct np_page *add_foreign(struct env *e, struct np_skb *skb, uin
 }
 
 /* A non-pool page fragment (np_page_frag_alloc(), page reference). */
-static inline struct np_page *add_page_frag(struct np_skb *skb, uint32_t len, struct exp *x)
+struct np_page *add_page_frag(struct np_skb *skb, uint32_t len, struct exp *x)
 {
 	void *p = np_page_frag_alloc(len);
 	struct np_page *page;
@@ -380,7 +332,7 @@ static inline struct np_page *add_page_frag(struct np_skb *skb, uint32_t len, st
 }
 
 /* Move the pool to a new frag page: the old one gets back its unused bias. */
-static inline void frag_flush(struct env *e)
+void frag_flush(struct env *e)
 {
 	unsigned int off;
 	struct np_page *page = np_pool_alloc_frag(e->pool, &off, NP_PAGE_SIZE);
@@ -389,20 +341,15 @@ static inline void frag_flush(struct env *e)
 	np_pool_put_page(e->pool, page, NP_POOL_SYNC_FULL, true);
 }
 
-static inline uint8_t nfrags(const struct np_skb *skb)
-{
-	return np_skb_shinfo(skb)->nr_frags;
-}
-
 /* What @skb's frags add to its truesize: all of it but the head and the skb struct. */
-static inline uint32_t frag_truesize(const struct np_skb *skb)
+uint32_t frag_truesize(const struct np_skb *skb)
 {
 	return skb->truesize - (skb->end + (uint32_t)NP_SKB_SHINFO_SIZE +
 				(uint32_t)sizeof(struct np_skb));
 }
 
 /* The length fields agree with the frags, the frag_list and the head. */
-static inline void check_lens(const struct np_skb *skb)
+void check_lens(const struct np_skb *skb)
 {
 	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 	uint32_t paged = 0;
@@ -425,12 +372,14 @@ static inline void check_lens(const struct np_skb *skb)
 }
 
 /* @skb is consistent and holds the bytes of @x, and not one more. */
-static inline void check_skb(const struct np_skb *skb, const struct exp *x)
+void check_skb(const struct np_skb *skb, const struct exp *x)
 {
+	uint8_t *got;
+
 	check_lens(skb);
 	check_bytes(skb, x->b, x->len);
-	CHECK_EQ(np_skb_copy_bits(skb, 0, skbt_got, x->len + 1), -EFAULT);
+	got = malloc((size_t)x->len + 1);
+	CHECK(got);
+	CHECK_EQ(np_skb_copy_bits(skb, 0, got, x->len + 1), -EFAULT);
+	free(got);
 }
-#endif /* SKBTEST_EXP */
-
-#endif /* NETPOOL_SKBTEST_H */

@@ -1,155 +1,74 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * End-to-end test helpers: network namespaces made for the test (names with
- * the pid in them, removed on every exit path), netpool-fwd run inside one
- * of them, and a kernel-side UDP sender and receiver in the others (sockets
- * opened inside a namespace with setns(), so the test process itself talks
- * from both sides). Traffic only ever goes to the test's own interfaces.
+ * End-to-end test helpers: the tool in a namespace, kernel-side UDP, raw
+ * frames, the forwarder's counters, every netpool-fwd mode between two hosts
+ * (e2e.h says what each does).
  */
-#ifndef NETPOOL_TEST_E2E_H
-#define NETPOOL_TEST_E2E_H
+#include "e2e.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <linux/if_packet.h>
-#include <net/ethernet.h>
-#include <net/if.h>
-#include <libgen.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include "testutil.h"
+pid_t e2e_tool_pid;
 
-#define E2E_MAX_NS	4
+/* ---- shell commands, namespaces, the tool ---- */
 
-static char e2e_ns[E2E_MAX_NS][32];
-static int e2e_nns;
-static pid_t e2e_tool_pid;
-static pid_t e2e_owner;
-
-static inline void e2e_cleanup(void)
+static int sh_v(const char *fmt, va_list ap, char *cmd, size_t len)
+	__attribute__((format(printf, 1, 0)));
+static int sh_v(const char *fmt, va_list ap, char *cmd, size_t len)
 {
-	char cmd[256];
+	int st;
 
-	if (getpid() != e2e_owner)
-		return;
-	if (e2e_tool_pid > 0) {
-		kill(e2e_tool_pid, SIGKILL);
-		waitpid(e2e_tool_pid, NULL, 0);
-		e2e_tool_pid = 0;
-	}
-	for (int i = 0; i < e2e_nns; i++) {
-		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", e2e_ns[i]);
-		if (system(cmd)) {
-			/* already gone */
-		}
-	}
-	e2e_nns = 0;
+	vsnprintf(cmd, len, fmt, ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static inline void e2e_on_signal(int sig)
-{
-	e2e_cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Run a shell command; fail the test when it fails. */
-__attribute__((format(printf, 1, 2))) static inline void e2e_sh(const char *fmt, ...)
+void e2e_sh(const char *fmt, ...)
 {
 	char cmd[1024];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	rc = sh_v(fmt, ap, cmd, sizeof(cmd));
 	va_end(ap);
-	if (system(cmd)) {
+	if (rc) {
 		fprintf(stderr, "FAIL: command failed: %s\n", cmd);
 		exit(1);
 	}
 }
 
-__attribute__((format(printf, 1, 2))) static inline int e2e_sh_rc(const char *fmt, ...)
+int e2e_sh_rc(const char *fmt, ...)
 {
 	char cmd[1024];
 	va_list ap;
-	int st;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	rc = sh_v(fmt, ap, cmd, sizeof(cmd));
 	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return rc;
 }
 
-/* Skip unless root with network namespaces and the ip tool. */
-static inline void e2e_require(void)
+void e2e_require(void)
 {
 	if (geteuid() != 0)
 		SKIP("needs root for network namespaces");
-	if (access("/usr/sbin/ip", X_OK) && access("/sbin/ip", X_OK) && access("/usr/bin/ip", X_OK))
+	if (!netns_have_ip())
 		SKIP("the ip tool (iproute2) is not installed");
-	e2e_owner = getpid();
-	atexit(e2e_cleanup);
-	signal(SIGINT, e2e_on_signal);
-	signal(SIGTERM, e2e_on_signal);
-	signal(SIGHUP, e2e_on_signal);
 }
 
-/* A new namespace "np<tag><pid>" with lo up. Return: its name. */
-static inline const char *e2e_ns_new(const char *tag)
+const char *e2e_ns_new(const char *tag)
 {
-	char *name;
+	const char *name;
+	int err = netns_add(tag, &name);
 
-	CHECK(e2e_nns < E2E_MAX_NS);
-	name = e2e_ns[e2e_nns];
-	snprintf(name, sizeof(e2e_ns[0]), "np%s%d", tag, (int)getpid());
-	if (e2e_sh_rc("ip netns add %s 2>/dev/null", name))
+	if (err == -EPERM)
 		SKIP("the kernel refuses network namespaces");
-	e2e_nns++;
-	e2e_sh("ip -n %s link set lo up", name);
+	CHECK_EQ(err, 0);
 	return name;
 }
 
-/* Wait until @ifname exists in @ns (NULL: this namespace). */
-static inline bool e2e_wait_link(const char *ns, const char *ifname, unsigned int ms)
-{
-	for (unsigned int i = 0; i < ms / 10; i++) {
-		if (ns ? !e2e_sh_rc("ip -n %s link show %s >/dev/null 2>&1", ns, ifname) :
-			 !e2e_sh_rc("ip link show %s >/dev/null 2>&1", ifname))
-			return true;
-		t_sleep_ms(10);
-	}
-	return false;
-}
-
-/* The tool next to the test: build/X/tests/test_* -> build/X/tools/NAME. */
-static inline void e2e_tool_path(const char *argv0, const char *name, char *out, size_t len)
-{
-	char self[4096];
-
-	snprintf(self, sizeof(self), "%s", argv0);
-	snprintf(out, len, "%s/../tools/%s", dirname(self), name);
-	if (access(out, X_OK))
-		SKIP("%s not built", out);
-	/* an absolute path: the tool runs under ip netns exec */
-	if (out[0] != '/') {
-		char *abs = realpath(out, NULL);
-
-		CHECK(abs && strlen(abs) < len);
-		memcpy(out, abs, strlen(abs) + 1);
-		free(abs);
-	}
-}
-
 /* Start "ip netns exec @ns @tool @args" with stdout+stderr into @log. */
-static inline void e2e_tool_start(const char *ns, const char *tool, const char *args, const char *log)
+void e2e_tool_start(const char *ns, const char *tool, const char *args, const char *log)
 {
 	char *cmd;
 	pid_t pid;
@@ -163,26 +82,35 @@ static inline void e2e_tool_start(const char *ns, const char *tool, const char *
 	}
 	free(cmd);
 	e2e_tool_pid = pid;
+	netns_track_pid(pid);	/* killed before the namespaces go */
 }
 
 /* Stop the tool with SIGTERM (a clean stop) and return its exit status. */
-static inline int e2e_tool_stop(void)
+int e2e_tool_stop(void)
 {
 	int st;
 
 	CHECK(e2e_tool_pid > 0);
 	kill(e2e_tool_pid, SIGTERM);
 	CHECK_EQ(waitpid(e2e_tool_pid, &st, 0), e2e_tool_pid);
+	netns_untrack_pid(e2e_tool_pid);
 	e2e_tool_pid = 0;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static inline bool e2e_tool_alive(void)
+bool e2e_tool_alive(void)
 {
-	return e2e_tool_pid > 0 && waitpid(e2e_tool_pid, NULL, WNOHANG) == 0;
+	if (e2e_tool_pid <= 0)
+		return false;
+	if (waitpid(e2e_tool_pid, NULL, WNOHANG) == 0)
+		return true;
+	/* it exited (now reaped) */
+	netns_untrack_pid(e2e_tool_pid);
+	e2e_tool_pid = 0;
+	return false;
 }
 
-static inline void e2e_dump(const char *log)
+void e2e_dump(const char *log)
 {
 	char cmd[600];
 
@@ -192,26 +120,15 @@ static inline void e2e_dump(const char *log)
 	}
 }
 
-/* A socket of @type made inside namespace @ns. */
-static inline int e2e_socket_in(const char *ns, int domain, int type, int proto)
+int e2e_socket_in(const char *ns, int domain, int type, int proto)
 {
-	char path[128];
-	int self, target, fd;
+	int fd = netns_socket(ns, domain, type, proto);
 
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	CHECK(self >= 0 && target >= 0);
-	CHECK_EQ(setns(target, CLONE_NEWNET), 0);
-	fd = socket(domain, type | SOCK_CLOEXEC, proto);
-	CHECK_EQ(setns(self, CLONE_NEWNET), 0);
-	close(self);
-	close(target);
 	CHECK(fd >= 0);
 	return fd;
 }
 
-static inline int e2e_udp_bound(const char *ns, const char *addr, uint16_t port)
+int e2e_udp_bound(const char *ns, const char *addr, uint16_t port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int fd = e2e_socket_in(ns, AF_INET, SOCK_DGRAM, 0);
@@ -224,14 +141,14 @@ static inline int e2e_udp_bound(const char *ns, const char *addr, uint16_t port)
 }
 
 /* Payload i: its index then bytes derived from it, @len bytes. */
-static inline void e2e_payload(unsigned char *p, uint32_t len, uint32_t i)
+void e2e_payload(unsigned char *p, uint32_t len, uint32_t i)
 {
 	memcpy(p, &i, sizeof(i));
 	for (uint32_t k = sizeof(i); k < len; k++)
 		p[k] = (unsigned char)(i * 7 + k);
 }
 
-static inline bool e2e_payload_ok(const unsigned char *p, uint32_t len, uint32_t *idx)
+bool e2e_payload_ok(const unsigned char *p, uint32_t len, uint32_t *idx)
 {
 	uint32_t i;
 
@@ -245,17 +162,12 @@ static inline bool e2e_payload_ok(const unsigned char *p, uint32_t len, uint32_t
 	return true;
 }
 
-struct e2e_udp_result {
-	uint32_t sent, received, corrupt, dup;
-};
-
 /*
  * Wait up to @poll_ms for one datagram or frame on @fd into @buf.
  * Return: its length, 0 when none came in time (*@waited advanced), -1 on a
  * failed receive.
  */
-static inline ssize_t e2e_recv_one(int fd, unsigned char *buf, size_t len, int poll_ms,
-				   unsigned int *waited)
+ssize_t e2e_recv_one(int fd, unsigned char *buf, size_t len, int poll_ms, unsigned int *waited)
 {
 	struct pollfd pf = { .fd = fd, .events = POLLIN };
 
@@ -268,8 +180,8 @@ static inline ssize_t e2e_recv_one(int fd, unsigned char *buf, size_t len, int p
 }
 
 /* Sort one received datagram into @r: ours and new, a duplicate, or corrupt. */
-static inline void e2e_udp_count(struct e2e_udp_result *r, uint8_t *seen, uint32_t n,
-				 const unsigned char *buf, ssize_t got)
+static void e2e_udp_count(struct e2e_udp_result *r, uint8_t *seen, uint32_t n,
+			  const unsigned char *buf, ssize_t got)
 {
 	uint32_t idx;
 
@@ -286,9 +198,8 @@ static inline void e2e_udp_count(struct e2e_udp_result *r, uint8_t *seen, uint32
  * and receive them on @rx, paced so a small ring is not overrun; wait up to
  * @wait_ms for stragglers.
  */
-static inline struct e2e_udp_result e2e_udp_run(int src, int rx, const char *dst_addr, uint16_t port,
-					 uint32_t n, const uint32_t *lens, unsigned int nlens,
-					 unsigned int wait_ms)
+struct e2e_udp_result e2e_udp_run(int src, int rx, const char *dst_addr, uint16_t port, uint32_t n,
+				  const uint32_t *lens, unsigned int nlens, unsigned int wait_ms)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
 	static unsigned char buf[65536];
@@ -317,7 +228,7 @@ static inline struct e2e_udp_result e2e_udp_run(int src, int rx, const char *dst
 }
 
 /* The "total" JSON line of a netpool-fwd log, or NULL. */
-static inline const char *e2e_total_line(const char *log, char *buf, size_t len)
+const char *e2e_total_line(const char *log, char *buf, size_t len)
 {
 	FILE *f = fopen(log, "r");
 	const char *found = NULL;
@@ -333,13 +244,8 @@ static inline const char *e2e_total_line(const char *log, char *buf, size_t len)
 	return found;
 }
 
-static inline uint64_t e2e_json_u64(const char *line, const char *key)
-{
-	return t_json_u64(line, key);
-}
-
 /* Kernel-counted drops on an interface (the TAP queue overflows under a burst). */
-static inline uint64_t e2e_link_drops(const char *ns, const char *ifname)
+uint64_t e2e_link_drops(const char *ns, const char *ifname)
 {
 	char cmd[512];
 	uint64_t rx = 0, tx = 0;
@@ -359,7 +265,7 @@ static inline uint64_t e2e_link_drops(const char *ns, const char *ifname)
 }
 
 /* Frames on @fd (a packet socket) that carry one of our datagrams behind the encap header. */
-static inline uint32_t e2e_count_encap(int fd, uint32_t want, unsigned int wait_ms)
+uint32_t e2e_count_encap(int fd, uint32_t want, unsigned int wait_ms)
 {
 	static unsigned char buf[65536];
 	uint32_t n = 0;
@@ -378,7 +284,7 @@ static inline uint32_t e2e_count_encap(int fd, uint32_t want, unsigned int wait_
 	return n;
 }
 
-static inline uint64_t e2e_pcap_count(const char *path)
+uint64_t e2e_pcap_count(const char *path)
 {
 	uint32_t hdr[6], rec[4];
 	static unsigned char buf[70000];
@@ -400,17 +306,12 @@ static inline uint64_t e2e_pcap_count(const char *path)
 
 /* ---- raw frames: packet sockets, hand-built frames, what the forwarder counted ---- */
 
-/* The number after "@key" on @line, 0 when the key is not there (drop_* appear only when non-zero). */
-static inline uint64_t e2e_json_u64_or0(const char *line, const char *key)
+/* The number after "@key" on @line, 0 when it is not there (drop_* appear only when non-zero). */
+uint64_t e2e_json_u64_or0(const char *line, const char *key)
 {
-	const char *p, *end = strchr(line, '\n');
-	char k[128];
+	const char *p = t_json_at(line, key);
 
-	snprintf(k, sizeof(k), "\"%s\": ", key);
-	p = strstr(line, k);
-	if (!p || (end && p > end))
-		return 0;
-	return strtoull(p + strlen(k), NULL, 10);
+	return p ? strtoull(p, NULL, 10) : 0;
 }
 
 /*
@@ -418,8 +319,7 @@ static inline uint64_t e2e_json_u64_or0(const char *line, const char *key)
  * of reasons, e.g. "NOT_SPECIFIED FULL_RING") are written into @other
  * ("REASON=N ...", empty when none).
  */
-static inline uint64_t e2e_json_drops(const char *line, const char *allowed, char *other,
-				      size_t len)
+uint64_t e2e_json_drops(const char *line, const char *allowed, char *other, size_t len)
 {
 	const char *p = line;
 	uint64_t sum = 0;
@@ -444,47 +344,8 @@ static inline uint64_t e2e_json_drops(const char *line, const char *allowed, cha
 	return sum;
 }
 
-/* IPv6 off on @ifname in @ns (before it goes up: no router solicitations or MLD reports). */
-static inline void e2e_ipv6_off(const char *ns, const char *ifname)
-{
-	e2e_sh("ip netns exec %s sysctl -q -w net.ipv6.conf.%s.disable_ipv6=1", ns, ifname);
-}
-
-/*
- * A packet socket of @proto in @ns, bound to @ifname there, with a @buf_opt
- * buffer of @big bytes (the name is looked up inside the namespace).
- */
-static inline int e2e_packet_bound(const char *ns, const char *ifname, uint16_t proto,
-				   int buf_opt, int big)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = proto };
-	char path[128];
-	int self, target, fd;
-
-	fd = e2e_socket_in(ns, AF_PACKET, SOCK_RAW, proto);
-	setsockopt(fd, SOL_SOCKET, buf_opt, &big, sizeof(big));
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	CHECK(self >= 0 && target >= 0);
-	CHECK_EQ(setns(target, CLONE_NEWNET), 0);
-	sll.sll_ifindex = (int)if_nametoindex(ifname);
-	CHECK_EQ(setns(self, CLONE_NEWNET), 0);
-	close(self);
-	close(target);
-	CHECK(sll.sll_ifindex > 0);
-	CHECK_EQ(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
-	return fd;
-}
-
-/* A packet socket on @ifname in @ns that only sends (protocol 0: it receives nothing). */
-static inline int e2e_packet_tx_socket(const char *ns, const char *ifname)
-{
-	return e2e_packet_bound(ns, ifname, 0, SO_SNDBUF, 4 << 20);
-}
-
 /* Send one whole frame on a packet socket. Return: 0 or -errno (what the kernel refused). */
-static inline int e2e_raw_send(int fd, const void *frame, size_t len)
+int e2e_raw_send(int fd, const void *frame, size_t len)
 {
 	ssize_t n;
 
@@ -502,8 +363,8 @@ static inline int e2e_raw_send(int fd, const void *frame, size_t len)
  * *@outgoing says which it was). Return: its length, 0 when none came in
  * time (*@waited advanced), -1 on a failed receive.
  */
-static inline ssize_t e2e_recv_frame(int fd, unsigned char *buf, size_t len, int poll_ms,
-				     unsigned int *waited, bool *outgoing)
+ssize_t e2e_recv_frame(int fd, unsigned char *buf, size_t len, int poll_ms, unsigned int *waited,
+		       bool *outgoing)
 {
 	for (;;) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
@@ -528,7 +389,7 @@ static inline ssize_t e2e_recv_frame(int fd, unsigned char *buf, size_t len, int
 }
 
 /* The Internet checksum of @len bytes, @sum carried in. */
-static inline uint32_t e2e_csum_add(uint32_t sum, const unsigned char *p, size_t len)
+uint32_t e2e_csum_add(uint32_t sum, const unsigned char *p, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i += 2)
 		sum += (uint32_t)p[i] << 8 | p[i + 1];
@@ -537,7 +398,7 @@ static inline uint32_t e2e_csum_add(uint32_t sum, const unsigned char *p, size_t
 	return sum;
 }
 
-static inline uint16_t e2e_csum_fold(uint32_t sum)
+uint16_t e2e_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -545,25 +406,13 @@ static inline uint16_t e2e_csum_fold(uint32_t sum)
 }
 
 /* Who a hand-built frame is from and to. */
-struct e2e_flow {
-	unsigned char dst[6], src[6];
-	unsigned char sip[4], dip[4];
-	uint16_t sport, dport;
-};
-
-static inline void e2e_put16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)(v >> 8);
-	p[1] = (unsigned char)v;
-}
-
 /*
  * An Ethernet + IPv4 + UDP frame of @fl carrying @plen bytes of @payload,
  * with both checksums right (a receiving kernel checks them: these frames
  * arrive intact or not at all). Return: the frame's length.
  */
-static inline uint32_t e2e_frame_udp(unsigned char *f, const struct e2e_flow *fl,
-				     const unsigned char *payload, uint32_t plen)
+uint32_t e2e_frame_udp(unsigned char *f, const struct e2e_flow *fl, const unsigned char *payload,
+		       uint32_t plen)
 {
 	unsigned char *ip = f + 14, *udp = f + 34;
 	uint32_t sum;
@@ -595,17 +444,7 @@ static inline uint32_t e2e_frame_udp(unsigned char *f, const struct e2e_flow *fl
 	return 14 + 20 + 8 + plen;
 }
 
-/*
- * The live counters of netpool-fwd (pid @pid) from its statistics export,
- * read with netpool-stat @stat: of device @dev's queues, summed. Return:
- * false when there is no snapshot (yet).
- */
-struct e2e_qstats {
-	uint64_t rx_packets, rx_bad_desc, rx_nomem, tx_packets, tx_busy, tx_dropped;
-};
-
-static inline bool e2e_fwd_qstats(const char *stat, pid_t pid, const char *dev,
-				  struct e2e_qstats *q)
+bool e2e_fwd_qstats(const char *stat, pid_t pid, const char *dev, struct e2e_qstats *q)
 {
 	char cmd[4200], line[8192], want[64];
 	bool any = false;
@@ -633,7 +472,7 @@ static inline bool e2e_fwd_qstats(const char *stat, pid_t pid, const char *dev,
 }
 
 /* Wait until the tool (e2e_tool_pid) publishes its statistics: its devices are open. */
-static inline bool e2e_tool_wait_ready(unsigned int ms)
+bool e2e_tool_wait_ready(unsigned int ms)
 {
 	char path[64];
 
@@ -650,41 +489,58 @@ static inline bool e2e_tool_wait_ready(unsigned int ms)
 
 /* ---- every netpool-fwd mode between two hosts ---- */
 
-struct e2e_topo {
-	const char *driver;		/* netpool-fwd --driver */
-	const char *ns_a, *ns_b, *ns_f;
-	char if_a[IFNAMSIZ], if_b[IFNAMSIZ];	/* host sides, in A and B */
-	char fwd_in[IFNAMSIZ], fwd_out[IFNAMSIZ];	/* the forwarder's, in F */
-	char ip_a[32], ip_b[32];
-	/* after the forwarder started (TAP: move its devices to the hosts); may be NULL */
-	void (*started)(struct e2e_topo *t);
-};
-
-#define E2E_NSEND	1500u
-#define E2E_PORT	5001
-
-/*
- * netpool-fwd's tunnel where a test only looks at the encapsulated frames
- * (no peer endpoint): addresses nobody owns and a given next hop, so no ARP.
- */
-#define E2E_VXLAN_ARGS	"--vxlan-local 192.0.2.1 --vxlan-remote 192.0.2.2 --vni 42 " \
-			"--vxlan-dmac 02:00:00:00:00:0b"
-
-/* Addresses, fixed MACs and static neighbours on the host sides. */
-static inline void e2e_hosts_up(struct e2e_topo *t)
+void e2e_veths(struct e2e_topo *t, unsigned mtu_in, unsigned mtu_out)
 {
-	e2e_sh("ip -n %s link set %s address 02:00:00:aa:00:01 up", t->ns_a, t->if_a);
-	e2e_sh("ip -n %s link set %s address 02:00:00:bb:00:02 up", t->ns_b, t->if_b);
-	e2e_sh("ip -n %s addr add %s/24 dev %s", t->ns_a, t->ip_a, t->if_a);
-	e2e_sh("ip -n %s addr add %s/24 dev %s", t->ns_b, t->ip_b, t->if_b);
-	/* static neighbours: the modes that are no bridge carry no ARP */
-	e2e_sh("ip -n %s neigh replace %s lladdr 02:00:00:bb:00:02 dev %s", t->ns_a, t->ip_b, t->if_a);
-	e2e_sh("ip -n %s neigh replace %s lladdr 02:00:00:aa:00:01 dev %s", t->ns_b, t->ip_a, t->if_b);
+	CHECK_EQ(netns_veth(t->if_a, t->ns_a, t->fwd_in, t->ns_f, 0), 0);
+	CHECK_EQ(netns_veth(t->if_b, t->ns_b, t->fwd_out, t->ns_f, 0), 0);
+	CHECK_EQ(netns_ipv6_off(t->ns_f, t->fwd_in), 0);
+	CHECK_EQ(netns_ipv6_off(t->ns_f, t->fwd_out), 0);
+	CHECK_EQ(netns_link_up(t->ns_f, t->fwd_in, mtu_in), 0);
+	CHECK_EQ(netns_link_up(t->ns_f, t->fwd_out, mtu_out), 0);
 }
 
-static inline int e2e_packet_socket(const char *ns, const char *ifname)
+/* @ifname in @ns up with MAC @mac and MTU @mtu (0: as it is). */
+static void host_link_up(const char *ns, const char *ifname, const char *mac, unsigned mtu)
 {
-	return e2e_packet_bound(ns, ifname, htons(ETH_P_ALL), SO_RCVBUF, 8 << 20);
+	char m[32] = "";
+
+	if (mtu)
+		snprintf(m, sizeof(m), " mtu %u", mtu);
+	CHECK_EQ(netns_ip(ns, "link set %s address %s%s up", ifname, mac, m), 0);
+}
+
+void e2e_hosts_config(struct e2e_topo *t, unsigned mtu_a, unsigned mtu_b, bool neigh)
+{
+	char cidr[48];
+
+	host_link_up(t->ns_a, t->if_a, "02:00:00:aa:00:01", mtu_a);
+	host_link_up(t->ns_b, t->if_b, "02:00:00:bb:00:02", mtu_b);
+	snprintf(cidr, sizeof(cidr), "%s/24", t->ip_a);
+	CHECK_EQ(netns_addr_add(t->ns_a, t->if_a, cidr), 0);
+	snprintf(cidr, sizeof(cidr), "%s/24", t->ip_b);
+	CHECK_EQ(netns_addr_add(t->ns_b, t->if_b, cidr), 0);
+	if (!neigh)
+		return;
+	/* static neighbours: the modes that are no bridge carry no ARP */
+	CHECK_EQ(netns_ip(t->ns_a, "neigh replace %s lladdr 02:00:00:bb:00:02 dev %s", t->ip_b,
+			  t->if_a), 0);
+	CHECK_EQ(netns_ip(t->ns_b, "neigh replace %s lladdr 02:00:00:aa:00:01 dev %s", t->ip_a,
+			  t->if_b), 0);
+}
+
+void e2e_hosts_up(struct e2e_topo *t)
+{
+	e2e_hosts_config(t, 0, 0, true);
+}
+
+bool e2e_taps_to_hosts(const char *ns_f, const char *fwd_in, const char *ns_a, const char *fwd_out,
+		       const char *ns_b)
+{
+	if (!netns_wait_link(ns_f, fwd_in, 5000) || !netns_wait_link(ns_f, fwd_out, 5000))
+		return false;
+	CHECK_EQ(netns_link_move(ns_f, fwd_in, ns_a), 0);
+	CHECK_EQ(netns_link_move(ns_f, fwd_out, ns_b), 0);
+	return true;
 }
 
 /*
@@ -698,7 +554,7 @@ static inline int e2e_packet_socket(const char *ns, const char *ifname)
  * and netpool-fwd stops on SIGTERM with exit 0 (every buffer came back).
  * Return: 0, or 1 after printing what failed.
  */
-static inline int e2e_run_modes(struct e2e_topo *t, const char *tool)
+int e2e_run_modes(struct e2e_topo *t, const char *tool)
 {
 	static const char *const modes[] = { "fwd", "capture", "encap", "sockq", "drop" };
 	static const uint32_t lens[] = { 18, 100, 512, 1000, 1400, 1472 };
@@ -731,8 +587,12 @@ static inline int e2e_run_modes(struct e2e_topo *t, const char *tool)
 		}
 		src = e2e_udp_bound(t->ns_a, t->ip_a, 0);
 		rx = e2e_udp_bound(t->ns_b, t->ip_b, E2E_PORT);
-		if (encap)
-			pkt = e2e_packet_socket(t->ns_b, t->if_b);
+		if (encap) {
+			pkt = netns_packet_open(&(struct netns_packet){ .ns = t->ns_b, .ifname = t->if_b,
+									.proto = ETH_P_ALL,
+									.rcvbuf = 8 << 20 });
+			CHECK(pkt >= 0);
+		}
 		r = e2e_udp_run(src, rx, t->ip_b, E2E_PORT, E2E_NSEND, lens, NP_ARRAY_SIZE(lens),
 				bridge ? 2000 : 300);
 		CHECK_EQ(r.sent, E2E_NSEND);
@@ -769,12 +629,12 @@ static inline int e2e_run_modes(struct e2e_topo *t, const char *tool)
 			e2e_dump(log);
 			return 1;
 		}
-		tool_drops = e2e_json_u64(tot, "rx_nomem") + e2e_json_u64(tot, "tx_busy");
+		tool_drops = t_json_u64(tot, "rx_nomem") + t_json_u64(tot, "tx_busy");
 		/* every datagram reached the forwarder (the kernel may add frames of its own) */
-		CHECK(e2e_json_u64(tot, "rx_packets") + drops + tool_drops >= E2E_NSEND);
-		CHECK_EQ(e2e_json_u64(tot, "rx_bad_desc"), 0);
+		CHECK(t_json_u64(tot, "rx_packets") + drops + tool_drops >= E2E_NSEND);
+		CHECK_EQ(t_json_u64(tot, "rx_bad_desc"), 0);
 		if (capture) {
-			uint64_t cap = e2e_json_u64(tot, "captured");
+			uint64_t cap = t_json_u64(tot, "captured");
 
 			CHECK(cap >= r.received);
 			CHECK_EQ(e2e_pcap_count(pcap), cap);
@@ -785,10 +645,9 @@ static inline int e2e_run_modes(struct e2e_topo *t, const char *tool)
 		}
 		printf("%-6s %-8s sent %u received %u (kernel drops %llu), forwarder rx %llu\n",
 		       t->driver, mode, r.sent, r.received, (unsigned long long)drops,
-		       (unsigned long long)e2e_json_u64(tot, "rx_packets"));
+		       (unsigned long long)t_json_u64(tot, "rx_packets"));
 	}
 	unlink(log);
 	return 0;
 }
 
-#endif /* NETPOOL_TEST_E2E_H */
