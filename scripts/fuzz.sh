@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
 out=build/fuzz
 san=fuzzer-no-link,address,undefined
-make -s -j2 O="$out" CC=clang DEBUG=1 SAN="$san" lib
+make -s -j2 O="$out" CC=clang DEBUG=1 SAN="$san" lib lib-test
 flags="-std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -DNP_DEBUG=1 -fno-omit-frame-pointer"
 libs="$(make -s --no-print-directory print-ldlibs O="$out" CC=clang)"
 mkdir -p "$out/crashes"
@@ -23,7 +23,7 @@ for src in fuzz/fuzz_*.c; do
 	case " ${FUZZ_TARGETS:-$name} " in *" $name "*) ;; *) continue ;; esac
 	extra=$(sed -n 's/^ \* fuzz\.sh-sources: //p' "$src")
 	clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all "$src" $extra \
-		-o "$out/$name" "$out/libnetpool.a" $libs
+		-o "$out/$name" "$out/libnetpool_test.a" "$out/libnetpool.a" $libs
 	work="$out/corpus-$name"
 	rm -rf "$work"
 	mkdir -p "$work"

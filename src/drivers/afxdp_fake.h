@@ -16,9 +16,10 @@
  * length, option bits), or republishes whatever stale entries the ring
  * slots still hold.
  *
- * Not part of the library's API: not exported from libnetpool.so (link
- * libnetpool.a), no stability. Without libxdp every call fails (create:
- * -EOPNOTSUPP, the others -EINVAL). Needs no libxdp header itself.
+ * Not part of the library: it lives in libnetpool_test.a (afxdp_fake.c),
+ * which tests and fuzz targets link before libnetpool.a; no stability.
+ * Without libxdp every call fails (create: -EOPNOTSUPP, the others -EINVAL:
+ * afxdp_stub_fake.c). Needs no libxdp header itself.
  *
  * Context: the thread serving queue @q, between its polls (no queue thread:
  * np_netdev_start()). Indexes are the rings' free-running 32-bit ones.
