@@ -56,6 +56,9 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
 LIB_TEST_OBJS := $(LIB_TEST_SRCS:%.c=$(O)/%.o)
 TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(TEST_SRCS:tests/%.c=$(O)/tests/%)
+# What the tests share (tests/lib/), compiled once per build and linked into each.
+TESTLIB_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard tests/lib/*.c))
+TESTLIB   := $(O)/tests/lib/libnptest.a
 BENCH_SRCS := $(filter-out bench/peer_dpdk.c,$(wildcard bench/*.c))
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o)
 TOOLS     := $(O)/tools/netpool-bench $(O)/tools/netpool-fwd $(O)/tools/netpool-stat
@@ -105,10 +108,20 @@ $(O)/libnetpool_test.a: $(LIB_TEST_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(O)/tests/%: tests/%.c $(wildcard tests/*.h) $(O)/libnetpool_test.a $(O)/libnetpool.a $(FLAGS_FILE)
+$(O)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h include/*.h include/netpool/*.h src/*.h) \
+		$(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -Isrc $< -o $@ $(O)/libnetpool_test.a $(O)/libnetpool.a $(LDFLAGS_SAN) \
-		$(LDLIBS)
+	$(CC) $(CFLAGS_BASE) -Isrc -Itests/lib -c $< -o $@
+
+$(TESTLIB): $(TESTLIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/tests/%: tests/%.c $(wildcard tests/lib/*.h) $(TESTLIB) $(O)/libnetpool_test.a \
+		$(O)/libnetpool.a $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -Isrc -Itests/lib $< -o $@ $(TESTLIB) $(O)/libnetpool_test.a \
+		$(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 $(O)/examples/%: examples/%.c $(O)/libnetpool.a $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
