@@ -273,7 +273,7 @@ static void do_free(struct scen *s, enum ev ev)
 		model_release_d(m);
 }
 
-static void run(enum op op, const enum ev *order)
+static void run(enum op op, const unsigned *order)
 {
 	struct scen s;
 
@@ -309,37 +309,30 @@ static void run(enum op op, const enum ev *order)
 	env_fini(&s.e);
 }
 
-/* Every order of the four events with B's operation before B's free. */
-static unsigned permute(enum op op, enum ev *ord, int k, unsigned used)
+/* B's operation comes before B's free. */
+static bool op_before_free_b(const unsigned *order, void *arg)
 {
-	unsigned n = 0;
+	(void)arg;
+	for (int i = 0; i < NEV; i++) {
+		if (order[i] == EV_FREE_B)
+			return false;
+		if (order[i] == EV_OP)
+			break;
+	}
+	return true;
+}
 
-	if (k == NEV) {
-		for (int i = 0; i < NEV; i++) {
-			if (ord[i] == EV_FREE_B)
-				return 0;
-			if (ord[i] == EV_OP)
-				break;
-		}
-		run(op, ord);
-		return 1;
-	}
-	for (int e = 0; e < NEV; e++) {
-		if (used & (1u << e))
-			continue;
-		ord[k] = (enum ev)e;
-		n += permute(op, ord, k + 1, used | (1u << e));
-	}
-	return n;
+static void run_order(const unsigned *order, void *op)
+{
+	run((enum op)*(int *)op, order);
 }
 
 int main(void)
 {
-	enum ev ord[NEV];
-
 	skbt_seed(0x2545f4914f6cdd1dull);
+	/* every order of the four events with B's operation before B's free */
 	for (int op = 0; op < NOPS; op++)
-		CHECK_EQ(permute((enum op)op, ord, 0, 0), 12);
+		CHECK_EQ(t_each_order(NEV, op_before_free_b, run_order, &op), 12);
 	np_skb_thread_flush();
 	return 0;
 }

@@ -212,7 +212,7 @@ static void do_free(struct scen *s, enum ev ev)
 	s->alive[ev] = false;
 }
 
-static void run(const enum ev *order)
+static void run(const unsigned *order)
 {
 	struct scen s;
 
@@ -225,29 +225,16 @@ static void run(const enum ev *order)
 	env_fini(&s.e);
 }
 
-static unsigned permute(enum ev *ord, int k, unsigned used)
+static void run_order(const unsigned *order, void *arg)
 {
-	unsigned n = 0;
-
-	if (k == NEV) {
-		run(ord);
-		return 1;
-	}
-	for (int e = 0; e < NEV; e++) {
-		if (used & (1u << e))
-			continue;
-		ord[k] = (enum ev)e;
-		n += permute(ord, k + 1, used | (1u << e));
-	}
-	return n;
+	(void)arg;
+	run(order);
 }
 
 int main(void)
 {
-	enum ev ord[NEV];
-
 	skbt_seed(0x9e3779b97f4a7c15ull);
-	CHECK_EQ(permute(ord, 0, 0), 24);
+	CHECK_EQ(t_each_order(NEV, NULL, run_order, NULL), 24);
 	np_skb_thread_flush();
 	return 0;
 }
