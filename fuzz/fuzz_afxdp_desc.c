@@ -50,6 +50,7 @@
 #include <time.h>
 #include "netpool.h"
 #include "../src/drivers/afxdp_fake.h"
+#include "../src/drivers/afxdp_inject.h"
 
 #define NQ		2
 #define RING		64u	/* rings of 64 (= the napi budget) or RING_MAX entries */

@@ -42,6 +42,7 @@
 #include <linux/if_xdp.h>
 #include "testutil.h"
 #include "drivers/afxdp_fake.h"
+#include "drivers/afxdp_inject.h"
 
 #define ETH_TEST	0x88b5	/* IEEE local experimental: nobody else sends it */
 #define MAGIC		"NPX1"

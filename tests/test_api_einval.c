@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "testutil.h"
+#include "drivers/afxdp_inject.h"
 
 #define SENTINEL	((void *)(uintptr_t)0x5a5a5a5a5a5a5a5aull)
 #define PATTERN		0xa5

@@ -125,28 +125,4 @@ struct np_afxdp_stats {
  */
 NP_API int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stats *st);
 
-/* np_afxdp_inject_rx(): instead of a real address, a frame taken for the purpose */
-#define NP_AFXDP_INJECT_POSTED	(1ull << 63)
-
-/**
- * np_afxdp_inject_rx() - for tests: run one RX descriptor through queue @q's
- * validation and receive path as if the kernel had returned it.
- * @dev: an open afxdp netdev.
- * @q: the queue.
- * @addr: a UMEM address; or NP_AFXDP_INJECT_POSTED | offset: the driver takes
- *   a frame from the queue's pool, marks it posted (as if in the fill ring)
- *   and uses that frame's address + offset.
- * @len: the descriptor's length.
- * @options: the descriptor's option bits.
- * Context: queue @q's poll thread, or any thread while none polls (it runs inside
- * the queue's napi and allocates from its pool).
- * Return: 0 (accepted and received), -EBADMSG (refused and counted; the
- * frame, when ours, recycled), -ENOMEM (no frame for NP_AFXDP_INJECT_POSTED),
- * -EINVAL (not an open afxdp netdev, no such queue, NP_AFXDP_INJECT_POSTED
- * with an offset of a frame or more). The descriptor itself is outside input:
- * every field is validated as a kernel one would be.
- */
-NP_API int np_afxdp_inject_rx(struct np_netdev *dev, unsigned int q, uint64_t addr, uint32_t len,
-			      uint32_t options);
-
 #endif /* NETPOOL_AFXDP_H */

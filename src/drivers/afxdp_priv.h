@@ -6,10 +6,11 @@
  *   afxdp_xsk.c   the kernel side: XDP program, XSKMAP, sockets and their rings
  *   afxdp_umem.c  the UMEM as the pools' memory (provider, DMA device), the
  *                 fill ring refill, posted frames and the TX reserve
- *   afxdp_rx.c    RX descriptor validation and receive, the inject hook
+ *   afxdp_rx.c    RX descriptor validation and receive
  *   afxdp_tx.c    TX zero-copy and copy, completions
  *   afxdp_fake.c  tests and fuzzing: a kernel side with rings in plain memory
- *                 (libnetpool_test.a only, never the library)
+ *   afxdp_inject.c  tests and fuzzing: an RX descriptor as if from the kernel
+ *                 (both in libnetpool_test.a only, never in the library)
  *
  * Not installed, not part of the API. Needs libxdp's headers.
  */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * afxdp without libxdp: the build found no libxdp (pkg-config), so the driver
- * is absent and its entry points say so (afxdp_stub_fake.c does for the
- * test archive's fake).
+ * is absent and its entry points say so (afxdp_stub_fake.c and
+ * afxdp_stub_inject.c do for the test archive's).
  */
 #include "../internal.h"
 #include "netpool/afxdp.h"
@@ -21,16 +21,5 @@ int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stats *st)
 	(void)dev;
 	(void)q;
 	(void)st;
-	return -EINVAL;
-}
-
-int np_afxdp_inject_rx(struct np_netdev *dev, unsigned int q, uint64_t addr, uint32_t len,
-		       uint32_t options)
-{
-	(void)dev;
-	(void)q;
-	(void)addr;
-	(void)len;
-	(void)options;
 	return -EINVAL;
 }
