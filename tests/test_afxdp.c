@@ -41,6 +41,7 @@
 #include <linux/if_packet.h>
 #include <linux/if_xdp.h>
 #include "testutil.h"
+#include "netns.h"
 #include "drivers/afxdp_fake.h"
 #include "drivers/afxdp_inject.h"
 
@@ -51,99 +52,28 @@
 #define MQ_FRAMES	400
 
 static char if_a[IF_NAMESIZE], if_b[IF_NAMESIZE];
-static const char *ip_bin;
-static volatile sig_atomic_t links_created;
 
 /* ---- the namespace and the veth pair ---- */
 
-/* Run ip with @argv (NULL-terminated); quiet. Async-signal-safe. Return: exit status. */
-static int ip_run(char *const argv[])
-{
-	static char *const envp[] = { "PATH=/usr/sbin:/sbin:/usr/bin:/bin", NULL };
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execve(ip_bin, argv, envp);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static void links_delete(void)
-{
-	char *argv[] = { "ip", "link", "del", if_a, NULL };
-
-	if (links_created) {
-		links_created = 0;
-		ip_run(argv);
-	}
-}
-
-static void on_signal(int sig)
-{
-	links_delete();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void write_sysctl(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, val, strlen(val)) < 0)
-			(void)0;
-		close(fd);
-	}
-}
-
-/* Return: the number of queues the pair got (2, or 1 if veth refused more), 0 on failure. */
+/*
+ * The pair in our own namespace, deleted on every exit path (netns.h).
+ * Return: the number of queues it got (2, or 1 if veth refused more), 0 on failure.
+ */
 static unsigned int setup_links(void)
 {
-	static const char *const bins[] = { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" };
-	char *add2[] = { "ip", "link", "add", if_a, "numtxqueues", "2", "numrxqueues", "2",
-			 "type", "veth", "peer", "name", if_b, "numtxqueues", "2",
-			 "numrxqueues", "2", NULL };
-	char *add1[] = { "ip", "link", "add", if_a, "type", "veth", "peer", "name", if_b, NULL };
-	char *up_a[] = { "ip", "link", "set", if_a, "up", NULL };
-	char *up_b[] = { "ip", "link", "set", if_b, "up", NULL };
 	unsigned int nq = 2;
 
-	for (size_t i = 0; i < NP_ARRAY_SIZE(bins) && !ip_bin; i++)
-		if (!access(bins[i], X_OK))
-			ip_bin = bins[i];
-	if (!ip_bin)
-		return 0;
 	snprintf(if_a, sizeof(if_a), "npxa%d", (int)getpid());
 	snprintf(if_b, sizeof(if_b), "npxb%d", (int)getpid());
 	/* no IPv6 in our namespace: no neighbour discovery frames (filtered anyway) */
-	write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-	atexit(links_delete);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	signal(SIGALRM, on_signal);
-	signal(SIGABRT, on_signal);
-	if (ip_run(add2)) {
+	netns_ipv6_off(NULL, "all");
+	netns_ipv6_off(NULL, "default");
+	if (netns_veth(if_a, NULL, if_b, NULL, 2)) {
 		nq = 1;
-		if (ip_run(add1))
+		if (netns_veth(if_a, NULL, if_b, NULL, 0))
 			return 0;
 	}
-	links_created = 1;
-	if (ip_run(up_a) || ip_run(up_b))
+	if (netns_link_up(NULL, if_a, 0) || netns_link_up(NULL, if_b, 0))
 		return 0;
 	return nq;
 }
@@ -171,23 +101,17 @@ struct peer {
 
 static void peer_open(struct peer *p)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	int one = 1, big = 4 << 20;
-
 	p->ifindex = (int)if_nametoindex(if_b);
 	CHECK(p->ifindex > 0);
 	get_mac(if_a, p->mac_a);
 	get_mac(if_b, p->mac_b);
-	p->tx = socket(AF_PACKET, SOCK_RAW, 0);
-	CHECK(p->tx >= 0);
 	/* straight to the driver: the TX queue is then the sending CPU's */
-	CHECK_EQ(setsockopt(p->tx, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)), 0);
-	p->rx = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_TEST));
+	p->tx = netns_packet_open(&(struct netns_packet){ .ifindex = p->ifindex,
+							  .qdisc_bypass = true });
+	CHECK(p->tx >= 0);
+	p->rx = netns_packet_open(&(struct netns_packet){ .ifindex = p->ifindex, .proto = ETH_TEST,
+							  .rcvbuf = 4 << 20, .nonblock = true });
 	CHECK(p->rx >= 0);
-	setsockopt(p->rx, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-	sll.sll_protocol = htons(ETH_TEST);
-	sll.sll_ifindex = p->ifindex;
-	CHECK_EQ(bind(p->rx, (struct sockaddr *)&sll, sizeof(sll)), 0);
 }
 
 static void peer_close(struct peer *p)
@@ -1110,7 +1034,7 @@ int main(void)
 	else
 		printf("veth gave one queue: two-queue part skipped\n");
 	peer_close(&p);
-	links_delete();
+	netns_cleanup();
 	printf("PASS\n");
 	return 0;
 }

@@ -32,7 +32,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -40,11 +39,11 @@
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include "testutil.h"
+#include "netns.h"
 
 #define ETH_TEST	0x88b5	/* IEEE local experimental ethertype 1 */
 #define HDR		14
@@ -52,47 +51,7 @@
 #define PAT_OFF		24
 #define MAX_SEQ		4096
 
-/* ---- cleanup on every exit path ---- */
-
-static char ns_path[128];		/* the namespace's name while it exists */
-static volatile sig_atomic_t ns_named;
-static const int cleanup_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGABRT,
-				    SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGPIPE };
-static struct sigaction old_sa[NP_ARRAY_SIZE(cleanup_sigs)];
-
-/* Async-signal-safe: two system calls. The TAP devices need nothing: they
- * are not persistent, and go with our descriptors when the process ends. */
-static void ns_unname(void)
-{
-	if (ns_named) {
-		ns_named = 0;
-		umount2(ns_path, MNT_DETACH);
-		unlink(ns_path);
-	}
-}
-
-static void on_signal(int sig)
-{
-	ns_unname();
-	for (size_t i = 0; i < NP_ARRAY_SIZE(cleanup_sigs); i++)
-		if (cleanup_sigs[i] == sig)
-			sigaction(sig, &old_sa[i], NULL);
-	/* a fault re-executes into the previous handler; anything else is re-sent */
-	if (sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL)
-		raise(sig);
-}
-
-static void install_cleanup(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < NP_ARRAY_SIZE(cleanup_sigs); i++)
-		sigaction(cleanup_sigs[i], &sa, &old_sa[i]);
-	atexit(ns_unname);
-}
+static char ns_path[128];		/* the namespace's name (removed once set up) */
 
 /* ---- frames ---- */
 
@@ -173,23 +132,11 @@ static int if_index(int ctl, const char *name)
 	return ioctl(ctl, SIOCGIFINDEX, &ifr) < 0 ? -errno : ifr.ifr_ifindex;
 }
 
-/* A packet socket of @proto on @ifindex only (protocol 0 until bound: nothing foreign). */
+/* A packet socket of @proto on @ifindex only, a large receive buffer. */
 static int pkt_open(int ifindex, uint16_t proto)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(proto),
-				   .sll_ifindex = ifindex };
-	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), big = 4 << 20;
-
-	if (s < 0)
-		return -errno;
-	setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
-	if (bind(s, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		int err = -errno;
-
-		close(s);
-		return err;
-	}
-	return s;
+	return netns_packet_open(&(struct netns_packet){ .ifindex = ifindex, .proto = proto,
+							 .rcvbuf = 4 << 20, .force = true });
 }
 
 /* Bring the port up in the calling thread's namespace and open its sockets. */
@@ -721,26 +668,22 @@ static void test_tx(struct np_netdev *a, struct port *pa)
 /* ---- across namespaces: forward, XDP TX, XDP REDIRECT ---- */
 
 /* A namespace of our own, @b moved into it and brought up there. Return: its fd, or -1. */
-static int ns_setup(const char *ns, struct port *pb)
+static int ns_setup(struct port *pb)
 {
-	char cmd[256];
+	const char *ns;
 	int self, nsfd;
 
-	snprintf(ns_path, sizeof(ns_path), "/var/run/netns/%s", ns);
-	snprintf(cmd, sizeof(cmd), "ip netns add %s", ns);
-	ns_named = 1;	/* from here on, every exit path removes the name */
-	if (system(cmd) != 0) {
-		ns_unname();
+	if (netns_add("tap", &ns))
 		return -1;
-	}
-	snprintf(cmd, sizeof(cmd), "ip link set dev %s netns %s", pb->name, ns);
-	CHECK_EQ(system(cmd), 0);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	nsfd = open(ns_path, O_RDONLY | O_CLOEXEC);
-	CHECK(self >= 0 && nsfd >= 0);
+	snprintf(ns_path, sizeof(ns_path), "/var/run/netns/%s", ns);
+	CHECK_EQ(netns_link_move(NULL, pb->name, ns), 0);
+	nsfd = netns_open(ns);
+	CHECK(nsfd >= 0);
 	/* the name goes now: the namespace lives as long as our descriptors */
-	ns_unname();
+	netns_unname(ns);
 	CHECK(access(ns_path, F_OK) != 0);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	CHECK(self >= 0);
 	CHECK_EQ(setns(nsfd, CLONE_NEWNET), 0);
 	port_open(pb);
 	CHECK_EQ(setns(self, CLONE_NEWNET), 0);
@@ -1075,14 +1018,13 @@ static void test_errors(struct np_netdev *a, const char *pfx)
 
 int main(void)
 {
-	char pfx[12], na[IFNAMSIZ], nb[IFNAMSIZ], nm[IFNAMSIZ], nt[IFNAMSIZ], ns[64];
+	char pfx[12], na[IFNAMSIZ], nb[IFNAMSIZ], nm[IFNAMSIZ], nt[IFNAMSIZ];
 	struct np_tap_params tp = { 0 };
 	struct port pa = { 0 }, pb = { 0 };
 	struct np_netdev *a, *b;
 	int err, s, nsfd;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	install_cleanup();
 	np_set_print(t_log_capture);
 	/* names unique to this process, at most 15 characters */
 	snprintf(pfx, sizeof(pfx), "npt%u", (unsigned)getpid() % 10000000u);
@@ -1090,7 +1032,6 @@ int main(void)
 	snprintf(nb, sizeof(nb), "%sb", pfx);
 	snprintf(nm, sizeof(nm), "%sq", pfx);
 	snprintf(nt, sizeof(nt), "%st", pfx);
-	snprintf(ns, sizeof(ns), "netpool-tap-%u", (unsigned)getpid());
 
 	if (access("/dev/net/tun", R_OK | W_OK))
 		SKIP("no usable /dev/net/tun: %s", strerror(errno));
@@ -1120,7 +1061,7 @@ int main(void)
 	test_bad_wire(a);
 	test_tx(a, &pa);
 	test_tx_shared(a);
-	nsfd = ns_setup(ns, &pb);
+	nsfd = ns_setup(&pb);
 	if (nsfd >= 0) {
 		test_forward(a, &pa, b, &pb);
 		port_close(&pb);
