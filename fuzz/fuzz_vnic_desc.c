@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: the vnic driver's RX reap and TX completion paths fed
  * raw device-written fields, the way a buggy or hostile device would write
- * them. The harness plays the device (src/vnic_inject.h, a test-only hook):
+ * them. The harness plays the device (src/drivers/vnic_inject.h, a test-only hook):
  *
  *   RX   it completes posted descriptors with any address (right, a bit
  *        flipped, off by a few bytes, another posted buffer's - a duplicated
@@ -40,7 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "netpool.h"
-#include "../src/vnic_inject.h"
+#include "../src/drivers/vnic_inject.h"
 
 #define MAXQ		2
 #define RING_MAX	64

@@ -8,10 +8,9 @@
  * These calls let a test or a fuzz target write those device-owned fields
  * raw (any address, length, flags, status; any done index), between the
  * driver's polls, the way a buggy or hostile device could. They are not part
- * of the library's API (not exported from libnetpool.so, no stability), and
- * nothing in the library calls them.
- *
- * They live in vnic.c, next to the structures they write.
+ * of the library: they live in libnetpool_test.a (vnic_inject.c, beside the
+ * driver, with vnic_priv.h's structures), which tests and fuzz targets link
+ * before libnetpool.a; no stability.
  *
  * Context: the thread serving queue @q, between polls (never while a queue
  * thread runs: np_netdev_start()), and not on a linked vnic's RX ring while
