@@ -60,7 +60,8 @@ TESTS     := $(TEST_SRCS:tests/%.c=$(O)/tests/%)
 TESTLIB_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard tests/lib/*.c))
 TESTLIB   := $(O)/tests/lib/libnptest.a
 BENCH_SRCS := $(filter-out bench/peer_dpdk.c,$(wildcard bench/*.c))
-BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o)
+# bench_fwd_xdp builds its namespaces with the tests' helper (tests/lib/netns.c)
+BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o) $(O)/tests/lib/netns.o
 TOOLS     := $(O)/tools/netpool-bench $(O)/tools/netpool-fwd $(O)/tools/netpool-stat
 EXAMPLES  := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
 
@@ -131,9 +132,10 @@ $(O)/bench/peer_dpdk.o: bench/peer_dpdk.c bench/bench.h $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(PEER_CC) $(CFLAGS_BASE) $(DPDK_CFLAGS) -march=native -Wno-error -c $< -o $@
 
-$(O)/bench/%.o: bench/%.c bench/bench.h $(wildcard include/netpool/*.h) $(FLAGS_FILE)
+$(O)/bench/%.o: bench/%.c bench/bench.h $(wildcard include/netpool/*.h) tests/lib/netns.h \
+		$(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -c $< -o $@
+	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -Itests/lib -c $< -o $@
 
 $(O)/tools/netpool-bench: tools/netpool-bench.c $(BENCH_OBJS) $(O)/libnetpool.a
 	@mkdir -p $(dir $@)

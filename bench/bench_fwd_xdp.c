@@ -16,15 +16,14 @@
  * "recycle/max", "no_recycle/max" (rate at the sender's maximum), and
  * "recycle/fixed", "no_recycle/fixed" (CPU per packet at a fixed offered
  * load). Skipped, with the reason, without root, namespaces, AF_XDP or the
- * tool. The namespaces are removed at the end.
+ * tool. The namespaces are removed at the end, and on every exit path
+ * (tests/lib/netns.h, which the tests use too).
  */
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -32,13 +31,14 @@
 
 #include "netpool.h"
 #include "bench.h"
+#include "netns.h"
 
 #define XDP_FRAME_LEN	64u
 #define XDP_BATCH	64u
 #define XDP_FIXED_PPS	100000.0	/* the fixed offered load */
 
 struct xdp_env {
-	char ns_s[32], ns_f[32], ns_r[32];
+	const char *ns_s, *ns_f, *ns_r;
 	char if_s[IFNAMSIZ], if_fa[IFNAMSIZ], if_fb[IFNAMSIZ], if_r[IFNAMSIZ];
 	char tool[4096];
 	bool up;
@@ -53,35 +53,18 @@ struct xdp_sender {
 	int err;
 };
 
-static int xdp_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int xdp_sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
+/* The namespaces go, and the veth pairs with them. */
 static void xdp_down(struct xdp_env *e)
 {
-	xdp_sh("ip netns del %s 2>/dev/null", e->ns_s);
-	xdp_sh("ip netns del %s 2>/dev/null", e->ns_f);
-	xdp_sh("ip netns del %s 2>/dev/null", e->ns_r);
+	netns_del_all();
 	e->up = false;
 }
 
+/* S - veth - F - veth - R, made for this run (removed on every exit path: netns.h). */
 static int xdp_up(struct xdp_env *e, char *why, size_t len)
 {
 	int pid = (int)getpid();
 
-	snprintf(e->ns_s, sizeof(e->ns_s), "npbs%d", pid);
-	snprintf(e->ns_f, sizeof(e->ns_f), "npbf%d", pid);
-	snprintf(e->ns_r, sizeof(e->ns_r), "npbr%d", pid);
 	snprintf(e->if_s, sizeof(e->if_s), "npbs%d", pid);
 	snprintf(e->if_fa, sizeof(e->if_fa), "npba%d", pid);
 	snprintf(e->if_fb, sizeof(e->if_fb), "npbb%d", pid);
@@ -90,27 +73,22 @@ static int xdp_up(struct xdp_env *e, char *why, size_t len)
 		snprintf(why, len, "needs root for network namespaces");
 		return -EPERM;
 	}
-	if (xdp_sh("ip netns add %s 2>/dev/null", e->ns_s)) {
+	if (netns_add("bs", &e->ns_s)) {
 		snprintf(why, len, "the kernel refuses network namespaces (or no ip tool)");
 		return -EPERM;
 	}
 	e->up = true;
-	if (xdp_sh("ip netns add %s && ip netns add %s", e->ns_f, e->ns_r) ||
-	    xdp_sh("ip link add %s netns %s type veth peer name %s netns %s", e->if_s, e->ns_s,
-		   e->if_fa, e->ns_f) ||
-	    xdp_sh("ip link add %s netns %s type veth peer name %s netns %s", e->if_fb, e->ns_f,
-		   e->if_r, e->ns_r) ||
-	    xdp_sh("ip -n %s link set %s up && ip -n %s link set %s up && ip -n %s link set %s up "
-		   "&& ip -n %s link set %s up", e->ns_s, e->if_s, e->ns_f, e->if_fa, e->ns_f,
-		   e->if_fb, e->ns_r, e->if_r)) {
+	if (netns_add("bf", &e->ns_f) || netns_add("br", &e->ns_r) ||
+	    netns_veth(e->if_s, e->ns_s, e->if_fa, e->ns_f, 0) ||
+	    netns_veth(e->if_fb, e->ns_f, e->if_r, e->ns_r, 0) ||
+	    netns_link_up(e->ns_s, e->if_s, 0) || netns_link_up(e->ns_f, e->if_fa, 0) ||
+	    netns_link_up(e->ns_f, e->if_fb, 0) || netns_link_up(e->ns_r, e->if_r, 0)) {
 		snprintf(why, len, "could not build the veth topology");
 		xdp_down(e);
 		return -EIO;
 	}
-	xdp_sh("ip netns exec %s sysctl -q -w net.ipv6.conf.%s.disable_ipv6=1 2>/dev/null", e->ns_f,
-	       e->if_fa);
-	xdp_sh("ip netns exec %s sysctl -q -w net.ipv6.conf.%s.disable_ipv6=1 2>/dev/null", e->ns_f,
-	       e->if_fb);
+	netns_ipv6_off(e->ns_f, e->if_fa);
+	netns_ipv6_off(e->ns_f, e->if_fb);
 	return 0;
 }
 
@@ -142,30 +120,26 @@ static void *xdp_send_thread(void *arg)
 	struct mmsghdr msgs[XDP_BATCH];
 	struct iovec iov = { .iov_base = frame, .iov_len = XDP_FRAME_LEN };
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	char path[128];
-	int one = 1, fd, ns, self;
 	uint64_t t0, end;
+	int fd;
 
 	xdp_frame(frame);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/var/run/netns/%s", s->e->ns_s);
-	ns = open(path, O_RDONLY | O_CLOEXEC);
-	if (self < 0 || ns < 0 || setns(ns, CLONE_NEWNET)) {
+	/* in S, on its end of the pair, the qdisc bypassed */
+	fd = netns_packet_open(&(struct netns_packet){ .ns = s->e->ns_s, .ifname = s->e->if_s,
+						       .qdisc_bypass = true });
+	if (fd == -EOPNOTSUPP || fd == -ENOPROTOOPT)	/* no bypass: sent through the qdisc */
+		fd = netns_packet_open(&(struct netns_packet){ .ns = s->e->ns_s,
+							       .ifname = s->e->if_s });
+	if (fd < 0) {
+		s->err = fd;
+		return NULL;
+	}
+	/* the address it is bound to: S's interface index, for each frame's destination */
+	if (getsockname(fd, (struct sockaddr *)&sll, &(socklen_t){ sizeof(sll) })) {
 		s->err = -errno;
+		close(fd);
 		return NULL;
 	}
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	sll.sll_ifindex = (int)if_nametoindex(s->e->if_s);
-	setns(self, CLONE_NEWNET);
-	close(self);
-	close(ns);
-	if (fd < 0 || !sll.sll_ifindex) {
-		s->err = -ENODEV;
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
 	sll.sll_halen = ETH_ALEN;
 	memcpy(sll.sll_addr, frame, ETH_ALEN);
 	for (unsigned int i = 0; i < XDP_BATCH; i++)
