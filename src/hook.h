@@ -6,7 +6,9 @@
  *
  * Compiled in only with NP_DEBUG >= 1; in a release build a hook point is
  * nothing at all (no load, no branch) and np_hook_set() answers -EOPNOTSUPP.
- * Not public API: tests reach it through the static library (-Isrc).
+ * Not public API. The points and their table (hook.c) are the library's;
+ * np_hook_set() is in the test archive (hook_inject.c, libnetpool_test.a),
+ * which tests link with -Isrc.
  *
  * A hook runs on the thread that reached the point, with the object the point
  * names as an opaque value: it may compare it, never dereference it (at
