@@ -113,6 +113,16 @@ struct np_afxdp_stats {
 	bool zerocopy;			/* the kernel bound in zero-copy mode */
 };
 
+/* The uint64_t fields of struct np_afxdp_stats: every one but zerocopy. */
+#define NP_AFXDP_STATS_NR	(offsetof(struct np_afxdp_stats, zerocopy) / sizeof(uint64_t))
+
+/**
+ * np_afxdp_stats_names - the names of struct np_afxdp_stats' uint64_t
+ * fields, in their order (what ethtool -S would print), NP_AFXDP_STATS_NR
+ * of them; there with or without libxdp.
+ */
+extern NP_API const char *const np_afxdp_stats_names[];
+
 /**
  * np_afxdp_get_stats() - queue @q's driver counters (@q == -1: summed).
  * @dev: an afxdp netdev.

@@ -260,7 +260,6 @@ int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stats *st)
 {
 	struct np_provider_stats ps;
 	struct afxdp *ax;
-	uint64_t *c = (uint64_t *)st;
 
 	if (!dev || dev->ops != &afx_ops || !st || q < -1 || q >= (int)dev->nqueues)
 		return -EINVAL;
@@ -272,8 +271,7 @@ int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stats *st)
 
 		if (q >= 0 && (unsigned int)q != i)
 			continue;
-		for (unsigned int k = 0; k < AFX_NR_COUNTERS; k++)
-			c[k] += np_stat_read(aq->cnt[k]);
+		np_netdev_counters_sum((uint64_t *)st, aq->cnt, AFX_NR_COUNTERS);
 		st->frames_posted += np_stat_read(aq->posted);
 		st->frames_tx += np_stat_read(aq->inflight);
 		st->tx_reserve += aq->nreserve;

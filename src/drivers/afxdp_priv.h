@@ -43,15 +43,19 @@
 				  NP_PAGE_SIZE - 1) >> NP_PAGE_SHIFT)
 #define AFX_ARENA_FRAMES	(NP_ARENA_PAGES - AFX_ARENA_META)
 
-/* per-queue counters; the order of struct np_afxdp_stats' first fields */
+/* A queue's counters, in the order of struct np_afxdp_stats' first fields (np_afxdp_stats_names) */
 enum {
 	AFX_RX_INVALID, AFX_RX_BAD_ADDR, AFX_RX_UNPOSTED, AFX_RX_BAD_HEADROOM, AFX_RX_TRUNCATED,
 	AFX_RX_OVERSIZED, AFX_RX_BAD_OPTIONS, AFX_FILL_POSTED, AFX_FILL_EMPTY, AFX_TX_ZEROCOPY,
 	AFX_TX_COPIED, AFX_TX_COMPLETED, AFX_TX_BAD_COMPLETION, AFX_TX_NO_FRAME, AFX_TX_KICKS,
 	AFX_TX_KICK_BUSY, AFX_BIND_RETRIES, AFX_NR_COUNTERS
 };
-_Static_assert(offsetof(struct np_afxdp_stats, bind_retries) ==
-		       (AFX_BIND_RETRIES) * sizeof(uint64_t), "counters mirror the stats struct");
+_Static_assert(offsetof(struct np_afxdp_stats, bind_retries) == AFX_BIND_RETRIES * 8 &&
+		       AFX_NR_COUNTERS <= NP_AFXDP_STATS_NR,
+	       "the counters mirror struct np_afxdp_stats");
+
+#define afx_count(aq, c, n)	np_stat_add_owner((aq)->cnt[c], (n))	/* RX side: one writer */
+#define afx_count_any(aq, c, n)	np_atomic_add_relaxed(&(aq)->cnt[c], (n))
 
 struct afxdp;
 struct afx_queue;
@@ -168,8 +172,6 @@ static inline struct afxdp *to_afx(struct np_netdev *dev)
 	return dev->priv;
 }
 
-#define afx_count(aq, c, n)	np_stat_add_owner((aq)->cnt[c], (n))	/* RX side: one writer */
-#define afx_count_any(aq, c, n)	np_atomic_add_relaxed(&(aq)->cnt[c], (n))
 
 static inline struct np_page *afx_chunk_page(const struct afxdp *ax, uint32_t chunk)
 {
