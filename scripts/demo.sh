@@ -11,6 +11,7 @@
 #                    forwarder's CPU time per packet at the same load)
 set -eu
 cd "$(dirname "$0")/.."
+. scripts/netns.sh
 secs=${DEMO_SECONDS:-5}
 rate=${DEMO_RATE:-400M}
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -23,7 +24,7 @@ fwd_pid=
 
 cleanup() {
 	[ -n "$fwd_pid" ] && kill -TERM "$fwd_pid" 2>/dev/null && wait "$fwd_pid" 2>/dev/null
-	for ns in $A $F $B; do ip netns del "$ns" 2>/dev/null || true; done
+	netns_cleanup
 	rm -rf "$logdir"
 }
 trap cleanup EXIT
@@ -62,34 +63,29 @@ vnic_demo() {
 	compare "$logdir/recycle.log" "$logdir/no-recycle.log" "(checking IOMMU)" rx_pps
 }
 
-if [ "$(id -u)" -ne 0 ] || ! ip netns add "$A" 2>/dev/null; then
+if [ "$(id -u)" -ne 0 ] || ! netns_add "$A"; then
 	echo "netpool demo: no privileges for network namespaces; running on the simulated NIC"
 	vnic_demo
 	exit 0
 fi
-ip netns add "$F"
-ip netns add "$B"
-for ns in $A $F $B; do ip -n "$ns" link set lo up; done
+netns_add "$F" "$B"
 
 # The hosts: 10.77.0.1 in A, 10.77.0.2 in B (addresses inside our namespaces only).
 hosts_up() { # ifA ifB
-	ip -n "$A" addr add 10.77.0.1/24 dev "$1"
-	ip -n "$B" addr add 10.77.0.2/24 dev "$2"
-	ip -n "$A" link set "$1" up
-	ip -n "$B" link set "$2" up
+	netns_host "$A" "$1" 10.77.0.1/24
+	netns_host "$B" "$2" 10.77.0.2/24
 }
 
 driver=afxdp
-ip link add npdA0 netns "$A" type veth peer name npdA1 netns "$F"
-ip link add npdB0 netns "$B" type veth peer name npdB1 netns "$F"
+netns_veth npdA0 "$A" npdA1 "$F"
+netns_veth npdB0 "$B" npdB1 "$F"
 hosts_up npdA0 npdB0
-# the hosts must fill in their checksums: a forwarder on AF_XDP sees the frame as it is,
-# and veth would leave them to an offload that never happens
-ip netns exec "$A" ethtool -K npdA0 tx off >/dev/null
-ip netns exec "$B" ethtool -K npdB0 tx off >/dev/null
+# the hosts must fill in their checksums: a forwarder on AF_XDP sees the frame as it is
+netns_offloads_off "$A" npdA0
+netns_offloads_off "$B" npdB0
 for i in npdA1 npdB1; do
-	ip netns exec "$F" sysctl -q -w "net.ipv6.conf.$i.disable_ipv6=1" || true
-	ip -n "$F" link set "$i" up
+	netns_ipv6_off "$F" "$i" || true
+	netns_up "$F" "$i"
 done
 
 start_fwd() { # log extra-args...
@@ -109,16 +105,16 @@ start_fwd() { # log extra-args...
 		return 1
 	fi
 	if [ $driver = tap ]; then
-		ip -n "$F" link set npdtA netns "$A"
-		ip -n "$F" link set npdtB netns "$B"
+		netns_move "$F" npdtA "$A"
+		netns_move "$F" npdtB "$B"
 		hosts_up npdtA npdtB
 	fi
 }
 
 if ! start_fwd "$logdir/probe.log"; then
 	echo "netpool demo: AF_XDP refused here ($(tail -n 1 "$logdir/probe.log")); using TAP devices"
-	ip -n "$A" link del npdA0
-	ip -n "$B" link del npdB0
+	netns_ip "$A" link del npdA0
+	netns_ip "$B" link del npdB0
 	driver=tap
 else
 	kill -TERM "$fwd_pid"; wait "$fwd_pid" || true; fwd_pid=

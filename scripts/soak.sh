@@ -25,6 +25,7 @@
 #   SOAK_BUILD     build directory (default build/soak), passed on to soak-model.sh
 set -u
 cd "$(dirname "$0")/.."
+. scripts/netns.sh
 secs=${SOAK_SECONDS:-600}
 dir=${SOAK_BUILD:-build/soak}
 make -s -j2 O="$dir" DEBUG=0 tools "$dir/tests/test_e2e_badframes" || exit 1
@@ -43,13 +44,11 @@ seg=$(( half / (${#modes[@]} + ${#xmodes[@]}) ))
 tmp=$(mktemp -d /tmp/netpool-soak.XXXXXX)
 tag=$$
 A=npsoak-a-$tag F=npsoak-f-$tag B=npsoak-b-$tag
-made_ns=0 fwd_pid= flood_pid=
+fwd_pid= flood_pid=
 cleanup() {
 	[ -n "$flood_pid" ] && kill "$flood_pid" 2>/dev/null && wait "$flood_pid" 2>/dev/null
 	[ -n "$fwd_pid" ] && kill "$fwd_pid" 2>/dev/null && wait "$fwd_pid" 2>/dev/null
-	if [ "$made_ns" -eq 1 ]; then
-		for ns in "$A" "$F" "$B"; do ip netns del "$ns" 2>/dev/null; done
-	fi
+	netns_cleanup
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -135,10 +134,8 @@ ta=npt${tag}a tb=npt${tag}b				# TAP devices, F's, then the hosts'
 
 # host NS IF MAC IP PEER_IP PEER_MAC MTU: one end host, IPv6 off, a static neighbour
 host_up() {
-	ip netns exec "$1" sysctl -q -w "net.ipv6.conf.$2.disable_ipv6=1"
-	ip -n "$1" link set "$2" address "$3" mtu "$7" up &&
-	ip -n "$1" addr add "$4/24" dev "$2" &&
-	ip -n "$1" neigh replace "$5" lladdr "$6" dev "$2"
+	netns_host "$1" "$2" "$4/24" "$3" "$7" &&
+	netns_ip "$1" neigh replace "$5" lladdr "$6" dev "$2"
 }
 
 # the namespaces; veth pairs when AF_XDP. MTUs: native XDP on the forwarder's veths caps
@@ -147,23 +144,19 @@ host_up() {
 xmtu=3400
 net_up() {
 	for ns in "$A" "$F" "$B"; do
-		ip netns add "$ns" || return 1
-		made_ns=1
-		ip -n "$ns" link set lo up
-		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+		netns_add "$ns" && netns_ipv6_off "$ns" all default || return 1
 	done
 	[ "$xdriver" = afxdp ] || return 0
-	ip link add "$va" netns "$A" type veth peer name "$vi" netns "$F" &&
-	ip link add "$vb" netns "$B" type veth peer name "$vo" netns "$F" &&
-	ip -n "$F" link set "$vi" mtu $xmtu up &&
-	ip -n "$F" link set "$vo" mtu 3506 up &&
+	netns_veth "$va" "$A" "$vi" "$F" &&
+	netns_veth "$vb" "$B" "$vo" "$F" &&
+	netns_up "$F" "$vi" $xmtu &&
+	netns_up "$F" "$vo" 3506 &&
 	host_up "$A" "$va" $mac_a $ip_a $ip_b $mac_b $xmtu &&
 	host_up "$B" "$vb" $mac_b $ip_b $ip_a $mac_a 3506 || return 1
 	# host A's kernel must fill in its UDP checksums: the forwarder on AF_XDP sees frames as
 	# they are, and veth would leave them to an offload that never happens
 	if command -v ethtool >/dev/null; then
-		ip netns exec "$A" ethtool -K "$va" tx off >/dev/null || return 1
+		netns_offloads_off "$A" "$va" || return 1
 	else
 		echo "soak: ethtool is not installed: host A's datagrams go without UDP checksums"
 		export NP_FLOOD_NO_CHECK=1
@@ -197,7 +190,7 @@ start_x() {
 		return 1
 	fi
 	if [ "$xdriver" = tap ]; then
-		ip -n "$F" link set "$ta" netns "$A" && ip -n "$F" link set "$tb" netns "$B" &&
+		netns_move "$F" "$ta" "$A" && netns_move "$F" "$tb" "$B" &&
 		host_up "$A" "$ta" $mac_a $ip_a $ip_b $mac_b 9000 &&
 		host_up "$B" "$tb" $mac_b $ip_b $ip_a $mac_a 9000 || return 1
 	fi
@@ -215,7 +208,7 @@ else
 		if [ "$st" -eq 2 ]; then
 			echo "soak: AF_XDP refused by this kernel ($(grep -m1 'cannot open' "$log"));" \
 				"the AF_XDP part runs over TAP devices instead"
-			ip -n "$A" link del "$va" 2>/dev/null; ip -n "$B" link del "$vb" 2>/dev/null
+			netns_ip "$A" link del "$va" 2>/dev/null; netns_ip "$B" link del "$vb" 2>/dev/null
 			xdriver=tap
 			start_x "$mode" "$log"; st=$?
 		fi
@@ -239,8 +232,7 @@ else
 			echo "  FAIL: the sender/receiver exit $frc (corrupt datagrams, or nothing sent)"; fail=1
 		fi
 	done
-	for ns in "$A" "$F" "$B"; do ip netns del "$ns" 2>/dev/null; done
-	made_ns=0
+	netns_cleanup
 fi
 
 msecs=$(( secs - seg * (${#modes[@]} + ${#xmodes[@]}) ))
