@@ -91,6 +91,7 @@ static void fail(const char *fmt, ...)
 /* ---- input ---- */
 
 #include "fuzz_input.h"
+#include "fuzz_route.h"
 
 #define take8(in)	take(in)
 #define take16(in)	((uint32_t)take_n(in, 2))
@@ -469,21 +470,9 @@ static enum np_xdp_action prog(struct np_xdp_buff *xdp, void *arg)
 		return f->verdict & 1 ? NP_XDP_DROP : NP_XDP_PASS;
 	CHECK_EQ((uint64_t)(xdp->data - (unsigned char *)f->info.umem), e->addr);
 	CHECK(pattern_ok(xdp->data, e->len));
-	/* move the data start by -8..+7 bytes (the netdev refuses it out of the buffer) */
 	if (f->move & 0x10)
-		xdp->data += (int)(f->move % 16) - 8;
-	switch (f->verdict % 8) {
-	case 0:
-		return NP_XDP_DROP;
-	case 1:
-		return NP_XDP_TX;
-	case 2:
-		return np_xdp_redirect(xdp, f->dev);
-	case 3:
-		return NP_XDP_ABORTED;
-	default:
-		return NP_XDP_PASS;
-	}
+		fuzz_xdp_nudge(xdp, f->move);
+	return fuzz_xdp_verdict(xdp, f->verdict % 8, f->dev);
 }
 
 static void rx(struct np_netdev *dev, unsigned int q, struct np_skb *skb, void *arg)

@@ -16,6 +16,7 @@
 #include "netpool.h"
 
 #include "fuzz_input.h"
+#include "fuzz_route.h"
 
 struct ctx {
 	struct np_netdev *out;
@@ -28,42 +29,17 @@ static enum np_xdp_action prog(struct np_xdp_buff *xdp, void *arg)
 {
 	struct ctx *c = arg;
 
-	/* move the data start by -8..+7 bytes (the netdev refuses it out of the buffer) */
-	xdp->data += (int)(c->move % 16) - 8;
-	switch (c->verdict % 6) {
-	case 0:
-		return NP_XDP_DROP;
-	case 1:
-		return NP_XDP_TX;
-	case 2:
-		return np_xdp_redirect(xdp, c->out);
-	case 3:
-		return NP_XDP_ABORTED;
-	default:
-		return NP_XDP_PASS;
-	}
+	fuzz_xdp_nudge(xdp, c->move);
+	return fuzz_xdp_verdict(xdp, c->verdict % 6, c->out);
 }
 
-static void to_sockq(struct np_skb *skb, void *arg)
-{
-	np_sockq_queue(arg, skb);
-}
-
+/* Passed frames go through GRO into the socket queue, or behind an outer header out of out. */
 static void rx(struct np_netdev *dev, unsigned int q, struct np_skb *skb, void *arg)
 {
-	static const unsigned char hdr[50] = { 0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0 };
 	struct ctx *c = arg;
 
 	(void)dev;
-	if (c->route & 1) {
-		np_gro_receive(&c->gro, skb);
-		return;
-	}
-	if (np_skb_encap_push(skb, hdr, sizeof(hdr))) {
-		np_kfree_skb(skb);
-		return;
-	}
-	np_netdev_xmit(c->out, q, skb);
+	fuzz_route(skb, c->route & 1 ? FUZZ_GRO : FUZZ_ENCAP, &c->gro, c->out, q);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -82,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	c.out = out;
 	np_sockq_init(&c.q, 1 << 20);
-	np_gro_init(&c.gro, to_sockq, &c.q);
+	np_gro_init(&c.gro, fuzz_to_sockq, &c.q);
 	np_netdev_set_xdp(dev, prog, &c);
 	np_netdev_set_rx_handler(dev, rx, &c);
 	if (np_netdev_open(dev) || np_netdev_open(out))

@@ -48,6 +48,7 @@
 #define FRAG_BUFS	(NP_MAX_SKB_FRAGS + 1)	/* buffers of one frame the driver accepts */
 
 #include "fuzz_input.h"
+#include "fuzz_route.h"
 
 __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...);
 
@@ -126,56 +127,22 @@ static enum np_xdp_action prog(struct np_xdp_buff *xdp, void *arg)
 		die("frame data at %td from the buffer start",
 		    (ptrdiff_t)(xdp->data - xdp->data_hard_start));
 	v = (f->verdict + f->k++ * f->vstep) % 8;
-	switch (v) {
-	case 0:
-		return NP_XDP_DROP;
-	case 1:
-		return NP_XDP_TX;
-	case 2:
-		return np_xdp_redirect(xdp, f->dev);
-	case 3:
-		return NP_XDP_ABORTED;
-	case 4:	/* move the start by -8..+7 (out of the buffer sometimes: refused) */
-		xdp->data += (int)(f->move % 16) - 8;
-		return NP_XDP_PASS;
-	case 5:	/* or far out of it */
-		xdp->data -= NP_XDP_HEADROOM + 1 + f->move;
-		return NP_XDP_PASS;
-	default:
+	if (v == 4) {		/* pass, the start moved (out of the buffer sometimes: refused) */
+		fuzz_xdp_nudge(xdp, f->move);
 		return NP_XDP_PASS;
 	}
-}
-
-static void to_sockq(struct np_skb *skb, void *arg)
-{
-	np_sockq_queue(arg, skb);
+	if (v == 5) {		/* or far out of it */
+		xdp->data -= NP_XDP_HEADROOM + 1 + f->move;
+		return NP_XDP_PASS;
+	}
+	return fuzz_xdp_verdict(xdp, v, f->dev);
 }
 
 static void rx(struct np_netdev *dev, unsigned int q, struct np_skb *skb, void *arg)
 {
-	static const unsigned char hdr[50] = { 0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0 };
 	struct fz *f = arg;
 
-	switch ((f->route + f->k) % 5) {
-	case 0:
-		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
-		break;
-	case 1:
-		np_kfree_skb(skb);
-		break;
-	case 2:
-		np_gro_receive(&f->q[q].gro, skb);
-		break;
-	case 3:
-		np_netdev_xmit(dev, q, skb);
-		break;
-	default:
-		if (np_skb_encap_push(skb, hdr, sizeof(hdr)))
-			np_kfree_skb(skb);
-		else
-			np_netdev_xmit(dev, q, skb);
-		break;
-	}
+	fuzz_route(skb, (enum fuzz_route)((f->route + f->k) % FUZZ_NROUTES), &f->q[q].gro, dev, q);
 }
 
 /* ---- the model of the driver's reap (vnic.h: the rules, not the code) ---- */
@@ -764,7 +731,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.buf_len = vp.buf_len;
 	for (unsigned q = 0; q < f.nq; q++) {
 		np_sockq_init(&f.q[q].sq, 1 << 20);
-		np_gro_init(&f.q[q].gro, to_sockq, &f.q[q].sq);
+		np_gro_init(&f.q[q].gro, fuzz_to_sockq, &f.q[q].sq);
 	}
 	np_netdev_set_xdp(f.dev, prog, &f);
 	np_netdev_set_rx_handler(f.dev, rx, &f);

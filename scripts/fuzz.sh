@@ -5,13 +5,14 @@
 # seeds stay as they are). A crash or an oracle failure stops with exit 1 and
 # leaves the input in build/fuzz/crashes/.
 #   FUZZ_SECONDS=N   time per target      FUZZ_TARGETS="a b"   some targets only
+#   FUZZ_BUILD=DIR   build directory (default build/fuzz)
 # A target that needs sources from outside the library (the tools' option
 # parsers) names them in its header comment, on a line of its own:
 #    * fuzz.sh-sources: tools/a.c tools/b.c
 set -eu
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
-out=build/fuzz
+out=${FUZZ_BUILD:-build/fuzz}
 san=fuzzer-no-link,address,undefined
 make -s -j2 O="$out" CC=clang DEBUG=1 SAN="$san" lib lib-test
 flags="-std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -DNP_DEBUG=1 -fno-omit-frame-pointer"
