@@ -1,29 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Regression 8: after a pool is detached from its napi
- * (np_pool_disable_direct_recycling()) or destroyed, a page freed inside the
- * old napi context never touches the pool's alloc cache.
+ * docs/regressions.md R8: after np_pool_disable_direct_recycling() or
+ * destroy, a page freed inside the pool's old napi never goes into its alloc
+ * cache (by then another owner's, or never drained again).
  *
- * A put with allow_direct=false decides "direct" by asking whether the
- * calling thread runs the pool's owning napi. The buggy behaviour keeps
- * answering yes after the pool let go of that napi: a thread still inside the
- * old poll then pushes the page into the lockless cache. After a detach that
- * cache may already belong to a new owner on another thread (a data race on
- * the cache); after destroy nobody drains the cache again, so the page is
- * never released, inflight never reaches 0, the pool is never freed, and the
- * push itself writes into a pool that may be freed concurrently. Against that
- * behaviour this test sees recycle.cached and alloc.count grow after detach,
- * and after destroy a page that stays a pool page, provider pages that do not
- * come back and a pool that is never freed.
- *
- * Shown to catch (each applied to the library as a temporary mutation):
- * np_pool_disable_direct_recycling() leaving pool->napi set and the put paths
- * no longer testing pool->detached, i.e. the napi-local answer surviving the
- * detach: fails at "info.napi_id == 0 (1 != 0)"; with that introspection
- * check taken out too, at the first put in the old napi after detach,
- * "st.recycle.cached == st0.recycle.cached (5 != 1)". Only the detached tests
- * removed (pool->napi still cleared): fails where the detached pool is asked
- * for a direct recycle, "st.recycle.cached == st0.recycle.cached (2 != 1)".
+ * Caught, with the bug put back: the detach leaving pool->napi set and the
+ * put paths not testing pool->detached: "info.napi_id == 0 (1 != 0)";
+ * without that check, "st.recycle.cached == st0.recycle.cached (5 != 1)" at
+ * the first put in the old napi. Only the detached tests removed: "... (2 !=
+ * 1)" where the detached pool is asked for a direct recycle.
  */
 #include "testutil.h"
 

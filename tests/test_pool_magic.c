@@ -1,23 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The pool signature in a page's pp_magic word (regressions 2 and 3).
+ * docs/regressions.md R2 and R3: a pool page is recognised by its signature
+ * under a mask (the provider owns the word's two low bits: a reserve page is
+ * a pool page all the same, released rather than recycled); the signature
+ * and page->pp are stamped once when a page enters the pool and cleared once
+ * when it leaves, never by a recycle.
  *
- * Item 2: the two low bits of the word belong to the provider, so a pool page
- * is recognised by (word & NP_PP_MAGIC_MASK) == NP_PP_SIGNATURE, never by an
- * exact compare. A reserve page (bit 1 set by the provider) that enters the
- * pool is a pool page all the same, and is released rather than recycled.
- *
- * Item 3: the signature and page->pp are stamped once when a page enters the
- * pool and cleared once when it leaves; recycling (through the cache or the
- * ring) never touches them, even while the page sits idle in the pool.
- *
- * Checked against the buggy behaviours by building the library with each
- * bug put back: with an exact compare in np_page_is_pp(), test_mask(), the
- * reserve-page check in test_reserve_page() and the allocator-bit check in
- * test_alloc_bits() each fail; with the signature cleared whenever a page
- * goes idle in the pool and stamped again when it is handed out, the idle
- * checks in test_keeps_signature() fail; with the leave path clearing the
- * whole word (the provider's reserve bit with it), test_reserve_page() fails.
+ * Caught, with each bug put back: an exact compare in np_page_is_pp() fails
+ * test_mask(), test_reserve_page() and test_alloc_bits(); the signature
+ * cleared when a page goes idle and stamped again when it is handed out fails
+ * test_keeps_signature()'s idle checks; the leave path clearing the whole
+ * word (the reserve bit with it) fails test_reserve_page().
  */
 #include "testutil.h"
 

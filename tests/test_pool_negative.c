@@ -1,23 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Regression 13: a driver bug that makes inflight negative (a page returned
- * twice) is reported once, the retries stop, and nothing loops forever.
+ * docs/regressions.md R13: a driver bug that makes inflight negative (a page
+ * returned twice, simulated by bumping the release counter) is reported
+ * once, the retries stop, the broken pool stays registered, and the real
+ * last page still goes back to the provider.
  *
- * The bug is simulated white-box: with one page out after destroy, the
- * release counter is bumped by two, as two extra returns would. Inflight goes
- * from 1 to -1 without passing 0, so the pool is never freed by mistake and
- * stays safe to touch. The reaper must report it ("negative"), mark the pool
- * broken, and give up on it: no further message however long we wait. The
- * broken pool stays registered (visible, not leaked); the real last page
- * still goes back to the provider.
- *
- * Shown to catch (temporary mutations of the reaper, np_pool_reap_one()):
- * reporting the negative inflight but keeping the pool on the retry list, the
- * kernel's endless warn-and-retry: "log_messages() == msgs (21 != 1)"; not
- * telling negative from positive at all (silent retries forever): "t_log_count_of(
- * "negative inflight") == 1 (0 != 1)"; freeing the pool once inflight is
- * zero or below: the same failure, before the real last page would have
- * returned to a freed pool.
+ * Caught, with the bug put back in np_pool_reap_one(): reporting but
+ * retrying (the kernel's endless warn-and-retry): "log_messages() == msgs (21
+ * != 1)"; not telling negative from positive: t_log_count_of("negative
+ * inflight") == 1 fails (0 != 1); freeing the pool at inflight <= 0: the same.
  */
 #include <pthread.h>
 #include "testutil.h"

@@ -1,48 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Regression 12: a return racing with the final release never touches a
- * freed pool.
+ * docs/regressions.md R12: a thread returning a page while the owner
+ * destroys the pool never touches the freed pool. Forced rounds first (a
+ * test hook, NP_DEBUG >= 1, holds the returning thread right after it
+ * published its page, at each publish site, while the owner frees the
+ * pool), then random rounds: three returning threads, a destroy at a random
+ * moment.
  *
- * Each round the owner creates a pool, allocates whole pages and fragments,
- * and deals them out to three threads that return them all at once (single
- * puts, bulk puts, puts of pages someone else still references, puts from
- * inside a foreign napi). The owner destroys the pool at a random moment:
- * before the threads start, after a random share of the pages came back, or
- * after every page is back. Whichever thread returns the last page, the pool
- * is freed exactly once and nobody touches it afterwards: the address
- * sanitizer reports any use after free, the thread sanitizer any access not
- * ordered before the free.
- *
- * The returning threads live across several rounds, so a thread that
- * returned pages to a freed pool later returns pages to a new pool (often at
- * the same address): nothing it remembers of the old one may be used. Every
- * few rounds they exit and new ones start, so threads also exit while the
- * pool they returned pages to is alive, waiting, or freed.
- *
- * Random rounds alone almost never hit the historic window: a returning
- * thread publishes its page to the lane or ring, and only then (in the buggy
- * code) reads the pool once more; the owner would have to consume that very
- * page and free the pool in the few nanoseconds between. So the test first
- * forces that interleaving for each way a return publishes (a single put
- * into the thread's lane or, the lane being full, into the shared ring; a
- * bulk put into either): a test hook (src/hook.h, compiled in only with
- * NP_DEBUG >= 1) holds the returning thread right after its publish while
- * the owner destroys the pool, which takes the page back and frees the pool
- * on the spot; then the thread goes on. Debug builds keep a freed pool's
- * memory unreadable for a while (ASan-poisoned, else PROT_NONE), so any touch
- * after the publish faults at once.
- *
- * Shown to catch: a read of a pool field (pool->flags) put right after the
- * publish, the mainline bug of a ring statistic counted after the page went
- * into the ring, at each of the three publish sites of src/pool.c in turn
- * (np_pool_recycle_in_ring() after the lane put, np_pool_ring_put_shared()
- * after the ring produce, np_pool_put_group() after np_pool_ring_put()).
- * Each time the forced round through that site failed: ASan+UBSan (clang,
- * DEBUG=2) with "AddressSanitizer: use-after-poison" at the read, TSan (gcc,
- * DEBUG=1) and a plain DEBUG=1 build with a SEGV at the read (PROT_NONE).
- * Without the forced rounds the same mutation passed 5 ASan and 3 TSan runs
- * of the random rounds. A release build (NP_DEBUG 0) has no hook points and
- * runs the random rounds only.
+ * Caught, with the bug put back (a read of pool->flags right after the
+ * publish, the mainline ring statistic bug, at each publish site in turn):
+ * the forced round fails, ASan "use-after-poison" at the read, TSan and
+ * plain DEBUG=1 a SEGV (the freed pool is PROT_NONE). The random rounds alone
+ * passed 5 ASan and 3 TSan runs of the same mutation.
  */
 #include <pthread.h>
 #include <sched.h>

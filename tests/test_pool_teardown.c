@@ -1,25 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Regression 11: destroy a mapping pool with pages in flight, tear the device
- * down, then return the pages. Destroy unmaps every page still out (exactly
- * once), so the device holds no mapping when it goes away; the pages coming
- * back later never reach the device again (no unmap, no sync) and the pool is
- * freed on the last one.
+ * docs/regressions.md R11: a mapping pool destroyed with pages in flight,
+ * its device torn down (run A) or kept (run B), then the pages returned:
+ * destroy unmaps each page still out exactly once, a page coming back later
+ * never reaches the device again, the pool goes with the last page.
  *
- * Run A destroys the checking IOMMU before the pages return: any touch of the
- * freed device is a use after free (caught by the address sanitizer), and the
- * print capture shows no DMA complaint. Run B keeps its IOMMU alive while the
- * pages return, so its counters can prove there was no second unmap and no
- * sync after destroy.
- *
- * Shown to catch (temporary mutations of the library): destroy not unmapping
- * the pages still out (no np_pool_unmap_all(): each page was to be unmapped
- * when it came back, against a device that may be gone, as in the kernel
- * before its pools tracked their mappings) fails right after destroy,
- * "ds.live == 0 (40 != 0)". Destroy unmapping them but not recording it (the
- * mapping table left as it was, so the return unmaps again) makes run A
- * unmap through the destroyed IOMMU: ASan "heap-use-after-free" in
- * np_dma_unmap(), a plain build a segmentation fault.
+ * Caught, with the bug put back: destroy not unmapping the pages still out
+ * (each unmapped on its return instead, as in the kernel before its pools
+ * tracked their mappings): "ds.live == 0 (40 != 0)" right after destroy;
+ * destroy unmapping them without recording it: run A unmaps again through
+ * the freed IOMMU, ASan "heap-use-after-free" in np_dma_unmap() (plain
+ * builds: a segmentation fault).
  */
 #include "testutil.h"
 

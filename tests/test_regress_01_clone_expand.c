@@ -1,30 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPEC 7 item 1: clone A -> B, then B gives up its data share (expand its head,
- * trim it, or linearize it), then A, B and a second clone C are freed, in
- * every order (and B's operation happens before or after A and C go).
+ * docs/regressions.md R1: clone A -> B, B gives up its share of the data
+ * (expand, trim or linearize its head), then A, B and a second clone C freed
+ * in every order; after each step a reference-level model checks every
+ * page's refcount and pp_ref_count, B's pp_recycle, the pool's counters and
+ * the bytes of every live skb.
  *
- * A reference-level model runs beside the library: after every step each
- * pool page's refcount and pp_ref_count, the foreign page's refcount, B's
- * pp_recycle and the pool's recycled/released counters must match it, and
- * the bytes of every live skb must be intact. So:
- *   - a B that let go of a shared share holds page references (refcount + 1,
- *     pp_ref_count unchanged) and pp_recycle 0; an uncloned B keeps
- *     pp_recycle (review point (d)) and its pool references;
- *   - each pool page is recycled (last user was the pool reference) or
- *     released (a page reference still held it) exactly once; inflight never
- *     negative, back to only idle pages; no skb, no page left over.
- *
- * How this was checked to fail (private copy /tmp/regress-wt, built with the
- * same make line, plain and DEBUG=2 ASan):
- *   - np_skb_release_data() no longer clearing pp_recycle: fails "B
- *     pp_recycle 1, want 0" right after the first shared operation; with that
- *     flag check taken out as well, the model check fails instead: "page 1: pp
- *     0 pp_ref 0 refcount 1, want pp 1 ..." (B's page references were
- *     returned as pool references: the page left the pool under A's feet);
- *   - np_pskb_expand_head() clearing pp_recycle on an uncloned skb (the
- *     reverse of review point (d)): "B pp_recycle 0, want 1";
- *   - np_pskb_expand_head() on a clone not taking page references on the
+ * Caught, with the bug put back:
+ *   - np_skb_release_data() not clearing pp_recycle: "B pp_recycle 1, want
+ *     0"; without that check, "page 1: pp 0 pp_ref 0 refcount 1, want pp 1
+ *     ..." (B's page references returned as pool references);
+ *   - np_pskb_expand_head() clearing pp_recycle of an uncloned skb (review
+ *     point (d) reversed): "B pp_recycle 0, want 1";
+ *   - np_pskb_expand_head() on a clone taking no page references on its
  *     frags: "page 1: ... refcount 1, want ... refcount 2".
  */
 #include "testutil.h"

@@ -1,33 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPEC 7 item 4: one pool page P split into two RX buffers (two
- * np_pool_alloc_frag() pieces). skb1 carries buffer 1 as a frag, skb2 is
- * built on buffer 2. A tap clones skb1 (T); T is coalesced into another pp
- * skb `to` (on its own pool page Q). Then T, skb1, to and skb2 are freed in
- * all 24 orders.
+ * docs/regressions.md R4: a pool page P split into two RX buffers (skb1
+ * carries the first as a frag, skb2 is built on the second); a tap's clone
+ * T of skb1 coalesced into another pp skb `to`; T, skb1, to and skb2 freed
+ * in all 24 orders. P is recycled once, after its last user, and is never
+ * handed out while a buffer of it is held.
  *
- * Asserted after every step:
- *   - P's pp_ref_count equals the holders still alive (skb1/T's shared data,
- *     to, skb2), its refcount stays 1, it stays a page of the pool;
- *   - while anyone still holds a piece of P, P is neither in the alloc cache
- *     nor reallocatable: every idle page is allocated and none is P (then
- *     they are given back); and skb2's buffer keeps what is written into it
- *     (a page recycled under it would be poisoned in debug builds);
- *   - the recycled/released counters: P recycled exactly once, after the
- *     last user, Q once when `to` goes, nothing released;
- *   - at the end: no skb, no page left, inflight back to the idle pages.
- *
- * How this was checked to fail (private copy /tmp/regress-wt, plain and
- * DEBUG=2 ASan builds):
- *   - np_skb_try_coalesce() taking page references (np_page_get) instead of
- *     references of to's kind when `from` is cloned (the historic bug):
- *     "pp_ref(p) == 3 (2 != 3)" after the coalesce; with the count checks
- *     taken out, the state check fails "P pp 0 pp_ref 0 refcount 1; want pp 1
- *     pp_ref 1": P left the pool (unmapped, signature cleared) while skb2
- *     still held buffer 2;
- *   - try_coalesce moving the references even when `from` is cloned:
- *     np_skb_copy_bits on skb1 fails (-EFAULT): the frag vanished from the
- *     shared data.
+ * Caught, with the bug put back:
+ *   - np_skb_try_coalesce() taking page references for a cloned `from` (the
+ *     historic bug): "pp_ref(p) == 3 (2 != 3)" after the coalesce; without
+ *     the count checks, "P pp 0 pp_ref 0 refcount 1; want pp 1 pp_ref 1" (P
+ *     left the pool while skb2 still held buffer 2);
+ *   - try_coalesce moving the references of a cloned `from`:
+ *     np_skb_copy_bits() on skb1 fails (-EFAULT).
  */
 #include "testutil.h"
 

@@ -1,32 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPEC 7 item 5: np_skb_try_coalesce(to, from) where `from` is a pp skb
- * (pool head, two pool frags) with a clone, and another thread frees the
- * other clone at the same moment (both threads start on one flag, with a
- * random delay on either side, many thousands of times).
- *   - non-pp `to`: refused every time (mixed pp_recycle never merges);
- *   - pp `to`: merged; whatever `from` looked like at that instant (still
- *     cloned: `to` takes its own pool references; no longer cloned: the
- *     references move), the decision is taken once: after each round every
- *     frag page's pp_ref_count equals the pool-reference slots that point at
- *     it (to's slots, and from's slots while from holds the data), its
- *     refcount 1 + the page-reference slots: no frag without a reference, no
- *     reference twice. Both outcomes must be seen (the race is really run).
- *   - every round ends with all freed: each pool page recycled exactly once,
- *     nothing released; at the end no skb, no page left, inflight back to
- *     the idle pages. Clean under TSan.
+ * docs/regressions.md R5: np_skb_try_coalesce(to, from), `from` a cloned pp
+ * skb, while another thread frees the other clone, thousands of rounds: a
+ * non-pp `to` is always refused; a pp `to` merges, and after each round
+ * every frag page holds exactly the references its slots say. Both outcomes
+ * of the race must be seen. Clean under TSan.
  *
- * How this was checked to fail (private copy /tmp/regress-wt, plain, DEBUG=2
- * ASan and TSan builds):
- *   - np_skb_try_coalesce() deciding "cloned" twice (np_skb_cloned(from)
- *     read once to take references, read again to move them) with no
- *     widening of the window: "FAIL round 10059 (pp to, merged 1): frag 0:
- *     pp 1 pp_ref 2 refcount 1; slots: pool 1 page 0" (plain), round 2054
- *     under TSan: the other clone went between the two reads, so the
- *     references were both taken and moved;
- *   - the same plus mixing allowed while `from` looks cloned (the "take full
- *     references for a non-pp to" idea mainline rejected): the first merged
- *     non-pp round fails its fate check "recycled 1 released 2; want 3 0".
+ * Caught, with the bug put back:
+ *   - "cloned" decided twice (read once to take references, again to move
+ *     them): "FAIL round 10059 (pp to, merged 1): frag 0: pp 1 pp_ref 2
+ *     refcount 1; slots: pool 1 page 0" (round 2054 under TSan);
+ *   - that, and mixing allowed while `from` looks cloned (the idea mainline
+ *     rejected): "recycled 1 released 2; want 3 0".
  */
 #include <sched.h>
 #include "testutil.h"

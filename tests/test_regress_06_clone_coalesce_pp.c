@@ -1,24 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPEC 7 item 6: a pp skb `from` (pool head, two pool frags) is cloned, then
- * coalesced into another pp skb `to` (pool head) while the clone exists.
- * Variants: `from` is the original or the clone; its head bytes are copied
- * into `to`, or it has no linear data at all. Then from, to and the other
- * clone are freed in all 6 orders, inside the pool's napi (so a recycle is
- * visible as the page sitting in the alloc cache).
+ * docs/regressions.md R6: a cloned pp skb (the original, or the clone)
+ * coalesced into another pp skb `to`, with and without linear data, then
+ * the three freed in all 6 orders inside the pool's napi: each frag page's
+ * pp_ref_count equals its live holders and is back to 1 with one left; each
+ * pool page recycled exactly once, into the alloc cache.
  *
- * Asserted after every step: each frag page's pp_ref_count equals its live
- * holders (to, and the data `from` shares with its clone), refcount 1, back
- * to exactly 1 once a single holder is left; every pool page is recycled
- * exactly once, after its last holder, appears once in the alloc cache with
- * the idle pp_ref_count; nothing released; at the end no skb, no page left
- * and inflight back to the idle pages.
- *
- * How this was checked to fail (private copy /tmp/regress-wt, plain and
- * DEBUG=2 ASan builds):
- *   - np_skb_try_coalesce() taking page references for pool pages of a
- *     cloned `from` (the historic bug): "page 1: pp 1 pp_ref 1 refcount 2
- *     cached 0; want pp_ref 2 refcount 1" right after the coalesce;
+ * Caught, with the bug put back:
+ *   - try_coalesce taking page references for pool pages of a cloned `from`
+ *     (the historic bug): "page 1: pp 1 pp_ref 1 refcount 2 cached 0; want
+ *     pp_ref 2 refcount 1" right after the coalesce;
  *   - try_coalesce moving references out of a cloned `from`: "page 1: pp 1
  *     pp_ref 1 refcount 1; want pp_ref 2".
  */

@@ -1,24 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPEC 7 item 7: GRO never merges pp and non-pp skbs.
- *   - a pp head and a non-pp skb, and the reverse, for each way a merge could
- *     go (payload all in frags; head page turned into a frag; too many frags,
- *     so chained on the frag_list): np_skb_gro_receive() refuses (-EINVAL)
- *     and neither skb changes (lengths, truesize, frags, frag_list, gso
- *     counters, every page's refcount and pp_ref_count);
- *   - controls: pp+pp and non-pp+non-pp merge (0);
- *   - a pp head whose last frag_list member lost pp_recycle (a tap cloned it
- *     and it was expanded): a pp skb's frags are not merged into that
- *     member; it is chained whole instead;
- *   - after every case all is freed: every pool page recycled exactly once,
- *     nothing released, no skb, no page left, inflight back to idle pages.
+ * docs/regressions.md R7: GRO refuses to merge a pp and a non-pp skb, either
+ * way round and for every way a merge could go, and neither changes;
+ * same-kind pairs merge; a pp skb's frags never go into a last frag_list
+ * member that lost pp_recycle (it is chained whole instead).
  *
- * How this was checked to fail (private copy /tmp/regress-wt, plain and
- * DEBUG=2 ASan builds):
+ * Caught, with the bug put back:
  *   - np_skb_gro_receive() without the head/skb pp_recycle test: "ret ==
  *     -EINVAL (0 != -22)" on the first mixed case;
- *   - without the test of the last member's pp_recycle: "np_skb_shinfo(m)->
- *     nr_frags == mfrags (17 != 16)" (the pp frag went into the non-pp member).
+ *   - without the last member's pp_recycle test: "np_skb_shinfo(m)->
+ *     nr_frags == mfrags (17 != 16)" (the pp frag went into the member).
  */
 #include "testutil.h"
 

@@ -1,31 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPEC 7 item 9: code that re-homes frags releases them with the skb-aware
- * unref (pool reference -> pool put), never a bare page put.
+ * docs/regressions.md R9: every path that moves, splits or drops frag
+ * references of a pp skb on pool pages (may_pull, pskb_trim, skb_shift,
+ * skb_split, cow_data_for_xdp, expand of a clone, try_coalesce stealing a
+ * head, GRO, skb_segment, linearize) drops pool references with the
+ * skb-aware unref: every page's refcount and pp_ref_count stay exact, each
+ * pool page is recycled or released exactly once.
  *
- * The places in the library that move, split or drop frag references of a
- * pp skb, each on pool pages, each checked for: refcount of every pool page
- * exactly 1 + the page references legitimately taken (a page put on a pool
- * reference would drop it to 0 and free a page the pool still owns),
- * pp_ref_count exactly the pool references held, every pool page recycled
- * exactly once (or, where page references outlive the pool reference,
- * released exactly once), no skb, no page left, inflight back to idle:
- *   may_pull (eats a frag), pskb_trim (drops frags), skb_shift (merge of a
- *   split page: the duplicate reference; and a partial frag: a new one),
- *   skb_split through a frag, skb_cow_data_for_xdp on a clone,
- *   pskb_expand_head on a clone, try_coalesce stealing a pool head,
- *   gro_receive turning a pool head into a frag, skb_segment (segments
- *   freed before and after the original), skb_linearize.
- *
- * How this was checked to fail (private copy /tmp/regress-wt, plain and
- * DEBUG=2 ASan builds):
- *   - np_skb_shift() dropping the merged duplicate with a bare np_page_put():
- *     plain "pp 0 pp_ref 2 refcount 0; want pp 1 pp_ref 1 refcount 1"; DEBUG=2
- *     aborts in np_page_free() ("!np_page_is_pp(pg)");
- *   - np_skb_frag_unref() as a bare page put (may_pull, trim): "not idle: pp 0
- *     pp_ref 1 refcount 0" / the same abort;
+ * Caught, with the bug put back:
+ *   - np_skb_shift() dropping the merged duplicate with np_page_put(): "pp 0
+ *     pp_ref 2 refcount 0; want pp 1 pp_ref 1 refcount 1" (DEBUG=2: abort in
+ *     np_page_free(), "!np_page_is_pp(pg)");
+ *   - np_skb_frag_unref() as a bare page put (may_pull, trim): "not idle: pp
+ *     0 pp_ref 1 refcount 0" (or the same abort);
  *   - np_skb_release_data() putting frags with np_page_put(): "recycled 2
- *     released 0; want 3 0" / the same abort.
+ *     released 0; want 3 0" (or the same abort).
  */
 #include "testutil.h"
 

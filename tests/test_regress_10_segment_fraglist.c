@@ -1,32 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPEC 7 item 10: a pp skb built by GRO (np_skb_gro_receive: frags merged
- * into the head, then two frag_list members M1, M2), a tap holding M1 (a
- * clone of it, or a reference to it), the packet trimmed so the cut falls
- * inside M1 (so M1 must be unshared or cloned before its frags are cut, and
- * M2 goes), then segmented (np_skb_segment), then the segments, the GRO skb
- * and the tap freed in all 6 orders.
+ * docs/regressions.md R10: a GRO'd pp skb (frags, then members M1 and M2), a
+ * tap holding M1, the packet trimmed into M1, segmented, then segments,
+ * packet and tap freed in all 6 orders: every byte intact, M1 holds page
+ * references without pp_recycle, the segments are not pp, each pool page
+ * comes back exactly once.
  *
- * Asserted: the trimmed packet and every segment carry the right bytes, the
- * tap still sees all of M1; M1 after the trim holds page references and no
- * pp_recycle, the tap keeps pp_recycle; segments are not pp; after every
- * order each pool page came back exactly once (recycled + released == pages
- * the pool handed out; inflight never negative), nothing released when the
- * page-reference holders go first; no skb, no page left, inflight back to
- * the idle pages.
- *
- * How this was checked to fail (private copy /tmp/regress-wt, plain and
- * DEBUG=2 ASan builds):
- *   - np_skb_release_data() no longer clearing pp_recycle: "!m1->pp_recycle"
- *     fails after the trim; with that check taken out: "recycled 4 released 8;
- *     want 4 0" (M1's page references dropped as pool references);
- *   - np_pskb_expand_head() on a clone not taking page references: "refcount
- *     == 2 (1 != 2)"; DEBUG=2 aborts in np_page_free();
- *   - segments inheriting pp_recycle while holding page references:
- *     "!n->pp_recycle"; with that check out: "released ... (23 != 0)" in the
- *     order where every page reference goes first;
- *   - np_pskb_trim() cutting a shared (np_skb_get) member in place instead of
- *     cloning it: the tap's bytes check fails "skb->len == len (1800 != 4400)".
+ * Caught, with the bug put back:
+ *   - np_skb_release_data() not clearing pp_recycle: "!m1->pp_recycle" after
+ *     the trim; without that check, "recycled 4 released 8; want 4 0";
+ *   - np_pskb_expand_head() on a clone taking no page references:
+ *     "refcount == 2 (1 != 2)" (DEBUG=2: abort in np_page_free());
+ *   - segments keeping pp_recycle with page references: "!n->pp_recycle";
+ *     without that check, "released ... (23 != 0)";
+ *   - np_pskb_trim() cutting a shared member in place instead of cloning it:
+ *     the tap's bytes, "skb->len == len (1800 != 4400)".
  */
 #include "testutil.h"
 

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Segmenting a GRO packet whose frag_list member is a clone must not leave
- * a segment referencing the clone's head page: once the packet is freed the
- * other holder of that head is alone again, may trim it and write its
- * tailroom, and a segment holding those bytes by page reference would see
- * them change. (Found by the reference-model soak, seed 197993422: a later
- * coalesce into the original wrote over a segment's bytes.)
+ * docs/regressions.md R15: a segment of a GRO packet never shares by page
+ * reference the head of a frag_list member that is a clone: once the packet
+ * is freed the other holder of that head may write its tailroom again, and
+ * the segment's bytes must not change. Found by the model soak, seed
+ * 197993422.
  *
- * Checked to fail without the fix: with np_seg_iter_piece() sharing every
- * member's head_frag page (the `!s->cloned` test removed), the segment's
- * bytes read back 0xee after the original's tailroom is written.
+ * Caught, with the bug put back: np_seg_iter_piece() sharing every member's
+ * head_frag page (its `!s->cloned` test removed): the segment's bytes read
+ * back 0xee after the original's tailroom is written.
  */
 #include "testutil.h"
 

@@ -1,29 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * GRO must never change a frag_list member or a link that another holder
- * can see. np_pskb_copy() of a GRO packet, and the expand of a GRO packet
- * that a capture tap cloned, share its frag_list members whole (users 2).
- * A later np_skb_gro_receive() into the packet either chained the new skb
- * after the shared last member (the other holder then freed it with its
- * copy: a use-after-free in the packet) or merged its pages into that
- * member's frags (the other holder's packet grew 300 bytes it does not
- * count). Found by a checker written apart from the project's own tests.
+ * docs/regressions.md R16: GRO never changes a frag_list member or link that
+ * another holder shares (an np_pskb_copy() of the packet, or the expand of a
+ * packet a tap cloned): a cloned or a plain skb merged into such a packet,
+ * one or two shared members; both packets keep exactly their bytes and
+ * lengths, also after the other holder is freed and its pages reused.
  *
- * Each case: a GRO packet h (100 bytes, one 200-byte member m, all on pool
- * pages, marked), a second holder of m (np_pskb_copy, or clone + expand),
- * then GRO of a 300-byte skb s, either cloned (it must be chained whole) or
- * not (its head page may become a frag); and a chain of two shared members.
- * After the merge both packets hold exactly their bytes with consistent
- * lengths; the other holder is freed first, pool pages are taken and written
- * over, and h still reads its 600 bytes; everything freed, every pool page
- * comes back exactly once and the pool is freed.
- *
- * Checked to fail without the fix: with np_gro_last() walking the chain
- * without replacing shared members (the version before), every case fails
- * at the other holder's check_lens() (data_len 200 against 500 bytes below
- * it), and with that check skipped the chained case reads freed memory
- * (ASan: use-after-poison reading h's chain; plain builds: the chained skb
- * is freed twice, np_skb_live() ends at -1).
+ * Caught, with the bug put back: np_gro_last() walking the chain without
+ * replacing shared members: every case fails the other holder's
+ * check_lens() (data_len 200 against 500 bytes below it); with that check
+ * skipped, the chained case reads freed memory (ASan use-after-poison; plain
+ * builds free the chained skb twice, np_skb_live() ends at -1).
  */
 #include "testutil.h"
 

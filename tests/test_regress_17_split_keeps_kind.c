@@ -1,33 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * np_skb_split() must never change the kind of a reference already held.
- * skb1 built on a pool page, marked for recycle and still empty, holds its
- * head as a pool reference; split from an unmarked skb used to overwrite
- * skb1->pp_recycle with 0, so the head's pool reference was dropped as a
- * page reference: the page went back to the provider while the pool still
- * counted it, and the pool was never freed. Found by a checker written apart
- * from the project's own tests.
+ * docs/regressions.md R17: np_skb_split() never changes the kind of a
+ * reference skb1 already holds. Split from an unmarked skb into a marked,
+ * empty skb1 on a pool page keeps skb1's bit; one that would turn page
+ * references into pool references is refused (-EINVAL), one without room
+ * too (-EMSGSIZE), both skbs unchanged; cuts in the head and in the frags.
  *
- * Cases (cut in the head and in the frags):
- *   1. unmarked skb with frags outside any pool -> marked skb1 on a pool
- *      page: allowed, skb1 keeps its bit, the moved frags hold page
- *      references either way; freed: skb1's head recycled once, pool freed;
- *   2. unmarked skb whose frags are pool pages held by page references (an
- *      np_pskb_copy() of a pp skb) -> the same skb1: -EINVAL, both skbs
- *      unchanged (those references would become pool references);
- *   3. marked skb with pool frags -> an unmarked skb1 with a small-object
- *      head: skb1 takes the bit (its head reads the same either way) and the
- *      frags keep their pool references;
- *   4. the cut in the head with too little room in skb1: -EMSGSIZE, unchanged.
- * Every pool page comes back exactly once, no skb is left, the pool is freed.
- *
- * Checked to fail without the fix: with np_skb_split() setting
- * skb1->pp_recycle = skb->pp_recycle unconditionally and returning nothing
- * (the version before), case 1 fails its CHECK(skb1->pp_recycle) in release
- * builds, and with that check skipped its CHECK_FATE() finds no recycle
- * (recycled 0, want 1): skb1's head page went to the provider by a page put
- * while the pool still counted it. Debug builds stop on the old misuse
- * assertion.
+ * Caught, with the bug put back: np_skb_split() setting skb1->pp_recycle =
+ * skb->pp_recycle unconditionally: case 1 fails CHECK(skb1->pp_recycle) in
+ * release builds; with that check skipped, CHECK_FATE() finds recycled 0,
+ * want 1 (skb1's head went to the provider while the pool counted it).
+ * Debug builds stop on the old misuse assertion.
  */
 #include "testutil.h"
 

@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * np_skb_shift() onto a target that has a frag_list must not reorder the
- * target's bytes. The moved bytes are appended to the target's frags, and a
- * packet's frags come before its frag_list: they landed in the middle of
- * the packet. Found by a checker written apart from the project's own tests.
- * The shift is refused (0, nothing moved) and both skbs keep their bytes;
- * the same shift onto the same target without its frag_list goes through,
- * and a source with a frag_list of its own still gives its frags.
- * Every pool page comes back exactly once, no skb is left.
+ * docs/regressions.md R18: np_skb_shift() onto a target with a frag_list is
+ * refused (0, nothing moved: the bytes would land before the frag_list's);
+ * the same shift without the frag_list goes through, and a source with a
+ * frag_list of its own still gives its frags.
  *
- * Checked to fail without the fix: with the frag_list test removed from
- * np_skb_shift()'s refusals (the version before), the shift moves 700
- * bytes (CHECK_EQ(moved, 0) fails), which the target then reads before its
- * member's 200 instead of after them.
+ * Caught, with the bug put back: without the frag_list test among
+ * np_skb_shift()'s refusals, the shift moves 700 bytes (CHECK_EQ(moved, 0)
+ * fails), which the target reads before its member's 200 instead of after.
  */
 #include "testutil.h"
 
