@@ -43,8 +43,8 @@
 				  NP_PAGE_SIZE - 1) >> NP_PAGE_SHIFT)
 #define AFX_ARENA_FRAMES	(NP_ARENA_PAGES - AFX_ARENA_META)
 
-/* A queue's counters, in the order of struct np_afxdp_stats' first fields (np_afxdp_stats_names) */
-enum {
+/* A queue's counters, in the order of struct np_afxdp_stats' first fields (and of its names). */
+enum afx_counter {
 	AFX_RX_INVALID, AFX_RX_BAD_ADDR, AFX_RX_UNPOSTED, AFX_RX_BAD_HEADROOM, AFX_RX_TRUNCATED,
 	AFX_RX_OVERSIZED, AFX_RX_BAD_OPTIONS, AFX_FILL_POSTED, AFX_FILL_EMPTY, AFX_TX_ZEROCOPY,
 	AFX_TX_COPIED, AFX_TX_COMPLETED, AFX_TX_BAD_COMPLETION, AFX_TX_NO_FRAME, AFX_TX_KICKS,
