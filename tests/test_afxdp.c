@@ -1,31 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The afxdp driver on a real veth pair, inside a network namespace of the
- * test's own (unshare: nothing outside it is seen or touched, and it goes
- * with the process; the pair is also deleted at exit and on signals).
- *
- *   kernel side (AF_PACKET on B)  ──veth──▶  A: afxdp netdev (UMEM = pools)
- *
- * 1. RX: frames sent on B arrive through np_netdev_poll as skbs built in
- *    place in UMEM frames, marked for recycling, payloads intact, each once.
- * 2. TX: a received skb goes back zero-copy (tx_zerocopy), a foreign skb
- *    and an expanded head are copied (tx_copied); B receives all three.
- * 3. A clone sent twice: both descriptors in flight on one frame, which is
- *    held until both complete; B receives it twice.
- * 4. Bad descriptors (outside the UMEM, not posted, no headroom, truncated,
- *    oversized, option bits) are refused and counted, no frame is lost.
- * 5. Rebinding at once after close (EBUSY is retried), two queues served by
- *    queue threads that echo every frame back: frames sent from CPU k (the
- *    kernel then uses TX queue k) arrive on queue k.
- * Each netdev ends with every UMEM frame accounted for: none posted or in
- * flight, the pools holding all the frames out of the provider, no live
- * skb, the pools freed at destroy, no error reported.
- * Skips (77) without root, network namespaces, veth or AF_XDP.
- *
- * First, without any of that: the same driver over rings in plain memory
- * (afxdp_fake.h), the test playing the kernel: every kind of bad RX
- * descriptor and TX completion, counted and nothing lost; a close and
- * reopen with frames posted, held and in flight.
+ * The afxdp driver, first over rings in plain memory (afxdp_fake.h), the test
+ * playing the kernel: every bad RX descriptor and TX completion counted,
+ * nothing lost; close and reopen with frames posted, held and in flight.
+ * Then on a veth pair in a network namespace of the test's own: RX built in
+ * place in UMEM frames, TX zero-copy or copied, a clone sent twice, bad
+ * descriptors refused and counted, rebinding after close, two queues with
+ * queue threads. Each netdev ends with every UMEM frame accounted for.
+ * Skips (77) without root, namespaces, veth or AF_XDP (docs/reliability.md,
+ * "Drivers on real devices").
  */
 #include <arpa/inet.h>
 #include <fcntl.h>

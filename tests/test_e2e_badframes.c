@@ -1,53 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Bad frames end to end: a packet socket on host A's interface injects
- * runts, frames over the forwarder's limits and garbage (bad ethertypes,
- * random bytes, truncated or malformed IPv4, UDP and TCP headers),
- * interleaved with good UDP frames, through netpool-fwd (namespace F, over
- * TAP and over AF_XDP on veth) to host B, where a packet socket sees every
- * frame that arrives and a UDP socket the good datagrams. Per driver and
- * mode (fwd, capture, encap, sockq), each frame has one fate, decided from
- * its length alone: none of these modes parses headers to refuse a frame
- * (fwd and capture are a bridge; encap is an L2 tunnel that carries any
- * frame; sockq's GRO delivers what is no IPv4 UDP/TCP flow as it came, and
- * its receive queue takes every skb):
- *
- *   refused    the kernel would not send it (shorter than the 14-byte
- *              Ethernet header: EINVAL); never reaches the forwarder
- *   rx_bad     longer than the driver receives (TAP: NP_TAP_MAX_FRAME; on
- *              veth with native XDP the kernel caps host A's MTU so that no
- *              frame exceeds the AF_XDP buffer): counted in rx_bad_desc
- *   tx_drop    longer than --out transmits (AF_XDP: its MTU + 18; encap
- *              counts the 50-byte outer header): tx_dropped, drop_PKT_TOO_BIG
- *   forward    arrives at B byte for byte (encap: behind the outer header)
- *   consumed   sockq: read out of the receive queue, nothing leaves
- *
- * and the test requires: every "forward" frame at B exactly once and
- * intact, no other frame of ours at B, every good datagram through B's UDP
- * socket in bridge modes; the forwarder's totals to add up (rx_packets =
- * frames that reached it; rx_bad_desc = the rx_bad ones; in the sending
- * modes rx_packets = tx_packets + the named drops, drop_PKT_TOO_BIG = the
- * tx_drop ones, and the same figure live as --out's tx_dropped; sockq:
- * nothing sent, no drop at all); capture: every frame that reached the
- * forwarder in the pcap file, intact; and netpool-fwd to exit 0 with
- * inflight 0 (every buffer back). AF_XDP skips only when the kernel
- * refuses it; the test skips (77) only when neither driver can run.
+ * Bad frames end to end: runts, frames over the forwarder's limits and
+ * garbage (bad ethertypes, random bytes, broken IPv4, UDP and TCP headers)
+ * among good UDP frames, from a packet socket on host A through netpool-fwd
+ * (TAP, and AF_XDP on veth; modes fwd, capture, encap, sockq) to host B.
+ * Each frame has one fate, decided by its length alone (refused, rx_bad,
+ * tx_drop, forward, consumed): every forwarded frame arrives once and intact
+ * and no other, the forwarder's totals add up, the capture holds what
+ * reached it, netpool-fwd exits 0 (every buffer back). docs/reliability.md
+ * ("End to end") gives the fates and what each mode must show.
  *
  *   test_e2e_badframes [tap|afxdp]     one driver (default both)
  *   NP_E2E_SEED=N                      the random bytes' seed (default fixed)
- *
- * A second use, for scripts/soak.sh: a kernel-side traffic source that runs
- * for a while and checks what arrives,
- *
- *   test_e2e_badframes --flood NS_A IF_A IP_A NS_B IP_B MAC_B SECONDS MTU
- *
- * sends from namespace NS_A UDP datagrams through the kernel's own stack
- * (18 bytes up to three times MTU, so IP fragments), good UDP frames of
- * every length up to MTU + 14 and, among them, bad frames of every kind
- * above from a packet socket on IF_A, all to IP_B port 5003 (MAC_B), where
- * a UDP socket in NS_B reads them back and checks every payload. Prints
- * one summary line; exit 1 when a datagram arrived corrupt or nothing
- * could be sent.
+ *   test_e2e_badframes --flood NS_A IF_A IP_A NS_B IP_B MAC_B SECONDS MTU [RATE]
+ *                                      scripts/soak.sh's traffic source and checker
  */
 #include "e2e.h"
 

@@ -1,27 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * netpool-fwd as a VXLAN tunnel endpoint, checked by the Linux kernel's own
- * vxlan device:
- *
- *   host A (netns)         forwarder (netns)            host B (netns)
- *   veth, inner IP_A ── --in  netpool-fwd  --out ── veth, underlay R
- *                             --mode encap, L       vxlan device: id 42, local R,
- *                                                   remote L, inner IP_B
- *
- * A and B's vxlan device share an inner subnet; netpool-fwd (AF_XDP on the
- * veth ends, then TAP devices moved to the hosts; a driver the kernel
- * refuses is skipped) encapsulates what A sends toward R, learns B's MAC by ARP,
- * answers B's ARP for L, and decapsulates what B's vxlan device sends back.
- * The test requires: ping both ways, a TCP transfer both ways with every
- * byte checked (and iperf3 both ways when installed), B's kernel counting
- * no IPv4 header, IPv4 checksum or UDP checksum error (nstat), a capture
- * of B's underlay whose every VXLAN packet from L verifies (tshark with
- * checksum checks, else tcpdump -vv), frames of the wrong VNI, flags or
- * port and malformed ARP counted and dropped by the forwarder, B having to
- * ask the forwarder's MAC by ARP (and getting it), its tunnel counters
- * to add up, and netpool-fwd to exit 0 (every buffer back). The hosts'
- * veths compute their own checksums (TX offload off): AF_XDP carries no
- * partial checksum.
+ * netpool-fwd as a VXLAN tunnel endpoint (--mode encap; AF_XDP on veth, then
+ * TAP), checked by the Linux kernel's own vxlan device in host B: ping and a
+ * TCP transfer both ways with every byte checked (iperf3 too when
+ * installed), no header or checksum error in B's kernel, every VXLAN packet
+ * of a capture of B's underlay sound, frames of the wrong VNI, flags or port
+ * and malformed ARP counted and dropped, ARP answered both ways, the tunnel
+ * counters adding up, netpool-fwd exit 0. docs/reliability.md ("End to
+ * end") draws the topology.
  *
  *   test_e2e_vxlan [afxdp|tap]     one driver (default both; skip 77 when neither runs)
  */

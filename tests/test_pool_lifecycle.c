@@ -1,33 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A netdev's page_pools live from open to close, as a kernel driver's: seen
- * from the three places that show pools, at every step of a netdev's life.
- *
- * Observers: the in-process registry (np_pool_info_get(),
- * np_pool_info_list()), the shared-memory statistics export as a reader
- * sees it (np_stats_snapshot_read() of this process's object, a snapshot
- * taken after the step), and `netpool-stat --pid <this process> --json`.
- *
- * The life, for a vnic (its queues post buffers, through a checking IOMMU)
- * and for a minimal driver that posts nothing (as netdevsim):
- *   created, closed   no pool of the device anywhere; its queues show none
- *   open              one live pool per queue, with the device's ifindex and
- *                     name, its napi
- *   a page held       (an skb kept by the stack; a page taken by the test)
- *   closed            the holding queue's pool stays: destroyed (detach time
- *                     set, no napi), inflight 1, still the device's; the
- *                     others are gone; the queues show no pool; a
- *                     transmission is refused (-ENETDOWN, tx_dropped)
- *   page returned     that pool is gone too
- *   open again        fresh pools (new ids)
- *   a page held, destroyed
- *                     the holding pool stays as an orphan: no ifindex, no
- *                     name, orphaned; the device's queues are gone
- *   page returned     nothing left
- * The device's pool counters (np_netdev_get_pool_stats()) cover every pool
- * it had, freed ones included. A queue_open that fails leaves the device
- * closed with no pool. At the end every buffer is back: no pool of ours,
- * no skb, no provider page out, no error reported.
+ * A netdev's page_pools live from open to close, as a kernel driver's, seen
+ * at every step of its life (created, open, a page held, closed, page back,
+ * reopened, destroyed with a page held) from the registry, the statistics
+ * export and netpool-stat, for a vnic and for a driver that posts nothing:
+ * a closed device's held pool stays destroyed but visible, a destroyed
+ * device's is an orphan, a failed queue_open leaves no pool, the device's
+ * counters cover its freed pools. Every buffer back at the end
+ * (docs/reliability.md, "Pool lifecycle").
  */
 #include <unistd.h>
 #include "testutil.h"

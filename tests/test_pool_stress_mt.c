@@ -1,24 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * page_pool under load from four threads.
- *
- * The owner runs inside its napi and allocates pages every way (single, bulk,
- * fragments through np_pool_alloc_frag() and np_pool_alloc()), recycles part
- * of them itself (direct, or through the napi-local rule) and hands the rest
- * to three other threads through per-thread queues. Those return them with
- * single puts, bulk puts, and puts of pages they still reference (taking a
- * page reference first and dropping it after the put: the page must leave the
- * pool, counted in released_refcnt).
- *
- * At the end every page is accounted for:
- *   - handed out == returned: fast + slow + slow_high_order + refill ==
- *     cached + ring + ring_full + released_refcnt (+ the fragment page the
- *     owner still holds);
- *   - released_refcnt is exactly the puts made with an extra reference;
- *   - hold - release == pages idle in the cache and the ring (+ fragment page)
- *     == provider pages out; release == released_refcnt + ring_full + waive;
- *   - the audit is clean, destroy frees the pool at once, the provider gets
- *     every page back.
+ * page_pool under load from four threads: the owner, in its napi, allocates
+ * every way and recycles part itself; three threads return the rest (single,
+ * bulk, and puts of pages they still reference, which must leave the pool).
+ * At the end every page is accounted for: handed out == returned,
+ * released_refcnt == the puts with an extra reference, hold - release ==
+ * idle pages == provider pages out, release == released_refcnt + ring_full
+ * + waive; the audit is clean, the pool freed at once, every page back.
  */
 #include <pthread.h>
 #include <sched.h>

@@ -1,74 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Return ring, model-checked: every interleaving, within a bound, of the
- * produce/consume protocol of include/netpool/ring.h with two or three
- * producers and the consumer.
+ * The return ring, model-checked: every interleaving, within bounds, of
+ * include/netpool/ring.h's produce/consume protocol with two or three
+ * producers and the consumer. ring.h itself runs, its shared accesses made
+ * scheduling points; a stateless depth-first search with dynamic
+ * partial-order reduction explores every trace. Checked in each schedule:
+ * every object consumed exactly once and in its producer's order, the index
+ * invariants at every step, np_ring_count() <= size, no deadlock, no
+ * livelock; three broken copies of ring functions must be caught.
+ * docs/reliability.md ("The return ring, model-checked") says how.
  *
- * What runs is ring.h itself, compiled into this file with its shared
- * accesses instrumented: before it is included, atomic_load_explicit,
- * atomic_store_explicit, atomic_compare_exchange_weak_explicit,
- * np_cpu_relax() and sched_yield() are renamed to wrappers that stop at a
- * scheduling point and then do the operation, and so does the ring->mask
- * read that indexes each slot write and read (see "Instrumenting ring.h").
- * Each model thread is a real pthread; a baton (a semaphore per thread) lets
- * exactly one run at a time, so the shared accesses happen in the order the
- * checker picked, and TSan sees each hand-over as a synchronisation.
- *
- * The search is stateless and depth-first: each schedule is re-run from an
- * empty ring. Dynamic partial-order reduction (source sets and sleep sets,
- * Abdulla et al., POPL 2014) leaves out only schedules that differ from an
- * explored one in the order of independent steps (other locations, or two
- * reads), so every Mazurkiewicz trace of each configuration is explored.
- * Each configuration marked xcheck also runs a plain search with at most two
- * preemptions and fails if that finds a trace (what each thread read and
- * wrote, step by step) that the reduced search did not. A spinning thread
- * (the publish-in-order wait, a producer that found the ring full, the
- * consumer on an empty ring) is blocked until another thread changes a
- * location it read since it last made progress: going round its loop before
- * that would only repeat itself. A schedule longer than MC_MAX_STEPS is a
- * livelock; one where nobody can move before everything is consumed, a
- * deadlock (or a lost object).
- *
- * Bounds (mc_cfgs below): ring size 1, 2 or 4; 2 or 3 producers with 1 to 3
- * objects each, in single (np_ring_produce) or bulk (np_ring_produce_bulk)
- * calls, the rest retried when only a prefix fits; the consumer takes single
- * (np_ring_consume) or bulk (np_ring_consume_bulk) until it has everything.
- * CAS is modelled as strong (no spurious failure), reads and writes as
- * atomic.
- *
- * Checked in every schedule, on what the threads see: each object consumed
- * is a real one, consumed exactly once, each producer's in the order it
- * produced them, none left over; a produce never takes more than asked; the
- * consumer's np_ring_count() never exceeds size; no deadlock, no livelock.
- * And on the shared state at each step of the schedules explored: cons_tail
- * <= prod_tail <= prod_head, none goes back, prod_head - cons_tail <= size;
- * a slot is written only by the producer that reserved it, once, after its
- * previous object was consumed; the consumer reads a slot only below
- * prod_tail and after its producer wrote it; a produce that took k < n
- * objects saw at most k free slots at some point of its call (none, for 0);
- * the objects accepted never exceed size plus those consumed.
- *
- * It explores sequentially consistent interleavings only: what the weak
- * memory orderings (the acquire/release pairs) allow beyond that is left to
- * the TSan stress test (test_ring_mt), not covered here.
- *
- * Self-check: three broken copies of ring.h functions (produce without the
- * publish-in-order wait, produce with room for size + 1, consume reading up
- * to prod_head) must be caught, once with every check and once by what the
- * threads see alone.
- *
- * np_ring_count() is checked from the consumer by default. From a producer
- * it used to exceed size (it read cons_tail, then prod_tail, and both could
- * move in between: schedule #23 of "2p 2 singles+single; single; size 2");
- * it now re-reads cons_tail until it has not moved. NP_RING_MODEL_PRODUCER_COUNT=1
- * checks it from the producers too (that configuration: 571,652 schedules,
- * 80 s; too slow for every run).
- *
- * Environment: NP_RING_MODEL_ONLY=substring runs the configurations whose
- * name has it; NP_RING_MODEL_DEEP=1 adds the larger ones (minutes);
- * NP_RING_MODEL_XCHECK=N cross-checks every configuration with at most N
- * preemptions; NP_RING_MODEL_CFG="size nprod nobj0 nobj1 nobj2 bulk0 bulk1
- * bulk2 cbulk count" runs one configuration of your own.
+ * Environment: NP_RING_MODEL_ONLY=substring (configurations whose name has
+ * it), NP_RING_MODEL_DEEP=1 (the larger ones, minutes), NP_RING_MODEL_XCHECK=N
+ * (cross-check each with at most N preemptions), NP_RING_MODEL_PRODUCER_COUNT=1
+ * (np_ring_count() from the producers too: docs/regressions.md R24, 80 s),
+ * NP_RING_MODEL_CFG="size nprod nobj0 nobj1 nobj2 bulk0 bulk1 bulk2 cbulk
+ * count" (one configuration of your own).
  */
 #include <pthread.h>
 #include <sched.h>

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The reference model of the skb layer (tests/skbmodel.h): random sequences
- * of skb operations over pp and non-pp skbs, every page's refcount and
- * pp_ref_count and every skb's bytes checked against a shadow after every
- * step, every pool page recycled or released exactly once. No faults here:
- * test_skb_model_fault runs the same model with allocations failing.
+ * The reference model of the skb layer (tests/lib/skbmodel.c): random
+ * sequences of skb operations over pp and non-pp skbs, every page's refcount
+ * and pp_ref_count and every skb's bytes checked against a shadow after every
+ * step, every pool page recycled or released exactly once; then the reach
+ * table. No faults here: test_skb_model_fault runs the same model with
+ * allocations failing.
  *
- * Environment: see skbmodel.h; NP_MODEL_SEEDS defaults to 3000 (300 under
+ * Environment: see skbmodel.c; NP_MODEL_SEEDS defaults to 3000 (300 under
  * TSan), NP_MODEL_STEPS to 200.
  */
 #include "skbmodel.h"

@@ -1,29 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The skb reference model (tests/skbmodel.h) under injected faults: provider
- * page allocations, DMA maps (the pools map through a checking IOMMU) and
- * return-ring produces fail, so skb allocations, page fragments, clones,
- * copies, expands, linearizes, pulls, trims and segments fail at every place
- * they can. A failed operation must return its documented error, be
- * explained by a fault injected during the call, and (where documented so)
- * leave its skb exactly as it was; the model does not apply it and checks
- * every reference and every byte after the step as usual. A refused ring
- * produce must release the page instead. Each seed ends with inflight 0, no
- * page out of the provider, no skb live, no mapping left, and every injected
- * failure counted where it happened (provider alloc_fail or reserve, DMA
- * map_fail).
+ * The skb reference model (tests/lib/skbmodel.c) under injected faults:
+ * page allocations, DMA maps (through a checking IOMMU) and ring produces
+ * fail, so every skb operation fails where it can. A failed operation must
+ * return its documented error, be explained by a fault injected in that
+ * call and, where documented, leave its skb as it was; each seed ends with
+ * everything back and every injected failure counted where it happened.
+ * Three parts: fixed regression cases, seeds with failure rates, an
+ * Nth-call sweep (docs/reliability.md, "The reference model"). The run
+ * fails when some point injected nothing.
  *
- * Three parts:
- *   1. fixed regression cases (bugs the faulted model found);
- *   2. rates: each seed arms page_alloc, dma_map and ring_produce at 1-5%
- *      each (some seeds far more, some "every Nth"), seeded from the model
- *      seed, so NP_MODEL_SEED=N replays a failure exactly;
- *   3. the Nth-call sweep: short seeds run again and again with one point
- *      failing only its Nth call, N = 1, 2, ... until a run makes fewer than
- *      N calls: every call of each point in those sequences fails once.
- * The run fails when some point injected nothing.
- *
- * Environment (and skbmodel.h's):
+ * Environment (and skbmodel.c's):
  *   NP_MODEL_SEEDS, NP_MODEL_STEPS, NP_MODEL_FIRST   rate seeds (default 2000 x 200 from 1;
  *                                                    ASan 1600, TSan 100)
  *   NP_MODEL_SWEEP_SEEDS, NP_MODEL_SWEEP_STEPS       sweep (default 16 x 60 from FIRST;

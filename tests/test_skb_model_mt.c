@@ -1,21 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The skb model, multi-threaded: packets and their clones are handed to
- * other threads and freed there while the owner keeps allocating from its
- * pool and recycling into it.
- *
- * The owner runs inside its pool's napi the whole time: it builds skbs on
- * pool pages and pool fragments (marked for recycle), on page fragments and
- * small heads (not marked), adds frags of pool and non-pool pages, clones
- * and copies some, keeps some for itself and frees them later (direct
- * recycling), and queues the rest to workers. A worker checks each packet's
- * bytes (every packet's byte at offset i is a function of its id and i, both
- * in cb), then frees it (kfree, consume, napi_consume outside any napi),
- * forwards a clone of it to another worker, expands or trims it, or
- * coalesces it into a packet it keeps - while the other holders of the same
- * data are freed concurrently elsewhere.
- * At the end: np_skb_live() 0, the pool's inflight equal to its idle pages,
- * the pool freed at destroy, and no page left out of the provider.
+ * The skb model, multi-threaded: the owner, inside its pool's napi, builds
+ * pp and non-pp skbs of every head and frag kind, clones and copies some,
+ * recycles its own directly and hands the rest to workers; a worker checks
+ * each packet's bytes, then frees, forwards, expands, trims or coalesces it
+ * while other holders of the same data are freed elsewhere. At the end no
+ * skb is live, the pool holds only idle pages and is freed, no page is out.
+ * Under TSan it guards docs/regressions.md R22 and R25.
  *
  * NP_MODEL_MT_PACKETS (default 100000; 30000 under a sanitizer), NP_MODEL_MT_SEED,
  * NP_MODEL_MT_PAGEREFS (below).

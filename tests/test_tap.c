@@ -1,33 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tap driver on real TAP devices (root; skips with a reason otherwise).
- *
- * Kernel side: AF_PACKET sockets bound to our own interfaces only, test
- * frames carry the local experimental ethertype 0x88b5 (anything else, such
- * as the kernel's IPv6 neighbour discovery, is counted as foreign and
- * consumed). Checked:
- *  - RX: frames the kernel sends arrive as recycling skbs with the right
- *    bytes, single buffer up to the head buffer, multi-buffer (frags) up to
- *    NP_TAP_MAX_FRAME; longer ones are counted oversize; pages come back
- *    directly into the queue's cache;
- *  - a fake wire (the queue's descriptor swapped for a SOCK_SEQPACKET pair)
- *    carries what the kernel never sends: runts, empty and truncated frames
- *    are counted and lose no buffer; a full wire gives -ENOSPC (tx_busy),
- *    for skbs and XDP TX alike, and loses nothing;
- *  - TX: linear, frags, clones and frag_list skbs arrive intact on the
- *    kernel side; a write on a down interface is counted and frees the skb;
- *  - a second TAP device moved into a network namespace of our own: frames
- *    forwarded by the RX handler, XDP TX back out of the same port and XDP
- *    REDIRECT to the other port arrive intact across the namespaces;
- *  - multi-queue: the kernel spreads flows over the queues, each queue
- *    transmits;
- *  - a queue thread (np_netdev_start) receiving while another thread
- *    transmits;
- *  - bad parameters and refusals (-EINVAL, -EBUSY) with a message.
- * Every test ends with the pools freed, inflight 0, no live skb, and every
- * interface gone; the namespace's name is removed as soon as it is set up
- * (it lives only as long as our descriptors), and on every exit path before
- * that (atexit, signals).
+ * The tap driver on real TAP devices (root; skips with a reason otherwise):
+ * RX of single- and multi-buffer frames as recycling skbs, oversize counted;
+ * a fake wire for what the kernel never sends (runts, empty and truncated
+ * frames counted; -ENOSPC when full); TX of linear, frag, clone and
+ * frag_list skbs, intact; forward, XDP TX and REDIRECT across a namespace of
+ * the test's own; multi-queue; a queue thread beside a transmitter; bad
+ * parameters. Each part ends with the pools freed and no live skb, the run
+ * with every interface and the namespace gone (docs/reliability.md,
+ * "Drivers on real devices").
  */
 #include <fcntl.h>
 #include <poll.h>

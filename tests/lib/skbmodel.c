@@ -1,71 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The reference model of the skb layer: random sequences of skb operations,
- * checked against a shadow after every step.
+ * The reference model of the skb layer: random sequences of skb operations
+ * over pp and non-pp skbs of every head kind, inside and outside the pools'
+ * napis, checked against a shadow after every step: each skb's bytes, each
+ * page's refcount and pp_ref_count as the reference rule derives them from
+ * every live skb, each pool page's life ending recycled or released exactly
+ * once, and under injected faults each failure explained and documented.
+ * docs/reliability.md ("The reference model") describes the shadow and the
+ * checks; skbmodel.h what the mains (test_skb_model, test_skb_model_fault)
+ * use.
  *
- * Each seed builds skbs from every kind of head (a pool page, a pool
- * fragment, the page-fragment allocator, the small-object allocator), marks
- * them for recycle or not, adds frags of pool and non-pool pages, and then
- * clones, expands, coalesces, shifts, splits, GRO-merges, segments, copies,
- * trims, pulls, linearizes and frees them in random order, inside and
- * outside the pools' napi contexts. Nothing is held back because another
- * holder shares it: GRO merges into packets whose frag_list members an
- * np_pskb_copy() or a clone's expand shares, shift lands on targets with a
- * frag_list, split goes into empty skbs of every head kind, marked or not,
- * and every refusal is checked against the documented rule.
- *
- * Its reach is counted (model_reach_print(), printed by test_skb_model): on
- * which shape of operand (cloned, frags, frag_list, a shared or cloned
- * member, pp, head kind) each operation was called and took effect, and
- * which operation followed which on the same skb.
- *
- * The shadow:
- *   - every top-level skb has a copy of the bytes it must hold, kept by the
- *     model from what each operation means (never read back from the skb);
- *   - every page the test touched has the model's view of it: a pool page
- *     in use (one life, from the pool handing it out to its last pool
- *     reference), an idle one, or a non-pool page; and the references the
- *     test itself holds outside any skb (raw references, the unused bias of
- *     the pool's and the page-fragment allocator's current fragment pages).
- *
- * After every step, a walk over every live skb (top-level, frag_list
- * members, clones sharing data) applies the reference rule of SPEC section 4
- * to what it finds: each head_frag head and each frag slot of a data owns one
- * reference, a pool reference iff the data's pp_recycle is set and the model
- * holds the page to be a pool page in use, else a page reference; clones
- * share them. From that and the raw references it derives each page's
- * expected refcount and pp_ref_count and compares them with the real ones.
- * It also checks: users of every skb struct = the places that hold it;
- * dataref = the structs sharing the data, all with one pp_recycle; the
- * length fields; no slot on a page the model holds free; no page in a pool's
- * alloc cache while in use; a pool page whose last pool reference went was
- * recycled (still in the pool, nothing else referencing it) or released
- * (out of the pool), exactly once, and the pool's counters moved by exactly
- * those events (recycled = cached + ring, released = released_refcnt +
- * ring_full, release = released + waive); inflight = pages in use + idle;
- * every live skb's bytes (np_skb_copy_bits) equal its shadow.
- * At the end of a seed everything is freed: np_skb_live() 0, every pool back
- * to idle pages only and freed at destroy, the provider with no page out.
- *
- * Under injected faults (fault_mode, test_skb_model_fault.c) the pools map
- * their pages through a checking IOMMU and page_alloc, dma_map and
- * ring_produce fail now and then. An operation that fails must return its
- * documented error, be explained by a fault injected during the call
- * (failed()), and, where documented so, leave its skb exactly as it was
- * (snap_take()/snap_check()); the model then does not apply it, and the walk
- * after the step checks every reference and byte as usual. A refused ring
- * produce must release the page instead (check_ring_faults()). At the end
- * of each seed every injected failure is found counted where it happened
- * (fault_seed_check()).
- *
- * This file is the model (skbmodel.h what its mains use); test_skb_model.c
- * and test_skb_model_fault.c are its mains. Environment both read:
- * NP_MODEL_SEEDS, NP_MODEL_STEPS (per seed), NP_MODEL_SEED=N (only that seed;
- * with NP_MODEL_TRACE=1 each step is printed as it runs), NP_MODEL_FIRST
- * (first seed), NP_MODEL_SKIP=op,op (operations left out; see model_ops),
- * NP_MODEL_WATCH=h (dump that skb after each step), NP_MODEL_STATS=1 (how
- * often each op ran, merged and failed), NP_MODEL_GRO_NESTED=0 (never GRO an
- * skb that has a frag_list of its own).
+ * Environment both mains read: NP_MODEL_SEEDS, NP_MODEL_STEPS (per seed),
+ * NP_MODEL_SEED=N (only that seed; with NP_MODEL_TRACE=1 each step is printed
+ * as it runs), NP_MODEL_FIRST (first seed), NP_MODEL_SKIP=op,op (operations
+ * left out; see model_ops), NP_MODEL_WATCH=h (dump that skb after each step),
+ * NP_MODEL_STATS=1 (how often each op ran, merged and failed),
+ * NP_MODEL_GRO_NESTED=0 (never GRO an skb that has a frag_list of its own).
  */
 #include <signal.h>
 #include <limits.h>
