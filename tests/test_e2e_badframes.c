@@ -349,30 +349,35 @@ static void drain_b(struct bf_env *e, struct seen *s, int pkt, int udp, bool enc
 	}
 }
 
+struct pcap_scan {
+	struct bf_env *e;
+	uint32_t foreign;
+};
+
+/* One record of the capture: ours, counted against its frame, or foreign. */
+static void pcap_record(const unsigned char *buf, uint32_t caplen, uint32_t len, void *arg)
+{
+	struct pcap_scan *ps = arg;
+	struct bf_env *e = ps->e;
+	uint32_t idx;
+
+	if (!frame_index(buf, caplen, &idx) || idx >= e->nfr) {
+		ps->foreign++;
+		return;
+	}
+	e->fr[idx].at_pcap++;
+	if (caplen != e->fr[idx].len || len != e->fr[idx].len ||
+	    memcmp(buf, e->fr[idx].data, caplen))
+		e->fr[idx].corrupt = true;
+}
+
 /* The pcap file of capture mode: each record of ours counted against its frame. */
 static uint32_t pcap_scan(struct bf_env *e, const char *path, uint32_t *foreign)
 {
-	uint32_t hdr[6], rec[4], n = 0, idx;
-	static unsigned char buf[70000];
-	FILE *f = fopen(path, "rb");
+	struct pcap_scan ps = { .e = e };
+	uint32_t n = (uint32_t)e2e_pcap_each(path, pcap_record, &ps);
 
-	CHECK(f);
-	CHECK_EQ(fread(hdr, sizeof(hdr), 1, f), 1);
-	CHECK_EQ(hdr[0], 0xa1b2c3d4u);
-	while (fread(rec, sizeof(rec), 1, f) == 1) {
-		CHECK(rec[2] <= sizeof(buf));
-		CHECK_EQ(fread(buf, 1, rec[2], f), rec[2]);
-		n++;
-		if (!frame_index(buf, rec[2], &idx) || idx >= e->nfr) {
-			(*foreign)++;
-			continue;
-		}
-		e->fr[idx].at_pcap++;
-		if (rec[2] != e->fr[idx].len || rec[3] != e->fr[idx].len ||
-		    memcmp(buf, e->fr[idx].data, rec[2]))
-			e->fr[idx].corrupt = true;
-	}
-	fclose(f);
+	*foreign += ps.foreign;
 	return n;
 }
 

@@ -51,11 +51,9 @@ static void host_a_up(struct vx_env *e)
 {
 	char cidr[48];
 
-	CHECK_EQ(netns_ipv6_off(e->t.ns_a, e->t.if_a), 0);
-	netns_offloads_off(e->t.ns_a, e->t.if_a);
-	CHECK_EQ(netns_link_up(e->t.ns_a, e->t.if_a, 1450), 0);
 	snprintf(cidr, sizeof(cidr), "%s/24", e->in_a);
-	CHECK_EQ(netns_addr_add(e->t.ns_a, e->t.if_a, cidr), 0);
+	netns_offloads_off(e->t.ns_a, e->t.if_a);
+	CHECK_EQ(netns_host(e->t.ns_a, e->t.if_a, cidr, 1450), 0);
 }
 
 /* B: the underlay address R, and a kernel vxlan device from R to L over it. */
@@ -63,17 +61,13 @@ static void host_b_up(struct vx_env *e)
 {
 	char cidr[48];
 
-	CHECK_EQ(netns_ipv6_off(e->t.ns_b, e->t.if_b), 0);
-	netns_offloads_off(e->t.ns_b, e->t.if_b);
-	CHECK_EQ(netns_link_up(e->t.ns_b, e->t.if_b, 0), 0);
 	snprintf(cidr, sizeof(cidr), "%s/24", e->remote);
-	CHECK_EQ(netns_addr_add(e->t.ns_b, e->t.if_b, cidr), 0);
+	netns_offloads_off(e->t.ns_b, e->t.if_b);
+	CHECK_EQ(netns_host(e->t.ns_b, e->t.if_b, cidr, 0), 0);
 	CHECK_EQ(netns_ip(e->t.ns_b, "link add %s type vxlan id %d dstport 4789 local %s remote %s "
 			  "dev %s", e->vx, VX_VNI, e->remote, e->local, e->t.if_b), 0);
-	CHECK_EQ(netns_ipv6_off(e->t.ns_b, e->vx), 0);
 	snprintf(cidr, sizeof(cidr), "%s/24", e->in_b);
-	CHECK_EQ(netns_addr_add(e->t.ns_b, e->vx, cidr), 0);
-	CHECK_EQ(netns_link_up(e->t.ns_b, e->vx, 0), 0);
+	CHECK_EQ(netns_host(e->t.ns_b, e->vx, cidr, 0), 0);
 }
 
 /* ---- checks ---- */
@@ -243,18 +237,11 @@ static bool cap_start(struct vx_env *e)
 	snprintf(e->cap_file, sizeof(e->cap_file), "/tmp/netpool-e2e-vxlan-%d.pcap", (int)getpid());
 	snprintf(e->cap_log, sizeof(e->cap_log), "/tmp/netpool-e2e-vxlan-%d.cap", (int)getpid());
 	/* at most 100000 packets: the checks need a few thousand */
-	CHECK(asprintf(&cmd, "exec ip netns exec %s tcpdump -i %s -U -s 2048 -c 100000 -w %s "
-			     "'udp port 4789 or arp' >%s 2>&1",
-		       e->t.ns_b, e->t.if_b, e->cap_file, e->cap_log) > 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
+	CHECK(asprintf(&cmd, "tcpdump -i %s -U -s 2048 -c 100000 -w %s 'udp port 4789 or arp'",
+		       e->t.if_b, e->cap_file) > 0);
+	pid = e2e_spawn_in(e->t.ns_b, cmd, e->cap_log);
 	free(cmd);
 	e->cap_pid = pid;
-	netns_track_pid(pid);	/* killed on every exit path */
 	for (int i = 0; i < 500; i++) {
 		if (!e2e_sh_rc("grep -qs 'listening on' %s", e->cap_log))
 			return true;

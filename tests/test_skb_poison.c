@@ -15,7 +15,7 @@
  */
 #include <sys/wait.h>
 #include <unistd.h>
-#include "testutil.h"
+#include "skbtest.h"
 
 #if defined(NP_HAVE_ASAN)
 #define EXPECT "use-after-poison"
@@ -38,23 +38,6 @@ static const char *const misuse_names[M_NR] = {
 	"none", "head write (direct)", "head write (ring)", "clone write", "frag write",
 	"head read", "struct read",
 };
-
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	struct np_napi_ctx napi;
-};
-
-static void env_init(struct env *e)
-{
-	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE };
-
-	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
-	np_napi_ctx_init(&e->napi);
-	pp.provider = e->prov;
-	pp.napi = &e->napi;
-	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
-}
 
 static struct np_skb *rx_skb(struct env *e, uint32_t len)
 {
@@ -93,7 +76,7 @@ static void scenario(enum misuse m)
 	struct np_page *fpage;
 	volatile unsigned sink = 0;
 
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	skb = rx_skb(&e, 300);
 	stale = skb->data + 10;
 	switch (m) {

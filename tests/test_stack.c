@@ -8,35 +8,7 @@
  * thread. Every buffer comes back: inflight 0, no live skb.
  */
 #include <unistd.h>
-#include "testutil.h"
-
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	struct np_napi_ctx napi;
-};
-
-static void env_init(struct env *e)
-{
-	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE };
-
-	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
-	np_napi_ctx_init(&e->napi);
-	pp.provider = e->prov;
-	pp.napi = &e->napi;
-	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
-}
-
-static void env_fini(struct env *e)
-{
-	uint32_t id = e->pool->id;
-
-	np_skb_thread_flush();
-	CHECK_EQ(np_skb_live(), 0);
-	np_pool_destroy(e->pool);
-	CHECK(t_wait_pool_freed(id, 10000));
-	CHECK_EQ(np_provider_destroy(e->prov), 0);
-}
+#include "skbtest.h"
 
 /* An Ethernet/IPv4/UDP packet of @len bytes in a pool page; payload bytes from @seed. */
 static struct np_skb *udp_skb(struct env *e, uint32_t len, uint16_t sport, uint8_t seed, bool pp)
@@ -93,7 +65,7 @@ static void test_gro(void)
 	unsigned char buf[8192], want[8192];
 	uint32_t wlen = 0;
 
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	np_gro_init(&gro, sink_deliver, &s);
 	/* 5 packets of flow A, 3 of flow B interleaved, then a non-IP frame */
 	for (int i = 0; i < 5; i++) {
@@ -155,7 +127,7 @@ static void test_sockq(void)
 	static unsigned char want[200000], got[200000];
 	uint64_t wlen = 0, glen = 0;
 
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	np_sockq_init(&q, 64 * 1024);
 	for (int i = 0; i < 200; i++) {
 		struct np_skb *skb = udp_skb(&e, 100 + (uint32_t)i * 7 % 1400, 1, (uint8_t)i, true);
@@ -192,7 +164,7 @@ static void test_encap(void)
 	struct np_skb *skb, *clone;
 
 	memset(hdr, 0xee, sizeof(hdr));
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	/* room enough: pushed in place */
 	skb = udp_skb(&e, 1000, 1, 3, true);
 	CHECK_EQ(np_skb_encap_push(skb, hdr, sizeof(hdr)), 0);
@@ -243,7 +215,7 @@ static void test_capture(void)
 
 	CHECK(fd >= 0);
 	close(fd);
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	CHECK_EQ(np_capture_open(path, 0, &cap), 0);
 	for (int i = 0; i < 300; i++) {
 		struct np_skb *skb = udp_skb(&e, 60 + (uint32_t)i * 5, 7, (uint8_t)i, true);

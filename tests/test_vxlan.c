@@ -13,36 +13,7 @@
  * skb.
  */
 #include <arpa/inet.h>
-#include "testutil.h"
-
-struct env {
-	struct np_provider *prov;
-	struct np_pool *pool;
-	struct np_napi_ctx napi;
-};
-
-static void env_init(struct env *e)
-{
-	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE };
-
-	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
-	np_napi_ctx_init(&e->napi);
-	pp.provider = e->prov;
-	pp.napi = &e->napi;
-	CHECK_EQ(np_pool_create(&pp, &e->pool), 0);
-}
-
-static void env_fini(struct env *e)
-{
-	uint32_t id = e->pool->id;
-
-	np_skb_thread_flush();
-	CHECK_EQ(np_skb_live(), 0);
-	/* the pool goes only when every page it handed out is back (inflight 0) */
-	np_pool_destroy(e->pool);
-	CHECK(t_wait_pool_freed(id, 10000));
-	CHECK_EQ(np_provider_destroy(e->prov), 0);
-}
+#include "skbtest.h"
 
 /* ---- frames ---- */
 
@@ -254,7 +225,7 @@ static void test_encap_layouts(void)
 	uint32_t len;
 	struct env e;
 
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	/* linear, room enough: in place, still a pool head */
 	len = inner_udp(g_in, 1000, 1, 2, 1000, 2000, 0, 1);
 	skb = skb_of(&e, g_in, len, len, 0, 128);
@@ -324,7 +295,7 @@ static void test_encap_options(void)
 	struct env e;
 	uint16_t id0;
 
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	tx.df = true;
 	tx.ttl = 5;
 	tx.tos = 0xb8 | 3;		/* DSCP EF; its ECN bits are ignored */
@@ -360,7 +331,7 @@ static void test_encap_refused(void)
 	uint32_t len;
 	struct env e;
 
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	len = inner_udp(g_in, 200, 1, 2, 3, 4, 0, 0);
 	skb = skb_of(&e, g_in, len, len, 0, 128);
 	bad = tx;
@@ -422,7 +393,7 @@ static void test_src_port(void)
 	struct env e;
 	uint16_t p;
 
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	/* one flow, one port: payload and length do not matter */
 	inner_udp(f, 200, 1, 2, 1111, 2222, 0, 1);
 	p = port_of(&e, &tx, f, 200);
@@ -524,7 +495,7 @@ static void test_decap(void)
 	uint32_t ilen, n;
 	struct env e;
 
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	ilen = inner_udp(g_in, 1000, 1, 2, 3, 4, 0, 5);
 	n = outer_frame(&e, &tx, ilen, o);
 	decap_expect(&e, &rx, o, n, 0);
@@ -623,7 +594,7 @@ static void test_decap_ecn(void)
 	uint32_t ilen, n;
 	struct env e;
 
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	for (uint8_t in_ecn = 0; in_ecn < 4; in_ecn++) {
 		ilen = inner_udp(g_in, 500, 1, 2, 3, 4, in_ecn, 1);
 		n = outer_frame(&e, &tx, ilen, o);
@@ -677,7 +648,7 @@ static void test_decap_random(void)
 	uint32_t ilen, n;
 	struct env e;
 
-	env_init(&e);
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	tx.udp_csum = true;
 	ilen = inner_udp(g_in, 300, 1, 2, 3, 4, 1, 5);
 	n = outer_frame(&e, &tx, ilen, o);

@@ -68,21 +68,30 @@ const char *e2e_ns_new(const char *tag)
 }
 
 /* Start "ip netns exec @ns @tool @args" with stdout+stderr into @log. */
-void e2e_tool_start(const char *ns, const char *tool, const char *args, const char *log)
+pid_t e2e_spawn_in(const char *ns, const char *cmd, const char *log)
 {
-	char *cmd;
+	char *line;
 	pid_t pid;
 
-	CHECK(asprintf(&cmd, "exec ip netns exec %s %s %s >%s 2>&1", ns, tool, args, log) > 0);
+	CHECK(asprintf(&line, "exec ip netns exec %s %s >%s 2>&1", ns, cmd, log) > 0);
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
 		_exit(127);
 	}
-	free(cmd);
-	e2e_tool_pid = pid;
+	free(line);
 	netns_track_pid(pid);	/* killed before the namespaces go */
+	return pid;
+}
+
+void e2e_tool_start(const char *ns, const char *tool, const char *args, const char *log)
+{
+	char *cmd;
+
+	CHECK(asprintf(&cmd, "%s %s", tool, args) > 0);
+	e2e_tool_pid = e2e_spawn_in(ns, cmd, log);
+	free(cmd);
 }
 
 /* Stop the tool with SIGTERM (a clean stop) and return its exit status. */
@@ -284,7 +293,9 @@ uint32_t e2e_count_encap(int fd, uint32_t want, unsigned int wait_ms)
 	return n;
 }
 
-uint64_t e2e_pcap_count(const char *path)
+uint64_t e2e_pcap_each(const char *path,
+		       void (*fn)(const unsigned char *data, uint32_t caplen, uint32_t len, void *arg),
+		       void *arg)
 {
 	uint32_t hdr[6], rec[4];
 	static unsigned char buf[70000];
@@ -298,9 +309,16 @@ uint64_t e2e_pcap_count(const char *path)
 		CHECK(rec[2] <= sizeof(buf));
 		CHECK_EQ(fread(buf, 1, rec[2], f), rec[2]);
 		n++;
+		if (fn)
+			fn(buf, rec[2], rec[3], arg);
 	}
 	fclose(f);
 	return n;
+}
+
+uint64_t e2e_pcap_count(const char *path)
+{
+	return e2e_pcap_each(path, NULL, NULL);
 }
 
 

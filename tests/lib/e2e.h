@@ -43,6 +43,12 @@ const char *e2e_ns_new(const char *tag);
 /* The running tool's pid (0: none). */
 extern pid_t e2e_tool_pid;
 
+/*
+ * Start "ip netns exec @ns @cmd" (a shell command line) with stdout+stderr
+ * into @log; the child is killed on every exit path until it is reaped
+ * (netns_untrack_pid()). Return: its pid.
+ */
+pid_t e2e_spawn_in(const char *ns, const char *cmd, const char *log);
 /* Start "ip netns exec @ns @tool @args" with stdout+stderr into @log. */
 void e2e_tool_start(const char *ns, const char *tool, const char *args, const char *log);
 /* Stop the tool with SIGTERM (a clean stop). Return: its exit status. */
@@ -102,6 +108,13 @@ uint64_t e2e_json_drops(const char *line, const char *allowed, char *other, size
 uint64_t e2e_link_drops(const char *ns, const char *ifname);
 /* Frames on @fd (a packet socket) that carry one of our datagrams behind the encap header. */
 uint32_t e2e_count_encap(int fd, uint32_t want, unsigned int wait_ms);
+/*
+ * Each record of the pcap file @path to @fn (NULL: none): its bytes, its
+ * captured and its original length. Return: the number of records.
+ */
+uint64_t e2e_pcap_each(const char *path,
+		       void (*fn)(const unsigned char *data, uint32_t caplen, uint32_t len, void *arg),
+		       void *arg);
 /* Records in the pcap file @path. */
 uint64_t e2e_pcap_count(const char *path);
 

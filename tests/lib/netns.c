@@ -405,6 +405,14 @@ int netns_addr_add(const char *ns, const char *ifname, const char *cidr)
 	return netns_ip(ns, "addr add %s dev %s", cidr, ifname);
 }
 
+int netns_host(const char *ns, const char *ifname, const char *cidr, unsigned mtu)
+{
+	if (netns_ipv6_off(ns, ifname) || netns_link_up(ns, ifname, mtu) ||
+	    netns_addr_add(ns, ifname, cidr))
+		return -1;
+	return 0;
+}
+
 static int write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = -1;

@@ -67,6 +67,11 @@ int netns_link_move(const char *ns, const char *ifname, const char *to);
 int netns_link_up(const char *ns, const char *ifname, unsigned mtu);
 /* Address @cidr ("10.0.0.1/24") on @ifname in @ns. Return: 0, or ip's exit status. */
 int netns_addr_add(const char *ns, const char *ifname, const char *cidr);
+/*
+ * An end host's interface: IPv6 off on @ifname in @ns, up with MTU @mtu (0: as
+ * it is), address @cidr. Return: 0, or -1 (the failed command is reported).
+ */
+int netns_host(const char *ns, const char *ifname, const char *cidr, unsigned mtu);
 /* IPv6 off on @ifname in @ns: no router solicitations or MLD reports. Return: 0 or -1. */
 int netns_ipv6_off(const char *ns, const char *ifname);
 /*

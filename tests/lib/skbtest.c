@@ -52,6 +52,10 @@ void prov_done(struct np_provider *prov, bool skb_prov)
 void env_init_flags(struct env *e, struct np_napi_ctx *napi, unsigned flags)
 {
 	CHECK_EQ(np_provider_create(NULL, &e->prov), 0);
+	if (flags & ENV_OWN_NAPI) {
+		np_napi_ctx_init(&e->napi);
+		napi = &e->napi;
+	}
 	e->pool = pool_new(e->prov, 0, napi);
 	e->skb_prov = flags & ENV_SKB_PROV;
 	if (flags & ENV_FLUSH_FIRST)

@@ -22,6 +22,7 @@
 struct env {
 	struct np_provider *prov;
 	struct np_pool *pool;
+	struct np_napi_ctx napi;	/* ENV_OWN_NAPI: the pool's napi */
 	int64_t live0;
 	bool skb_prov;		/* np_skb_set_provider(prov) while the env lives */
 };
@@ -31,6 +32,8 @@ enum {
 	ENV_SKB_PROV = 1,
 	/* before that, hand this thread's cached skb structs back where they came from */
 	ENV_FLUSH_FIRST = 2,
+	/* the pool on a napi of the env's own (e->napi) */
+	ENV_OWN_NAPI = 4,
 };
 
 /* A pool of @order pages from @prov, on @napi (NULL: none). */
@@ -42,7 +45,7 @@ void pool_done(struct np_pool *pool);
 /* Every page back in @prov, then gone; @skb_prov: it was the skb provider. */
 void prov_done(struct np_provider *prov, bool skb_prov);
 
-/* A provider and an order-0 pool on @napi (NULL: none); @flags: ENV_*. */
+/* A provider and an order-0 pool on @napi (NULL: none, or ENV_OWN_NAPI); @flags: ENV_*. */
 void env_init_flags(struct env *e, struct np_napi_ctx *napi, unsigned flags);
 /* skb structs, small heads and page fragments come from the env's provider. */
 void env_init(struct env *e);
