@@ -115,42 +115,6 @@ static struct np_skb *build(struct env *e, int shape, uint32_t *mlen, int *nm)
 	}
 }
 
-/* Every page the packet holds (frag slots, member heads), with counts before segmenting. */
-#define MAXPG	64
-struct pgset {
-	int n;
-	struct np_page *pg[MAXPG];
-	int ref[MAXPG];
-	long ppref[MAXPG];
-	int segrefs[MAXPG];
-};
-
-static void pgset_add(struct pgset *s, struct np_page *page)
-{
-	for (int i = 0; i < s->n; i++)
-		if (s->pg[i] == page)
-			return;
-	CHECK(s->n < MAXPG);
-	s->pg[s->n] = page;
-	s->ref[s->n] = np_page_ref_count(page);
-	s->ppref[s->n] = pp_ref(page);
-	s->segrefs[s->n] = 0;
-	s->n++;
-}
-
-static void pgset_collect(struct pgset *s, const struct np_skb *skb, bool top)
-{
-	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
-
-	(void)top;
-	if (skb->head_frag)
-		pgset_add(s, np_virt_to_page(skb->head));
-	for (unsigned i = 0; i < sh->nr_frags; i++)
-		pgset_add(s, sh->frags[i].page);
-	for (const struct np_skb *l = sh->frag_list; l; l = l->next)
-		pgset_collect(s, l, false);
-}
-
 /* The segment lengths (payload) the features call for. */
 static int expect(const struct np_skb *skb, int feat, const uint32_t *mlen, int nm, uint32_t mss,
 		  uint32_t *plen, uint32_t *partial)

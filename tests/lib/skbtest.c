@@ -345,6 +345,31 @@ void frag_flush(struct env *e)
 	np_pool_put_page(e->pool, page, NP_POOL_SYNC_FULL, true);
 }
 
+void pgset_add(struct pgset *s, struct np_page *page)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->pg[i] == page)
+			return;
+	CHECK(s->n < PGSET_MAX);
+	s->pg[s->n] = page;
+	s->ref[s->n] = np_page_ref_count(page);
+	s->ppref[s->n] = pp_ref(page);
+	s->segrefs[s->n] = 0;
+	s->n++;
+}
+
+void pgset_collect(struct pgset *s, const struct np_skb *skb, bool head)
+{
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+
+	if (head && skb->head_frag)
+		pgset_add(s, np_virt_to_page(skb->head));
+	for (unsigned i = 0; i < sh->nr_frags; i++)
+		pgset_add(s, sh->frags[i].page);
+	for (const struct np_skb *l = sh->frag_list; l; l = l->next)
+		pgset_collect(s, l, true);
+}
+
 /* What @skb's frags add to its truesize: all of it but the head and the skb struct. */
 uint32_t frag_truesize(const struct np_skb *skb)
 {

@@ -157,6 +157,25 @@ static inline uint8_t nfrags(const struct np_skb *skb)
 	return np_skb_shinfo(skb)->nr_frags;
 }
 
+/* Pages a packet holds, with their counts before an operation (and what it added). */
+#define PGSET_MAX	64
+
+struct pgset {
+	int n;
+	struct np_page *pg[PGSET_MAX];
+	int ref[PGSET_MAX];		/* refcount when added */
+	long ppref[PGSET_MAX];		/* pp_ref_count when added */
+	int segrefs[PGSET_MAX];		/* for the caller: references it counted since */
+};
+
+/* @page into @s (once) with its counts now. */
+void pgset_add(struct pgset *s, struct np_page *page);
+/*
+ * Every page of @skb: its frags, its members' heads and frags, and its own
+ * head (a head_frag one) when @head.
+ */
+void pgset_collect(struct pgset *s, const struct np_skb *skb, bool head);
+
 /* What @skb's frags add to its truesize: all of it but the head and the skb struct. */
 uint32_t frag_truesize(const struct np_skb *skb);
 /* The length fields agree with the frags, the frag_list and the head. */
