@@ -58,5 +58,11 @@ if scripts/check-kdoc.sh; then
 else
 	echo "FAIL kdoc"; echo "0 1 0" >>"$summary"; status=1
 fi
+echo "== layers: scripts/check-layers.sh"
+if scripts/check-layers.sh; then
+	echo "1 0 0" >>"$summary"
+else
+	echo "FAIL layers"; echo "0 1 0" >>"$summary"; status=1
+fi
 awk '{p+=$1; f+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped\n", p, f, s}' "$summary"
 exit $status

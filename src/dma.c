@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "netpool/dma.h"
+#include "netpool/fault.h"
 
 /*
  * Allocate a device of @size bytes (a backend's state starting with a struct

@@ -43,6 +43,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "internal.h"
+#include "netpool/dma.h"
+#include "netpool/fault.h"
 
 #define NP_IOMMU_PTE_VALID	(1ULL << 0)
 #define NP_IOMMU_PTE_READ	(1ULL << 1)

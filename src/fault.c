@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "netpool/fault.h"
 
 np_atomic_u32 np_fault_mask;
 

@@ -6,7 +6,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
-#include "netpool.h"
+#include "netpool/compiler.h"
+#include "netpool/log.h"
+
+struct np_provider;
 
 __attribute__((format(printf, 2, 3)))
 void np_log(enum np_log_level level, const char *fmt, ...);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "internal.h"
+#include "netpool/atomic.h"
+#include "netpool/log.h"
 
 static _Atomic(np_print_fn_t) np_print_fn;
 

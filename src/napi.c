@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* NAPI: one poll with a budget, run inside the napi's context. */
+#include <string.h>
 #include "internal.h"
 #include "netpool/napi.h"
 

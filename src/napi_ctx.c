@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The thread's current NAPI context: what makes direct recycling legal. */
 #include "internal.h"
+#include "netpool/napi_ctx.h"
+#include "netpool/atomic.h"
 
 _Thread_local struct np_napi_ctx *np_tls_napi_current;
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "netpool/page.h"
 
 #define NP_NUMA_MAX_CPUS 1024
 

@@ -13,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <stdio.h>
 #include "internal.h"
+#include "netpool/page.h"
+#include "netpool/fault.h"
+#include "netpool/poison.h"
 
 #define NP_ARENA_MAGIC	0x6e706172u	/* "npar" */
 

@@ -3,7 +3,12 @@
 #ifndef NETPOOL_POOL_PRIV_H
 #define NETPOOL_POOL_PRIV_H
 
+#include <string.h>
 #include "internal.h"
+#include "netpool/pool.h"
+#include "netpool/fault.h"
+#include "netpool/poison.h"
+#include "netpool/stats.h"
 
 /* pp_ref_count charged on a fresh fragment page; returned in one go on drain */
 #define NP_POOL_FRAG_BIAS	(LONG_MAX >> 1)

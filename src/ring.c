@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "netpool/ring.h"
 
 int np_ring_init(struct np_ring *ring, unsigned size)
 {

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "netpool/page.h"
+#include "netpool/poison.h"
 
 struct np_slab_class {
 	pthread_mutex_t lock;

@@ -2,6 +2,7 @@
 /* page_pool statistics: the name table, and text and JSON output. */
 #include <inttypes.h>
 #include "internal.h"
+#include "netpool/stats.h"
 
 const char *const np_pool_stats_names[NP_POOL_STATS_NR] = {
 	"alloc_fast", "alloc_slow", "alloc_slow_high_order", "alloc_empty", "alloc_refill",

@@ -16,6 +16,7 @@
 
 #include "../internal.h"
 #include "netpool/vnic.h"
+#include "netpool/fault.h"
 
 #define VNIC_RING_DEFAULT	256u
 #define VNIC_BUF_DEFAULT	2048u
