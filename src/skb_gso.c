@@ -266,7 +266,8 @@ struct np_skb *np_skb_segment(struct np_skb *skb, uint32_t hdr_len, np_netdev_fe
 		if (hdr_len > own)
 			return NULL;	/* the headers must be the head's own */
 	} else if (sg && (features & NP_NETIF_F_GSO_PARTIAL)) {
-		partial = (skb->len - hdr_len) / mss;
+		/* a segment never carries more than an IP length can say */
+		partial = NP_MIN(skb->len - hdr_len, NP_GSO_BY_FRAGS - 1u) / mss;
 		if (partial > 1)
 			mss *= partial;
 		else

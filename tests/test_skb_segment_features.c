@@ -25,11 +25,11 @@
 #define HDR	54
 
 enum { SHAPE_LINEAR, SHAPE_FRAGS, SHAPE_BOTH, SHAPE_LIST_EQUAL, SHAPE_LIST_UNEQUAL,
-       SHAPE_LIST_PAGED, SHAPE_LIST_NOHEAD, NSHAPES };
+       SHAPE_LIST_PAGED, SHAPE_LIST_NOHEAD, SHAPE_BIG, NSHAPES };
 
 static const char *const shape_names[NSHAPES] = {
 	"linear", "frags", "linear+frags", "members equal", "members unequal",
-	"members paged (no linear part)", "headers only + members",
+	"members paged (no linear part)", "headers only + members", "over 64 KiB (47 members)",
 };
 
 enum { F_SG, F_LINEAR, F_PARTIAL, F_BY_FRAGS_SG, F_BY_FRAGS_LINEAR, NFEAT };
@@ -104,6 +104,14 @@ static struct np_skb *build(struct env *e, int shape, uint32_t *mlen, int *nm)
 		add_list(skb, m, &xm, &xo);
 		mlen[(*nm)++] = m->len;
 		return skb;
+	case SHAPE_BIG:		/* more payload than an IP length can say: GSO_PARTIAL caps */
+		skb = pp_skb(e, HDR + 100, &xo);
+		for (int i = 0; i < 47; i++) {
+			m = pp_skb(e, 1500, &xm);
+			add_list(skb, m, &xm, &xo);
+			mlen[(*nm)++] = m->len;
+		}
+		return skb;
 	default:		/* SHAPE_LIST_NOHEAD: the head holds only the headers */
 		skb = pp_skb(e, HDR, &xo);
 		for (int i = 0; i < 4; i++) {
@@ -134,8 +142,9 @@ static int expect(const struct np_skb *skb, int feat, const uint32_t *mlen, int 
 			plen[n++] = mlen[i];
 		return n;
 	}
-	if (feat == F_PARTIAL && payload / mss > 1) {
-		*partial = payload / mss;
+	/* one segment of the whole multiples that fit an IP length (65534 bytes), then the rest */
+	if (feat == F_PARTIAL && NP_MIN(payload, 65534u) / mss > 1) {
+		*partial = NP_MIN(payload, 65534u) / mss;
 		step = mss * *partial;
 	}
 	for (; pos < payload; pos += plen[n++])
@@ -145,7 +154,7 @@ static int expect(const struct np_skb *skb, int feat, const uint32_t *mlen, int 
 
 static void run(int shape, int feat, uint32_t mss, int order)
 {
-	uint32_t mlen[8], plen[512], partial, pos = HDR;
+	uint32_t mlen[64], plen[1024], partial, pos = HDR;
 	struct np_skb *skb, *segs, *s, *next;
 	np_netdev_features_t f;
 	struct pgset ps = { 0 };

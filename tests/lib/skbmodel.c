@@ -1802,13 +1802,13 @@ static void op_segment(int a)
 		mss = 1 + rnd(NP_MIN(sa->len - hdr, 4000u));
 		if (mode == 2) {
 			feat |= NP_NETIF_F_GSO_PARTIAL;
-			partial = (sa->len - hdr) / mss;
+			partial = NP_MIN(sa->len - hdr, 65534u) / mss;
 		}
 		if ((sa->len - hdr + mss - 1) / mss > free_slots && partial <= 1)
 			mss = (sa->len - hdr + free_slots - 1) / free_slots;
 		if (mss > 0xfffe)
 			return;
-		partial = mode == 2 ? (sa->len - hdr) / mss : 0;
+		partial = mode == 2 ? NP_MIN(sa->len - hdr, 65534u) / mss : 0;	/* an IP length */
 		if (partial <= 1)
 			partial = 0;
 		for (pos = hdr; pos < sa->len && nseg <= free_slots; pos += plen[nseg++])
