@@ -108,6 +108,14 @@ void np_gro_receive(struct np_gro *gro, struct np_skb *skb)
 	}
 	if (gro->n == NP_GRO_HOLD)
 		np_gro_deliver_slot(gro, 0);
+	/*
+	 * The segment size is the held packet's own payload (the kernel's
+	 * dev_gro_receive), not that of whatever merges first: a short packet
+	 * merged second must not make a later np_skb_segment() cut small ones.
+	 * A clone shares the shared info: its gso fields stay as they are.
+	 */
+	if (!np_skb_shinfo(skb)->gso_size && !np_skb_cloned(skb) && skb->len > hdr_len)
+		np_skb_shinfo(skb)->gso_size = (uint16_t)NP_MIN(skb->len - hdr_len, 0xffffu - 1u);
 	gro->held[gro->n] = skb;
 	gro->key[gro->n] = key;
 	memcpy(gro->tuple[gro->n], tuple, NP_GRO_TUPLE);

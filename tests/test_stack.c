@@ -101,8 +101,21 @@ static void test_gro(void)
 	CHECK_EQ(np_skb_copy_bits(s.skbs[2], 0, buf, wlen), 0);
 	CHECK(!memcmp(buf, want, wlen));
 	CHECK_EQ(s.skbs[3]->len, 300 + 2 * 258);
+	/* the segment size is each held packet's own payload (UDP headers end at 42) */
+	CHECK_EQ(np_skb_shinfo(s.skbs[2])->gso_size, 458);
+	CHECK_EQ(np_skb_shinfo(s.skbs[3])->gso_size, 258);
 	for (unsigned int i = 0; i < s.n; i++)
 		np_consume_skb(s.skbs[i]);
+	s.n = 0;
+
+	/* a short packet merged second does not become the segment size */
+	np_gro_receive(&gro, udp_skb(&e, 1042, 4000, 1, true));
+	np_gro_receive(&gro, udp_skb(&e, 242, 4000, 2, true));
+	np_gro_flush(&gro);
+	CHECK_EQ(s.n, 1);
+	CHECK_EQ(s.skbs[0]->len, 1042 + 200);
+	CHECK_EQ(np_skb_shinfo(s.skbs[0])->gso_size, 1000);
+	np_consume_skb(s.skbs[0]);
 	s.n = 0;
 
 	/* a flow whose packets differ in pp_recycle: never merged, held one flushed */

@@ -873,6 +873,9 @@ NP_API int np_skb_split(struct np_skb *skb, struct np_skb *skb1, uint32_t len);
  * members shared with an np_pskb_copy() of @head, or with a clone that gave
  * its data up to an expand, are first replaced in @head's chain by clones of
  * their own (as np_pskb_trim() does), so the other holder keeps its packet.
+ * gso_segs counts the merged segments; a @head without gso_size takes the
+ * first merged @skb's length as its segment size (np_gro_receive() sets it
+ * to the held packet's own payload before, as the kernel's GRO does).
  * @head: the packet being built (a GRO context's held packet).
  * @skb: the next segment; not @head and not shared (caught in debug builds).
  * Context: the thread that holds both (one GRO context per napi: its poll), not a

@@ -52,7 +52,9 @@ NP_API int np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg)
  * TCP, by addresses and ports), or hold it as a new one (flushing the oldest
  * when NP_GRO_HOLD are held), or deliver it at once. Packets of a flow merge
  * only when they agree in pp_recycle (np_skb_gro_receive() refuses otherwise,
- * and the held one is flushed first). Takes @skb. The headers are always
+ * and the held one is flushed first). A packet held gets its own payload
+ * (after the IPv4 and UDP/TCP headers) as gso_size, the segment size a later
+ * np_skb_segment() cuts at. Takes @skb. The headers are always
  * checked (a frame from outside): anything that is not a well-formed IPv4
  * UDP/TCP packet is delivered as it came. Data path: a NULL @gro or @skb is
  * caught in debug builds.
