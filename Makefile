@@ -82,7 +82,7 @@ all: lib tools tests examples
 
 # Rebuild everything in $(O) when the flags change (DEBUG, SAN, CC, ...).
 FLAGS_FILE := $(O)/.flags
-FLAGS_NOW  := $(CC) $(LIB_CFLAGS) $(BENCH_DEFS) $(PEER_CC)
+FLAGS_NOW  := $(CC) $(LIB_CFLAGS) $(BENCH_DEFS) $(PEER_CC) xdp=$(HAVE_LIBXDP)
 $(shell mkdir -p $(O); [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = "$(FLAGS_NOW)" ] || echo "$(FLAGS_NOW)" > $(FLAGS_FILE))
 
 lib: $(O)/libnetpool.a $(O)/libnetpool.so
@@ -98,16 +98,16 @@ $(O)/src/%.o: src/%.c $(wildcard include/*.h include/netpool/*.h src/*.h) $(FLAG
 $(AFXDP_SRCS:%.c=$(O)/%.o): LIB_CFLAGS += $(XDP_CFLAGS)
 $(filter $(O)/src/drivers/%,$(LIB_OBJS) $(LIB_TEST_OBJS)): $(wildcard src/drivers/*.h)
 
-$(O)/libnetpool.a: $(LIB_OBJS)
+$(O)/libnetpool.a: $(LIB_OBJS) $(FLAGS_FILE)
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(LIB_OBJS)
 
-$(O)/libnetpool.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libnetpool.so.0 $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
+$(O)/libnetpool.so: $(LIB_OBJS) $(FLAGS_FILE)
+	$(CC) -shared -Wl,-soname,libnetpool.so.0 $(LDFLAGS_SAN) -o $@ $(LIB_OBJS) $(LDLIBS)
 
-$(O)/libnetpool_test.a: $(LIB_TEST_OBJS)
+$(O)/libnetpool_test.a: $(LIB_TEST_OBJS) $(FLAGS_FILE)
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(LIB_TEST_OBJS)
 
 $(O)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h include/*.h include/netpool/*.h src/*.h) \
 		$(FLAGS_FILE)

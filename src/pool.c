@@ -732,6 +732,8 @@ void np_pool_destroy(struct np_pool *pool)
 		return;
 	NP_ASSERT_MISUSE(!atomic_load(&pool->destroyed));
 	np_pool_disable_direct_recycling(pool);
+	/* the detach time first: introspection never sees a destroyed pool without one */
+	atomic_store(&pool->priv->detach_time_ns, np_now_ns());
 	atomic_store(&pool->destroyed, 1);
 
 	np_pool_drain_frag(pool);
@@ -740,7 +742,6 @@ void np_pool_destroy(struct np_pool *pool)
 	np_pool_scrub_ring(pool);
 	if (pool->flags & NP_POOL_F_DMA_MAP)
 		np_pool_unmap_all(pool);
-	atomic_store(&pool->priv->detach_time_ns, np_now_ns());
 	if (np_pool_inflight_raw(pool) == 0) {
 		np_pool_free(pool);
 		return;

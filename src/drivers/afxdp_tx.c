@@ -296,8 +296,9 @@ int afx_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 			return err;
 		np_consume_skb(skb);
 	}
-	np_netdev_qstat_add(&dev->q[q], NP_QSTAT(tx_packets), 1);
-	np_netdev_qstat_add(&dev->q[q], NP_QSTAT(tx_bytes), len);
+	/* any thread may send here (a redirect from another netdev): counts that add atomically */
+	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_packets), 1);
+	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_bytes), len);
 	return 0;
 }
 
@@ -318,8 +319,9 @@ int afx_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f
 	}
 	if (err)
 		return err;
-	np_netdev_qstat_add(&dev->q[q], NP_QSTAT(tx_packets), 1);
-	np_netdev_qstat_add(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
+	/* any thread may send here (a redirect from another netdev): counts that add atomically */
+	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_packets), 1);
+	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
 	return 0;
 }
 
