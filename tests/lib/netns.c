@@ -199,6 +199,55 @@ static void unname(int i)
 	unlink(path);
 }
 
+/*
+ * Kill whatever still runs in namespace @i (a daemon a test started, a tool
+ * it lost track of): otherwise it keeps the namespace, and the veths in it,
+ * alive after the name is gone. `ip netns pids` through a pipe: only
+ * fork, exec, read and kill, so a signal handler may do it.
+ */
+static void kill_ns_pids(int i)
+{
+	char *argv[] = { "ip", "netns", "pids", ns_name[i], NULL };
+	char buf[4096];
+	size_t got = 0;
+	ssize_t n;
+	int fd[2], status;
+	pid_t pid, me = getpid();
+
+	if (!ip_bin() || pipe(fd))
+		return;
+	pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return;
+	}
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		execve(ip_bin(), argv, environ);
+		_exit(127);
+	}
+	close(fd[1]);
+	while (got < sizeof(buf) - 1 && ((n = read(fd[0], buf + got, sizeof(buf) - 1 - got)) > 0 ||
+					 (n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
+	close(fd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	buf[got] = '\0';
+	for (char *p = buf; *p;) {
+		long v = 0;
+
+		while (*p && (*p < '0' || *p > '9'))
+			p++;
+		while (*p >= '0' && *p <= '9')
+			v = v * 10 + (*p++ - '0');
+		if (v > 1 && (pid_t)v != me)
+			kill((pid_t)v, SIGKILL);
+	}
+}
+
 void netns_cleanup(void)
 {
 	if (getpid() != owner)
@@ -221,8 +270,11 @@ void netns_cleanup(void)
 			run_argv(ip_bin(), argv, true);
 		}
 	}
-	for (int i = 0; i < MAX_NS; i++)
+	for (int i = 0; i < MAX_NS; i++) {
+		if (ns_live[i])
+			kill_ns_pids(i);
 		unname(i);
+	}
 }
 
 static void on_signal(int sig)
@@ -261,6 +313,10 @@ void netns_track_pid(pid_t pid)
 			child[i] = pid;
 			return;
 		}
+	/* a child nobody would stop: a test that needs more must raise the bound */
+	fprintf(stderr, "FAIL netns: more than %d children to track (pid %d)\n", MAX_PIDS, (int)pid);
+	kill(pid, SIGKILL);
+	exit(1);
 }
 
 void netns_untrack_pid(pid_t pid)
@@ -309,8 +365,11 @@ void netns_del(const char *ns)
 
 void netns_del_all(void)
 {
-	for (int i = 0; i < MAX_NS; i++)
+	for (int i = 0; i < MAX_NS; i++) {
+		if (ns_live[i])
+			kill_ns_pids(i);
 		unname(i);
+	}
 }
 
 void netns_unname(const char *ns)
