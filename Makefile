@@ -56,6 +56,11 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
 LIB_TEST_OBJS := $(LIB_TEST_SRCS:%.c=$(O)/%.o)
 TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(TEST_SRCS:tests/%.c=$(O)/tests/%)
+# C++ programs using the public headers (the C++ compiler that matches CC)
+TEST_CXX_SRCS := $(wildcard tests/*.cpp)
+TESTS     += $(TEST_CXX_SRCS:tests/%.cpp=$(O)/tests/%)
+CXX_FOR_CC := $(if $(findstring clang,$(CC)),clang++,g++)
+CXXFLAGS_BASE := -std=c++17 $(filter-out -std=c11 -Wstrict-prototypes -Wmissing-prototypes,$(CFLAGS_BASE))
 # What the tests share (tests/lib/), compiled once per build and linked into each.
 TESTLIB_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard tests/lib/*.c))
 TESTLIB   := $(O)/tests/lib/libnptest.a
@@ -117,6 +122,11 @@ $(O)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h include/*.h include/n
 $(TESTLIB): $(TESTLIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(O)/tests/%: tests/%.cpp $(wildcard include/*.h include/netpool/*.h) $(O)/libnetpool.a \
+		$(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CXX_FOR_CC) $(CXXFLAGS_BASE) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 $(O)/tests/%: tests/%.c $(wildcard tests/lib/*.h) $(TESTLIB) $(O)/libnetpool_test.a \
 		$(O)/libnetpool.a $(FLAGS_FILE)

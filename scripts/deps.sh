@@ -2,7 +2,7 @@
 # Install the Debian packages a make target needs, only when missing (idempotent).
 # Usage: scripts/deps.sh test|demo|bench
 set -u
-need=(make gcc clang libclang-rt-14-dev bc util-linux)
+need=(make gcc g++ clang libclang-rt-14-dev bc util-linux)
 case ${1:-test} in
 test) need+=(pkg-config libxdp-dev libbpf-dev iproute2 ethtool tcpdump iputils-ping iperf3 tshark
 	     python3) ;;

@@ -58,6 +58,12 @@ if scripts/check-kdoc.sh; then
 else
 	echo "FAIL kdoc"; echo "0 1 0" >>"$summary"; status=1
 fi
+echo "== headers: scripts/check-headers.sh"
+if scripts/check-headers.sh; then
+	echo "1 0 0" >>"$summary"
+else
+	echo "FAIL headers"; echo "0 1 0" >>"$summary"; status=1
+fi
 echo "== layers: scripts/check-layers.sh"
 if scripts/check-layers.sh; then
 	echo "1 0 0" >>"$summary"

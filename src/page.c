@@ -193,7 +193,7 @@ static void np_block_prepare(struct np_page *pg, unsigned order, uintptr_t magic
 	pg->dma_addr = 0;
 	pg->dma_index = 0;
 	pg->pp_sync_len = 0;
-	pg->private = 0;
+	pg->owner_data = 0;
 	pg->reserved = 0;
 	atomic_store_explicit(&pg->pp_ref_count, 0, memory_order_relaxed);
 	atomic_store_explicit(&pg->refcount, 1, memory_order_relaxed);

@@ -38,14 +38,14 @@ _Static_assert(sizeof(struct np_slab_hdr) == NP_CACHE_LINE, "objects start at +6
 #define NP_SMALL_CLASSES 6	/* 64 .. 2048 */
 
 /*
- * A slab block is marked in the descriptor's owner field (np_page.private),
+ * A slab block is marked in the descriptor's owner field (np_page.owner_data),
  * which the provider never reads; np_page.flags belongs to the provider.
  */
 #define NP_SMALL_SLAB_TAG	0x736c6162ull	/* "slab" */
 
 static inline bool np_small_is_slab(const struct np_page *pg)
 {
-	return pg->private == NP_SMALL_SLAB_TAG;
+	return pg->owner_data == NP_SMALL_SLAB_TAG;
 }
 
 struct np_small_heap {
@@ -103,7 +103,7 @@ static void np_slab_release(struct np_slab_class *c, struct np_slab_hdr *s)
 {
 	struct np_page *pg = np_virt_to_page(s);
 
-	pg->private = 0;
+	pg->owner_data = 0;
 	np_track_unpoison(s, NP_PAGE_SIZE << c->order);
 	np_page_put(pg);
 }
@@ -156,7 +156,7 @@ static struct np_slab_hdr *np_slab_new(struct np_slab_class *c)
 	if (!pg)
 		return NULL;
 	np_provider_set_shrinker(c->prov, np_small_trim);	/* destroy gives back empty slabs */
-	pg->private = NP_SMALL_SLAB_TAG;
+	pg->owner_data = NP_SMALL_SLAB_TAG;
 	s = np_page_address(pg);
 	memset(s, 0, sizeof(*s));
 	s->cls = c;

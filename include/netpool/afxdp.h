@@ -44,6 +44,8 @@
 #include "compiler.h"
 #include "dev.h"
 
+NP_EXTERN_C_BEGIN
+
 struct np_afxdp_params {
 	const char *ifname;
 	unsigned int nqueues;		/* 0: 1 */
@@ -134,5 +136,7 @@ extern NP_API const char *const np_afxdp_stats_names[];
  * or not below the queue count; @st untouched).
  */
 NP_API int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stats *st);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_AFXDP_H */

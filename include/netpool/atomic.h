@@ -9,13 +9,44 @@
 #ifndef NETPOOL_ATOMIC_H
 #define NETPOOL_ATOMIC_H
 
-#include <stdatomic.h>
 #include <stdint.h>
 
-typedef _Atomic int		np_atomic_int;
-typedef _Atomic long		np_atomic_long;
-typedef _Atomic uint32_t	np_atomic_u32;
-typedef _Atomic uint64_t	np_atomic_u64;
+/*
+ * NP_ATOMIC(T): C11's _Atomic(T), or std::atomic<T> when a C++ program
+ * includes the headers (same size and alignment for every type used here,
+ * so the structs keep one layout); the C11 generic functions are then
+ * std's, under the same names.
+ */
+#ifdef __cplusplus
+#include <atomic>
+#define NP_ATOMIC(T)	std::atomic<T>
+using std::memory_order_relaxed;
+using std::memory_order_consume;
+using std::memory_order_acquire;
+using std::memory_order_release;
+using std::memory_order_acq_rel;
+using std::memory_order_seq_cst;
+using std::atomic_load;
+using std::atomic_store;
+using std::atomic_load_explicit;
+using std::atomic_store_explicit;
+using std::atomic_exchange_explicit;
+using std::atomic_fetch_add_explicit;
+using std::atomic_fetch_sub_explicit;
+using std::atomic_fetch_or_explicit;
+using std::atomic_fetch_and_explicit;
+using std::atomic_compare_exchange_strong_explicit;
+using std::atomic_compare_exchange_weak_explicit;
+using std::atomic_thread_fence;
+#else
+#include <stdatomic.h>
+#define NP_ATOMIC(T)	_Atomic(T)
+#endif
+
+typedef NP_ATOMIC(int)		np_atomic_int;
+typedef NP_ATOMIC(long)		np_atomic_long;
+typedef NP_ATOMIC(uint32_t)	np_atomic_u32;
+typedef NP_ATOMIC(uint64_t)	np_atomic_u64;
 
 #define NP_READ_ONCE(x)		atomic_load_explicit(&(x), memory_order_relaxed)
 #define NP_WRITE_ONCE(x, v)	atomic_store_explicit(&(x), (v), memory_order_relaxed)
@@ -35,7 +66,7 @@ typedef _Atomic uint64_t	np_atomic_u64;
  * A counter with a single writer that others may read: a relaxed load and
  * store, which compiles to a plain increment but is not a data race.
  */
-typedef _Atomic uint64_t np_stat_t;
+typedef NP_ATOMIC(uint64_t) np_stat_t;
 #define np_stat_add_owner(c, v) \
 	atomic_store_explicit(&(c), atomic_load_explicit(&(c), memory_order_relaxed) + (v), \
 			      memory_order_relaxed)

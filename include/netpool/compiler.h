@@ -16,6 +16,22 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/*
+ * What C and C++ spell differently, so the headers serve both: thread-local
+ * storage, static assertions, and C linkage for every declaration.
+ */
+#ifdef __cplusplus
+#define NP_THREAD_LOCAL		thread_local
+#define NP_STATIC_ASSERT(e, m)	static_assert(e, m)
+#define NP_EXTERN_C_BEGIN	extern "C" {
+#define NP_EXTERN_C_END		}
+#else
+#define NP_THREAD_LOCAL		_Thread_local
+#define NP_STATIC_ASSERT(e, m)	_Static_assert(e, m)
+#define NP_EXTERN_C_BEGIN
+#define NP_EXTERN_C_END
+#endif
+
 #define np_likely(x)	__builtin_expect(!!(x), 1)
 #define np_unlikely(x)	__builtin_expect(!!(x), 0)
 
@@ -50,6 +66,8 @@
 #ifndef NP_DEBUG
 #define NP_DEBUG 0
 #endif
+
+NP_EXTERN_C_BEGIN
 
 /**
  * np_assert_fail() - report a failed NP_CHECK_LEVEL() assertion on stderr and abort.
@@ -86,7 +104,7 @@ struct np_call_site {
 	const char *api;	/* the entry point it called */
 };
 
-extern NP_API _Thread_local const struct np_call_site *np_tls_call_site;
+extern NP_API NP_THREAD_LOCAL const struct np_call_site *np_tls_call_site;
 
 /**
  * np_misuse() - report a caller's misuse of a buffer on stderr and abort.
@@ -148,5 +166,7 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #define np_track_poison(p, n)	((void)(p), (void)(n))
 #define np_track_unpoison(p, n)	((void)(p), (void)(n))
 #endif
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_COMPILER_H */

@@ -35,6 +35,8 @@
 #include "pool.h"
 #include "skb.h"
 
+NP_EXTERN_C_BEGIN
+
 #define NP_IFNAMSIZ	32
 #define NP_NETDEV_MAX_QUEUES	64
 #define NP_XDP_HEADROOM	256u	/* headroom a driver leaves before each frame */
@@ -242,12 +244,12 @@ struct np_netdev {
 	unsigned int nqueues;
 	struct np_netdev_params params;
 	struct np_netdev_queue *q;
-	_Atomic(np_xdp_prog_fn) xdp_prog;
-	void *_Atomic xdp_arg;
+	NP_ATOMIC(np_xdp_prog_fn) xdp_prog;
+	NP_ATOMIC(void *) xdp_arg;
 	np_rx_handler_fn rx_handler;
 	void *rx_arg;
-	_Atomic bool running;		/* queue threads keep polling while set */
-	_Atomic bool open;		/* between np_netdev_open() and np_netdev_close() */
+	NP_ATOMIC(bool) running;		/* queue threads keep polling while set */
+	NP_ATOMIC(bool) open;		/* between np_netdev_open() and np_netdev_close() */
 	void *priv;			/* the driver's */
 	struct np_netdev *next_dev;	/* the list of netdevs (np_netdev_for_each) */
 };
@@ -482,5 +484,7 @@ NP_API int np_netdev_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *
  */
 NP_API void np_netdev_rx_drop(struct np_netdev *dev, unsigned int q, struct np_page *page,
 			      size_t counter);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_DEV_H */

@@ -26,6 +26,8 @@
 #include "atomic.h"
 #include "page.h"
 
+NP_EXTERN_C_BEGIN
+
 #define NP_DMA_MAPPING_ERROR	(~(np_dma_addr_t)0)
 
 enum np_dma_dir {
@@ -92,7 +94,7 @@ struct np_dma_dev {
 };
 
 /* This thread's shard (assigned round robin on first use). */
-extern NP_API _Thread_local unsigned int np_dma_tls_shard;
+extern NP_API NP_THREAD_LOCAL unsigned int np_dma_tls_shard;
 /**
  * np_dma_shard_assign() - give the calling thread its counter shard, round robin.
  * Context: any thread; one relaxed atomic and a thread-local store. Called by
@@ -254,5 +256,7 @@ NP_INLINE void *np_dma_dev_access(struct np_dma_dev *dev, np_dma_addr_t addr, si
 {
 	return dev->ops->access(dev, addr, len, write);
 }
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_DMA_H */

@@ -38,6 +38,8 @@
 #include "pool.h"
 #include "stats.h"
 
+NP_EXTERN_C_BEGIN
+
 #define NP_STATS_SHM_DIR	"/dev/shm"
 #define NP_STATS_SHM_PREFIX	"netpool."
 #define NP_STATS_INTERVAL_MS	200	/* the default publishing interval */
@@ -175,5 +177,7 @@ NP_API int np_stats_export_list(struct np_stats_proc *out, unsigned int max);
  * -ENAMETOOLONG (cut short; still NUL-terminated).
  */
 NP_API int np_stats_export_path(pid_t pid, char *buf, size_t len);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_EXPORT_H */

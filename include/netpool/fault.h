@@ -15,6 +15,8 @@
 #include "compiler.h"
 #include "atomic.h"
 
+NP_EXTERN_C_BEGIN
+
 enum np_fault_point {
 	NP_FAULT_PAGE_ALLOC = 0,	/* provider page allocation */
 	NP_FAULT_DMA_MAP,		/* DMA mapping of a page */
@@ -89,5 +91,7 @@ NP_API const char *np_fault_name(enum np_fault_point point);
  * Context: any thread (as np_fault_set()).
  */
 NP_API void np_fault_reset(void);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_FAULT_H */

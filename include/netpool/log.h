@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include "compiler.h"
 
+NP_EXTERN_C_BEGIN
+
 enum np_log_level {
 	NP_LOG_ERROR = 0,
 	NP_LOG_WARN,
@@ -43,5 +45,7 @@ NP_API np_print_fn_t np_set_print(np_print_fn_t fn);
  * Return: the characters written (0 for a dropped level), or negative on an output error.
  */
 NP_API int np_print_stderr(enum np_log_level level, const char *fmt, va_list ap);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_LOG_H */

@@ -19,6 +19,8 @@
 #include "atomic.h"
 #include "napi_ctx.h"
 
+NP_EXTERN_C_BEGIN
+
 #define NP_NAPI_WEIGHT	64	/* the kernel's NAPI_POLL_WEIGHT */
 
 struct np_napi;
@@ -63,5 +65,7 @@ NP_API int np_napi_init(struct np_napi *napi, np_napi_poll_fn poll, int weight, 
  * Return: the work the poll did.
  */
 NP_API int np_napi_poll(struct np_napi *napi);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_NAPI_H */

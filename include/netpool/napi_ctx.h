@@ -12,12 +12,14 @@
 
 #include "compiler.h"
 
+NP_EXTERN_C_BEGIN
+
 struct np_napi_ctx {
 	uint32_t id;		/* napi id, for introspection */
 	uint32_t reserved;
 };
 
-extern NP_API _Thread_local struct np_napi_ctx *np_tls_napi_current;
+extern NP_API NP_THREAD_LOCAL struct np_napi_ctx *np_tls_napi_current;
 
 /**
  * np_napi_ctx_current() - the napi whose poll this thread is running.
@@ -61,5 +63,7 @@ NP_INLINE void np_napi_ctx_leave(struct np_napi_ctx *prev)
  * Return: 0, or -EINVAL (@ctx NULL).
  */
 NP_API int np_napi_ctx_init(struct np_napi_ctx *ctx);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_NAPI_CTX_H */

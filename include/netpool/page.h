@@ -24,6 +24,8 @@
 #include "compiler.h"
 #include "atomic.h"
 
+NP_EXTERN_C_BEGIN
+
 #define NP_PAGE_SHIFT		12
 #define NP_PAGE_SIZE		(1UL << NP_PAGE_SHIFT)
 #define NP_PAGE_MAX_ORDER	9		/* 2 MiB blocks at most */
@@ -77,9 +79,9 @@ struct np_page {
 	uint8_t order;
 	uint8_t flags;
 	uint32_t reserved;
-	uint64_t private;		/* free for the page's current owner */
+	uint64_t owner_data;		/* free for the page's current owner */
 };
-_Static_assert(sizeof(struct np_page) == 64, "np_page must fill one cache line");
+NP_STATIC_ASSERT(sizeof(struct np_page) == 64, "np_page must fill one cache line");
 
 /* ---- addresses and descriptors, O(1) ---- */
 
@@ -380,5 +382,7 @@ NP_API size_t np_small_usable_size(const void *obj);
 #ifdef NP_CALL_SITES
 #define np_page_put(page)	NP_AT_CALL_SITE("np_page_put", np_page_put(page))
 #endif
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_PAGE_H */

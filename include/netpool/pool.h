@@ -35,6 +35,8 @@
 #include "stats.h"
 #include "poison.h"
 
+NP_EXTERN_C_BEGIN
+
 /* ---- create, destroy, introspect ---- */
 
 /**
@@ -585,5 +587,7 @@ NP_API void np_pool_put_page_bulk(struct np_page **pages, unsigned n);
 #define np_pool_put_page_bulk(pages, n) \
 	NP_AT_CALL_SITE_VOID("np_pool_put_page_bulk", np_pool_put_page_bulk(pages, n))
 #endif
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_POOL_H */

@@ -17,6 +17,8 @@
 #include "ring.h"
 #include "napi_ctx.h"
 
+NP_EXTERN_C_BEGIN
+
 #define NP_POOL_CACHE_SIZE	128	/* alloc cache entries */
 #define NP_POOL_CACHE_REFILL	64	/* pages moved per refill or slow-path bulk */
 #define NP_POOL_SIZE_DEFAULT	1024	/* return ring size when params give 0 */
@@ -68,7 +70,7 @@ struct np_pool {
 	enum np_dma_dir dma_dir;
 	int nid;
 	struct np_dma_dev *dma;
-	_Atomic(struct np_napi_ctx *) napi;	/* NULL once detached */
+	NP_ATOMIC(struct np_napi_ctx *) napi;	/* NULL once detached */
 	np_atomic_int destroyed;
 	np_atomic_int detached;			/* no direct recycling, even if asked */
 	bool dma_sync;			/* DMA_SYNC_DEV and the device needs syncs */
@@ -105,10 +107,12 @@ struct np_pool {
 	np_atomic_u64 released_refcnt;
 };
 
-_Static_assert(offsetof(struct np_pool, alloc) % NP_CACHE_LINE == 0, "cache on its own line");
-_Static_assert(offsetof(struct np_pool, frag_page) % NP_CACHE_LINE == 0, "owner line apart");
-_Static_assert(offsetof(struct np_pool, release_cnt) % NP_CACHE_LINE == 0,
+NP_STATIC_ASSERT(offsetof(struct np_pool, alloc) % NP_CACHE_LINE == 0, "cache on its own line");
+NP_STATIC_ASSERT(offsetof(struct np_pool, frag_page) % NP_CACHE_LINE == 0, "owner line apart");
+NP_STATIC_ASSERT(offsetof(struct np_pool, release_cnt) % NP_CACHE_LINE == 0,
 	       "shared counters apart from owner state");
-_Static_assert(offsetof(struct np_pool, ring) % NP_CACHE_LINE == 0, "ring apart");
+NP_STATIC_ASSERT(offsetof(struct np_pool, ring) % NP_CACHE_LINE == 0, "ring apart");
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_POOL_TYPES_H */

@@ -20,6 +20,8 @@
 #include "compiler.h"
 #include "atomic.h"
 
+NP_EXTERN_C_BEGIN
+
 struct np_ring {
 	/* producers */
 	NP_CACHE_ALIGNED np_atomic_u64 prod_head;
@@ -196,5 +198,7 @@ NP_INLINE uint64_t np_ring_produced(struct np_ring *ring)
 {
 	return atomic_load_explicit(&ring->prod_tail, memory_order_relaxed);
 }
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_RING_H */

@@ -44,6 +44,8 @@
 #include "page.h"
 #include "pool.h"
 
+NP_EXTERN_C_BEGIN
+
 #define NP_MAX_SKB_FRAGS	17
 #define NP_SKB_PAD		64	/* headroom np_netdev_alloc_skb() reserves */
 #define NP_SKB_DATA_ALIGN(x)	NP_ALIGN((size_t)(x), NP_CACHE_LINE)
@@ -125,7 +127,7 @@ struct np_skb {
 	uint32_t napi_id;		/* napi that received it (GRO, deferred free) */
 	char cb[48] __attribute__((aligned(8)));	/* owner's scratch space (kernel: skb->cb) */
 };
-_Static_assert(sizeof(struct np_skb) <= 128, "an skb struct fits the 128-byte class");
+NP_STATIC_ASSERT(sizeof(struct np_skb) <= 128, "an skb struct fits the 128-byte class");
 
 /* Why a packet was dropped: counted per reason (np_skb_drop_count()). */
 enum np_skb_drop_reason {
@@ -963,5 +965,7 @@ NP_API void np_skb_init_head(struct np_skb *skb, void *head, uint32_t size, bool
 	NP_AT_CALL_SITE_VOID("np_napi_consume_skb_bulk", np_napi_consume_skb_bulk(skbs, n, budget))
 #define np_kfree_skb_list(skb)	NP_AT_CALL_SITE_VOID("np_kfree_skb_list", np_kfree_skb_list(skb))
 #endif
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_SKB_H */

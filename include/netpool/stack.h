@@ -16,6 +16,8 @@
 #include "compiler.h"
 #include "skb.h"
 
+NP_EXTERN_C_BEGIN
+
 /* ---- GRO ---- */
 
 #define NP_GRO_HOLD	8	/* flows held at once */
@@ -285,5 +287,7 @@ NP_API int np_capture_get_stats(struct np_capture *cap, struct np_capture_stats 
  * may be missing).
  */
 NP_API int np_capture_close(struct np_capture *cap, struct np_capture_stats *st);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_STACK_H */

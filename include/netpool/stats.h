@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include "compiler.h"
 
+NP_EXTERN_C_BEGIN
+
 #define NP_POOL_STATS_VERSION	1
 
 struct np_pool_alloc_stats {
@@ -91,5 +93,7 @@ NP_API int np_pool_stats_dump(FILE *f, const struct np_pool_stats *st);
  * nothing written).
  */
 NP_API int np_pool_stats_json(FILE *f, const struct np_pool_stats *st);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_STATS_H */

@@ -37,6 +37,8 @@
 #include "compiler.h"
 #include "dev.h"
 
+NP_EXTERN_C_BEGIN
+
 #define NP_TAP_MIN_FRAME	14u	/* an Ethernet header */
 #define NP_TAP_MAX_FRAME	9216u	/* the longest frame received (jumbo) */
 
@@ -105,5 +107,7 @@ extern NP_API const char *const np_tap_stats_names[];
  * below the queue count, @st NULL; @st untouched).
  */
 NP_API int np_tap_get_stats(struct np_netdev *dev, int q, struct np_tap_stats *st);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_TAP_H */

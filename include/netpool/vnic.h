@@ -27,6 +27,8 @@
 #include "compiler.h"
 #include "dev.h"
 
+NP_EXTERN_C_BEGIN
+
 /*
  * What the device writes into an RX descriptor when it completes it: flags
  * and a status. The driver checks every completion against these; a test or
@@ -145,5 +147,7 @@ NP_API int np_vnic_get_stats(struct np_netdev *dev, int q, struct np_vnic_stats 
  * NULL: @dev NULL or not a vnic.
  */
 NP_API struct np_dma_dev *np_vnic_dma(struct np_netdev *dev);
+
+NP_EXTERN_C_END
 
 #endif /* NETPOOL_VNIC_H */
