@@ -145,7 +145,7 @@ $(O)/bench/peer_dpdk.o: bench/peer_dpdk.c bench/bench.h $(FLAGS_FILE)
 $(O)/bench/%.o: bench/%.c bench/bench.h $(wildcard include/netpool/*.h) tests/lib/netns.h \
 		$(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -Itests/lib -c $< -o $@
+	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -Isrc -Itests/lib -c $< -o $@
 
 $(O)/tools/netpool-bench: tools/netpool-bench.c $(BENCH_OBJS) $(O)/libnetpool.a
 	@mkdir -p $(dir $@)

@@ -45,6 +45,7 @@
 
 #include "netpool.h"
 #include "bench.h"
+#include "skb_priv.h"	/* np_skb_struct_free(): the review variants release as the library does */
 
 #define LEN_SEQ		4096u		/* random payload lengths, a power of two */
 #define LEN_MIN		64u

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "internal.h"
 #include "netpool/skb.h"
+#include "skb_priv.h"
 
 #define NP_SKB_CACHE_SIZE	64	/* per-thread skb struct cache */
 #define NP_SKB_CACHE_BULK	32	/* refilled and flushed this many at a time */
