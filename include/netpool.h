@@ -41,8 +41,6 @@
 #include "netpool/tap.h"
 #include "netpool/stack.h"
 #include "netpool/export.h"
-
-#define NETPOOL_VERSION_MAJOR	0
-#define NETPOOL_VERSION_MINOR	1
+#include "netpool/version.h"
 
 #endif /* NETPOOL_H */
