@@ -4,8 +4,12 @@
 #   make check              the tests of one build (O=, SAN=, DEBUG=, CC= as given)
 #   make bench              deps (DPDK peer), release build, netpool-bench
 #   make demo               the main job
-#   make install            headers, libnetpool.{a,so}, netpool.pc under $(PREFIX)
+#   make install            headers, libnetpool.{a,so}, netpool.pc, the tools, man pages, docs
+#   make uninstall          what install put there
 #   CC=clang  SAN=address,undefined  SAN=thread  DEBUG=0..3  O=build/asan  WITH_DPDK=1
+#   Install paths: DESTDIR PREFIX LIBDIR BINDIR INCLUDEDIR MANDIR DOCDIR PKGCONFIGDIR.
+#   The user's CPPFLAGS, CFLAGS and LDFLAGS come after the project's (a distribution's
+#   hardening flags are kept).
 
 CC      ?= cc
 O       ?= build/default
@@ -13,9 +17,19 @@ DEBUG   ?= 0
 SAN     ?=
 OPT     ?= -O2
 PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+BINDIR  ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/netpool
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 WITH_DPDK ?= 0
 
-VERSION := 0.1.0
+# The version: netpool/version.h says it, everything else reads it there.
+VERSION_PART = $(shell sed -n 's/^\#define NETPOOL_VERSION_$(1)[[:space:]]*\([0-9]*\).*/\1/p' \
+	include/netpool/version.h)
+VERSION_MAJOR := $(call VERSION_PART,MAJOR)
+VERSION := $(VERSION_MAJOR).$(call VERSION_PART,MINOR).$(call VERSION_PART,PATCH)
 ifeq ($(origin CC),default)
 CC := cc
 endif
@@ -27,6 +41,11 @@ ifneq ($(SAN),)
 CFLAGS_BASE += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS_SAN := -fsanitize=$(SAN)
 endif
+# the user's flags last, so theirs win; every link takes LDFLAGS_SAN (sanitizers and LDFLAGS)
+CFLAGS_BASE += $(CPPFLAGS) $(CFLAGS)
+LDFLAGS_SAN += $(LDFLAGS)
+# each object depends on the headers it includes, as the compiler saw them
+DEPFLAGS := -MMD -MP
 LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -fno-semantic-interposition -DNETPOOL_BUILD
 LDLIBS  := -pthread -lm
 
@@ -50,6 +69,10 @@ LIB_TEST_SRCS := $(filter-out $(AFXDP_STUBS),$(LIB_TEST_SRCS))
 else
 LIB_SRCS   := $(filter-out $(AFXDP_SRCS),$(LIB_SRCS))
 LIB_TEST_SRCS := $(filter-out $(AFXDP_SRCS),$(LIB_TEST_SRCS))
+ifneq ($(HAVE_LIBXDP),0)
+$(warning netpool: libxdp/libbpf not found (Debian: apt-get install libxdp-dev libbpf-dev): \
+	the AF_XDP driver is built as a stub that answers -EOPNOTSUPP)
+endif
 endif
 LDLIBS  += $(XDP_LIBS)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
@@ -81,8 +104,8 @@ BENCH_OBJS  += $(O)/bench/peer_dpdk.o
 BENCH_DEFS  := -DNP_WITH_DPDK=1
 endif
 
-.PHONY: all lib lib-test tests tools examples check test bench demo install clean deps soak fuzz \
-	print-ldlibs
+.PHONY: all lib lib-test tests tools examples check test bench demo install uninstall clean \
+	deps soak fuzz print-ldlibs
 all: lib tools tests examples
 
 # Rebuild everything in $(O) when the flags change (DEBUG, SAN, CC, ...).
@@ -96,75 +119,74 @@ tests: $(TESTS)
 tools: $(TOOLS)
 examples: $(EXAMPLES)
 
-$(O)/src/%.o: src/%.c $(wildcard include/*.h include/netpool/*.h src/*.h) $(FLAGS_FILE)
+$(O)/src/%.o: src/%.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(AFXDP_SRCS:%.c=$(O)/%.o): LIB_CFLAGS += $(XDP_CFLAGS)
-$(filter $(O)/src/drivers/%,$(LIB_OBJS) $(LIB_TEST_OBJS)): $(wildcard src/drivers/*.h)
 
 $(O)/libnetpool.a: $(LIB_OBJS) $(FLAGS_FILE)
 	@rm -f $@
 	ar rcs $@ $(LIB_OBJS)
 
-$(O)/libnetpool.so: $(LIB_OBJS) $(FLAGS_FILE)
-	$(CC) -shared -Wl,-soname,libnetpool.so.0 $(LDFLAGS_SAN) -o $@ $(LIB_OBJS) $(LDLIBS)
+# Exactly the symbols of netpool.map, each under its version node; every
+# reference resolved at link time (not in sanitizer builds: their runtime
+# comes with the program).
+SO_LDFLAGS := -shared -Wl,-soname,libnetpool.so.$(VERSION_MAJOR) -Wl,--version-script=netpool.map \
+	$(if $(SAN),,-Wl,-z,defs)
+$(O)/libnetpool.so: $(LIB_OBJS) netpool.map $(FLAGS_FILE)
+	$(CC) $(SO_LDFLAGS) $(LDFLAGS_SAN) -o $@ $(LIB_OBJS) $(LDLIBS)
 
 $(O)/libnetpool_test.a: $(LIB_TEST_OBJS) $(FLAGS_FILE)
 	@rm -f $@
 	ar rcs $@ $(LIB_TEST_OBJS)
 
-$(O)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h include/*.h include/netpool/*.h src/*.h) \
-		$(FLAGS_FILE)
+$(O)/tests/lib/%.o: tests/lib/%.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -Isrc -Itests/lib -c $< -o $@
+	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) -Isrc -Itests/lib -c $< -o $@
 
 $(TESTLIB): $(TESTLIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(O)/tests/%: tests/%.cpp $(wildcard include/*.h include/netpool/*.h) $(O)/libnetpool.a \
-		$(FLAGS_FILE)
+$(O)/tests/%: tests/%.cpp $(O)/libnetpool.a $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CXX_FOR_CC) $(CXXFLAGS_BASE) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+	$(CXX_FOR_CC) $(CXXFLAGS_BASE) $(DEPFLAGS) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
-$(O)/tests/%: tests/%.c $(wildcard tests/lib/*.h) $(TESTLIB) $(O)/libnetpool_test.a \
-		$(O)/libnetpool.a $(FLAGS_FILE)
+$(O)/tests/%: tests/%.c $(TESTLIB) $(O)/libnetpool_test.a $(O)/libnetpool.a $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -Isrc -Itests/lib $< -o $@ $(TESTLIB) $(O)/libnetpool_test.a \
+	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) -Isrc -Itests/lib $< -o $@ $(TESTLIB) $(O)/libnetpool_test.a \
 		$(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 $(O)/examples/%: examples/%.c $(O)/libnetpool.a $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 $(O)/bench/peer_dpdk.o: bench/peer_dpdk.c bench/bench.h $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(PEER_CC) $(CFLAGS_BASE) $(DPDK_CFLAGS) -march=native -Wno-error -c $< -o $@
 
-$(O)/bench/%.o: bench/%.c bench/bench.h $(wildcard include/netpool/*.h) tests/lib/netns.h \
-		$(FLAGS_FILE)
+$(O)/bench/%.o: bench/%.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -Isrc -Itests/lib -c $< -o $@
+	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) $(BENCH_DEFS) -Isrc -Itests/lib -c $< -o $@
 
 $(O)/tools/netpool-bench: tools/netpool-bench.c $(BENCH_OBJS) $(O)/libnetpool.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(BENCH_DEFS) -Ibench $< $(BENCH_OBJS) -o $@ $(O)/libnetpool.a \
+	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) $(BENCH_DEFS) -Ibench $< $(BENCH_OBJS) -o $@ $(O)/libnetpool.a \
 		$(LDFLAGS_SAN) $(DPDK_LIBS) $(LDLIBS)
 
 $(O)/tools/netpool-fwd: tools/netpool-fwd.c tools/fwd_opts.h $(O)/tools/fwd_opts.o $(O)/libnetpool.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $< $(O)/tools/fwd_opts.o -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) $< $(O)/tools/fwd_opts.o -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 $(O)/tools/netpool-stat: tools/netpool-stat.c tools/stat_opts.h $(O)/tools/stat_opts.o $(O)/libnetpool.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $< $(O)/tools/stat_opts.o -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
+	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) $< $(O)/tools/stat_opts.o -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 # The tools' option parsers (scripts/fuzz.sh builds them into fuzz_tool_cli too).
-$(O)/tools/%_opts.o: tools/%_opts.c tools/%_opts.h tools/toolutil.h \
-		$(wildcard include/*.h include/netpool/*.h) $(FLAGS_FILE)
+$(O)/tools/%_opts.o: tools/%_opts.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -c $< -o $@
+	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) -c $< -o $@
 
 # Tests that run a tool need it built.
 $(O)/tests/test_fwd_tool: $(O)/tools/netpool-fwd
@@ -204,19 +226,45 @@ fuzz:
 print-ldlibs:
 	@echo $(LDFLAGS_SAN) $(LDLIBS)
 
-$(O)/netpool.pc: netpool.pc.in
-	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@XDP_LIBS@|$(XDP_LIBS)|' $< > $@
+# The pkg-config file for the paths of this install (made anew every time).
+PC_REQUIRES := $(if $(filter 1,$(HAVE_LIBXDP)),libxdp libbpf)
+define PC_SED
+sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	-e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|'
+endef
+MAN_PAGES := $(wildcard man/*.[1-9])
+DOCS      := README.md HACKING.md LICENSE $(wildcard docs/*.md)
 
-install: lib $(O)/netpool.pc
-	install -d $(DESTDIR)$(PREFIX)/include/netpool $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 include/netpool.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 include/netpool/*.h $(DESTDIR)$(PREFIX)/include/netpool/
-	install -m 644 $(O)/libnetpool.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(O)/libnetpool.so $(DESTDIR)$(PREFIX)/lib/libnetpool.so.$(VERSION)
-	ln -sf libnetpool.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libnetpool.so.0
-	ln -sf libnetpool.so.0 $(DESTDIR)$(PREFIX)/lib/libnetpool.so
-	install -m 644 $(O)/netpool.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+install: lib tools
+	install -d $(DESTDIR)$(INCLUDEDIR)/netpool $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -m 644 include/netpool.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/netpool/*.h $(DESTDIR)$(INCLUDEDIR)/netpool/
+	install -m 644 $(O)/libnetpool.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(O)/libnetpool.so $(DESTDIR)$(LIBDIR)/libnetpool.so.$(VERSION)
+	ln -sf libnetpool.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libnetpool.so.$(VERSION_MAJOR)
+	ln -sf libnetpool.so.$(VERSION_MAJOR) $(DESTDIR)$(LIBDIR)/libnetpool.so
+	$(PC_SED) netpool.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/netpool.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/netpool.pc
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	for m in $(MAN_PAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
+		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/netpool.h
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/netpool
+	rm -f $(DESTDIR)$(LIBDIR)/libnetpool.a $(DESTDIR)$(LIBDIR)/libnetpool.so \
+		$(DESTDIR)$(LIBDIR)/libnetpool.so.$(VERSION_MAJOR) $(DESTDIR)$(LIBDIR)/libnetpool.so.$(VERSION)
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/netpool.pc
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS)))
+	rm -rf $(DESTDIR)$(DOCDIR)
+	for m in $(MAN_PAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
 clean:
 	rm -rf build
+
+# the header dependencies the compiler wrote (-MMD -MP)
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -23,6 +23,14 @@ run_variant() {
 # The matrix: both compilers, each plain, ASan+UBSan and TSan. NP_TEST_MATRIX=short
 # keeps one compiler per kind (gcc plain, clang ASan, gcc TSan), for a quick local run.
 run_variant plain O=build/plain CC=gcc DEBUG=0
+# the release build as a user gets it: the ABI against netpool.map, then installed and used
+echo "== abi, install: scripts/check-abi.sh, scripts/check-install.sh (build/plain)"
+if make -s O=build/plain CC=gcc DEBUG=0 lib >/dev/null && scripts/check-abi.sh build/plain &&
+	scripts/check-install.sh build/plain CC=gcc DEBUG=0; then
+	echo "2 0 0" >>"$summary"
+else
+	echo "FAIL abi/install"; echo "0 1 0" >>"$summary"; status=1
+fi
 run_variant asan O=build/asan CC=clang DEBUG=2 SAN=address,undefined
 run_variant tsan O=build/tsan CC=gcc DEBUG=1 SAN=thread OPT=-O1
 if [ "${NP_TEST_MATRIX:-full}" != short ]; then
