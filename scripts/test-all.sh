@@ -31,6 +31,13 @@ if make -s O=build/plain CC=gcc DEBUG=0 lib >/dev/null && scripts/check-abi.sh b
 else
 	echo "FAIL abi/install"; echo "0 1 0" >>"$summary"; status=1
 fi
+echo "== examples: scripts/check-examples.sh (build/plain)"
+ex_log=$(mktemp)
+scripts/check-examples.sh build/plain CC=gcc DEBUG=0 | tee "$ex_log" || status=1
+ex=$(sed -n 's/^check-examples: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+	"$ex_log")
+echo "${ex:-0 1 0}" >>"$summary"
+rm -f "$ex_log"
 run_variant asan O=build/asan CC=clang DEBUG=2 SAN=address,undefined
 run_variant tsan O=build/tsan CC=gcc DEBUG=1 SAN=thread OPT=-O1
 if [ "${NP_TEST_MATRIX:-full}" != short ]; then
