@@ -718,6 +718,8 @@ static void np_skb_headers_offset(struct np_skb *skb, int off)
 		skb->network_header = (uint16_t)(skb->network_header + off);
 	if (skb->transport_header != NP_SKB_HDR_UNSET)
 		skb->transport_header = (uint16_t)(skb->transport_header + off);
+	if (skb->ip_summed == NP_CHECKSUM_PARTIAL)
+		skb->csum_start = (uint16_t)(skb->csum_start + off);
 }
 
 int np_pskb_expand_head(struct np_skb *skb, uint32_t nhead, uint32_t ntail)

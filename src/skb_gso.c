@@ -199,6 +199,8 @@ static struct np_skb *np_seg_build(const struct np_skb *skb, uint32_t hdr_len,
 	n->network_header = skb->network_header;
 	n->transport_header = skb->transport_header;
 	n->ip_summed = skb->ip_summed;
+	n->csum_start = skb->csum_start;	/* same headroom: same offsets */
+	n->csum_offset = skb->csum_offset;
 	n->pkt_type = skb->pkt_type;
 	n->queue_mapping = skb->queue_mapping;
 	n->hash = skb->hash;

@@ -43,6 +43,10 @@ static void np_skb_copy_header(struct np_skb *n, const struct np_skb *old, long 
 	n->transport_header = np_skb_header_move(old->transport_header, off);
 	n->protocol = old->protocol;
 	n->ip_summed = old->ip_summed;
+	/* a partial checksum's start is an offset from head: it moves as the headers do */
+	n->csum_start = old->ip_summed == NP_CHECKSUM_PARTIAL ?
+				(uint16_t)(old->csum_start + off) : old->csum_start;
+	n->csum_offset = old->csum_offset;
 	n->pkt_type = old->pkt_type;
 	n->queue_mapping = old->queue_mapping;
 	n->hash = old->hash;

@@ -69,6 +69,8 @@ struct np_skb_frag {
 #define NP_SKB_GSO_UDP_L4	0x4u
 #define NP_SKB_GSO_FRAGLIST	0x8u
 #define NP_SKB_GSO_PARTIAL	0x10u	/* set by np_skb_segment() with NP_NETIF_F_GSO_PARTIAL */
+#define NP_SKB_GSO_TCP_ECN	0x20u	/* TCP with ECN: CWR stays on the first segment only */
+#define NP_SKB_GSO_DODGY	0x40u	/* from outside (a TAP): gso fields checked, not trusted */
 
 /* gso_size: every frag_list member is one segment, whatever its length (SCTP's use) */
 #define NP_GSO_BY_FRAGS		0xffffu
@@ -77,6 +79,17 @@ struct np_skb_frag {
 typedef uint64_t np_netdev_features_t;
 #define NP_NETIF_F_SG		(1ull << 0)	/* scatter-gather: page frags */
 #define NP_NETIF_F_GSO_PARTIAL	(1ull << 1)	/* finishes segmentation itself (with SG) */
+#define NP_NETIF_F_HW_CSUM	(1ull << 2)	/* completes partial checksums (any protocol) */
+#define NP_NETIF_F_TSO		(1ull << 3)	/* takes NP_SKB_GSO_TCPV4 whole */
+#define NP_NETIF_F_TSO6		(1ull << 4)	/* takes NP_SKB_GSO_TCPV6 whole */
+#define NP_NETIF_F_TSO_ECN	(1ull << 5)	/* takes NP_SKB_GSO_TCP_ECN with TSO/TSO6 */
+#define NP_NETIF_F_GSO_UDP_L4	(1ull << 6)	/* takes NP_SKB_GSO_UDP_L4 whole (USO) */
+
+/* ip_summed: what is known of the packet's L4 checksum (the kernel's CHECKSUM_*). */
+#define NP_CHECKSUM_NONE	0u	/* nothing: whoever needs it verifies it */
+#define NP_CHECKSUM_UNNECESSARY	1u	/* the device verified it */
+#define NP_CHECKSUM_COMPLETE	2u	/* (not produced by netpool's drivers) */
+#define NP_CHECKSUM_PARTIAL	3u	/* to be completed: csum_start, csum_offset say where */
 
 struct np_skb_shared_info {
 	uint8_t flags;
@@ -125,7 +138,14 @@ struct np_skb {
 	uint32_t hash;
 	uint32_t mark;
 	uint32_t napi_id;		/* napi that received it (GRO, deferred free) */
-	char cb[48] __attribute__((aligned(8)));	/* owner's scratch space (kernel: skb->cb) */
+	/*
+	 * With ip_summed NP_CHECKSUM_PARTIAL: the checksum covers the bytes from
+	 * csum_start (an offset from head, as the header offsets) to the end,
+	 * and goes at csum_start + csum_offset. Copies and expands keep them.
+	 */
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	char cb[40] __attribute__((aligned(8)));	/* owner's scratch space (kernel: skb->cb) */
 };
 NP_STATIC_ASSERT(sizeof(struct np_skb) <= 128, "an skb struct fits the 128-byte class");
 
