@@ -167,6 +167,7 @@ int np_netdev_create(const struct np_netdev_ops *ops, const struct np_netdev_par
 	dev->ops = ops;
 	dev->params = *params;
 	dev->params.name = NULL;
+	dev->features = params->features | NP_NETIF_F_SG;
 	snprintf(dev->name, sizeof(dev->name), "%s",
 		 params->name ? params->name : ops->kind ? ops->kind : "netdev");
 	dev->ifindex = atomic_fetch_add(&np_netdev_next_ifindex, 1);
@@ -607,6 +608,8 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 	}
 	skb->queue_mapping = (uint16_t)qi;
 	skb->napi_id = q->napi.ctx.id;
+	if (dev->ops->rx_offload)
+		dev->ops->rx_offload(dev, qi, skb);
 	if (dev->rx_handler)
 		dev->rx_handler(dev, qi, skb, dev->rx_arg);
 	else

@@ -135,6 +135,13 @@ struct np_netdev_ops {
 	int (*xmit_frame)(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f);
 	/* optional: a descriptor that polls readable (POLLIN) when queue @q has input */
 	int (*rx_fd)(struct np_netdev *dev, unsigned int q);
+	/*
+	 * optional: inside np_netdev_receive(), once the skb of the frame the
+	 * driver handed over is built and before the RX handler has it, set
+	 * what the device said about that frame (ip_summed and the checksum
+	 * offsets, the gso fields), as the driver validated it before the hand-over
+	 */
+	void (*rx_offload)(struct np_netdev *dev, unsigned int q, struct np_skb *skb);
 	/* the driver's state goes (after every queue closed) */
 	void (*destroy)(struct np_netdev *dev);
 };
@@ -235,6 +242,11 @@ struct np_netdev_params {
 	struct np_dma_dev *dma;		/* the device's DMA; NULL: no mapping */
 	uint32_t buf_len;		/* bytes the device may write in one buffer after the headroom */
 	bool no_recycle;		/* drivers leave skbs unmarked (for comparison) */
+	/*
+	 * what the device takes on transmit beyond page frags (NP_NETIF_F_SG,
+	 * which every driver takes, is added): NP_NETIF_F_HW_CSUM, NP_NETIF_F_TSO, ...
+	 */
+	np_netdev_features_t features;
 };
 
 struct np_netdev {
@@ -242,6 +254,13 @@ struct np_netdev {
 	char name[NP_IFNAMSIZ];
 	uint32_t ifindex;
 	unsigned int nqueues;
+	/*
+	 * What its transmit takes (the kernel's dev->features): params.features
+	 * and NP_NETIF_F_SG. Whoever sends a GSO skb or a partial checksum to a
+	 * device without the matching bit makes it fit first
+	 * (np_validate_xmit_skb()).
+	 */
+	np_netdev_features_t features;
 	struct np_netdev_params params;
 	struct np_netdev_queue *q;
 	NP_ATOMIC(np_xdp_prog_fn) xdp_prog;
