@@ -136,6 +136,166 @@ NP_API void np_sockq_purge(struct np_sockq *q);
  */
 NP_API int np_skb_encap_push(struct np_skb *skb, const void *hdr, uint32_t len);
 
+/* ---- checksums and GSO on the way out (gso.c) ---- */
+
+/*
+ * What a forwarder does for an egress that cannot take a packet as it is
+ * (the kernel's validate_xmit_skb()): a GSO skb (a TSO/USO frame from a
+ * TAP, a GRO packet) is cut into MTU-sized packets in software, each with
+ * its own IPv4 total length, ID and header checksum (IPv6 payload length),
+ * TCP sequence number, flags and checksum or UDP length and checksum; a
+ * partial checksum is completed. IPv4 and IPv6 (no extension headers), TCP
+ * and UDP, behind Ethernet and at most one VLAN tag.
+ *
+ * Checksums here are Internet checksums of 16-bit words as they lie in
+ * memory (network order), summed in 32 bits: np_csum_fold() gives the
+ * complemented 16 bits, stored as is (memcpy) in the header.
+ */
+
+/* The counters of np_validate_xmit_skb(), kept by its caller (one per thread). */
+struct np_gso_stats {
+	uint64_t segmented;	/* GSO skbs cut into packets in software */
+	uint64_t segments;	/* the packets they gave */
+	uint64_t csum_help;	/* partial checksums completed in software */
+	uint64_t bad;		/* GSO skbs whose headers disagree with their gso fields: dropped */
+	uint64_t nomem;		/* dropped for lack of memory */
+};
+
+/**
+ * np_csum_fold() - the 16-bit Internet checksum of a 32-bit sum: folded and
+ * complemented, to be stored as it is (memcpy) in a header.
+ * @sum: a sum from np_csum_partial(), np_skb_checksum() or np_csum_pseudo4/6().
+ * Context: any thread; pure.
+ * Return: the checksum, in memory order.
+ */
+NP_INLINE uint16_t np_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/**
+ * np_csum_partial() - add @len bytes at @p to the running sum @sum (the
+ * kernel's csum_partial()); @p may be unaligned, @len odd (the last byte
+ * counts as the high byte of a word, as on the wire).
+ * @p: the bytes.
+ * @len: how many.
+ * @sum: the sum so far (0 to start).
+ * Context: any thread; pure.
+ * Return: the new sum.
+ */
+NP_API uint32_t np_csum_partial(const void *p, size_t len, uint32_t sum);
+
+/**
+ * np_csum_pseudo4() - the IPv4 pseudo header (addresses as they lie in the
+ * header, @proto, @len) added to @sum (the kernel's csum_tcpudp_nofold()).
+ * @saddr: the source address, network order (as read from the header).
+ * @daddr: the destination address, network order.
+ * @len: the L4 length (header and payload), host order.
+ * @proto: the IP protocol (6 TCP, 17 UDP).
+ * @sum: the sum so far.
+ * Context: any thread; pure.
+ * Return: the new sum.
+ */
+NP_API uint32_t np_csum_pseudo4(uint32_t saddr, uint32_t daddr, uint32_t len, uint8_t proto,
+				uint32_t sum);
+
+/**
+ * np_csum_pseudo6() - the IPv6 pseudo header added to @sum (the kernel's
+ * csum_ipv6_magic() before the fold).
+ * @saddr: the 16 bytes of the source address (as in the header).
+ * @daddr: the 16 bytes of the destination address.
+ * @len: the upper-layer length, host order.
+ * @proto: the upper-layer protocol.
+ * @sum: the sum so far.
+ * Context: any thread; pure.
+ * Return: the new sum.
+ */
+NP_API uint32_t np_csum_pseudo6(const void *saddr, const void *daddr, uint32_t len, uint8_t proto,
+				uint32_t sum);
+
+/**
+ * np_skb_checksum() - add @len bytes of @skb from @offset (head, frags and
+ * frag_list, from the data start) to @sum (the kernel's skb_checksum()).
+ * @skb: the packet; only read.
+ * @offset: from skb->data.
+ * @len: bytes.
+ * @sum: the sum so far.
+ * @out: the new sum.
+ * Context: any thread holding @skb; reads only.
+ * Return: 0, or -EFAULT (the range is outside the packet; *@out untouched).
+ */
+NP_API int np_skb_checksum(const struct np_skb *skb, uint32_t offset, uint32_t len, uint32_t sum,
+			   uint32_t *out);
+
+/**
+ * np_skb_checksum_help() - complete @skb's partial checksum in software (the
+ * kernel's skb_checksum_help()): the sum from csum_start to the end stored at
+ * csum_start + csum_offset (0 stored as 0xffff), ip_summed NP_CHECKSUM_NONE.
+ * The head is made private first when it is cloned, and the checksum field
+ * pulled into it when it lies in a frag. Not partial: nothing to do.
+ * @skb: the packet, not shared (users 1).
+ * Context: the thread that holds @skb, not a signal handler (it may reallocate).
+ * Return: 0, -EINVAL (csum_start or the field outside the packet: a broken
+ * skb, unchanged), -ENOMEM (unchanged).
+ */
+NP_API int np_skb_checksum_help(struct np_skb *skb);
+
+/**
+ * np_netif_needs_gso() - whether an egress with @features must have @skb
+ * segmented first (the kernel's netif_needs_gso()): a GSO skb whose type
+ * it cannot take whole (NP_NETIF_F_TSO for TCPv4, TSO6, GSO_UDP_L4, and
+ * TSO_ECN for ECN, each with NP_NETIF_F_HW_CSUM).
+ * @skb: the packet; only read.
+ * @features: the egress's dev->features.
+ * Context: any thread holding @skb; pure.
+ * Return: true when it must be segmented.
+ */
+NP_API bool np_netif_needs_gso(const struct np_skb *skb, np_netdev_features_t features);
+
+/**
+ * np_skb_gso_segment() - cut the GSO skb @skb into packets of gso_size
+ * payload with their headers fixed (the kernel's skb_gso_segment() with
+ * inet_gso_segment(), tcp4_gso_segment() / tcp6_gso_segment() and
+ * __udp_gso_segment()): IPv4 total length, IDs counting up from @skb's,
+ * header checksum; IPv6 payload length; TCP sequence numbers, CWR on the
+ * first only, FIN and PSH on the last only; UDP length. L4 checksums are
+ * complete, or left partial (pseudo header seeded, ip_summed
+ * NP_CHECKSUM_PARTIAL) when @features has NP_NETIF_F_HW_CSUM. Segments hold
+ * page references (np_skb_segment(); frags with NP_NETIF_F_SG); @skb is
+ * left as it was (headers pulled into its head when they were in frags).
+ * Everything is checked against the packet: the gso fields came from outside.
+ * @skb: a GSO skb (gso_size set), not shared; skb->data at the Ethernet header.
+ * @features: the egress's features (NP_NETIF_F_SG, NP_NETIF_F_HW_CSUM used).
+ * @segs: the list (linked through ->next) on success.
+ * Context: the thread that holds @skb, not a signal handler (it allocates).
+ * Return: 0, -EINVAL (no gso_size, or gso_type not TCPv4/TCPv6/UDP_L4),
+ * -EPROTO (headers that disagree with gso_type or with the packet's
+ * length: not IPv4/IPv6, another protocol, IPv6 extension headers, an IPv4
+ * fragment, a truncated header), -ENOMEM. @skb is the caller's in every case.
+ */
+NP_API int np_skb_gso_segment(struct np_skb *skb, np_netdev_features_t features,
+			      struct np_skb **segs);
+
+/**
+ * np_validate_xmit_skb() - make @skb fit an egress with @features (the
+ * kernel's validate_xmit_skb()): segmented with np_skb_gso_segment() when
+ * np_netif_needs_gso() says so, a partial checksum completed with
+ * np_skb_checksum_help() when @features lacks NP_NETIF_F_HW_CSUM; counted
+ * in @st. Takes @skb.
+ * @skb: the packet, not shared (users 1).
+ * @features: the egress's dev->features.
+ * @st: the caller's counters (one set per thread).
+ * Context: the thread that holds @skb, not a signal handler (it may allocate
+ * and free).
+ * Return: what to transmit, @skb itself or a list of segments linked through
+ * ->next (@skb freed), or NULL: dropped (freed, counted in @st->bad or
+ * @st->nomem and as a drop reason).
+ */
+NP_API struct np_skb *np_validate_xmit_skb(struct np_skb *skb, np_netdev_features_t features,
+					   struct np_gso_stats *st);
+
 /* ---- VXLAN over IPv4 ---- */
 
 #define NP_VXLAN_PORT		4789	/* the IANA port (Linux: dstport 4789) */
