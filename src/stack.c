@@ -14,6 +14,14 @@
 #define ETH_HLEN	14u
 #define IP4_MIN		20u
 
+#define TCP_FIN		0x01u
+#define TCP_SYN		0x02u
+#define TCP_RST		0x04u
+#define TCP_PSH		0x08u
+#define TCP_ACK		0x10u
+#define TCP_URG		0x20u
+#define TCP_CWR		0x80u
+
 int np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg)
 {
 	if (!gro || !deliver)
@@ -24,18 +32,58 @@ int np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg)
 	return 0;
 }
 
+static uint16_t gro_rd16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t gro_rd32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* What np_gro_flow() found in a packet. */
+struct np_gro_pkt {
+	uint32_t key;
+	uint32_t hdr_len;	/* Ethernet, IPv4 and L4 headers */
+	uint32_t l4;		/* the L4 header, from the data start */
+	uint32_t payload;	/* bytes after the headers */
+	unsigned char proto;
+	bool mergeable;		/* by the IPv4, checksum and flag rules */
+	unsigned char tuple[NP_GRO_TUPLE];
+};
+
+/*
+ * Whether the L4 checksum of @skb (an IPv4 packet, its L4 at @l4) verifies:
+ * ip_summed may say so, a UDP checksum of 0 is none, else it is summed.
+ */
+static bool np_gro_csum_ok(const struct np_skb *skb, const unsigned char *p, uint32_t l4,
+			   unsigned char proto)
+{
+	uint32_t s, d, sum;
+
+	if (skb->ip_summed == NP_CHECKSUM_UNNECESSARY || skb->ip_summed == NP_CHECKSUM_PARTIAL)
+		return true;
+	if (proto == 17 && !gro_rd16(p + l4 + 6))
+		return true;
+	memcpy(&s, p + ETH_HLEN + 12, 4);
+	memcpy(&d, p + ETH_HLEN + 16, 4);
+	sum = np_csum_pseudo4(s, d, skb->len - l4, proto, 0);
+	return !np_skb_checksum(skb, l4, skb->len - l4, sum, &sum) && !np_csum_fold(sum);
+}
+
 /*
  * The flow of an IPv4 UDP/TCP packet (protocol, addresses, ports into
- * @tuple), a hash of it, and the length of its headers. A packet whose IPv4
- * total length disagrees with its bytes (padding, truncation) is no GRO
- * candidate.
+ * @pk->tuple), a hash of it, the length of its headers, and whether it may
+ * merge at all. A packet whose IPv4 total length disagrees with its bytes
+ * (padding, truncation) is no GRO candidate. Return: false when it is no
+ * IPv4 UDP/TCP packet with readable ports (no flow).
  */
-static bool np_gro_flow(const struct np_skb *skb, uint32_t *key, uint32_t *hdr_len,
-			unsigned char tuple[NP_GRO_TUPLE])
+static bool np_gro_flow(struct np_gro *gro, const struct np_skb *skb, struct np_gro_pkt *pk)
 {
 	const unsigned char *p = skb->data;
 	uint32_t headlen = np_skb_headlen(skb), ihl, l4, hl, h = 2166136261u;
-	unsigned char proto;
+	unsigned char proto, fl = 0;
 
 	if (headlen < ETH_HLEN + IP4_MIN + 8 || p[12] != 0x08 || p[13] != 0x00 ||
 	    (p[ETH_HLEN] >> 4) != 4)
@@ -43,9 +91,10 @@ static bool np_gro_flow(const struct np_skb *skb, uint32_t *key, uint32_t *hdr_l
 	ihl = (p[ETH_HLEN] & 0x0fu) * 4u;
 	proto = p[ETH_HLEN + 9];
 	l4 = ETH_HLEN + ihl;
-	if (ihl < IP4_MIN || (proto != 17 && proto != 6) || headlen < l4 + 8)
+	if (ihl < IP4_MIN || (proto != 17 && proto != 6) || headlen < l4 + 8 ||
+	    (gro_rd16(p + ETH_HLEN + 6) & 0x1fffu))
 		return false;
-	if (((uint32_t)p[ETH_HLEN + 2] << 8 | p[ETH_HLEN + 3]) != skb->len - ETH_HLEN)
+	if (gro_rd16(p + ETH_HLEN + 2) != skb->len - ETH_HLEN)
 		return false;
 	if (proto == 17) {
 		hl = 8;
@@ -55,16 +104,105 @@ static bool np_gro_flow(const struct np_skb *skb, uint32_t *key, uint32_t *hdr_l
 		hl = (uint32_t)(p[l4 + 12] >> 4) * 4u;
 		if (hl < 20 || headlen < l4 + hl)
 			return false;
+		fl = p[l4 + 13];
 	}
-	tuple[0] = proto;
-	memcpy(tuple + 1, p + ETH_HLEN + 12, 8);	/* addresses */
-	memcpy(tuple + 9, p + l4, 4);			/* ports */
+	pk->tuple[0] = proto;
+	memcpy(pk->tuple + 1, p + ETH_HLEN + 12, 8);	/* addresses */
+	memcpy(pk->tuple + 9, p + l4, 4);		/* ports */
 	/* FNV-1a over the tuple */
 	for (unsigned int i = 0; i < NP_GRO_TUPLE; i++)
-		h = (h ^ tuple[i]) * 16777619u;
-	*key = h;
-	*hdr_len = l4 + hl;
+		h = (h ^ pk->tuple[i]) * 16777619u;
+	pk->key = h;
+	pk->l4 = l4;
+	pk->hdr_len = l4 + hl;
+	pk->proto = proto;
+	pk->payload = skb->len > pk->hdr_len ? skb->len - pk->hdr_len : 0;
+	/* the rules a merge needs, cheapest first; the checksums last */
+	pk->mergeable = ihl == IP4_MIN && !(gro_rd16(p + ETH_HLEN + 6) & 0x2000u) && pk->payload &&
+			!np_skb_shinfo(skb)->gso_size && !np_skb_shared(skb) &&
+			(proto == 17 || (fl & ~(TCP_PSH | TCP_CWR)) == TCP_ACK) &&
+			pk->hdr_len <= 0xffffu;
+	if (pk->mergeable && (np_csum_fold(np_csum_partial(p + ETH_HLEN, ihl, 0)) ||
+			      !np_gro_csum_ok(skb, p, l4, proto))) {
+		gro->csum_bad++;
+		pk->mergeable = false;
+	}
 	return true;
+}
+
+/*
+ * Whether @pk (a mergeable packet of held packet @i's flow) continues it:
+ * the same IPv4 TTL, TOS and DF, the next TCP sequence number with the same
+ * ACK, window, flags but PSH, header length and options; a payload of at
+ * most the held segment size.
+ */
+static bool np_gro_continues(const struct np_gro *gro, unsigned int i, const struct np_skb *skb,
+			     const struct np_gro_pkt *pk)
+{
+	const struct np_skb *held = gro->held[i];
+	const unsigned char *a = held->data, *b = skb->data;
+	uint32_t mss = np_skb_shinfo(held)->gso_size;
+
+	if (!mss || pk->payload > mss || gro->hdr_len[i] != pk->hdr_len)
+		return false;
+	if (a[ETH_HLEN + 1] != b[ETH_HLEN + 1] || a[ETH_HLEN + 8] != b[ETH_HLEN + 8] ||
+	    ((a[ETH_HLEN + 6] ^ b[ETH_HLEN + 6]) & 0x40u))
+		return false;
+	if (pk->proto == 17)
+		/* a checksum, or none, for all of them */
+		return !gro_rd16(a + pk->l4 + 6) == !gro_rd16(b + pk->l4 + 6);
+	if (gro_rd32(b + pk->l4 + 4) != gro->next_seq[i] || (b[pk->l4 + 13] & TCP_CWR))
+		return false;
+	/* ACK number, header length, flags but PSH, window; then the options */
+	if (memcmp(a + pk->l4 + 8, b + pk->l4 + 8, 5) || ((a[pk->l4 + 13] ^ b[pk->l4 + 13]) &
+							    (uint8_t)~TCP_PSH) ||
+	    memcmp(a + pk->l4 + 14, b + pk->l4 + 14, 2))
+		return false;
+	return !memcmp(a + pk->l4 + 20, b + pk->l4 + 20, pk->hdr_len - pk->l4 - 20);
+}
+
+/*
+ * A held packet that others merged into leaves complete (the kernel's
+ * napi_gro_complete()): its headers say its whole length, its L4 checksum
+ * is partial with the pseudo header seeded, its gso_type is set. One that
+ * merged nothing leaves as it came, without the segment size it was given.
+ */
+static void np_gro_complete(struct np_skb *skb)
+{
+	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	unsigned char *p = skb->data, *ip = p + ETH_HLEN;
+	uint32_t l4 = ETH_HLEN + IP4_MIN, len = skb->len - l4, s, d, hr = np_skb_headroom(skb);
+	uint16_t c = 0;
+
+	if (sh->gso_segs < 2) {
+		if (!np_skb_cloned(skb))
+			sh->gso_size = 0;
+		return;
+	}
+	ip[2] = (unsigned char)((skb->len - ETH_HLEN) >> 8);
+	ip[3] = (unsigned char)(skb->len - ETH_HLEN);
+	memcpy(ip + 10, &c, 2);
+	c = np_csum_fold(np_csum_partial(ip, IP4_MIN, 0));
+	memcpy(ip + 10, &c, 2);
+	memcpy(&s, ip + 12, 4);
+	memcpy(&d, ip + 16, 4);
+	if (ip[9] == 6) {
+		sh->gso_type = (uint16_t)(NP_SKB_GSO_TCPV4 |
+					  (p[l4 + 13] & TCP_CWR ? NP_SKB_GSO_TCP_ECN : 0));
+		skb->csum_offset = 16;
+	} else {
+		p[l4 + 4] = (unsigned char)(len >> 8);
+		p[l4 + 5] = (unsigned char)len;
+		sh->gso_type = NP_SKB_GSO_UDP_L4;
+		skb->csum_offset = 6;
+	}
+	c = (uint16_t)~np_csum_fold(np_csum_pseudo4(s, d, len, ip[9], 0));
+	memcpy(p + l4 + skb->csum_offset, &c, 2);
+	skb->ip_summed = NP_CHECKSUM_PARTIAL;
+	skb->csum_start = (uint16_t)(hr + l4);
+	skb->mac_header = (uint16_t)hr;
+	skb->network_header = (uint16_t)(hr + ETH_HLEN);
+	skb->transport_header = (uint16_t)(hr + l4);
 }
 
 static void np_gro_deliver_slot(struct np_gro *gro, unsigned int i)
@@ -75,36 +213,72 @@ static void np_gro_deliver_slot(struct np_gro *gro, unsigned int i)
 	memmove(&gro->held[i], &gro->held[i + 1], (gro->n - i) * sizeof(gro->held[0]));
 	memmove(&gro->key[i], &gro->key[i + 1], (gro->n - i) * sizeof(gro->key[0]));
 	memmove(&gro->tuple[i], &gro->tuple[i + 1], (gro->n - i) * sizeof(gro->tuple[0]));
+	memmove(&gro->next_seq[i], &gro->next_seq[i + 1], (gro->n - i) * sizeof(gro->next_seq[0]));
+	memmove(&gro->hdr_len[i], &gro->hdr_len[i + 1], (gro->n - i) * sizeof(gro->hdr_len[0]));
 	gro->flushed++;
+	np_gro_complete(skb);
 	gro->deliver(skb, gro->arg);
+}
+
+/* The held packet of @pk's flow, or -1. */
+static int np_gro_find(const struct np_gro *gro, const struct np_gro_pkt *pk)
+{
+	for (unsigned int i = 0; i < gro->n; i++)
+		if (gro->key[i] == pk->key && !memcmp(gro->tuple[i], pk->tuple, NP_GRO_TUPLE))
+			return (int)i;
+	return -1;
 }
 
 void np_gro_receive(struct np_gro *gro, struct np_skb *skb)
 {
-	unsigned char tuple[NP_GRO_TUPLE];
-	uint32_t key, hdr_len;
-	unsigned int i;
+	struct np_gro_pkt pk;
+	uint32_t mss;
+	unsigned char fl;
+	int i;
 
 	NP_MISUSE_IF(!gro || !skb, "np_gro_receive", "skb %p into GRO context %p", (void *)skb,
 		     (void *)gro);
-	if (!np_gro_flow(skb, &key, &hdr_len, tuple) || np_skb_shared(skb)) {
+	if (!np_gro_flow(gro, skb, &pk)) {
 		gro->passed++;
 		gro->deliver(skb, gro->arg);
 		return;
 	}
-	for (i = 0; i < gro->n; i++) {
-		if (gro->key[i] != key || memcmp(gro->tuple[i], tuple, NP_GRO_TUPLE))
-			continue;
+	i = np_gro_find(gro, &pk);
+	if (!pk.mergeable) {
+		/* what cannot merge still follows what its flow holds */
+		if (i >= 0)
+			np_gro_deliver_slot(gro, (unsigned int)i);
+		gro->passed++;
+		gro->deliver(skb, gro->arg);
+		return;
+	}
+	fl = pk.proto == 6 ? skb->data[pk.l4 + 13] : 0;
+	if (i >= 0 && np_gro_continues(gro, (unsigned int)i, skb, &pk)) {
+		struct np_skb *held = gro->held[i];
+
+		mss = np_skb_shinfo(held)->gso_size;
 		/* the held packet keeps its headers; this one adds its payload */
-		np_skb_pull(skb, hdr_len);
-		if (np_skb_gro_receive(gro->held[i], skb) == 0) {
+		np_skb_pull(skb, pk.hdr_len);
+		if (np_skb_gro_receive(held, skb) == 0) {
 			gro->merged++;
+			gro->next_seq[i] += pk.payload;
+			if (fl & TCP_PSH)
+				held->data[pk.l4 + 13] |= TCP_PSH;	/* it ends here */
+			/* PSH or a short one ends the train */
+			if ((fl & TCP_PSH) || pk.payload < mss)
+				np_gro_deliver_slot(gro, (unsigned int)i);
 			return;
 		}
 		/* full, or of the other recycling kind: the held one goes, this one is held */
-		np_skb_push(skb, hdr_len);
-		np_gro_deliver_slot(gro, i);
-		break;
+		np_skb_push(skb, pk.hdr_len);
+	}
+	if (i >= 0)
+		np_gro_deliver_slot(gro, (unsigned int)i);
+	if (fl & TCP_PSH) {
+		/* nothing merges after a push: it goes as it is */
+		gro->passed++;
+		gro->deliver(skb, gro->arg);
+		return;
 	}
 	if (gro->n == NP_GRO_HOLD)
 		np_gro_deliver_slot(gro, 0);
@@ -114,11 +288,13 @@ void np_gro_receive(struct np_gro *gro, struct np_skb *skb)
 	 * merged second must not make a later np_skb_segment() cut small ones.
 	 * A clone shares the shared info: its gso fields stay as they are.
 	 */
-	if (!np_skb_shinfo(skb)->gso_size && !np_skb_cloned(skb) && skb->len > hdr_len)
-		np_skb_shinfo(skb)->gso_size = (uint16_t)NP_MIN(skb->len - hdr_len, 0xffffu - 1u);
+	if (!np_skb_cloned(skb))
+		np_skb_shinfo(skb)->gso_size = (uint16_t)NP_MIN(pk.payload, 0xffffu - 1u);
 	gro->held[gro->n] = skb;
-	gro->key[gro->n] = key;
-	memcpy(gro->tuple[gro->n], tuple, NP_GRO_TUPLE);
+	gro->key[gro->n] = pk.key;
+	memcpy(gro->tuple[gro->n], pk.tuple, NP_GRO_TUPLE);
+	gro->next_seq[gro->n] = pk.proto == 6 ? gro_rd32(skb->data + pk.l4 + 4) + pk.payload : 0;
+	gro->hdr_len[gro->n] = (uint16_t)pk.hdr_len;
 	gro->n++;
 	gro->held_total++;
 }

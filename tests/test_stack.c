@@ -33,6 +33,12 @@ static struct np_skb *udp_skb(struct env *e, uint32_t len, uint16_t sport, uint8
 	p[35] = (unsigned char)sport;
 	p[16] = (unsigned char)((len - 14) >> 8);	/* IPv4 total length */
 	p[17] = (unsigned char)(len - 14);
+	{
+		/* a header checksum that verifies: GRO merges nothing else */
+		uint16_t c = np_csum_fold(np_csum_partial(p + 14, 20, 0));
+
+		memcpy(p + 24, &c, 2);
+	}
 	for (uint32_t i = sizeof(hdr); i < len; i++)
 		p[i] = (unsigned char)(seed + i);
 	if (pp)
@@ -99,7 +105,14 @@ static void test_gro(void)
 	CHECK_EQ(s.skbs[2]->len, wlen);
 	CHECK_EQ(np_skb_shinfo(s.skbs[2])->gso_segs, 5);
 	CHECK_EQ(np_skb_copy_bits(s.skbs[2], 0, buf, wlen), 0);
-	CHECK(!memcmp(buf, want, wlen));
+	/* the payload as sent; the headers completed for the merged length */
+	CHECK(!memcmp(buf + 42, want + 42, wlen - 42));
+	CHECK(!memcmp(buf, want, 16));
+	CHECK_EQ((uint32_t)(buf[16] << 8 | buf[17]), wlen - 14);
+	CHECK_EQ((uint32_t)(buf[38] << 8 | buf[39]), wlen - 34);
+	CHECK_EQ(np_csum_fold(np_csum_partial(buf + 14, 20, 0)), 0);
+	CHECK_EQ(s.skbs[2]->ip_summed, NP_CHECKSUM_PARTIAL);
+	CHECK_EQ(np_skb_shinfo(s.skbs[2])->gso_type, NP_SKB_GSO_UDP_L4);
 	CHECK_EQ(s.skbs[3]->len, 300 + 2 * 258);
 	/* the segment size is each held packet's own payload (UDP headers end at 42) */
 	CHECK_EQ(np_skb_shinfo(s.skbs[2])->gso_size, 458);

@@ -30,6 +30,8 @@ struct np_gro {
 	struct np_skb *held[NP_GRO_HOLD];
 	uint32_t key[NP_GRO_HOLD];
 	unsigned char tuple[NP_GRO_HOLD][NP_GRO_TUPLE];
+	uint32_t next_seq[NP_GRO_HOLD];	/* TCP: the sequence number that merges next */
+	uint16_t hdr_len[NP_GRO_HOLD];	/* Ethernet, IPv4 and L4 headers of the held packet */
 	unsigned int n;
 	np_gro_deliver_fn deliver;
 	void *arg;
@@ -37,6 +39,7 @@ struct np_gro {
 	uint64_t held_total;		/* packets that started a held packet */
 	uint64_t passed;		/* delivered as they came (not IPv4 UDP/TCP, too short) */
 	uint64_t flushed;		/* held packets delivered */
+	uint64_t csum_bad;		/* passed: an L4 or IPv4 header checksum did not verify */
 };
 
 /**
@@ -60,6 +63,23 @@ NP_API int np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg)
  * checked (a frame from outside): anything that is not a well-formed IPv4
  * UDP/TCP packet is delivered as it came. Data path: a NULL @gro or @skb is
  * caught in debug builds.
+ *
+ * What merges is what a later segmentation gives back unchanged, by the
+ * kernel's rules (inet_gro_receive(), tcp_gro_receive(),
+ * udp_gro_receive_segment()): an IPv4 header of 20 bytes with a good
+ * checksum, no fragment, the held packet's TTL, TOS and DF; an L4 checksum
+ * that verifies (unless ip_summed says it was verified or is partial);
+ * TCP with only ACK (and PSH) set, the held packet's ACK number, window,
+ * header length and options, the next sequence number; a payload of at
+ * most the held packet's gso_size. PSH or a shorter payload merges and ends
+ * the train (the held packet is delivered). A packet of a held flow that
+ * cannot merge (a FIN, a gap, a GSO skb) has the held one delivered first:
+ * a flow's order is kept. A packet delivered with others merged into it is
+ * complete, as napi_gro_complete() leaves it: IPv4 total length and header
+ * checksum, UDP length, gso_type NP_SKB_GSO_TCPV4 (with NP_SKB_GSO_TCP_ECN
+ * after CWR) or NP_SKB_GSO_UDP_L4, gso_segs, and a partial L4 checksum
+ * (ip_summed NP_CHECKSUM_PARTIAL, the pseudo header seeded); one that merged
+ * nothing leaves with gso_size 0.
  * @gro: the context.
  * @skb: the packet, now the context's.
  * Context: the context's one thread (a queue's poll); no lock; not a signal
