@@ -45,7 +45,7 @@ PLACE = {
     'src/drivers/afxdp_stub.c': (7, 2), 'src/drivers/afxdp_fake.c': (7, 3),
     'src/drivers/afxdp_inject.c': (7, 3), 'src/drivers/afxdp_stub_fake.c': (7, 3),
     'src/drivers/afxdp_stub_inject.c': (7, 3),
-    'src/drivers/tap.c': (7, 2),
+    'src/drivers/tap_vnet.c': (7, 0), 'src/drivers/tap.c': (7, 2), 'src/drivers/tap_fake.c': (7, 3),
     'src/drivers/vnic_dev.c': (7, 0), 'src/drivers/vnic.c': (7, 2),
     'src/drivers/vnic_inject.c': (7, 3),
     # the test hooks' setter (test archive), above the table the hook points read

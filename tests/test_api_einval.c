@@ -850,6 +850,8 @@ static void test_tap(void)
 	struct np_tap_params all = { .ifname = "npapi0", .nqueues = ~0u };
 	struct np_tap_params longname = { .ifname = "a-name-far-too-long-for-ifnamsiz" };
 	struct np_tap_params name16 = { .ifname = "0123456789abcdef" };
+	struct np_tap_params badoff = { .ifname = "npapi0", .offloads = 0x1000 };
+	struct np_tap_params tsonocsum = { .ifname = "npapi0", .offloads = NP_TAP_OFFLOAD_TSO4 };
 	struct np_tap_stats ts;
 	struct np_netdev *dev = SENTINEL;
 
@@ -860,8 +862,11 @@ static void test_tap(void)
 	CHECK_ERR(np_tap_create(&all, &dev), -EINVAL);
 	CHECK_ERR(np_tap_create(&longname, &dev), -EINVAL);
 	CHECK_ERR(np_tap_create(&name16, &dev), -EINVAL);
+	CHECK_ERR(np_tap_create(&badoff, &dev), -EINVAL);
+	CHECK_ERR(np_tap_create(&tsonocsum, &dev), -EINVAL);
 	CHECK(dev == SENTINEL);
 	CHECK_ERR(np_tap_fd(NULL, 0), -EINVAL);
+	CHECK_ERR(np_tap_offloads(NULL), -EINVAL);
 	FILL(ts);
 	CHECK_ERR(np_tap_get_stats(NULL, 0, &ts), -EINVAL);
 	UNTOUCHED(ts);

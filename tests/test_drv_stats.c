@@ -30,6 +30,8 @@ static const struct field vnic_fields[] = {
 static const struct field tap_fields[] = {
 	F(np_tap_stats, rx_runt), F(np_tap_stats, rx_oversize), F(np_tap_stats, rx_multi),
 	F(np_tap_stats, rx_errors), F(np_tap_stats, tx_linearized), F(np_tap_stats, tx_errors),
+	F(np_tap_stats, rx_gso), F(np_tap_stats, rx_csum_partial), F(np_tap_stats, rx_bad_vnet_hdr),
+	F(np_tap_stats, tx_gso), F(np_tap_stats, tx_csum_partial), F(np_tap_stats, tx_no_offload),
 };
 
 static const struct field afxdp_fields[] = {

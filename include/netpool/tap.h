@@ -26,6 +26,38 @@
  * the write: the skb (or XDP frame) is freed at once. A frag_list skb is
  * linearised first. A full kernel queue (EAGAIN) is -ENOSPC (tx_busy).
  *
+ * Offloads (the default). The device is opened with IFF_VNET_HDR and the
+ * kernel is told with TUNSETOFFLOAD which offloads this end takes (checksum,
+ * TSO for IPv4 and IPv6, TSO with ECN, USO where the kernel has it; as a
+ * VM's virtio-net device tells QEMU's tap backend). Every frame then comes
+ * and goes behind a virtio-net header, and the kernel stops segmenting and
+ * checksumming for us:
+ *
+ *   RX  one readv: the header, the head buffer, up to 16 whole pages: a
+ *       TSO/USO frame of up to NP_TAP_MAX_GSO_FRAME bytes arrives whole as
+ *       an skb with page frags. The header is outside input: its flags,
+ *       gso type and size, checksum start and offset are checked against
+ *       the offloads asked for and against the frame's own headers (the IP
+ *       and TCP/UDP headers a GSO type names, their lengths); an impossible
+ *       header drops the frame, counted in rx_bad_vnet_hdr and rx_bad_desc,
+ *       its buffers staying posted. A good one becomes the skb's ip_summed
+ *       (NP_CHECKSUM_PARTIAL with csum_start and csum_offset, or
+ *       NP_CHECKSUM_UNNECESSARY for the kernel's DATA_VALID) and gso fields
+ *       (gso_size, gso_type with NP_SKB_GSO_DODGY, gso_segs).
+ *   TX  one writev: a header built from the skb's fields, then its head,
+ *       frags and frag_list members: a GSO skb goes to the kernel whole,
+ *       a partial checksum is left to it. The netdev's features say what
+ *       it takes (NP_NETIF_F_HW_CSUM, TSO, TSO6, TSO_ECN, GSO_UDP_L4, as
+ *       the offloads that are on); an skb needing more is refused
+ *       (-EOPNOTSUPP, tx_no_offload): np_validate_xmit_skb() first.
+ *
+ * An XDP program sees frames as the kernel handed them over: one sent back
+ * out (TX, REDIRECT) leaves with a header saying nothing, so a checksum the
+ * kernel left partial stays unfinished (virtio-net refuses XDP while such
+ * offloads are on; turn them off for such a program). With no_vnet_hdr the
+ * device carries plain frames of at most NP_TAP_MAX_FRAME bytes and the
+ * kernel segments and checksums everything first.
+ *
  * The interface's administrative state, addresses and namespace are the
  * caller's (ip link, or ioctls on the interface); a device this driver
  * creates is not persistent and disappears when the netdev is destroyed (or
@@ -40,13 +72,27 @@
 NP_EXTERN_C_BEGIN
 
 #define NP_TAP_MIN_FRAME	14u	/* an Ethernet header */
-#define NP_TAP_MAX_FRAME	9216u	/* the longest frame received (jumbo) */
+#define NP_TAP_MAX_FRAME	9216u	/* the longest plain frame received (jumbo) */
+/* the longest frame received with offloads: Ethernet, a VLAN tag, IPv6 and 64 KiB */
+#define NP_TAP_MAX_GSO_FRAME	(18u + 40u + 65535u)
+
+/* Offloads to ask the kernel for (np_tap_params.offloads). */
+#define NP_TAP_OFFLOAD_CSUM	0x1u	/* partial checksums (TUN_F_CSUM) */
+#define NP_TAP_OFFLOAD_TSO4	0x2u	/* TCP over IPv4 segmentation (TUN_F_TSO4) */
+#define NP_TAP_OFFLOAD_TSO6	0x4u	/* TCP over IPv6 (TUN_F_TSO6) */
+#define NP_TAP_OFFLOAD_TSO_ECN	0x8u	/* TSO with CWR/ECE (TUN_F_TSO_ECN) */
+#define NP_TAP_OFFLOAD_USO	0x10u	/* UDP segmentation, IPv4 and IPv6 (TUN_F_USO4/6) */
+#define NP_TAP_OFFLOAD_ALL	0x1fu
 
 struct np_tap_params {
 	const char *ifname;	/* TAP device to create or attach to (IFF_TAP|IFF_NO_PI);
 				 * NULL or "": the kernel picks a name (tapN) */
 	unsigned int nqueues;	/* 0: 1; >1 uses IFF_MULTI_QUEUE */
 	bool no_recycle;	/* the driver leaves skbs unmarked (for comparison) */
+	bool no_vnet_hdr;	/* plain frames: no virtio-net header, no offloads */
+	unsigned int offloads;	/* NP_TAP_OFFLOAD_* to ask for; 0: NP_TAP_OFFLOAD_ALL.
+				 * Segmentation needs CSUM; USO is dropped quietly
+				 * where the kernel lacks it (np_tap_offloads()) */
 };
 
 /**
@@ -59,9 +105,11 @@ struct np_tap_params {
  * unless the device exists and is owned by the caller.
  * Return: 0, or -errno with a message through the print callback:
  * -EINVAL (@p or @out NULL, nqueues above NP_NETDEV_MAX_QUEUES, the name
- * IFNAMSIZ characters or more: checked before anything is opened; an
+ * IFNAMSIZ characters or more, offloads with unknown bits or segmentation
+ * without NP_TAP_OFFLOAD_CSUM: checked before anything is opened; an
  * interface of that name exists and is no TAP device, or its queue mode
- * differs), -EPERM/-EACCES
+ * differs), -EOPNOTSUPP (the kernel refuses a virtio-net header or the
+ * offloads asked for, USO aside), -EPERM/-EACCES
  * (not permitted), -ENODEV (no /dev/net/tun), -EBUSY (a single-queue device
  * already attached elsewhere), -ENOMEM, -EMFILE.
  */
@@ -79,14 +127,32 @@ NP_API int np_tap_create(const struct np_tap_params *p, struct np_netdev **out);
  */
 NP_API int np_tap_fd(struct np_netdev *dev, unsigned int q);
 
+/**
+ * np_tap_offloads() - the offloads that are on: those asked for that the
+ * kernel took (0 with no_vnet_hdr). The netdev's features follow them.
+ * @dev: a tap netdev.
+ * Context: any thread while @dev exists; no lock (fixed at create).
+ * Return: NP_TAP_OFFLOAD_* bits, or -EINVAL (@dev NULL, not a tap netdev).
+ */
+NP_API int np_tap_offloads(struct np_netdev *dev);
+
 /* This driver's counters of one queue, on top of the netdev's. */
 struct np_tap_stats {
 	uint64_t rx_runt;	/* frames shorter than NP_TAP_MIN_FRAME, dropped */
-	uint64_t rx_oversize;	/* frames longer than NP_TAP_MAX_FRAME, dropped */
+	uint64_t rx_oversize;	/* frames longer than NP_TAP_MAX_FRAME (with offloads
+				 * NP_TAP_MAX_GSO_FRAME), dropped */
 	uint64_t rx_multi;	/* frames received in more than one buffer */
 	uint64_t rx_errors;	/* reads that failed (other than "nothing to read") */
-	uint64_t tx_linearized;	/* frag_list skbs linearised before the write */
+	uint64_t tx_linearized;	/* skbs linearised before the write (a frag_list member
+				 * with a frag_list, or past the write's vector) */
 	uint64_t tx_errors;	/* writes that failed (other than a full queue) */
+	uint64_t rx_gso;	/* TSO/USO frames received whole */
+	uint64_t rx_csum_partial;	/* frames whose L4 checksum the kernel left partial */
+	uint64_t rx_bad_vnet_hdr;	/* frames whose virtio-net header was impossible, dropped */
+	uint64_t tx_gso;	/* GSO skbs written whole */
+	uint64_t tx_csum_partial;	/* skbs written with their checksum left to the kernel */
+	uint64_t tx_no_offload;	/* skbs refused: GSO or a partial checksum the offloads
+				 * that are on do not take */
 };
 
 #define NP_TAP_STATS_NR		(sizeof(struct np_tap_stats) / sizeof(uint64_t))

@@ -13,8 +13,16 @@
  * checks leaves its buffers posted, to be overwritten by the next one.
  *
  * Transmit. writev of the head and every frag straight from the skb's
- * memory; the kernel has copied the frame when the call returns, so the skb
- * is freed at once and there are no completions to reap in the poll.
+ * memory (and of each frag_list member's, as GRO builds them); the kernel
+ * has copied the frame when the call returns, so the skb is freed at once
+ * and there are no completions to reap in the poll.
+ *
+ * With offloads (IFF_VNET_HDR) a virtio-net header leads each readv and
+ * writev (tap_vnet.c), and the vector holds NP_TAP_MAX_GSO_FRAME + 1
+ * bytes: a 64 KiB TSO frame fills the head buffer and 16 whole pages.
+ * The header of a frame is checked before the hand-over; what it says
+ * waits in the queue's rx_meta for tap_rx_offload(), which np_netdev_receive()
+ * calls once the skb is built.
  */
 #include <fcntl.h>
 #include <net/if.h>
@@ -24,7 +32,16 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include "tap_priv.h"
+
+/* older uapi headers lack the UDP segmentation offloads */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6	0x40
+#endif
 
 static const struct np_netdev_ops tap_ops;
 
@@ -35,6 +52,12 @@ const char *const np_tap_stats_names[] = {
 	[TAP_RX_ERRORS] = "rx_errors",
 	[TAP_TX_LINEARIZED] = "tx_linearized",
 	[TAP_TX_ERRORS] = "tx_errors",
+	[TAP_RX_GSO] = "rx_gso",
+	[TAP_RX_CSUM_PARTIAL] = "rx_csum_partial",
+	[TAP_RX_BAD_VNET_HDR] = "rx_bad_vnet_hdr",
+	[TAP_TX_GSO] = "tx_gso",
+	[TAP_TX_CSUM_PARTIAL] = "tx_csum_partial",
+	[TAP_TX_NO_OFFLOAD] = "tx_no_offload",
 };
 _Static_assert(NP_ARRAY_SIZE(np_tap_stats_names) == TAP_NR_COUNTERS, "a name per counter");
 
@@ -61,20 +84,30 @@ static bool tap_rx_post(struct np_netdev *dev, struct tap *tap, struct tap_queue
 	return true;
 }
 
-/* The readv vector over the posted buffers: TAP_RX_ROOM bytes in all. */
-static void tap_rx_iov(const struct tap *tap, const struct tap_queue *tq, struct iovec *iov)
+/*
+ * The readv vector over the posted buffers, rx_room bytes in all, behind
+ * the virtio-net header @vh when the device has one. Return: its length.
+ */
+static int tap_rx_iov(const struct tap *tap, const struct tap_queue *tq, struct iovec *iov,
+		      struct virtio_net_hdr *vh)
 {
-	uint32_t left = TAP_RX_ROOM - TAP_BUF_LEN;
+	uint32_t left = tap->rx_room - TAP_BUF_LEN;
+	int k = 0;
 
-	iov[0].iov_base = (char *)np_page_address(tq->post[0]) + NP_XDP_HEADROOM;
-	iov[0].iov_len = TAP_BUF_LEN;
+	if (tap->vnet) {
+		iov[k].iov_base = vh;
+		iov[k++].iov_len = sizeof(*vh);
+	}
+	iov[k].iov_base = (char *)np_page_address(tq->post[0]) + NP_XDP_HEADROOM;
+	iov[k++].iov_len = TAP_BUF_LEN;
 	for (unsigned int i = 1; i < tap->nbufs; i++) {
 		uint32_t n = NP_MIN(left, (uint32_t)NP_PAGE_SIZE);
 
-		iov[i].iov_base = np_page_address(tq->post[i]);
-		iov[i].iov_len = n;
+		iov[k].iov_base = np_page_address(tq->post[i]);
+		iov[k++].iov_len = n;
 		left -= n;
 	}
+	return k;
 }
 
 /* A frame the length checks refused: counted; its buffers stay posted. */
@@ -124,23 +157,75 @@ static void tap_rx_error(struct np_netdev *dev, struct tap_queue *tq, int err)
 	}
 }
 
+/*
+ * A frame with a virtio-net header: checked, its offloads counted and kept
+ * for tap_rx_offload(). Return: false when the header is impossible (the
+ * frame is dropped, its buffers stay posted).
+ */
+static bool tap_rx_vnet(struct np_netdev *dev, struct tap *tap, struct tap_queue *tq,
+			const struct virtio_net_hdr *vh, uint32_t len)
+{
+	const uint8_t *f = (const uint8_t *)np_page_address(tq->post[0]) + NP_XDP_HEADROOM;
+
+	if (np_unlikely(tap_vnet_rx_check(vh, tap->offloads, f, len, NP_MIN(len, TAP_BUF_LEN),
+					  &tq->rx_meta))) {
+		tap_count(tq, TAP_RX_BAD_VNET_HDR, 1);
+		np_netdev_qstat_add(&dev->q[tq->index], NP_QSTAT(rx_bad_desc), 1);
+		return false;
+	}
+	if (tq->rx_meta.gso_size)
+		tap_count(tq, TAP_RX_GSO, 1);
+	if (tq->rx_meta.ip_summed == NP_CHECKSUM_PARTIAL)
+		tap_count(tq, TAP_RX_CSUM_PARTIAL, 1);
+	return true;
+}
+
+/* What the header of the frame just handed over said, into its skb. */
+static void tap_rx_offload(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
+{
+	struct tap *tap = to_tap(dev);
+	const struct tap_rx_meta *m = &tap->q[q].rx_meta;
+	struct np_skb_shared_info *sh;
+
+	if (!tap->vnet)
+		return;
+	/* offsets from head: the frame began at NP_XDP_HEADROOM, wherever a program moved data */
+	skb->mac_header = (uint16_t)NP_XDP_HEADROOM;
+	skb->ip_summed = m->ip_summed & 3u;
+	if (m->ip_summed == NP_CHECKSUM_PARTIAL) {
+		skb->csum_start = (uint16_t)(NP_XDP_HEADROOM + m->csum_start);
+		skb->csum_offset = m->csum_offset;
+		skb->transport_header = skb->csum_start;
+	}
+	if (m->gso_size) {
+		sh = np_skb_shinfo(skb);
+		sh->gso_size = m->gso_size;
+		sh->gso_type = m->gso_type;
+		sh->gso_segs = m->gso_segs;
+		skb->network_header = (uint16_t)(NP_XDP_HEADROOM + m->l3);
+	}
+}
+
 static int tap_poll(struct np_netdev *dev, unsigned int q, int budget)
 {
 	struct tap *tap = to_tap(dev);
 	struct tap_queue *tq = &tap->q[q];
-	struct iovec iov[TAP_MAX_BUFS];
+	uint32_t max = tap->rx_room - 1u, hdr = tap->vnet ? sizeof(struct virtio_net_hdr) : 0;
+	struct iovec iov[TAP_MAX_BUFS + 1];
+	struct virtio_net_hdr vh;
 	int work = 0;
 
 	while (work < budget) {
 		ssize_t n;
+		int k;
 
 		if (np_unlikely(!tap_rx_post(dev, tap, tq))) {
 			/* no buffers: the frames wait in the kernel's queue */
 			np_netdev_qstat_add(&dev->q[q], NP_QSTAT(rx_nomem), 1);
 			break;
 		}
-		tap_rx_iov(tap, tq, iov);
-		n = readv(tq->fd, iov, (int)tap->nbufs);
+		k = tap_rx_iov(tap, tq, iov, &vh);
+		n = readv(tq->fd, iov, k);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -149,11 +234,13 @@ static int tap_poll(struct np_netdev *dev, unsigned int q, int budget)
 			break;
 		}
 		work++;
+		/* a read shorter than the header is a runt too */
+		n = n < (ssize_t)hdr ? 0 : n - (ssize_t)hdr;
 		if (np_unlikely(n < (ssize_t)NP_TAP_MIN_FRAME))
 			tap_rx_bad(dev, tq, true);
-		else if (np_unlikely(n > (ssize_t)NP_TAP_MAX_FRAME))
+		else if (np_unlikely(n > (ssize_t)max))
 			tap_rx_bad(dev, tq, false);
-		else
+		else if (!tap->vnet || tap_rx_vnet(dev, tap, tq, &vh, (uint32_t)n))
 			tap_rx_frame(dev, tq, (uint32_t)n);
 	}
 	return work;
@@ -176,24 +263,21 @@ static int tap_tx_error(struct np_netdev *dev, struct tap_queue *tq, int err)
 	return -err;
 }
 
-static int tap_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
+/*
+ * @skb's bytes into @iov (at most @max entries): its head, its frags, then
+ * each frag_list member's. Return: the entries, or -1 when they do not fit
+ * or a member has a frag_list of its own.
+ */
+static int tap_tx_iov(const struct np_skb *skb, struct iovec *iov, int max, bool member)
 {
-	struct tap_queue *tq = &to_tap(dev)->q[q];
-	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
-	struct iovec iov[NP_MAX_SKB_FRAGS + 1];
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 	int n = 0;
-	ssize_t w;
 
-	/* a frag_list (a GRO packet) goes out linear */
-	if (np_unlikely(sh->frag_list)) {
-		if (np_skb_linearize(skb))
-			return -ENOMEM;
-		tap_count_any(tq, TAP_TX_LINEARIZED, 1);
-		sh = np_skb_shinfo(skb);
-	}
-	if (np_unlikely(!skb->len))
-		return -EINVAL;
+	if (member && sh->frag_list)
+		return -1;
 	if (np_skb_headlen(skb)) {
+		if (n == max)
+			return -1;
 		iov[n].iov_base = skb->data;
 		iov[n++].iov_len = np_skb_headlen(skb);
 	}
@@ -202,16 +286,69 @@ static int tap_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 
 		if (!fr->len)
 			continue;
+		if (n == max)
+			return -1;
 		iov[n].iov_base = np_skb_frag_address(fr);
 		iov[n++].iov_len = fr->len;
 	}
+	for (const struct np_skb *l = sh->frag_list; l; l = l->next) {
+		int m = tap_tx_iov(l, iov + n, max - n, true);
+
+		if (m < 0)
+			return -1;
+		n += m;
+	}
+	return n;
+}
+
+static int tap_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
+{
+	struct tap *tap = to_tap(dev);
+	struct tap_queue *tq = &tap->q[q];
+	struct iovec iov[TAP_TX_IOV];
+	struct virtio_net_hdr vh;
+	size_t want = skb->len;
+	int n = 0, k;
+	ssize_t w;
+
+	if (np_unlikely(!skb->len))
+		return -EINVAL;
+	if (tap->vnet) {
+		if (np_unlikely(tap_vnet_tx_hdr(skb, tap->offloads, &vh))) {
+			tap_count_any(tq, TAP_TX_NO_OFFLOAD, 1);
+			return -EOPNOTSUPP;
+		}
+		iov[n].iov_base = &vh;
+		iov[n++].iov_len = sizeof(vh);
+		want += sizeof(vh);
+	} else if (np_unlikely(np_skb_shinfo(skb)->gso_size ||
+			       skb->ip_summed == NP_CHECKSUM_PARTIAL)) {
+		/* a plain TAP cannot be told to cut or to finish a checksum */
+		tap_count_any(tq, TAP_TX_NO_OFFLOAD, 1);
+		return -EOPNOTSUPP;
+	}
+	k = tap_tx_iov(skb, iov + n, (int)TAP_TX_IOV - n, false);
+	if (np_unlikely(k < 0)) {
+		/* nested frag_lists, or more pieces than a write takes: one piece */
+		if (np_skb_linearize(skb))
+			return -ENOMEM;
+		tap_count_any(tq, TAP_TX_LINEARIZED, 1);
+		k = tap_tx_iov(skb, iov + n, (int)TAP_TX_IOV - n, false);
+	}
+	n += k;
 	do
 		w = writev(tq->fd, iov, n);
 	while (w < 0 && errno == EINTR);
 	if (np_unlikely(w < 0))
 		return tap_tx_error(dev, tq, errno);
-	if (np_unlikely((size_t)w != skb->len))
+	if (np_unlikely((size_t)w != want))
 		return tap_tx_error(dev, tq, EIO);	/* a TAP write is one frame, whole */
+	if (tap->vnet) {
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+			tap_count_any(tq, TAP_TX_GSO, 1);
+		if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			tap_count_any(tq, TAP_TX_CSUM_PARTIAL, 1);
+	}
 	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_packets), 1);
 	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_bytes), skb->len);
 	/* the kernel copied it: the transmission is complete */
@@ -221,15 +358,19 @@ static int tap_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 
 static int tap_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f)
 {
-	struct tap_queue *tq = &to_tap(dev)->q[q];
+	struct tap *tap = to_tap(dev);
+	struct tap_queue *tq = &tap->q[q];
+	struct virtio_net_hdr vh = { 0 };	/* a frame says nothing of itself */
+	struct iovec iov[2] = { { &vh, sizeof(vh) }, { f->data, f->len } };
+	int first = tap->vnet ? 0 : 1;
 	ssize_t w;
 
 	do
-		w = write(tq->fd, f->data, f->len);
+		w = writev(tq->fd, iov + first, 2 - first);
 	while (w < 0 && errno == EINTR);
 	if (np_unlikely(w < 0))
 		return tap_tx_error(dev, tq, errno);
-	if (np_unlikely((size_t)w != f->len))
+	if (np_unlikely((size_t)w != f->len + (first ? 0 : sizeof(vh))))
 		return tap_tx_error(dev, tq, EIO);
 	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_packets), 1);
 	np_netdev_qstat_add_any(&dev->q[q], NP_QSTAT(tx_bytes), f->len);
@@ -261,7 +402,7 @@ static void tap_queue_close(struct np_netdev *dev, unsigned int q)
 	}
 }
 
-static void tap_free(struct tap *tap)
+void tap_free(struct tap *tap)
 {
 	for (unsigned int i = 0; i < tap->nqueues; i++)
 		if (tap->q[i].fd >= 0)
@@ -288,11 +429,12 @@ static const struct np_netdev_ops tap_ops = {
 	.xmit = tap_xmit,
 	.xmit_frame = tap_xmit_frame,
 	.rx_fd = tap_rx_fd,
+	.rx_offload = tap_rx_offload,
 	.destroy = tap_destroy,
 };
 
 /* Open one queue of the device @name (filled in by the kernel when empty). */
-static int tap_open_queue(char name[IFNAMSIZ], bool multi, int *fdp)
+static int tap_open_queue(char name[IFNAMSIZ], bool multi, bool vnet, int *fdp)
 {
 	struct ifreq ifr;
 	char buf[64];
@@ -310,7 +452,8 @@ static int tap_open_queue(char name[IFNAMSIZ], bool multi, int *fdp)
 		return -err;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0);
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0) |
+				(vnet ? IFF_VNET_HDR : 0));
 	memcpy(ifr.ifr_name, name, IFNAMSIZ);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		err = errno;
@@ -347,12 +490,57 @@ static int tap_open_queue(char name[IFNAMSIZ], bool multi, int *fdp)
 	return 0;
 }
 
-int np_tap_create(const struct np_tap_params *p, struct np_netdev **out)
+/* NP_TAP_OFFLOAD_* as TUN_F_* for TUNSETOFFLOAD. */
+static unsigned int tap_tun_flags(unsigned int off)
 {
-	struct np_netdev_params np = { 0 };
-	unsigned int nq;
-	struct tap *tap;
-	int err;
+	return (off & NP_TAP_OFFLOAD_CSUM ? TUN_F_CSUM : 0u) |
+	       (off & NP_TAP_OFFLOAD_TSO4 ? TUN_F_TSO4 : 0u) |
+	       (off & NP_TAP_OFFLOAD_TSO6 ? TUN_F_TSO6 : 0u) |
+	       (off & NP_TAP_OFFLOAD_TSO_ECN ? TUN_F_TSO_ECN : 0u) |
+	       (off & NP_TAP_OFFLOAD_USO ? TUN_F_USO4 | TUN_F_USO6 : 0u);
+}
+
+/*
+ * The header's size and the offloads @want on the device behind @fd (set
+ * for the device, not per queue). A kernel without USO refuses the whole
+ * set: then it is asked again without. Return: the offloads on, or -errno.
+ */
+static int tap_set_offloads(int fd, const char *name, unsigned int want)
+{
+	int sz = (int)sizeof(struct virtio_net_hdr);
+	char buf[64];
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) {
+		np_err("tap: %s: TUNSETVNETHDRSZ: %s\n", name, tap_strerror(errno, buf, sizeof(buf)));
+		return -EOPNOTSUPP;
+	}
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)tap_tun_flags(want)) == 0)
+		return (int)want;
+	if (errno == EINVAL && (want & NP_TAP_OFFLOAD_USO)) {
+		want &= ~NP_TAP_OFFLOAD_USO;
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)tap_tun_flags(want)) == 0)
+			return (int)want;
+	}
+	np_err("tap: %s: TUNSETOFFLOAD 0x%x: %s\n", name, tap_tun_flags(want),
+	       tap_strerror(errno, buf, sizeof(buf)));
+	return -EOPNOTSUPP;
+}
+
+/* The netdev's transmit features: what the kernel takes through the header. */
+static np_netdev_features_t tap_features(unsigned int off)
+{
+	if (!(off & NP_TAP_OFFLOAD_CSUM))
+		return 0;
+	return NP_NETIF_F_HW_CSUM | (off & NP_TAP_OFFLOAD_TSO4 ? NP_NETIF_F_TSO : 0) |
+	       (off & NP_TAP_OFFLOAD_TSO6 ? NP_NETIF_F_TSO6 : 0) |
+	       (off & NP_TAP_OFFLOAD_TSO_ECN ? NP_NETIF_F_TSO_ECN : 0) |
+	       (off & NP_TAP_OFFLOAD_USO ? NP_NETIF_F_GSO_UDP_L4 : 0);
+}
+
+/* The parameters' checks before anything is opened. Return: 0 or -EINVAL (said why). */
+static int tap_params_check(const struct np_tap_params *p, struct np_netdev **out)
+{
+	unsigned int nq, seg = NP_TAP_OFFLOAD_TSO4 | NP_TAP_OFFLOAD_TSO6 | NP_TAP_OFFLOAD_USO;
 
 	if (!p || !out) {
 		np_err("tap: create: no parameters or no result pointer\n");
@@ -368,29 +556,46 @@ int np_tap_create(const struct np_tap_params *p, struct np_netdev **out)
 		       IFNAMSIZ - 1);
 		return -EINVAL;
 	}
-	tap = calloc(1, sizeof(*tap) + nq * sizeof(tap->q[0]));
+	if (p->offloads & ~NP_TAP_OFFLOAD_ALL ||
+	    ((p->offloads & (seg | NP_TAP_OFFLOAD_TSO_ECN)) && !(p->offloads & NP_TAP_OFFLOAD_CSUM))) {
+		np_err("tap: create: offloads 0x%x: unknown bits, or segmentation without "
+		       "checksums\n", p->offloads);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A tap of @p's queue count with no descriptor open yet. */
+struct tap *tap_alloc(const struct np_tap_params *p)
+{
+	unsigned int nq = p->nqueues ? p->nqueues : 1;
+	struct tap *tap = calloc(1, sizeof(*tap) + nq * sizeof(tap->q[0]));
+
 	if (!tap)
-		return -ENOMEM;
+		return NULL;
 	tap->nqueues = nq;
-	tap->nbufs = 1 + (TAP_RX_ROOM - TAP_BUF_LEN + (uint32_t)NP_PAGE_SIZE - 1) /
-			     (uint32_t)NP_PAGE_SIZE;
+	tap->vnet = !p->no_vnet_hdr;
+	tap->rx_room = tap->vnet ? TAP_RX_ROOM_GSO : TAP_RX_ROOM;
+	tap->nbufs = TAP_BUFS(tap->rx_room);
 	if (p->ifname)
 		memcpy(tap->ifname, p->ifname, strlen(p->ifname));
 	for (unsigned int i = 0; i < nq; i++) {
 		tap->q[i].fd = -1;
 		tap->q[i].index = i;
 	}
-	for (unsigned int i = 0; i < nq; i++) {
-		err = tap_open_queue(tap->ifname, nq > 1, &tap->q[i].fd);
-		if (err) {
-			tap_free(tap);
-			return err;
-		}
-	}
+	return tap;
+}
+
+int tap_netdev_create(struct tap *tap, const struct np_tap_params *p, struct np_netdev **out)
+{
+	struct np_netdev_params np = { 0 };
+	int err;
+
 	np.name = tap->ifname;
-	np.nqueues = nq;
+	np.nqueues = tap->nqueues;
 	np.buf_len = TAP_BUF_LEN;
 	np.no_recycle = p->no_recycle;
+	np.features = tap->vnet ? tap_features(tap->offloads) : 0;
 	err = np_netdev_create(&tap_ops, &np, tap, &tap->dev);
 	if (err) {
 		np_err("tap: %s: netdev: error %d\n", tap->ifname, err);
@@ -399,6 +604,43 @@ int np_tap_create(const struct np_tap_params *p, struct np_netdev **out)
 	}
 	*out = tap->dev;
 	return 0;
+}
+
+int np_tap_create(const struct np_tap_params *p, struct np_netdev **out)
+{
+	struct tap *tap;
+	int err;
+
+	err = tap_params_check(p, out);
+	if (err)
+		return err;
+	tap = tap_alloc(p);
+	if (!tap)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < tap->nqueues; i++) {
+		err = tap_open_queue(tap->ifname, tap->nqueues > 1, tap->vnet, &tap->q[i].fd);
+		if (err) {
+			tap_free(tap);
+			return err;
+		}
+	}
+	if (tap->vnet) {
+		err = tap_set_offloads(tap->q[0].fd, tap->ifname,
+				       p->offloads ? p->offloads : NP_TAP_OFFLOAD_ALL);
+		if (err < 0) {
+			tap_free(tap);
+			return err;
+		}
+		tap->offloads = (unsigned int)err;
+	}
+	return tap_netdev_create(tap, p, out);
+}
+
+int np_tap_offloads(struct np_netdev *dev)
+{
+	if (!dev || dev->ops != &tap_ops)
+		return -EINVAL;
+	return (int)to_tap(dev)->offloads;
 }
 
 int np_tap_fd(struct np_netdev *dev, unsigned int q)
