@@ -47,7 +47,9 @@ done
 pages=0
 for m in "$root"/usr/share/man/man*/*; do
 	[ -e "$m" ] || continue
-	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null) ||
+	# from the man root, where man resolves the ".so man3/..." of a link page
+	out=$(cd "$root/usr/share/man" && LC_ALL=C.UTF-8 MANWIDTH=80 \
+		man --warnings -l "${m#$root/usr/share/man/}" 2>&1 >/dev/null) ||
 		fail "man cannot render $m"
 	[ -z "$out" ] || { echo "$out" | head -n 5; fail "man warns on ${m#$root}"; }
 	pages=$((pages + 1))

@@ -5,7 +5,7 @@ set -u
 need=(make gcc g++ clang libclang-rt-14-dev bc util-linux)
 case ${1:-test} in
 test) need+=(pkg-config libxdp-dev libbpf-dev iproute2 ethtool tcpdump iputils-ping iperf3 tshark
-	     python3) ;;
+	     python3 man-db groff-base) ;;
 demo) need+=(pkg-config libxdp-dev libbpf-dev iproute2 ethtool iperf3) ;;
 bench) need+=(pkg-config libdpdk-dev dpdk-dev) ;;
 esac
