@@ -100,6 +100,31 @@ int main(int argc, char **argv)
 	}
 	unlink(pcap);
 
+	/*
+	 * Ports named with their drivers, and GRO on input: what GRO merges,
+	 * the vnic egress (no TSO) gets cut again, frame for frame.
+	 */
+	{
+		const char *line;
+
+		snprintf(args, sizeof(args),
+			 "--in vnic:tv0 --out vnic:tv1 --mode fwd --gro --queues %llu --count %llu "
+			 "--len 60-1500 --json --duration 60", (unsigned long long)queues,
+			 (unsigned long long)count);
+		if (run_tool(args, out, sizeof(out)) != 0) {
+			fprintf(stderr, "netpool-fwd %s failed:\n%s\n", args, out);
+			return 1;
+		}
+		line = total_line(out);
+		CHECK_EQ(t_json_u64(line, "rx_packets"), count * queues);
+		CHECK_EQ(t_json_u64(line, "tx_packets"), count * queues);
+		CHECK_EQ(t_json_u64(line, "gso_segments"),
+			 t_json_u64(line, "gro_merged") + t_json_u64(line, "gso_segmented"));
+		/* GRO looked at them (the vnic's frames carry no valid IPv4 checksum: passed) */
+		CHECK(t_json_u64(line, "gro_merged") + t_json_u64(line, "gro_csum_bad") > 0);
+		printf("fwd      --gro, vnic:  ok\n");
+	}
+
 	/* bad usage: exit 2 and a message naming the problem */
 	{
 		static const char *const bad[][2] = {
@@ -137,6 +162,19 @@ int main(int argc, char **argv)
 			{ "--driver vnic --in a --out b --mode encap --vxlan-local 10.0.0.1 "
 			  "--vxlan-remote 10.0.0.2 --vni 1 --vxlan-port 65536",
 			  "bad --vxlan-port" },
+			/* per-port drivers, GRO, TAP offloads */
+			{ "--in foo:a --mode drop", "unknown driver in --in" },
+			{ "--in tap: --mode drop", "bad --in" },
+			{ "--in tap:a:b --mode drop", "bad --in" },
+			{ "--in tap:a --out b --mode fwd", "--out b needs a driver" },
+			{ "--in tap:a --out afxdp:a --mode fwd", "must differ" },
+			{ "--driver vnic --in a --mode drop --gro", "--gro needs --mode fwd" },
+			{ "--driver vnic --in a --mode drop --tap-offloads all", "needs a tap port" },
+			{ "--driver tap --in a --mode drop --tap-offloads tso4", "bad --tap-offloads" },
+			{ "--driver tap --in a --mode drop --tap-offloads csum,csum",
+			  "bad --tap-offloads" },
+			{ "--driver tap --in a --mode drop --tap-offloads csum,", "bad --tap-offloads" },
+			{ "--driver tap --in a --mode drop --tap-offloads gso", "bad --tap-offloads" },
 		};
 
 		for (unsigned int i = 0; i < NP_ARRAY_SIZE(bad); i++) {

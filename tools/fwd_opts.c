@@ -84,6 +84,93 @@ static bool parse_mac(const char *s, unsigned char mac[6])
 	return true;
 }
 
+static bool is_driver(const char *d, size_t n)
+{
+	static const char *const drivers[] = { "vnic", "afxdp", "tap" };
+
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (strlen(drivers[i]) == n && !strncmp(d, drivers[i], n))
+			return true;
+	return false;
+}
+
+/*
+ * A port, NAME or DRV:NAME (no interface name holds a ':'), into its driver
+ * and its name. Return: 0 or -EINVAL (message written).
+ */
+static int parse_port(const char *opt, const char *val, const char *driver, const char **drv,
+		      const char **name, FILE *err)
+{
+	const char *colon = strchr(val, ':');
+	char msg[96];
+
+	if (!colon) {
+		if (!driver) {
+			snprintf(msg, sizeof(msg), "%s %%s needs a driver: --driver D or %s D:NAME",
+				 opt, opt);
+			return bad_usage(err, msg, val);
+		}
+		*drv = driver;
+		*name = val;
+		return 0;
+	}
+	if (!is_driver(val, (size_t)(colon - val))) {
+		snprintf(msg, sizeof(msg), "unknown driver in %s '%%s' (vnic, afxdp or tap)", opt);
+		return bad_usage(err, msg, val);
+	}
+	if (!colon[1] || strchr(colon + 1, ':')) {
+		snprintf(msg, sizeof(msg), "bad %s '%%s' (DRIVER:NAME)", opt);
+		return bad_usage(err, msg, val);
+	}
+	/* the driver's name as one of the table's, so later compares see it */
+	*drv = !strncmp(val, "vnic", 4) ? "vnic" : !strncmp(val, "afxdp", 5) ? "afxdp" : "tap";
+	*name = colon + 1;
+	return 0;
+}
+
+/* --tap-offloads all | none | a list of csum,tso4,tso6,ecn,uso. */
+static bool parse_tap_offloads(const char *s, struct opts *o)
+{
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} offs[] = { { "csum", NP_TAP_OFFLOAD_CSUM }, { "tso4", NP_TAP_OFFLOAD_TSO4 },
+		     { "tso6", NP_TAP_OFFLOAD_TSO6 }, { "ecn", NP_TAP_OFFLOAD_TSO_ECN },
+		     { "uso", NP_TAP_OFFLOAD_USO } };
+	unsigned int bits = 0;
+
+	if (!strcmp(s, "all")) {
+		o->tap_offloads = 0;
+		o->tap_plain = false;
+		return true;
+	}
+	if (!strcmp(s, "none")) {
+		o->tap_offloads = 0;
+		o->tap_plain = true;
+		return true;
+	}
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		unsigned int i;
+
+		for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
+			if (strlen(offs[i].name) == n && !strncmp(s, offs[i].name, n))
+				break;
+		if (i == sizeof(offs) / sizeof(offs[0]) || (bits & offs[i].bit))
+			return false;
+		bits |= offs[i].bit;
+		s += n;
+		if (*s == ',' && !*++s)
+			return false;
+	}
+	/* segmentation needs the checksum offload */
+	if (!bits || ((bits & ~NP_TAP_OFFLOAD_CSUM) && !(bits & NP_TAP_OFFLOAD_CSUM)))
+		return false;
+	o->tap_offloads = bits;
+	o->tap_plain = false;
+	return true;
+}
+
 static bool is_vxlan_opt(const char *a)
 {
 	return !strcmp(a, "--vxlan-local") || !strcmp(a, "--vxlan-remote") || !strcmp(a, "--vni") ||
@@ -141,7 +228,7 @@ static int check_vxlan(const struct opts *o, FILE *err)
 		return bad_usage(err, "%s", "--mode encap needs --vni N");
 	if (o->vx_local == o->vx_remote)
 		return bad_usage(err, "%s", "--vxlan-local and --vxlan-remote must differ");
-	if (!strcmp(o->driver, "vnic") && !o->vx_dmac_set)
+	if (!strcmp(o->out_driver, "vnic") && !o->vx_dmac_set)
 		return bad_usage(err, "%s", "--driver vnic --mode encap needs --vxlan-dmac MAC "
 					    "(nothing answers ARP on a simulated wire)");
 	return 0;
@@ -168,6 +255,16 @@ int fwd_opts_parse(int argc, char *const *argv, struct opts *o, FILE *err)
 			o->mac_swap = true;
 		} else if (!strcmp(a, "--iommu")) {
 			o->iommu = true;
+		} else if (!strcmp(a, "--gro")) {
+			o->gro = true;
+		} else if (!strcmp(a, "--tap-offloads")) {
+			if (!val)
+				return bad_usage(err, "%s needs a value", a);
+			i++;
+			if (!parse_tap_offloads(val, o))
+				return bad_usage(err, "bad --tap-offloads value '%s' (all, none, or "
+						      "csum,tso4,tso6,ecn,uso with csum)", val);
+			o->tap_offloads_set = true;
 		} else if (!strcmp(a, "--driver") || !strcmp(a, "--in") || !strcmp(a, "--out") ||
 			   !strcmp(a, "--mode") || !strcmp(a, "--queues") ||
 			   !strcmp(a, "--duration") || !strcmp(a, "--pcap") || !strcmp(a, "--len") ||
@@ -228,10 +325,15 @@ int fwd_opts_parse(int argc, char *const *argv, struct opts *o, FILE *err)
 			return bad_usage(err, "unknown option '%s'", a);
 		}
 	}
-	if (!o->driver)
-		return bad_usage(err, "%s", "--driver is required");
+	if (!o->driver && !(o->in && strchr(o->in, ':')))
+		return bad_usage(err, "%s", "--driver is required (or --in DRIVER:IFACE)");
 	if (!o->in)
 		return bad_usage(err, "%s", "--in is required");
+	if (parse_port("--in", o->in, o->driver, &o->in_driver, &o->in, err) ||
+	    (o->out && parse_port("--out", o->out, o->driver, &o->out_driver, &o->out, err)))
+		return -EINVAL;
+	if (!o->out)
+		o->out_driver = o->in_driver;
 	if (!have_mode)
 		return bad_usage(err, "%s", "--mode is required");
 	if (o->mode == M_CAPTURE && !o->pcap)
@@ -240,9 +342,15 @@ int fwd_opts_parse(int argc, char *const *argv, struct opts *o, FILE *err)
 		return bad_usage(err, "%s", "--mode fwd needs --out IFACE (or --mac-swap)");
 	if (o->mode == M_ENCAP && !o->out)
 		return bad_usage(err, "%s", "--mode encap needs --out IFACE");
-	if (o->out && !strcmp(o->out, o->in) && strcmp(o->driver, "vnic"))
+	if (o->out && !strcmp(o->out, o->in) && strcmp(o->in_driver, "vnic") &&
+	    strcmp(o->out_driver, "vnic"))
 		return bad_usage(err, "%s", "--out must differ from --in (use --mac-swap to reflect)");
-	if (o->out && !strcmp(o->driver, "vnic") && !strcmp(o->out, o->in))
+	if (o->out && !strcmp(o->in_driver, "vnic") && !strcmp(o->out_driver, "vnic") &&
+	    !strcmp(o->out, o->in))
 		return bad_usage(err, "%s", "--out must differ from --in");
+	if (o->gro && o->mode != M_FWD && o->mode != M_CAPTURE)
+		return bad_usage(err, "%s", "--gro needs --mode fwd or capture");
+	if (o->tap_offloads_set && strcmp(o->in_driver, "tap") && strcmp(o->out_driver, "tap"))
+		return bad_usage(err, "%s", "--tap-offloads needs a tap port");
 	return check_vxlan(o, err);
 }

@@ -17,7 +17,13 @@ enum mode { M_DROP, M_FWD, M_CAPTURE, M_SOCKQ, M_ENCAP };
 extern const char *const mode_names[FWD_MODES];
 
 struct opts {
-	const char *driver, *in, *out, *pcap;	/* point into argv */
+	const char *driver, *in, *out, *pcap;	/* point into argv; in, out: the names */
+	/* each port's driver: its DRV: prefix (--in tap:NAME), else --driver */
+	const char *in_driver, *out_driver;
+	bool gro;				/* GRO on input (fwd, capture) */
+	bool tap_plain;				/* --tap-offloads none: no virtio-net header */
+	unsigned int tap_offloads;		/* NP_TAP_OFFLOAD_*; 0: all the kernel has */
+	bool tap_offloads_set;			/* --tap-offloads was given */
 	enum mode mode;
 	unsigned int queues;
 	double duration;			/* 0: until a signal */

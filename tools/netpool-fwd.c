@@ -2,9 +2,10 @@
 /*
  * netpool-fwd - a packet forwarder over netpool's drivers.
  *
- *   netpool-fwd --driver vnic|afxdp|tap --in IFACE [--out IFACE]
+ *   netpool-fwd [--driver vnic|afxdp|tap] --in [DRV:]IFACE [--out [DRV:]IFACE]
  *               --mode drop|fwd|capture|sockq|encap [--queues N] [--duration S]
- *               [--no-recycle] [--pcap FILE] [--mac-swap] [--json]
+ *               [--no-recycle] [--pcap FILE] [--mac-swap] [--json] [--gro]
+ *               [--tap-offloads all|none|csum,tso4,tso6,ecn,uso]
  *               [--len MIN[-MAX]] [--count N] [--iommu]      (vnic only)
  *               [--vxlan-local IP --vxlan-remote IP --vni N   (encap only)
  *                [--vxlan-port P] [--vxlan-dmac MAC]]
@@ -35,6 +36,19 @@
  *            or 02:00:00:00:00:0a (vnic, which needs --vxlan-dmac)
  * With --driver vnic, --in and --out name simulated NICs created here: --in
  * gets a traffic source on every queue, --out sends onto the wire.
+ *
+ * Ports of different drivers: --in tap:vm0 --out afxdp:eth1 (--driver is
+ * the default of a port without a DRV: prefix). A TAP port opens with the
+ * virtio-net header and the kernel's offloads (--tap-offloads: all it has
+ * by default, none for plain frames), so 64 KiB TSO/USO frames come and go
+ * whole. Before each transmission the egress's features decide (the
+ * kernel's validate_xmit_skb()): a GSO skb it cannot take whole (AF_XDP, a
+ * TAP without offloads, a vnic, a VXLAN tunnel) is cut into packets in
+ * software with their headers fixed, a partial checksum it cannot finish
+ * is completed; both counted (gso_segmented, gso_segments, csum_sw). With
+ * --gro (fwd, capture) what each port receives goes through GRO first
+ * (TCP/UDP over IPv4 by the kernel's rules), flushed after every poll, so
+ * MTU-sized frames from AF_XDP leave a TAP as one GSO frame.
  *
  * One thread per queue polls queue i of --in and of --out. A line of live
  * figures each second; SIGINT or SIGTERM stops cleanly and prints totals.
@@ -85,10 +99,32 @@ static const char *const vx_stat_names[VX_NSTATS] = {
 
 #define FWD_HOLD	64u		/* frames a queue keeps while the next hop is unknown */
 
+/* Software GSO and checksums, GRO on input: counters published by each queue thread. */
+enum gso_stat { GS_SEGMENTED, GS_SEGMENTS, GS_CSUM, GS_BAD, GS_NOMEM, GS_GRO_MERGED,
+	GS_GRO_CSUM_BAD, GS_NSTATS };
+
+static const char *const gso_stat_names[GS_NSTATS] = {
+	"gso_segmented", "gso_segments", "csum_sw", "gso_bad", "gso_nomem", "gro_merged",
+	"gro_csum_bad",
+};
+
+struct fwd;
+
+/* What a GRO context of one direction delivers to. */
+struct fwd_gro_arg {
+	struct fwd *f;
+	unsigned int qi;
+	bool from_in;
+};
+
 struct fwd_queue {
 	unsigned int index;
 	pthread_t thread;
 	struct np_gro gro;
+	struct np_gro gro_dir[2];	/* --gro: what --in [0] and --out [1] receive */
+	struct fwd_gro_arg gro_arg[2];
+	struct np_gso_stats gso;	/* this thread's; published in gs[] */
+	np_stat_t gs[GS_NSTATS];
 	struct np_sockq sockq;
 	/* encap: this thread's copy of the tunnel (dst_mac follows the neighbour) */
 	struct np_vxlan_cfg vx;
@@ -130,16 +166,21 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: netpool-fwd --driver vnic|afxdp|tap --in IFACE [--out IFACE]\n"
+		"usage: netpool-fwd [--driver vnic|afxdp|tap] --in [DRV:]IFACE [--out [DRV:]IFACE]\n"
 		"                   --mode drop|fwd|capture|sockq|encap [--queues N] [--duration S]\n"
-		"                   [--no-recycle] [--pcap FILE] [--mac-swap] [--json]\n"
+		"                   [--no-recycle] [--pcap FILE] [--mac-swap] [--json] [--gro]\n"
+		"                   [--tap-offloads all|none|LIST]\n"
 		"                   [--len MIN[-MAX]] [--count N] [--iommu]   (vnic only)\n"
 		"                   [--vxlan-local IP --vxlan-remote IP --vni N  (encap only)\n"
 		"                    [--vxlan-port P] [--vxlan-dmac MAC]]\n"
 		"\n"
-		"  --driver     vnic (simulated NICs made here), afxdp or tap (real interfaces)\n"
-		"  --in         the interface to receive on\n"
+		"  --driver     vnic (simulated NICs made here), afxdp or tap (real interfaces):\n"
+		"               the driver of a port named without a DRV: prefix\n"
+		"  --in         the interface to receive on (tap:vm0, afxdp:eth1, or a name)\n"
 		"  --out        the interface to send on (fwd, capture, encap)\n"
+		"  --gro        fwd, capture: merge TCP/UDP flows of each port before sending\n"
+		"  --tap-offloads  TAP ports: all the kernel has (default), none (plain frames),\n"
+		"               or a list of csum,tso4,tso6,ecn,uso (segmentation needs csum)\n"
 		"  --mode       what happens to each received packet (see the manual above main)\n"
 		"  --queues N   queues (and threads) per interface, 1..64 (default 1)\n"
 		"  --duration S stop after S seconds (default: until SIGINT/SIGTERM)\n"
@@ -174,6 +215,38 @@ static void swap_mac(struct np_skb *skb)
 static void sockq_deliver(struct np_skb *skb, void *arg)
 {
 	np_sockq_queue(arg, skb);
+}
+
+/*
+ * Send @skb out of @dev as its features allow (the kernel's
+ * validate_xmit_skb()): whole, or cut into packets and completed in
+ * software first; each of them out.
+ */
+static void fwd_xmit(struct fwd_queue *q, struct np_netdev *dev, unsigned int qi,
+		     struct np_skb *skb)
+{
+	skb = np_validate_xmit_skb(skb, dev->features, &q->gso);
+	while (skb) {
+		struct np_skb *next = skb->next;
+
+		skb->next = NULL;
+		np_netdev_xmit(dev, qi, skb);
+		skb = next;
+	}
+}
+
+/* This queue's software GSO and GRO counters, for the figures (another thread reads them). */
+static void gso_publish(struct fwd_queue *q)
+{
+	const uint64_t v[GS_NSTATS] = {
+		[GS_SEGMENTED] = q->gso.segmented, [GS_SEGMENTS] = q->gso.segments,
+		[GS_CSUM] = q->gso.csum_help, [GS_BAD] = q->gso.bad, [GS_NOMEM] = q->gso.nomem,
+		[GS_GRO_MERGED] = q->gro_dir[0].merged + q->gro_dir[1].merged,
+		[GS_GRO_CSUM_BAD] = q->gro_dir[0].csum_bad + q->gro_dir[1].csum_bad,
+	};
+
+	for (unsigned int k = 0; k < GS_NSTATS; k++)
+		atomic_store_explicit(&q->gs[k], v[k], memory_order_relaxed);
 }
 
 /* ---- the VXLAN tunnel endpoint (--mode encap) ---- */
@@ -321,7 +394,8 @@ static bool neigh_sync(struct fwd *f, struct fwd_queue *q)
 }
 
 /* Encapsulate @skb with this queue's copy of the tunnel and send it out of --out. */
-static void tunnel_send(struct fwd *f, struct fwd_queue *q, unsigned int qi, struct np_skb *skb)
+static void tunnel_send_one(struct fwd *f, struct fwd_queue *q, unsigned int qi,
+			    struct np_skb *skb)
 {
 	int err = np_vxlan_encap(skb, &q->vx);
 
@@ -334,6 +408,22 @@ static void tunnel_send(struct fwd *f, struct fwd_queue *q, unsigned int qi, str
 	}
 	vx_inc(q, VX_ENCAP);
 	np_netdev_xmit(f->out, qi, skb);
+}
+
+/*
+ * The tunnel carries whole packets: a GSO frame (from a TAP with offloads)
+ * is cut and a partial checksum completed before each gets its outer headers.
+ */
+static void tunnel_send(struct fwd *f, struct fwd_queue *q, unsigned int qi, struct np_skb *skb)
+{
+	skb = np_validate_xmit_skb(skb, NP_NETIF_F_SG, &q->gso);
+	while (skb) {
+		struct np_skb *next = skb->next;
+
+		skb->next = NULL;
+		tunnel_send_one(f, q, qi, skb);
+		skb = next;
+	}
 }
 
 static void hold_flush(struct fwd *f, struct fwd_queue *q, unsigned int qi)
@@ -422,7 +512,7 @@ static void tunnel_in(struct fwd *f, struct fwd_queue *q, unsigned int qi, struc
 		return;
 	}
 	vx_inc(q, err ? VX_PASSED : VX_DECAP);
-	np_netdev_xmit(f->in, qi, skb);
+	fwd_xmit(q, f->in, qi, skb);
 }
 
 /*
@@ -436,11 +526,11 @@ static int tunnel_src_mac(const struct opts *o, unsigned char *mac)
 	struct ifreq ifr = { 0 };
 	int fd, err = 0;
 
-	if (!strcmp(o->driver, "vnic")) {
+	if (!strcmp(o->out_driver, "vnic")) {
 		memcpy(mac, "\x02\x00\x00\x00\x00\x0a", 6);
 		return 0;
 	}
-	if (!strcmp(o->driver, "tap")) {
+	if (!strcmp(o->out_driver, "tap")) {
 		if (getrandom(mac, 6, 0) != 6) {
 			fprintf(stderr, "netpool-fwd: no random bytes for a MAC address\n");
 			return -EIO;
@@ -501,45 +591,85 @@ static int tunnel_init(struct fwd *f)
 	return 0;
 }
 
-static void rx_handler(struct np_netdev *dev, unsigned int qi, struct np_skb *skb, void *arg)
+/* A frame for the other port (fwd, capture): captured, reflected or sent on. */
+static void fwd_deliver(struct fwd *f, unsigned int qi, bool from_in, struct np_skb *skb)
 {
-	struct fwd *f = arg;
 	struct fwd_queue *q = &f->q[qi];
 
 	/* the way back of the bridge: what arrives on --out goes out of --in unchanged */
-	if (dev != f->in) {
-		if (f->o.mode == M_ENCAP) {
-			tunnel_in(f, q, qi, skb);
-			return;
-		}
+	if (!from_in) {
 		if (f->o.mode == M_CAPTURE)
 			np_capture_skb(f->cap, skb);
-		np_netdev_xmit(f->in, qi, skb);
+		fwd_xmit(q, f->in, qi, skb);
 		return;
 	}
-	switch (f->o.mode) {
-	case M_DROP:
-		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
-		return;
-	case M_CAPTURE:
+	if (f->o.mode == M_CAPTURE) {
 		np_capture_skb(f->cap, skb);
 		if (!f->tx) {
 			np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
 			return;
 		}
-		break;
+	} else if (f->o.mac_swap) {
+		swap_mac(skb);
+	}
+	fwd_xmit(q, f->tx, qi, skb);
+}
+
+static void gro_deliver(struct np_skb *skb, void *arg)
+{
+	struct fwd_gro_arg *a = arg;
+
+	fwd_deliver(a->f, a->qi, a->from_in, skb);
+}
+
+static void rx_handler(struct np_netdev *dev, unsigned int qi, struct np_skb *skb, void *arg)
+{
+	struct fwd *f = arg;
+	struct fwd_queue *q = &f->q[qi];
+	bool from_in = dev == f->in;
+
+	if (!from_in && f->o.mode == M_ENCAP) {
+		tunnel_in(f, q, qi, skb);
+		return;
+	}
+	switch (from_in ? f->o.mode : M_FWD) {
+	case M_DROP:
+		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
+		return;
 	case M_SOCKQ:
 		np_gro_receive(&q->gro, skb);
 		return;
 	case M_ENCAP:
 		tunnel_out(f, q, qi, skb);
 		return;
+	case M_CAPTURE:
 	case M_FWD:
-		if (f->o.mac_swap)
-			swap_mac(skb);
-		break;
+		if (f->o.gro)
+			np_gro_receive(&q->gro_dir[from_in ? 0 : 1], skb);
+		else
+			fwd_deliver(f, qi, from_in, skb);
+		return;
 	}
-	np_netdev_xmit(f->tx, qi, skb);
+}
+
+/*
+ * What GRO holds goes at the end of each round, as the kernel flushes at
+ * the end of a poll; inside the receiving queue's napi, so the pages it
+ * frees go straight back into that queue's pool.
+ */
+static void gro_flush_dirs(struct fwd *f, struct fwd_queue *q, unsigned int qi)
+{
+	struct np_netdev *devs[2] = { f->in, f->out };
+
+	for (unsigned int d = 0; d < 2; d++) {
+		struct np_napi_ctx *prev;
+
+		if (!devs[d] || !q->gro_dir[d].n)
+			continue;
+		prev = np_napi_ctx_enter(&devs[d]->q[qi].napi.ctx);
+		np_gro_flush(&q->gro_dir[d]);
+		np_napi_ctx_leave(prev);
+	}
 }
 
 struct thread_arg {
@@ -594,12 +724,17 @@ static void *queue_thread(void *arg)
 		}
 		if (f->o.mode == M_ENCAP)
 			tunnel_tick(f, q, ta->qi);
+		if (f->o.gro)
+			gro_flush_dirs(f, q, ta->qi);
+		gso_publish(q);
 		if (work)
 			idle = 0;
 		else if (++idle > 64)
 			idle_wait(f, ta->qi);
 	}
 	np_gro_flush(&q->gro);
+	gro_flush_dirs(f, q, ta->qi);
+	gso_publish(q);
 	np_sockq_purge(&q->sockq);
 	hold_drop(q);
 	np_skb_thread_flush();
@@ -608,21 +743,21 @@ static void *queue_thread(void *arg)
 
 /* ---- devices ---- */
 
-static int open_dev(const struct opts *o, const char *name, bool source, struct np_netdev **out)
+static int open_dev(const struct opts *o, const char *drv, const char *name,
+		    struct np_netdev **out)
 {
 	int err = -EOPNOTSUPP;
 
-	if (!strcmp(o->driver, "vnic")) {
+	if (!strcmp(drv, "vnic")) {
 		struct np_vnic_params vp = {
 			.name = name, .nqueues = o->queues, .iommu = o->iommu,
 			.no_recycle = o->no_recycle,
 		};
 
 		err = np_vnic_create(&vp, out);
-		(void)source;
 	}
 #ifdef HAVE_AFXDP_H
-	else if (!strcmp(o->driver, "afxdp")) {
+	else if (!strcmp(drv, "afxdp")) {
 		struct np_afxdp_params ap = {
 			.ifname = name, .nqueues = o->queues, .no_recycle = o->no_recycle,
 		};
@@ -631,17 +766,17 @@ static int open_dev(const struct opts *o, const char *name, bool source, struct 
 	}
 #endif
 #ifdef HAVE_TAP_H
-	else if (!strcmp(o->driver, "tap")) {
+	else if (!strcmp(drv, "tap")) {
 		struct np_tap_params tp = {
 			.ifname = name, .nqueues = o->queues, .no_recycle = o->no_recycle,
+			.no_vnet_hdr = o->tap_plain, .offloads = o->tap_offloads,
 		};
 
 		err = np_tap_create(&tp, out);
 	}
 #endif
 	if (err)
-		fprintf(stderr, "netpool-fwd: cannot open %s %s: %s\n", o->driver, name,
-			strerror(-err));
+		fprintf(stderr, "netpool-fwd: cannot open %s %s: %s\n", drv, name, strerror(-err));
 	return err;
 }
 
@@ -654,6 +789,7 @@ struct totals {
 	struct np_capture_stats cap;
 	uint64_t coalesced, gro_merged;
 	uint64_t vx[VX_NSTATS];
+	uint64_t gs[GS_NSTATS];
 	double cpu_s;		/* CPU time of the process (totals only) */
 };
 
@@ -692,9 +828,12 @@ static void totals_get(struct fwd *f, struct totals *t)
 	pool_sum(f->out, t);
 	for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
 		t->drops[r] = np_skb_drop_count((enum np_skb_drop_reason)r);
-	for (unsigned int i = 0; i < f->o.queues; i++)
+	for (unsigned int i = 0; i < f->o.queues; i++) {
 		for (unsigned int k = 0; k < VX_NSTATS; k++)
 			t->vx[k] += np_stat_read(f->q[i].vxs[k]);
+		for (unsigned int k = 0; k < GS_NSTATS; k++)
+			t->gs[k] += np_stat_read(f->q[i].gs[k]);
+	}
 	if (f->cap_closed)
 		t->cap = f->cap_final;
 	else if (f->cap)
@@ -733,6 +872,8 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		if (f->o.mode == M_ENCAP)
 			for (unsigned int k = 0; k < VX_NSTATS; k++)
 				printf(", \"%s\": %" PRIu64, vx_stat_names[k], t->vx[k]);
+		for (unsigned int k = 0; k < GS_NSTATS; k++)
+			printf(", \"%s\": %" PRIu64, gso_stat_names[k], t->gs[k]);
 		if (f->cap || f->cap_closed)
 			printf(", \"captured\": %" PRIu64 ", \"cap_written\": %" PRIu64
 			       ", \"cap_dropped\": %" PRIu64, t->cap.captured, t->cap.written,
@@ -764,6 +905,9 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		if (f->cap || f->cap_closed)
 			printf(" | captured %" PRIu64 " written %" PRIu64 " dropped %" PRIu64,
 			       t->cap.captured, t->cap.written, t->cap.dropped);
+		for (unsigned int k = 0; k < GS_NSTATS; k++)
+			if (t->gs[k])
+				printf("%s%s %" PRIu64, k ? " " : " | ", gso_stat_names[k], t->gs[k]);
 		printf("\n");
 	}
 	fflush(stdout);
@@ -783,7 +927,7 @@ static bool vnic_sources_done(struct fwd *f, uint64_t *last_rx, int *quiet)
 	struct np_vnic_stats vs;
 	struct np_netdev_qstats qs;
 
-	if (strcmp(f->o.driver, "vnic") || !f->o.count)
+	if (strcmp(f->o.in_driver, "vnic") || !f->o.count)
 		return false;
 	np_vnic_get_stats(f->in, -1, &vs);
 	np_netdev_get_qstats(f->in, -1, &qs);
@@ -848,9 +992,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (open_dev(&f.o, f.o.in, true, &f.in))
+	if (open_dev(&f.o, f.o.in_driver, f.o.in, &f.in))
 		return 1;
-	if (f.o.out && open_dev(&f.o, f.o.out, false, &f.out)) {
+	if (f.o.out && open_dev(&f.o, f.o.out_driver, f.o.out, &f.out)) {
 		np_netdev_destroy(f.in);
 		return 1;
 	}
@@ -863,6 +1007,10 @@ int main(int argc, char **argv)
 		f.q[i].index = i;
 		np_sockq_init(&f.q[i].sockq, 0);
 		np_gro_init(&f.q[i].gro, sockq_deliver, &f.q[i].sockq);
+		for (unsigned int d = 0; d < 2; d++) {
+			f.q[i].gro_arg[d] = (struct fwd_gro_arg){ .f = &f, .qi = i, .from_in = !d };
+			np_gro_init(&f.q[i].gro_dir[d], gro_deliver, &f.q[i].gro_arg[d]);
+		}
 	}
 	if (f.o.mode == M_ENCAP && tunnel_init(&f)) {
 		rc = 1;
@@ -882,17 +1030,23 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	np_stats_export_start("netpool-fwd", 0);
-	if (!strcmp(f.o.driver, "vnic")) {
+	if (!strcmp(f.o.in_driver, "vnic")) {
 		struct np_vnic_gen gen = { .len_min = f.o.len_min, .len_max = f.o.len_max,
 					   .count = f.o.count };
 
 		for (unsigned int i = 0; i < f.o.queues; i++)
 			np_vnic_gen_start(f.in, i, &gen);
 	}
-	if (!f.o.json)
-		printf("netpool-fwd: %s %s -> %s, mode %s, %u queue%s, recycling %s\n", f.o.driver,
-		       f.o.in, f.o.out ? f.o.out : (f.tx ? f.o.in : "-"), mode_names[f.o.mode],
-		       f.o.queues, f.o.queues > 1 ? "s" : "", f.o.no_recycle ? "off" : "on");
+	if (!f.o.json) {
+		printf("netpool-fwd: %s:%s -> %s:%s, mode %s, %u queue%s, recycling %s", f.o.in_driver,
+		       f.o.in, f.o.out ? f.o.out_driver : f.o.in_driver,
+		       f.o.out ? f.o.out : (f.tx ? f.o.in : "-"), mode_names[f.o.mode], f.o.queues,
+		       f.o.queues > 1 ? "s" : "", f.o.no_recycle ? "off" : "on");
+		if (!strcmp(f.o.in_driver, "tap") || (f.out && !strcmp(f.o.out_driver, "tap")))
+			printf(", tap offloads 0x%x", (unsigned int)np_tap_offloads(
+					!strcmp(f.o.in_driver, "tap") ? f.in : f.out));
+		printf("%s\n", f.o.gro ? ", GRO" : "");
+	}
 	for (unsigned int i = 0; i < f.o.queues; i++) {
 		ta[i] = (struct thread_arg){ .f = &f, .qi = i };
 		if (pthread_create(&f.q[i].thread, NULL, queue_thread, &ta[i])) {
