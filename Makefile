@@ -104,8 +104,8 @@ BENCH_OBJS  += $(O)/bench/peer_dpdk.o
 BENCH_DEFS  := -DNP_WITH_DPDK=1
 endif
 
-.PHONY: all lib lib-test tests tools examples check test bench demo install uninstall clean \
-	deps soak fuzz print-ldlibs
+.PHONY: all lib lib-test tests tools examples fuzz-targets check test bench demo install \
+	uninstall clean deps soak fuzz print-ldlibs
 all: lib tools tests examples
 
 # Rebuild everything in $(O) when the flags change (DEBUG, SAN, CC, ...).
@@ -118,6 +118,20 @@ lib-test: $(O)/libnetpool_test.a
 tests: $(TESTS)
 tools: $(TOOLS)
 examples: $(EXAMPLES)
+
+# libFuzzer targets (scripts/fuzz.sh runs them): CC=clang and SAN with fuzzer-no-link, e.g.
+#   make O=build/fuzz CC=clang DEBUG=1 SAN=fuzzer-no-link,address,undefined fuzz-targets
+# A target that needs sources from outside the library names them in its header comment,
+# on a line of its own: " * fuzz.sh-sources: tools/a.c tools/b.c".
+FUZZ_TARGETS := $(patsubst fuzz/%.c,$(O)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+fuzz_extra = $(shell sed -n 's/^ \* fuzz\.sh-sources: //p' fuzz/$(1).c)
+fuzz-targets: $(FUZZ_TARGETS)
+.SECONDEXPANSION:
+$(O)/fuzz/%: fuzz/%.c $$(call fuzz_extra,$$*) $(O)/libnetpool_test.a $(O)/libnetpool.a \
+		$(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) -Isrc -fsanitize=fuzzer $< $(call fuzz_extra,$*) -o $@ \
+		$(O)/libnetpool_test.a $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 $(O)/src/%.o: src/%.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
