@@ -136,14 +136,27 @@ static bool pattern_ok(const uint8_t *p, size_t len)
 	return true;
 }
 
+/* Each piece of @skb (its head, each frag: a frame's bytes each) follows the pattern. */
 static bool skb_pattern_ok(const struct np_skb *skb)
 {
-	static uint8_t buf[1 << 16];
-	uint32_t len = skb->len < sizeof(buf) ? skb->len : (uint32_t)sizeof(buf);
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 
-	if (np_skb_copy_bits(skb, 0, buf, len))
+	if (!pattern_ok(skb->data, np_skb_headlen(skb)))
 		return false;
-	return pattern_ok(buf, len);
+	for (unsigned int i = 0; i < sh->nr_frags; i++)
+		if (!pattern_ok(np_skb_frag_address(&sh->frags[i]), sh->frags[i].len))
+			return false;
+	return true;
+}
+
+#define CONTD		1u	/* XDP_PKT_CONTD: the frame goes on in the next descriptor */
+#define CHAIN_MAX	(NP_MAX_SKB_FRAGS + 1)
+#define OFF_SHIFT	48	/* an unaligned chunk's data offset rides in an address's top bits */
+
+/* Where an RX descriptor's data is: the base plus the offset in the top bits. */
+static uint64_t rx_data(uint64_t addr)
+{
+	return (addr & ((1ull << OFF_SHIFT) - 1)) + (addr >> OFF_SHIFT);
 }
 
 /* ---- the model ---- */
@@ -157,6 +170,13 @@ struct mq {
 	unsigned int nrx;
 	struct np_afxdp_fake_desc last;		/* the last one published */
 	uint64_t why[W_NR], accepted;
+	/* chains: the frame being received, or the rest of a dropped one */
+	struct np_afxdp_fake_desc chain0;	/* its first buffer (data address) */
+	unsigned int nchain;
+	bool discard;
+	bool chain_loose;			/* it holds a frame injected with no pattern */
+	uint64_t broken, clong, multibuf;
+	uint32_t txframe;			/* bytes of the frame the kernel is taking */
 	struct np_afxdp_fake_desc txk[TXK_MAX];	/* taken by the kernel, not completed */
 	unsigned int ntxk;
 	uint64_t recent[RECENT];		/* addresses completed */
@@ -166,10 +186,12 @@ struct mq {
 	uint64_t retired;			/* transmissions a close retired uncompleted */
 };
 
-struct expect {		/* the descriptors the XDP hook must see next, in order */
-	uint64_t addr;
-	uint32_t len;
+struct expect {		/* the frames the XDP hook must see next, in order */
+	uint64_t addr;		/* the first buffer's data */
+	uint32_t len;		/* the first buffer's length */
 	unsigned int q;
+	unsigned int nbufs;
+	bool loose;		/* a buffer of it was injected: address and bytes unknown */
 };
 
 struct fz {
@@ -185,6 +207,7 @@ struct fz {
 	/* the XDP program and the RX handler */
 	unsigned int verdict, move, route;
 	bool loose;			/* np_afxdp_inject_rx() of a frame it takes itself */
+	bool model_loose;		/* model_count() of such a frame */
 	struct np_skb *hold[HOLD_MAX];
 	unsigned int nhold;
 	uint8_t seed;
@@ -246,40 +269,83 @@ static void held_del(struct mq *m, uint32_t chunk)
 	fail("chunk %u not held", chunk);
 }
 
-/* The driver's rules, restated: what becomes of @d on queue @q (updates posted). */
-static int model_rx(struct fz *f, unsigned int q, const struct np_afxdp_fake_desc *d)
+/* A descriptor's own verdict, after the driver's rules (the frame's offset @off in it, its length). */
+static int model_why_frame(const struct fz *f, const struct mq *m, uint64_t off,
+			   const struct np_afxdp_fake_desc *d)
 {
-	uint64_t off;
-	uint32_t chunk;
-
-	if (d->addr >= f->info.umem_size)
-		return W_BAD_ADDR;
-	chunk = (uint32_t)(d->addr / f->info.frame_size);
-	if (f->owner[chunk] != q + 1)
-		return W_UNPOSTED;
-	f->owner[chunk] = 0;
-	held_del(&f->m[q], chunk);
-	off = d->addr % f->info.frame_size;
-	if (d->options)
+	if ((d->options & ~CONTD) || ((d->options & CONTD) && !f->info.multibuf))
 		return W_OPTIONS;
 	if (off < f->info.headroom)
 		return W_HEADROOM;
-	if (d->len < 14)
+	if (!d->len || (!m->nchain && !m->discard && d->len < 14))
 		return W_TRUNCATED;
 	if (off + d->len > (uint64_t)f->info.headroom + f->info.buf_len)
 		return W_OVERSIZED;
 	return W_OK;
 }
 
-static void model_count(struct fz *f, unsigned int q, const struct np_afxdp_fake_desc *d, int w)
+/* The driver's rules, restated: the verdict on @d of queue @q alone (updates posted). */
+static int model_rx(struct fz *f, unsigned int q, const struct np_afxdp_fake_desc *d)
 {
-	if (w == W_OK) {
-		f->m[q].accepted++;
-		CHECK(f->nexp < NP_ARRAY_SIZE(f->exp));
-		f->exp[f->nexp++] = (struct expect){ d->addr, d->len, q };
-	} else {
-		f->m[q].why[w]++;
+	uint64_t data = rx_data(d->addr);
+	uint32_t chunk;
+
+	if (data >= f->info.umem_size)
+		return W_BAD_ADDR;
+	chunk = (uint32_t)(data / f->info.frame_size);
+	if (f->owner[chunk] != q + 1)
+		return W_UNPOSTED;
+	f->owner[chunk] = 0;
+	held_del(&f->m[q], chunk);
+	return model_why_frame(f, &f->m[q], data % f->info.frame_size, d);
+}
+
+/*
+ * What a descriptor of verdict @w does to its queue's chain, as the driver
+ * does it; a frame complete goes on the hook's list. Return: what
+ * np_afxdp_inject_rx() says of it.
+ */
+static int model_count(struct fz *f, unsigned int q, const struct np_afxdp_fake_desc *d, int w)
+{
+	struct mq *m = &f->m[q];
+	bool more = d->options & CONTD;
+
+	if (w != W_OK) {
+		m->why[w]++;
+		if (m->discard) {
+			m->discard = more;
+		} else if (m->nchain || more) {
+			m->broken++;
+			m->nchain = 0;
+			m->discard = more;
+		}
+		return -EBADMSG;
 	}
+	if (m->discard) {
+		m->discard = more;
+		return 0;
+	}
+	if (m->nchain == CHAIN_MAX) {
+		m->clong++;
+		m->nchain = 0;
+		m->discard = more;
+		return -EMSGSIZE;
+	}
+	if (!m->nchain++) {
+		m->chain0 = (struct np_afxdp_fake_desc){ rx_data(d->addr), d->len, 0 };
+		m->chain_loose = false;
+	}
+	m->chain_loose |= f->model_loose;
+	if (more)
+		return 0;
+	if (m->nchain > 1)
+		m->multibuf++;
+	m->accepted++;
+	CHECK(f->nexp < NP_ARRAY_SIZE(f->exp));
+	f->exp[f->nexp++] = (struct expect){ m->chain0.addr, m->chain0.len, q, m->nchain,
+					     m->chain_loose };
+	m->nchain = 0;
+	return 0;
 }
 
 /* ---- checks ---- */
@@ -317,6 +383,9 @@ static void check_queue(struct fz *f, unsigned int q)
 	CHECK_EQ(st.rx_oversized, m->why[W_OVERSIZED]);
 	CHECK_EQ(st.rx_bad_options, m->why[W_OPTIONS]);
 	CHECK_EQ(st.rx_invalid, invalid);
+	CHECK_EQ(st.rx_chain_broken, m->broken);
+	CHECK_EQ(st.rx_chain_long, m->clong);
+	CHECK_EQ(st.rx_multibuf, m->multibuf);
 	np_netdev_get_qstats(f->dev, (int)q, &qs);
 	CHECK_EQ(qs.rx_bad_desc, invalid);
 	CHECK_EQ(qs.rx_packets, m->accepted);
@@ -325,8 +394,9 @@ static void check_queue(struct fz *f, unsigned int q)
 	CHECK(p.rx == m->nrx);
 	/* completions add up; in flight = sent - completed */
 	CHECK_EQ(st.tx_completed + st.tx_bad_completion, m->comp_put - p.comp);
-	CHECK_EQ(st.frames_tx, st.tx_zerocopy + st.tx_copied - st.tx_completed - m->retired);
-	CHECK(st.frames_tx <= f->info.ring_size);
+	CHECK_EQ(st.frames_tx, st.tx_descs - st.tx_completed - m->retired);
+	CHECK(st.frames_tx <= f->info.tx_size);
+	CHECK(st.tx_multibuf <= st.tx_zerocopy + st.tx_copied);
 	CHECK(st.tx_reserve_free <= st.tx_reserve);
 }
 
@@ -414,9 +484,15 @@ static void kernel_tx(struct fz *f, unsigned int q, unsigned int max)
 
 		CHECK(d[i].addr < f->info.umem_size);
 		CHECK(!meta_chunk(f, d[i].addr / f->info.frame_size));
-		CHECK(d[i].len >= 14 && d[i].len <= f->info.max_tx_len);
+		CHECK(d[i].len >= 1 && d[i].len <= f->info.chunk_size);
 		CHECK(off + d[i].len <= f->info.frame_size);
-		CHECK_EQ(d[i].options, 0);
+		CHECK(d[i].options == 0 || (d[i].options == CONTD && f->info.multibuf));
+		/* a frame: its descriptors up to one without CONTD, within the port's size */
+		m->txframe += d[i].len;
+		if (!d[i].options) {
+			CHECK(m->txframe >= 14 && m->txframe <= f->info.max_tx_len);
+			m->txframe = 0;
+		}
 		/* every byte sent is a byte of a frame, not posted: nothing freed under the
 		 * kernel (unless a completion of uncertain address may have freed it) */
 		if (!m->dirty) {
@@ -446,6 +522,39 @@ static void kernel_comp(struct fz *f, unsigned int q, uint64_t addr, int kind)
 	m->recent[m->nrecent++ % RECENT] = addr;
 }
 
+/*
+ * A frame of several buffers (2..20, from the input) the way the kernel
+ * writes one: every held frame filled to its room from the headroom, the
+ * last one shorter, CONTD on all but the last; with @spoil, one of them
+ * replaced by another queue's frame or given a bad length.
+ */
+static void kernel_chain(struct fz *f, unsigned int q, struct in *in, bool spoil)
+{
+	unsigned int n = take8(in) % 19 + 2, bad = spoil ? take8(in) % n : n;
+	struct mq *m = &f->m[q];
+
+	kernel_fill(f, q);
+	for (unsigned int i = 0; i < n && m->nheld; i++) {
+		uint32_t chunk = m->held[(i * 7u + take8(in)) % m->nheld];
+		struct np_afxdp_fake_desc d = {
+			.addr = (uint64_t)chunk * f->info.frame_size,
+			.len = i + 1 < n ? f->info.buf_len : 14 + take8(in) * 9u,
+			.options = i + 1 < n ? CONTD : 0,
+		};
+
+		/* in the unaligned form the kernel gives: the offset in the top bits */
+		d.addr += take8(in) & 1 ? (uint64_t)f->info.headroom << OFF_SHIFT : f->info.headroom;
+		if (i == bad) {
+			if (f->nq > 1 && f->m[q ^ 1].nheld)
+				d.addr = (uint64_t)f->m[q ^ 1].held[0] * f->info.frame_size +
+					 f->info.headroom;
+			else
+				d.len = f->info.buf_len + 1;
+		}
+		kernel_rx(f, q, &d);
+	}
+}
+
 /* Whether no transmission can ever use @addr: outside the UMEM, or in the arena descriptors. */
 static int comp_kind(const struct fz *f, uint64_t addr)
 {
@@ -464,15 +573,41 @@ static enum np_xdp_action prog(struct np_xdp_buff *xdp, void *arg)
 	e = &f->exp[f->iexp++];
 	CHECK_EQ(xdp->queue, e->q);
 	CHECK_EQ((uint64_t)(xdp->data_end - xdp->data), e->len);
+	CHECK_EQ(xdp->nr_frags + 1, e->nbufs);
 	CHECK(xdp->page == np_virt_to_page(xdp->data));
 	CHECK(np_page_is_pp(xdp->page) && xdp->page->pp == f->dev->q[e->q].pool);
 	if (f->loose)	/* a frame the driver took from its pool: bytes of no pattern */
 		return f->verdict & 1 ? NP_XDP_DROP : NP_XDP_PASS;
+	if (e->loose)	/* one of its buffers was such a frame: never up the stack */
+		return NP_XDP_DROP;
 	CHECK_EQ((uint64_t)(xdp->data - (unsigned char *)f->info.umem), e->addr);
 	CHECK(pattern_ok(xdp->data, e->len));
 	if (f->move & 0x10)
 		fuzz_xdp_nudge(xdp, f->move);
 	return fuzz_xdp_verdict(xdp, f->verdict % 8, f->dev);
+}
+
+/*
+ * A frame of several buffers carries one pattern per buffer: rewrite the
+ * frags to continue the head's, so that a copy of the whole frame (one run
+ * of bytes in a TX reserve frame) still follows one pattern. Each piece
+ * keeps following it, for a clone that shares them too.
+ */
+static void pattern_join(struct np_skb *skb)
+{
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	uint32_t headlen = np_skb_headlen(skb);
+	uint8_t next = headlen ? (uint8_t)(skb->data[headlen - 1] * 5 + 1) : 0;
+
+	for (unsigned int i = 0; i < sh->nr_frags; i++) {
+		uint8_t *p = np_skb_frag_address(&sh->frags[i]);
+		uint32_t len = sh->frags[i].len;
+
+		if (!len)
+			continue;
+		pattern_write(p, len, next);
+		next = (uint8_t)(p[len - 1] * 5 + 1);
+	}
 }
 
 static void rx(struct np_netdev *dev, unsigned int q, struct np_skb *skb, void *arg)
@@ -486,6 +621,7 @@ static void rx(struct np_netdev *dev, unsigned int q, struct np_skb *skb, void *
 	CHECK(skb_pattern_ok(skb));
 	if (!f->no_recycle)
 		CHECK(skb->pp_recycle);
+	pattern_join(skb);
 	switch (f->route % 4) {
 	case 0:
 	case 1:
@@ -662,7 +798,7 @@ static void inject(struct fz *f, unsigned int q, struct in *in)
 	unsigned int how = take8(in);
 	struct np_afxdp_fake_desc d;
 	uint64_t addr;
-	int w, err;
+	int w, err, want;
 
 	d.len = take16(in);
 	d.options = how & 0x80 ? take8(in) : 0;
@@ -678,42 +814,37 @@ static void inject(struct fz *f, unsigned int q, struct in *in)
 			return;
 		}
 		d.addr = off;	/* the frame's offset: the model sees a posted frame */
-		if (d.options)
-			w = W_OPTIONS;
-		else if (off < f->info.headroom)
-			w = W_HEADROOM;
-		else if (d.len < 14)
-			w = W_TRUNCATED;
-		else if ((uint64_t)off + d.len > (uint64_t)f->info.headroom + f->info.buf_len)
-			w = W_OVERSIZED;
-		else
-			w = W_OK;
+		w = model_why_frame(f, &f->m[q], off, &d);
 		/* which frame is not known before, nor its bytes: the hook checks it loosely */
-		f->loose = true;
-		f->nexp = f->iexp = 0;
-		if (w == W_OK)
-			f->exp[f->nexp++] = (struct expect){ 0, d.len, q };
-		err = np_afxdp_inject_rx(f->dev, q, addr, d.len, d.options);
-		f->loose = false;
-		if (err == -ENOMEM) {
-			CHECK_EQ(f->iexp, 0);
-			return;
+		{
+			static struct mq saved;
+
+			saved = f->m[q];
+			f->nexp = f->iexp = 0;
+			f->model_loose = true;
+			want = model_count(f, q, &d, w);
+			f->model_loose = false;
+			f->loose = true;
+			err = np_afxdp_inject_rx(f->dev, q, addr, d.len, d.options);
+			f->loose = false;
+			if (err == -ENOMEM) {
+				/* no frame: nothing happened */
+				f->m[q] = saved;
+				CHECK_EQ(f->iexp, 0);
+				return;
+			}
 		}
-		CHECK_EQ(err, w == W_OK ? 0 : -EBADMSG);
+		CHECK_EQ(err, want);
 		CHECK_EQ(f->iexp, f->nexp);
-		if (w == W_OK)
-			f->m[q].accepted++;
-		else
-			f->m[q].why[w]++;
 		return;
 	}
 	d.addr = take64(in) & ~NP_AFXDP_INJECT_POSTED;	/* that bit asks for a fresh frame */
 	if (how & 2)
 		d.addr %= f->info.umem_size + f->info.frame_size;
 	w = model_rx(f, q, &d);
-	model_count(f, q, &d, w);
+	want = model_count(f, q, &d, w);
 	err = np_afxdp_inject_rx(f->dev, q, d.addr, d.len, d.options);
-	CHECK_EQ(err, w == W_OK ? 0 : -EBADMSG);
+	CHECK_EQ(err, want);
 	CHECK_EQ(f->iexp, f->nexp);
 }
 
@@ -734,6 +865,10 @@ static void reopen(struct fz *f)
 	for (unsigned int q = 0; q < f->nq; q++) {
 		f->m[q].nheld = f->m[q].nrx = f->m[q].ntxk = 0;
 		f->m[q].dirty = 0;
+		/* a frame half received went back; the kernel's half-taken one is gone */
+		f->m[q].nchain = 0;
+		f->m[q].discard = false;
+		f->m[q].txframe = 0;
 	}
 	CHECK_EQ(np_netdev_open(f->dev), 0);
 }
@@ -761,7 +896,7 @@ static void run(struct fz *f, struct in *in)
 		struct np_afxdp_fake_desc d;
 		unsigned int k;
 
-		switch (op % 22) {
+		switch (op % 24) {
 		case 0:
 		case 1:	/* a frame the kernel holds, at an offset and length of the input */
 			if (!m->nheld)
@@ -824,7 +959,8 @@ static void run(struct fz *f, struct in *in)
 			break;
 		case 12:
 			k = take16(in);
-			foreign_xmit(f, q, k % 1600, (uint8_t)(k >> 11));
+			/* up to a jumbo frame: copied into a chain of reserve frames */
+			foreign_xmit(f, q, k & 0x8000 ? k % 9100 : k % 1600, (uint8_t)(k >> 11));
 			break;
 		case 13:	/* the kernel sends */
 			kernel_tx(f, q, take8(in) % 16 + 1);
@@ -885,6 +1021,12 @@ static void run(struct fz *f, struct in *in)
 		case 20:
 			faults(in);
 			break;
+		case 21:	/* a chain of held frames: full buffers, then the rest */
+			kernel_chain(f, q, in, false);
+			break;
+		case 22:	/* a chain with a frame of the other queue's (or a bad length) inside */
+			kernel_chain(f, q, in, true);
+			break;
 		default:
 			kernel_fill(f, q);
 			break;
@@ -918,7 +1060,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.nqueues = f.nq;
 	p.frame_count = FRAMES_PER_Q * f.nq;
 	p.no_recycle = f.no_recycle;
-	err = np_afxdp_fake_create(&p, &f.dev);
+	/* bits 1-2: 01 a kernel without multi-buffer (chains refused) */
+	err = np_afxdp_fake_create_caps(&p, (cfg & 6) == 4 ? NP_AFXDP_FAKE_NO_MULTIBUF : 0, &f.dev);
 	if (err == -EOPNOTSUPP)
 		return 0;	/* built without libxdp: no driver to fuzz */
 	CHECK_EQ(err, 0);
@@ -930,6 +1073,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	np_netdev_set_rx_handler(f.dev, rx, &f);
 	f.verdict = 4;	/* PASS */
 	CHECK_EQ(np_netdev_open(f.dev), 0);
+	CHECK_EQ(np_afxdp_fake_info(f.dev, &f.info), 0);	/* what it bound with */
 	for (unsigned int q = 0; q < f.nq; q++)
 		ids[q] = f.dev->q[q].pool->id;
 	check_all(&f);
@@ -946,7 +1090,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		while (pending(&f, q).tx && m->ntxk < TXK_MAX)
 			kernel_tx(&f, q, RING);
 		while (m->ntxk) {
-			if (pending(&f, q).comp == f.info.ring_size)
+			if (pending(&f, q).comp == f.info.comp_size)
 				poll_queue(&f, q);
 			kernel_comp(&f, q, m->txk[m->ntxk - 1].addr, 1);
 			m->ntxk--;
@@ -976,7 +1120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "q%u: rx invalid %llu (addr %llu unposted %llu headroom %llu "
 				"truncated %llu oversized %llu options %llu) accepted %llu | fill "
 				"posted %llu empty %llu | tx zc %llu copied %llu completed %llu "
-				"bad %llu no_frame %llu | held %u\n", q,
+				"bad %llu no_frame %llu | chains rx %llu broken %llu long %llu tx %llu "
+				"| held %u\n", q,
 				(unsigned long long)st.rx_invalid, (unsigned long long)st.rx_bad_addr,
 				(unsigned long long)st.rx_unposted,
 				(unsigned long long)st.rx_bad_headroom,
@@ -987,7 +1132,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(unsigned long long)st.fill_empty, (unsigned long long)st.tx_zerocopy,
 				(unsigned long long)st.tx_copied, (unsigned long long)st.tx_completed,
 				(unsigned long long)st.tx_bad_completion,
-				(unsigned long long)st.tx_no_frame, f.nhold);
+				(unsigned long long)st.tx_no_frame, (unsigned long long)st.rx_multibuf,
+				(unsigned long long)st.rx_chain_broken,
+				(unsigned long long)st.rx_chain_long, (unsigned long long)st.tx_multibuf,
+				f.nhold);
 		}
 	np_netdev_close(f.dev);
 	while (f.nhold)

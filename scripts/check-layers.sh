@@ -40,6 +40,7 @@ PLACE = {
     'src/napi.c': (6, 0), 'src/dev.c': (6, 1), 'src/export.c': (6, 2),
     # drivers: each driver's pieces below its netdev ops, test doubles on top
     'src/drivers/afxdp_names.c': (7, 0), 'src/drivers/afxdp_umem.c': (7, 0),
+    'src/drivers/afxdp_prog.c': (7, 0), 'src/drivers/afxdp_probe.c': (7, 0),
     'src/drivers/afxdp_rx.c': (7, 1), 'src/drivers/afxdp_tx.c': (7, 1),
     'src/drivers/afxdp_xsk.c': (7, 1), 'src/drivers/afxdp.c': (7, 2),
     'src/drivers/afxdp_stub.c': (7, 2), 'src/drivers/afxdp_fake.c': (7, 3),

@@ -31,6 +31,23 @@
 #include <string.h>
 #include "afxdp_priv.h"
 
+/* ---- the kernel's counters, for readers that may not ask the socket ---- */
+
+/* Closed sockets' figures and the open one's, into kern_seen[]. Context: the queue's poll. */
+static void afx_kstat_refresh(struct afx_queue *aq)
+{
+	struct xdp_statistics ks = aq->kern;
+
+	aq->kstat_polls = 0;
+	aq->ax->kops->stats_add(aq, &ks);
+	atomic_store_explicit(&aq->kern_seen[0], ks.rx_dropped, memory_order_relaxed);
+	atomic_store_explicit(&aq->kern_seen[1], ks.rx_invalid_descs, memory_order_relaxed);
+	atomic_store_explicit(&aq->kern_seen[2], ks.tx_invalid_descs, memory_order_relaxed);
+	atomic_store_explicit(&aq->kern_seen[3], ks.rx_ring_full, memory_order_relaxed);
+	atomic_store_explicit(&aq->kern_seen[4], ks.rx_fill_ring_empty_descs, memory_order_relaxed);
+	atomic_store_explicit(&aq->kern_seen[5], ks.tx_ring_empty_descs, memory_order_relaxed);
+}
+
 /* ---- the poll ---- */
 
 static int afx_poll(struct np_netdev *dev, unsigned int q, int budget)
@@ -41,9 +58,16 @@ static int afx_poll(struct np_netdev *dev, unsigned int q, int budget)
 	if (np_unlikely(aq->fd < 0))
 		return 0;
 	afx_tx_complete(aq, budget);
+	if (to_afx(dev)->busy_poll_us) {
+		/* the kernel's napi runs in this call, not in an interrupt */
+		afx_count(aq, AFX_BUSY_POLLS, 1);
+		to_afx(dev)->kops->busy_poll(aq);
+	}
 	work = afx_rx(dev, aq, budget);
 	afx_refill(dev, aq);
 	afx_tx_flush(aq);
+	if (np_unlikely(++aq->kstat_polls >= AFX_KSTAT_POLLS))
+		afx_kstat_refresh(aq);
 	return work;
 }
 
@@ -79,7 +103,13 @@ static int afx_queue_open(struct np_netdev *dev, unsigned int q)
 			afx_kernel_down(ax);
 		return err;
 	}
+	/* what the UMEM's first socket bound with: chains, and frames up to the MTU, or one buffer */
+	ax->sg = ax->um->sg;
+	ax->max_tx_len = ax->mtu + AFX_ETH_HLEN + AFX_VLAN_HLEN;
+	if (!ax->sg)
+		ax->max_tx_len = NP_MIN(ax->max_tx_len, ax->buf_len);
 	afx_reserve_alloc(aq);
+	aq->kstat_polls = 0;
 	prev = np_napi_ctx_enter(&dev->q[q].napi.ctx);
 	afx_refill(dev, aq);
 	np_napi_ctx_leave(prev);
@@ -94,6 +124,9 @@ static void afx_queue_close(struct np_netdev *dev, unsigned int q)
 	/* first close: the kernel lets go of every queue's frames */
 	if (ax->kernel_up || aq->fd >= 0)
 		afx_kernel_down(ax);
+	afx_kstat_refresh(aq);
+	/* a frame half received */
+	afx_rx_chain_reset(aq);
 	/* transmissions never completed: done now */
 	afx_tx_drain(aq);
 	/* posted frames back to the pool */
@@ -115,7 +148,9 @@ static void afx_free(struct afxdp *ax)
 		}
 		free(ax->q);
 	}
-	afx_umem_destroy(ax);
+	free(ax->posted);
+	afx_umem_put(ax);
+	free(ax->xdp_prog);
 	free(ax);
 }
 
@@ -143,6 +178,58 @@ const struct np_netdev_ops afx_ops = {
 	.destroy = afx_destroy,
 };
 
+/* A ring size: 0 takes @dflt; a power of two in AFX_RING_MIN..AFX_RING_MAX. */
+static bool afx_ring_ok(unsigned int *size, unsigned int dflt)
+{
+	if (!*size)
+		*size = dflt;
+	return *size >= AFX_RING_MIN && *size <= AFX_RING_MAX && !(*size & (*size - 1));
+}
+
+/* The parameters checked and completed (before anything is looked up). Return: 0 or -EINVAL. */
+static int afx_params_check(struct np_afxdp_params *p)
+{
+	const struct afxdp *share = NULL;
+
+	if (!p->ifname || !p->ifname[0] || strlen(p->ifname) >= IF_NAMESIZE)
+		return -EINVAL;
+	if (!p->nqueues)
+		p->nqueues = 1;
+	if (p->share_umem) {
+		if (p->share_umem->ops != &afx_ops)
+			return -EINVAL;
+		share = to_afx(p->share_umem);
+		if ((p->frame_count && p->frame_count != share->um->frame_count) ||
+		    (p->frame_size && p->frame_size != share->um->frame_size))
+			return -EINVAL;
+		p->frame_count = share->um->frame_count;
+		p->frame_size = share->um->frame_size;
+	}
+	if (!p->frame_size)
+		p->frame_size = NP_AFXDP_FRAME_MAX;
+	if (p->nqueues > NP_NETDEV_MAX_QUEUES || !afx_ring_ok(&p->ring_size, AFX_RING_DEFAULT) ||
+	    !afx_ring_ok(&p->rx_size, p->ring_size) || !afx_ring_ok(&p->tx_size, p->ring_size) ||
+	    !afx_ring_ok(&p->fill_size, p->ring_size) ||
+	    !afx_ring_ok(&p->comp_size, p->ring_size) ||
+	    p->frame_size < NP_AFXDP_FRAME_MIN || p->frame_size > NP_AFXDP_FRAME_MAX ||
+	    (unsigned int)p->bind > NP_AFXDP_BIND_ZEROCOPY)
+		return -EINVAL;
+	if (!p->frame_count) {
+		/* full fill rings, as much again in the stack, and a TX reserve, per queue */
+		unsigned int need = p->nqueues * (p->fill_size + p->rx_size +
+						  NP_MIN(AFX_RESERVE_MAX, p->tx_size));
+		unsigned int arenas = (unsigned int)((need + AFX_ARENA_FRAMES - 1) /
+						     AFX_ARENA_FRAMES);
+
+		p->frame_count = arenas * (unsigned int)AFX_ARENA_FRAMES;
+	}
+	if (p->frame_count < AFX_FRAMES_MIN_PER_Q * p->nqueues || p->frame_count > AFX_FRAMES_MAX)
+		return -EINVAL;
+	if (!p->busy_poll_budget)
+		p->busy_poll_budget = NP_NAPI_WEIGHT;
+	return 0;
+}
+
 int afx_create(const struct np_afxdp_params *params, const struct afx_kernel_ops *kops,
 	       struct np_netdev **out)
 {
@@ -155,25 +242,9 @@ int afx_create(const struct np_afxdp_params *params, const struct afx_kernel_ops
 	if (!params || !out)
 		return -EINVAL;
 	p = *params;
-	if (!p.ifname || !p.ifname[0] || strlen(p.ifname) >= IF_NAMESIZE)
-		return -EINVAL;
-	if (!p.nqueues)
-		p.nqueues = 1;
-	if (!p.ring_size)
-		p.ring_size = AFX_RING_DEFAULT;
-	if (p.nqueues > NP_NETDEV_MAX_QUEUES || p.ring_size < AFX_RING_MIN ||
-	    p.ring_size > AFX_RING_MAX || (p.ring_size & (p.ring_size - 1)))
-		return -EINVAL;
-	if (!p.frame_count) {
-		/* full fill rings, as much again in the stack, and a TX reserve, per queue */
-		unsigned int need = p.nqueues * (2 * p.ring_size + NP_MIN(AFX_RESERVE_MAX,
-									     p.ring_size));
-
-		arenas = (unsigned int)((need + AFX_ARENA_FRAMES - 1) / AFX_ARENA_FRAMES);
-		p.frame_count = arenas * (unsigned int)AFX_ARENA_FRAMES;
-	}
-	if (p.frame_count < AFX_FRAMES_MIN_PER_Q * p.nqueues || p.frame_count > AFX_FRAMES_MAX)
-		return -EINVAL;
+	err = afx_params_check(&p);
+	if (err)
+		return err;
 	arenas = (unsigned int)((p.frame_count + AFX_ARENA_FRAMES - 1) / AFX_ARENA_FRAMES);
 
 	ax = calloc(1, sizeof(*ax));
@@ -181,6 +252,7 @@ int afx_create(const struct np_afxdp_params *params, const struct afx_kernel_ops
 		return -ENOMEM;
 	snprintf(ax->ifname, sizeof(ax->ifname), "%s", p.ifname);
 	ax->kops = kops;
+	ax->map_fd = ax->prog_fd = ax->link_fd = -1;
 	err = kops->probe(ax, &mtu);
 	if (err) {
 		free(ax);
@@ -188,22 +260,37 @@ int afx_create(const struct np_afxdp_params *params, const struct afx_kernel_ops
 	}
 	ax->nq = p.nqueues;
 	ax->ring_size = p.ring_size;
+	ax->rx_size = p.rx_size;
+	ax->tx_size = p.tx_size;
+	ax->fill_size = p.fill_size;
+	ax->comp_size = p.comp_size;
 	ax->frame_count = p.frame_count;
 	ax->skb_mode = p.skb_mode;
-	ax->umem_fd = ax->map_fd = ax->prog_fd = -1;
-	ax->buf_len = (uint32_t)(AFX_FRAME_SIZE - NP_XDP_HEADROOM - NP_SKB_SHINFO_SIZE);
-	ax->max_tx_len = NP_MIN(mtu + AFX_ETH_HLEN + AFX_VLAN_HLEN,
-				(uint32_t)(AFX_FRAME_SIZE - NP_XDP_HEADROOM));
+	ax->bind = p.bind;
+	ax->busy_poll_us = p.busy_poll_us;
+	ax->busy_poll_budget = p.busy_poll_budget;
+	ax->mtu = mtu;
+	ax->buf_len = p.frame_size - NP_XDP_HEADROOM;
+	/* one frame until the sockets are bound for multi-buffer (np_netdev_open()) */
+	ax->max_tx_len = NP_MIN(mtu + AFX_ETH_HLEN + AFX_VLAN_HLEN, ax->buf_len);
 	per_q = p.frame_count / p.nqueues;
-	ax->reserve_frames = NP_MIN(NP_MIN(AFX_RESERVE_MAX, p.ring_size), per_q / 4);
-	ax->fill_target = NP_MIN(p.ring_size, (per_q - ax->reserve_frames) / 2);
-	ax->umem_size = (size_t)arenas * NP_ARENA_SIZE;
-	ax->nframes = (uint32_t)(ax->umem_size >> AFX_FRAME_SHIFT);
+	ax->reserve_frames = NP_MIN(NP_MIN(AFX_RESERVE_MAX, p.tx_size), per_q / 4);
+	ax->fill_target = NP_MIN(p.fill_size, (per_q - ax->reserve_frames) / 2);
 
 	err = -ENOMEM;
-	ax->umem = afx_umem_map(ax->umem_size);
-	if (!ax->umem)
+	if (p.xdp_prog && !(ax->xdp_prog = strdup(p.xdp_prog)))
 		goto fail;
+	err = p.share_umem ? afx_umem_get(ax, to_afx(p.share_umem)->um) :
+			     afx_umem_create(ax, arenas, p.frame_count, p.frame_size);
+	if (err) {
+		if (err == -ENOSPC) {
+			np_err("afxdp %s: the UMEM of %s already serves %u netdevs\n", ax->ifname,
+			       to_afx(p.share_umem)->ifname, AFX_UMEM_USERS_MAX);
+			err = -EINVAL;
+		}
+		goto fail;
+	}
+	err = -ENOMEM;
 	ax->posted = calloc(ax->nframes, sizeof(*ax->posted));
 	ax->q = calloc(ax->nq, sizeof(*ax->q));
 	if (!ax->posted || !ax->q)
@@ -215,7 +302,7 @@ int afx_create(const struct np_afxdp_params *params, const struct afx_kernel_ops
 		aq->index = i;
 		aq->fd = -1;
 		pthread_mutex_init(&aq->tx_lock, NULL);
-		aq->slots = calloc(ax->ring_size, sizeof(*aq->slots));
+		aq->slots = calloc(ax->tx_size, sizeof(*aq->slots));
 		aq->tx_head = calloc(ax->nframes, sizeof(*aq->tx_head));
 		aq->reserve = calloc(ax->reserve_frames ? ax->reserve_frames : 1,
 				     sizeof(*aq->reserve));
@@ -223,17 +310,11 @@ int afx_create(const struct np_afxdp_params *params, const struct afx_kernel_ops
 			ax->nq = i + 1;
 			goto fail;
 		}
-		for (uint32_t s = ax->ring_size; s-- > 0;) {
-			aq->slots[s].next = aq->slot_free;
-			aq->slot_free = s + 1;
-		}
+		afx_slots_init(aq);
 	}
-	err = afx_umem_provider_create(ax);
-	if (err)
-		goto fail;
 	np.name = ax->ifname;
 	np.nqueues = ax->nq;
-	np.pool_size = NP_MIN(2 * ax->ring_size, AFX_RING_MAX);
+	np.pool_size = NP_MIN(2 * ax->fill_size, AFX_RING_MAX);
 	np.provider = ax->prov;
 	np.dma = ax->dma;
 	np.buf_len = ax->buf_len;
@@ -283,8 +364,10 @@ int np_afxdp_get_stats(struct np_netdev *dev, int q, struct np_afxdp_stats *st)
 		st->kern_rx_ring_full += ks.rx_ring_full;
 		st->kern_fill_empty += ks.rx_fill_ring_empty_descs;
 		st->kern_tx_ring_empty += ks.tx_ring_empty_descs;
-		st->zerocopy |= aq->zerocopy;
+		st->zerocopy |= atomic_load_explicit(&aq->zerocopy, memory_order_relaxed);
 	}
+	st->multibuf = ax->sg;
+	st->shared_umem = afx_umem_shared(ax);
 	np_provider_get_stats(ax->prov, &ps);
 	st->umem_bytes = ax->umem_size;
 	st->umem_frames = ax->frame_count;

@@ -9,7 +9,10 @@
  * producer of the RX and completion rings. There is no program, no map and
  * no socket: the queue's descriptor is /dev/null (something to poll), a TX
  * wake-up is refused (counted in tx_kick_busy), the fill ring's is not
- * needed and the kernel's counters stay zero.
+ * needed and the kernel's counters stay zero. As a copy-mode kernel, its TX
+ * ring always asks to be woken (need_wakeup) unless the test says otherwise;
+ * it binds zero-copy only when created with that capability, multi-buffer
+ * unless created without.
  *
  * Built into libnetpool_test.a only, never into the library; it calls
  * nothing in the driver's open path (afx_create() builds the netdev).
@@ -35,14 +38,13 @@ static void afx_fake_socket_close(struct afxdp *ax, struct afx_queue *aq)
 		return;
 	afx_ring_unmap(aq);
 	close(aq->fd);
-	if (ax->umem_fd == aq->fd)
-		ax->umem_fd = -1;
 	aq->fd = -1;
+	(void)ax;
 }
 
-static void *afx_fake_ring_map(struct afx_queue *aq, unsigned int slot, size_t entry)
+static void *afx_fake_ring_map(struct afx_queue *aq, unsigned int slot, uint32_t n, size_t entry)
 {
-	size_t len = afx_fake_off.desc + (size_t)aq->ax->ring_size * entry;
+	size_t len = afx_fake_off.desc + (size_t)n * entry;
 	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (m == MAP_FAILED)
@@ -54,10 +56,18 @@ static void *afx_fake_ring_map(struct afx_queue *aq, unsigned int slot, size_t e
 
 static int afx_fake_socket_open(struct afxdp *ax, struct afx_queue *aq)
 {
-	uint32_t n = ax->ring_size;
+	bool zc = (ax->kcaps & NP_AFXDP_FAKE_ZEROCOPY) && ax->bind != NP_AFXDP_BIND_COPY;
 	void *m[4];
 	int err;
 
+	if (ax->bind == NP_AFXDP_BIND_ZEROCOPY && !(ax->kcaps & NP_AFXDP_FAKE_ZEROCOPY)) {
+		np_err("afxdp %s: queue %u: no zero-copy AF_XDP here (the driver lacks it): use "
+		       "copy mode\n", ax->ifname, aq->index);
+		return -EOPNOTSUPP;
+	}
+	/* the first socket on the UMEM decides multi-buffer for all, as the kernel's does */
+	if (afx_umem_bound_fd(ax) < 0)
+		ax->um->sg = !(ax->kcaps & NP_AFXDP_FAKE_NO_MULTIBUF);
 	aq->fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (aq->fd < 0) {
 		err = afx_errno();
@@ -65,31 +75,32 @@ static int afx_fake_socket_open(struct afxdp *ax, struct afx_queue *aq)
 		       strerror(-err));
 		return err;
 	}
-	if (ax->umem_fd < 0)
-		ax->umem_fd = aq->fd;
 	/* the slots as afx_socket_open() maps them: rx, tx, fill, completion */
-	m[0] = afx_fake_ring_map(aq, 0, sizeof(struct xdp_desc));
-	m[1] = afx_fake_ring_map(aq, 1, sizeof(struct xdp_desc));
-	m[2] = afx_fake_ring_map(aq, 2, sizeof(uint64_t));
-	m[3] = afx_fake_ring_map(aq, 3, sizeof(uint64_t));
+	m[0] = afx_fake_ring_map(aq, 0, ax->rx_size, sizeof(struct xdp_desc));
+	m[1] = afx_fake_ring_map(aq, 1, ax->tx_size, sizeof(struct xdp_desc));
+	m[2] = afx_fake_ring_map(aq, 2, ax->fill_size, sizeof(uint64_t));
+	m[3] = afx_fake_ring_map(aq, 3, ax->comp_size, sizeof(uint64_t));
 	if (!m[0] || !m[1] || !m[2] || !m[3]) {
 		afx_fake_socket_close(ax, aq);
 		return -ENOMEM;
 	}
-	afx_cons_init(&aq->rx, m[0], &afx_fake_off, n);
-	afx_prod_init(&aq->tx, m[1], &afx_fake_off, n);
-	afx_prod_init(&aq->fill, m[2], &afx_fake_off, n);
-	afx_cons_init(&aq->comp, m[3], &afx_fake_off, n);
-	aq->zerocopy = false;
+	afx_cons_init(&aq->rx, m[0], &afx_fake_off, ax->rx_size);
+	afx_prod_init(&aq->tx, m[1], &afx_fake_off, ax->tx_size);
+	afx_prod_init(&aq->fill, m[2], &afx_fake_off, ax->fill_size);
+	afx_cons_init(&aq->comp, m[3], &afx_fake_off, ax->comp_size);
+	/* as a copy-mode kernel: the TX ring always asks to be woken, unless told otherwise */
+	if (!(ax->kcaps & NP_AFXDP_FAKE_TX_NO_WAKEUP))
+		*aq->tx.flags = XDP_RING_NEED_WAKEUP;
+	atomic_store_explicit(&aq->zerocopy, zc, memory_order_relaxed);
 	aq->unkicked = 0;
 	return 0;
 }
 
-/* No interface to look up: the MTU stays the default. */
+/* No interface to look up: a jumbo MTU, so frames may need chains of buffers. */
 static int afx_fake_probe(struct afxdp *ax, unsigned int *mtu)
 {
 	(void)ax;
-	(void)mtu;
+	*mtu = NP_AFXDP_FAKE_MTU;
 	return 0;
 }
 
@@ -124,6 +135,11 @@ static void afx_fake_stats_add(const struct afx_queue *aq, struct xdp_statistics
 	(void)sum;
 }
 
+static void afx_fake_busy_poll(struct afx_queue *aq)
+{
+	(void)aq;
+}
+
 static const struct afx_kernel_ops afx_fake_ops = {
 	.name = "fake",
 	.probe = afx_fake_probe,
@@ -133,18 +149,45 @@ static const struct afx_kernel_ops afx_fake_ops = {
 	.tx_kick = afx_fake_tx_kick,
 	.fill_wake = afx_fake_fill_wake,
 	.stats_add = afx_fake_stats_add,
+	.busy_poll = afx_fake_busy_poll,
 };
 
-int np_afxdp_fake_create(const struct np_afxdp_params *params, struct np_netdev **out)
+static struct afx_queue *afx_fake_queue(struct np_netdev *dev, unsigned int q);
+
+int np_afxdp_fake_create_caps(const struct np_afxdp_params *params, unsigned int caps,
+			      struct np_netdev **out)
 {
 	struct np_afxdp_params p;
+	int err;
 
 	if (!params)
 		return -EINVAL;
 	p = *params;
 	if (!p.ifname)
 		p.ifname = "afxdp-fake";
-	return afx_create(&p, &afx_fake_ops, out);
+	if (p.share_umem && (p.share_umem->ops != &afx_ops ||
+			     to_afx(p.share_umem)->kops != &afx_fake_ops))
+		return -EINVAL;
+	err = afx_create(&p, &afx_fake_ops, out);
+	if (!err)
+		to_afx(*out)->kcaps = caps;
+	return err;
+}
+
+int np_afxdp_fake_create(const struct np_afxdp_params *params, struct np_netdev **out)
+{
+	return np_afxdp_fake_create_caps(params, 0, out);
+}
+
+int np_afxdp_fake_set_wakeup(struct np_netdev *dev, unsigned int q, bool tx, bool fill)
+{
+	struct afx_queue *aq = afx_fake_queue(dev, q);
+
+	if (!aq)
+		return -EINVAL;
+	__atomic_store_n(aq->tx.flags, tx ? XDP_RING_NEED_WAKEUP : 0, __ATOMIC_RELAXED);
+	__atomic_store_n(aq->fill.flags, fill ? XDP_RING_NEED_WAKEUP : 0, __ATOMIC_RELAXED);
+	return 0;
 }
 
 /* An open fake afxdp netdev: its kernel side is this file's. */
@@ -174,11 +217,17 @@ int np_afxdp_fake_info(struct np_netdev *dev, struct np_afxdp_fake_info *info)
 	info->umem = ax->umem;
 	info->umem_size = ax->umem_size;
 	info->frame_size = AFX_FRAME_SIZE;
+	info->chunk_size = ax->um->frame_size;
 	info->headroom = NP_XDP_HEADROOM;
 	info->buf_len = ax->buf_len;
 	info->arena_frames = NP_ARENA_PAGES;
 	info->arena_meta = (uint32_t)AFX_ARENA_META;
 	info->ring_size = ax->ring_size;
+	info->rx_size = ax->rx_size;
+	info->tx_size = ax->tx_size;
+	info->fill_size = ax->fill_size;
+	info->comp_size = ax->comp_size;
+	info->multibuf = ax->um->sg;
 	info->nqueues = ax->nq;
 	info->fill_target = ax->fill_target;
 	info->reserve_frames = ax->reserve_frames;
@@ -204,15 +253,16 @@ int np_afxdp_fake_pending(struct np_netdev *dev, unsigned int q,
 			  struct np_afxdp_fake_pending *pending)
 {
 	struct afx_queue *aq = afx_fake_queue(dev, q);
-	uint32_t size;
+	struct afxdp *ax;
 
 	if (!aq || !pending)
 		return -EINVAL;
-	size = aq->ax->ring_size;
+	ax = aq->ax;
 	pending->fill = afx_fake_avail(aq->fill.producer, aq->fill.consumer);
 	pending->tx = afx_fake_avail(aq->tx.producer, aq->tx.consumer);
-	pending->rx = size - afx_fake_room(aq->rx.producer, aq->rx.consumer, size);
-	pending->comp = size - afx_fake_room(aq->comp.producer, aq->comp.consumer, size);
+	pending->rx = ax->rx_size - afx_fake_room(aq->rx.producer, aq->rx.consumer, ax->rx_size);
+	pending->comp = ax->comp_size - afx_fake_room(aq->comp.producer, aq->comp.consumer,
+						      ax->comp_size);
 	return 0;
 }
 
@@ -271,7 +321,7 @@ static int afx_fake_rx(struct np_netdev *dev, unsigned int q, const struct np_af
 	if (!aq || (n && !in && !out))
 		return -EINVAL;
 	ring = aq->rx.ring;
-	n = NP_MIN(n, afx_fake_room(aq->rx.producer, aq->rx.consumer, aq->ax->ring_size));
+	n = NP_MIN(n, afx_fake_room(aq->rx.producer, aq->rx.consumer, aq->ax->rx_size));
 	prod = __atomic_load_n(aq->rx.producer, __ATOMIC_RELAXED);
 	for (uint32_t i = 0; i < n; i++) {
 		struct xdp_desc *x = &ring[(prod + i) & aq->rx.mask];
@@ -314,7 +364,7 @@ static int afx_fake_comp(struct np_netdev *dev, unsigned int q, const uint64_t *
 		return -EINVAL;
 	pthread_mutex_lock(&aq->tx_lock);
 	ring = aq->comp.ring;
-	n = NP_MIN(n, afx_fake_room(aq->comp.producer, aq->comp.consumer, aq->ax->ring_size));
+	n = NP_MIN(n, afx_fake_room(aq->comp.producer, aq->comp.consumer, aq->ax->comp_size));
 	prod = __atomic_load_n(aq->comp.producer, __ATOMIC_RELAXED);
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t *x = &ring[(prod + i) & aq->comp.mask];

@@ -27,6 +27,7 @@
 #ifndef NETPOOL_AFXDP_FAKE_H
 #define NETPOOL_AFXDP_FAKE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "netpool/afxdp.h"
 
@@ -41,16 +42,19 @@ struct np_afxdp_fake_desc {
 struct np_afxdp_fake_info {
 	void *umem;		/* UMEM offset 0 */
 	uint64_t umem_size;	/* bytes: whole 16 MiB arenas */
-	uint32_t frame_size;	/* chunk size: one page */
+	uint32_t frame_size;	/* a UMEM frame: one page */
+	uint32_t chunk_size;	/* what the kernel may use of one (np_afxdp_params.frame_size) */
 	uint32_t headroom;	/* where the kernel puts data in a chunk (NP_XDP_HEADROOM) */
 	uint32_t buf_len;	/* data room after the headroom */
 	uint32_t arena_frames;	/* chunks per arena */
 	uint32_t arena_meta;	/* first chunks of each arena: page descriptors, never posted */
-	uint32_t ring_size;	/* every ring of every queue */
+	uint32_t ring_size;	/* the rings' default */
+	uint32_t rx_size, tx_size, fill_size, comp_size;	/* each ring of every queue */
 	uint32_t nqueues;
 	uint32_t fill_target;	/* frames a queue keeps posted */
 	uint32_t reserve_frames;/* TX reserve per queue */
-	uint32_t max_tx_len;
+	uint32_t max_tx_len;	/* once open */
+	bool multibuf;		/* bound for multi-buffer (chains), once open */
 };
 
 /* Entries waiting in queue @q's rings for the other side to take. */
@@ -63,10 +67,26 @@ struct np_afxdp_fake_pending {
 
 /**
  * np_afxdp_fake_create() - an afxdp netdev of @p (ifname: only its name,
- * NULL: "afxdp-fake"; skb_mode ignored) with no kernel. Open it with
+ * NULL: "afxdp-fake"; skb_mode, busy polling and xdp_prog have nothing to
+ * act on; share_umem: another fake one) with no kernel. Open it with
  * np_netdev_open(). Return: 0, -EINVAL, -ENOMEM, -EOPNOTSUPP (no libxdp).
  */
 int np_afxdp_fake_create(const struct np_afxdp_params *p, struct np_netdev **out);
+
+/* The MTU of a fake netdev's "interface": frames above a buffer travel as chains. */
+#define NP_AFXDP_FAKE_MTU		9000u
+
+/* What the fake kernel offers, np_afxdp_fake_create_caps(): */
+#define NP_AFXDP_FAKE_ZEROCOPY		1u	/* zero-copy binds (else refused: -EOPNOTSUPP) */
+#define NP_AFXDP_FAKE_NO_MULTIBUF	2u	/* no multi-buffer: one buffer a frame */
+#define NP_AFXDP_FAKE_TX_NO_WAKEUP	4u	/* the TX ring never asks to be woken */
+
+/* np_afxdp_fake_create() of a kernel with @caps (NP_AFXDP_FAKE_*). */
+int np_afxdp_fake_create_caps(const struct np_afxdp_params *p, unsigned int caps,
+			      struct np_netdev **out);
+
+/* Queue @q's TX and fill rings ask to be woken (need_wakeup flags), or not. */
+int np_afxdp_fake_set_wakeup(struct np_netdev *dev, unsigned int q, bool tx, bool fill);
 
 /* Return of every call below: the entries moved (>= 0), or -EINVAL (not an
  * open fake afxdp netdev, no such queue). */

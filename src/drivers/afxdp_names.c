@@ -12,6 +12,8 @@ const char *const np_afxdp_stats_names[] = {
 	"fill_posted", "fill_empty",
 	"tx_zerocopy", "tx_copied", "tx_completed", "tx_bad_completion", "tx_no_frame",
 	"tx_kicks", "tx_kick_busy", "bind_retries",
+	"rx_multibuf", "rx_chain_broken", "rx_chain_long", "tx_multibuf", "tx_descs",
+	"tx_kick_skipped", "busy_polls",
 	"frames_posted", "frames_tx", "tx_reserve", "tx_reserve_free",
 	"umem_bytes", "umem_frames", "umem_frames_out",
 	"kern_rx_dropped", "kern_rx_invalid", "kern_tx_invalid",

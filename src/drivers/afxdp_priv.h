@@ -3,9 +3,11 @@
  * afxdp_priv.h - the afxdp driver's own state, shared by its files:
  *
  *   afxdp.c       queue open and close, the netdev, stats
- *   afxdp_xsk.c   the kernel side: XDP program, XSKMAP, sockets and their rings
- *   afxdp_umem.c  the UMEM as the pools' memory (provider, DMA device), the
- *                 fill ring refill, posted frames and the TX reserve
+ *   afxdp_xsk.c   the kernel side: sockets and their rings, wake-ups
+ *   afxdp_prog.c  the kernel side: the XDP program, its XSKMAP, attach and detach
+ *   afxdp_probe.c the kernel side: the interface (MTU, driver, its peer's offloads)
+ *   afxdp_umem.c  the UMEM as the pools' memory (provider, DMA device), shared
+ *                 by netdevs, the fill ring refill, posted frames, TX reserve
  *   afxdp_rx.c    RX descriptor validation and receive
  *   afxdp_tx.c    TX zero-copy and copy, completions
  *   afxdp_fake.c  tests and fuzzing: a kernel side with rings in plain memory
@@ -25,8 +27,23 @@
 #include "../internal.h"
 #include "netpool/afxdp.h"
 
+/* newer than the Debian 12 uapi headers: the values are the kernel's ABI */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG		(1 << 4)	/* bind: multi-buffer */
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD		(1 << 0)	/* descriptor option: the frame goes on */
+#endif
+
 #define AFX_FRAME_SHIFT		NP_PAGE_SHIFT
-#define AFX_FRAME_SIZE		NP_PAGE_SIZE
+#define AFX_FRAME_SIZE		NP_PAGE_SIZE	/* a UMEM frame: one page (the kernel uses frame_size of it) */
+/* unaligned chunks: an RX address carries the data's offset from the chunk in its top bits */
+#define AFX_ADDR_OFF_SHIFT	48
+#define AFX_ADDR_MASK		((1ull << AFX_ADDR_OFF_SHIFT) - 1)
+#define AFX_CHAIN_MAX		(NP_MAX_SKB_FRAGS + 1u)	/* buffers of one received frame */
+#define AFX_TX_DESC_MAX		17u		/* descriptors of one sent frame (kernel: 18) */
+#define AFX_UMEM_USERS_MAX	8u		/* netdevs on one UMEM */
+#define AFX_KSTAT_POLLS		1024u		/* polls between reads of the kernel's counters */
 #define AFX_RING_DEFAULT	2048u
 #define AFX_RING_MIN		64u
 #define AFX_RING_MAX		16384u
@@ -48,9 +65,10 @@ enum afx_counter {
 	AFX_RX_INVALID, AFX_RX_BAD_ADDR, AFX_RX_UNPOSTED, AFX_RX_BAD_HEADROOM, AFX_RX_TRUNCATED,
 	AFX_RX_OVERSIZED, AFX_RX_BAD_OPTIONS, AFX_FILL_POSTED, AFX_FILL_EMPTY, AFX_TX_ZEROCOPY,
 	AFX_TX_COPIED, AFX_TX_COMPLETED, AFX_TX_BAD_COMPLETION, AFX_TX_NO_FRAME, AFX_TX_KICKS,
-	AFX_TX_KICK_BUSY, AFX_BIND_RETRIES, AFX_NR_COUNTERS
+	AFX_TX_KICK_BUSY, AFX_BIND_RETRIES, AFX_RX_MULTIBUF, AFX_RX_CHAIN_BROKEN, AFX_RX_CHAIN_LONG,
+	AFX_TX_MULTIBUF, AFX_TX_DESCS, AFX_TX_KICK_SKIPPED, AFX_BUSY_POLLS, AFX_NR_COUNTERS
 };
-_Static_assert(offsetof(struct np_afxdp_stats, bind_retries) == AFX_BIND_RETRIES * 8 &&
+_Static_assert(offsetof(struct np_afxdp_stats, busy_polls) == AFX_BUSY_POLLS * 8 &&
 		       AFX_NR_COUNTERS <= NP_AFXDP_STATS_NR,
 	       "the counters mirror struct np_afxdp_stats");
 
@@ -85,9 +103,31 @@ struct afx_kernel_ops {
 	void (*fill_wake)(struct afx_queue *aq);
 	/* Add the kernel's counters of @aq's open socket, if any, to @sum. */
 	void (*stats_add)(const struct afx_queue *aq, struct xdp_statistics *sum);
+	/* Busy polling: drive the kernel's napi of @aq's queue once (a non-blocking receive). */
+	void (*busy_poll)(struct afx_queue *aq);
 };
 
 extern const struct afx_kernel_ops afx_xsk_ops;
+
+/*
+ * One UMEM shared by the netdevs on it (np_afxdp_params.share_umem): the
+ * region, its provider and DMA device, and who uses it. Created by the
+ * first netdev, gone with the last. Its users change only in the control
+ * thread (create, destroy), as the sockets of each (open, close).
+ */
+struct afx_umem {
+	unsigned int refs;
+	unsigned char *area;
+	size_t size;
+	uint32_t nframes;		/* chunks, metadata ones included */
+	uint32_t frame_count;
+	uint32_t frame_size;		/* the kernel's chunk size */
+	bool sg;			/* its first socket bound with XDP_USE_SG (the others inherit) */
+	struct np_provider *prov;
+	struct np_dma_dev *dma;
+	struct afxdp *users[AFX_UMEM_USERS_MAX];
+	char name[IF_NAMESIZE];		/* the first netdev's */
+};
 
 /* One TX descriptor in flight: what its completion frees (exactly one of the three). */
 struct afx_slot {
@@ -122,10 +162,18 @@ struct afx_queue {
 	struct np_page **reserve;	/* idle TX reserve frames */
 	uint32_t nreserve;		/* frames the reserve holds in all */
 	uint32_t unkicked;
+	uint32_t nslot_free;		/* slots on the free list */
 	np_atomic_u64 reserve_free;	/* gauges, read by anyone */
 	np_atomic_u64 inflight;
 	struct xdp_statistics kern;	/* of sockets closed so far */
-	bool zerocopy;
+	/* the kernel's counters as the poll last read them (kern + the open socket's) */
+	np_atomic_u64 kern_seen[6];
+	uint32_t kstat_polls;
+	/* a multi-buffer frame being received (the poll's), or the rest of a refused one */
+	struct np_rx_buf chain[AFX_CHAIN_MAX];
+	unsigned int nchain;
+	bool discard;
+	_Atomic bool zerocopy;		/* read by the stats export */
 	np_atomic_u64 cnt[AFX_NR_COUNTERS];
 };
 
@@ -136,25 +184,35 @@ struct afxdp {
 	unsigned int nq;
 	unsigned int ring_size;
 	unsigned int frame_count;
+	uint32_t rx_size, tx_size, fill_size, comp_size;
 	uint32_t fill_target;		/* frames each queue keeps posted */
 	uint32_t reserve_frames;	/* TX reserve per queue */
-	uint32_t buf_len;		/* RX data room after the headroom */
+	uint32_t buf_len;		/* data room of a frame after the headroom */
 	uint32_t max_tx_len;
+	uint32_t mtu;
 	bool skb_mode;
+	enum np_afxdp_bind bind;
+	unsigned int busy_poll_us, busy_poll_budget;
+	char *xdp_prog;			/* the user's object file, NULL: built-in */
 	const struct afx_kernel_ops *kops;	/* the kernel's side of the queues */
-	/* the UMEM */
+	unsigned int kcaps;		/* a fake kernel's capabilities (afxdp_fake.h) */
+	/* the UMEM (shared, um; the rest are um's, copied for the data path) */
+	struct afx_umem *um;
 	unsigned char *umem;
 	size_t umem_size;
 	uint32_t nframes;		/* UMEM chunks, metadata ones included */
 	struct np_provider *prov;
 	struct np_dma_dev *dma;
-	_Atomic uint8_t *posted;	/* per chunk: posting queue + 1, 0: not posted */
+	_Atomic uint8_t *posted;	/* per chunk: posting queue + 1, 0: not posted (this netdev's) */
 	/* the kernel side, while open */
 	bool kernel_up;
-	int umem_fd;			/* the socket that registered the UMEM */
+	bool sg;			/* the sockets are bound with XDP_USE_SG */
+	bool csum_checked;		/* the peer's checksum offload looked at (once) */
 	int map_fd, prog_fd;
-	uint32_t xdp_flags;
-	bool prog_attached;
+	int link_fd;			/* the BPF link holding the program, -1: none */
+	void *xdp_obj;			/* the user's object (libbpf) or program (libxdp) */
+	bool xdp_libxdp;		/* attached through libxdp (dispatcher) */
+	uint32_t xdp_flags;		/* libxdp: attached (detach at down) */
 	struct afx_queue *q;
 };
 
@@ -193,6 +251,17 @@ static inline bool afx_in_one_frame(const struct afxdp *ax, const void *p, uint3
 static inline int afx_errno(void)
 {
 	return errno ? -errno : -EIO;
+}
+
+/* Every TX slot free again, on the free list in index order. */
+static inline void afx_slots_init(struct afx_queue *aq)
+{
+	aq->slot_free = 0;
+	for (uint32_t s = aq->ax->tx_size; s-- > 0;) {
+		aq->slots[s].next = aq->slot_free;
+		aq->slot_free = s + 1;
+	}
+	aq->nslot_free = aq->ax->tx_size;
 }
 
 /* ---- the rings, on a socket's mapping or any memory laid out as one ---- */
@@ -238,6 +307,20 @@ static inline void afx_ring_unmap(struct afx_queue *aq)
 	memset(&aq->comp, 0, sizeof(aq->comp));
 }
 
+/* ---- afxdp_prog.c ---- */
+
+/* The XDP program and its XSKMAP, attached to the interface. Return: 0 or -errno (reported). */
+int afx_prog_up(struct afxdp *ax);
+/* Our program off the interface (only ours): the kernel steers no frame to the sockets after. */
+void afx_prog_detach(struct afxdp *ax);
+/* Detached, then the program and its map (or the user's object) closed. */
+void afx_prog_release(struct afxdp *ax);
+
+/* ---- afxdp_probe.c ---- */
+
+/* Warn when frames may reach AF_XDP on @ax's interface with partial checksums. */
+void afx_probe_csum(const struct afxdp *ax);
+
 /* ---- afxdp.c ---- */
 
 /* np_afxdp_create() with the kernel side @kops (afx_xsk_ops for a real one). */
@@ -246,12 +329,17 @@ int afx_create(const struct np_afxdp_params *params, const struct afx_kernel_ops
 
 /* ---- afxdp_umem.c ---- */
 
-/* The UMEM region of @size bytes, aligned to NP_ARENA_SIZE. */
-void *afx_umem_map(size_t size);
-/* The UMEM's page provider and DMA device. Return: 0 or -errno. */
-int afx_umem_provider_create(struct afxdp *ax);
-/* posted[], the DMA device, the provider and the UMEM go (what exists of them). */
-void afx_umem_destroy(struct afxdp *ax);
+/* A new UMEM of @arenas arenas for @ax (its first user). Return: 0 or -errno. */
+int afx_umem_create(struct afxdp *ax, unsigned int arenas, uint32_t frame_count,
+		    uint32_t frame_size);
+/* @ax becomes a user of @um. Return: 0 or -ENOSPC (too many users). */
+int afx_umem_get(struct afxdp *ax, struct afx_umem *um);
+/* @ax stops using its UMEM; the last user's put destroys it. */
+void afx_umem_put(struct afxdp *ax);
+/* A bound socket on @ax's UMEM (of any netdev) to share it through, -1: none. */
+int afx_umem_bound_fd(const struct afxdp *ax);
+/* Whether another netdev uses @ax's UMEM. */
+bool afx_umem_shared(const struct afxdp *ax);
 /* Keep fill_target frames posted. Context: the queue's poll. */
 void afx_refill(struct np_netdev *dev, struct afx_queue *aq);
 /* Every frame @aq posted back to its pool (the kernel let go of them). */
@@ -265,6 +353,8 @@ void afx_reserve_release(struct afx_queue *aq);
 int afx_rx_desc(struct np_netdev *dev, struct afx_queue *aq, uint64_t addr, uint32_t len,
 		uint32_t options);
 int afx_rx(struct np_netdev *dev, struct afx_queue *aq, int budget);
+/* A frame half received (its chain unfinished) back to the pool. Context: the queue's napi. */
+void afx_rx_chain_reset(struct afx_queue *aq);
 
 /* ---- afxdp_tx.c ---- */
 

@@ -90,3 +90,21 @@ int np_afxdp_fake_comp_republish(struct np_netdev *dev, unsigned int q, uint64_t
 	(void)n;
 	return -EINVAL;
 }
+
+int np_afxdp_fake_create_caps(const struct np_afxdp_params *p, unsigned int caps,
+			      struct np_netdev **out)
+{
+	(void)p;
+	(void)caps;
+	(void)out;
+	return -EOPNOTSUPP;
+}
+
+int np_afxdp_fake_set_wakeup(struct np_netdev *dev, unsigned int q, bool tx, bool fill)
+{
+	(void)dev;
+	(void)q;
+	(void)tx;
+	(void)fill;
+	return -EINVAL;
+}

@@ -2,11 +2,15 @@
 /*
  * afxdp: transmission and its completions.
  *
- * Zero-copy when the data is linear and lies in one pool frame of this UMEM
- * (a frame one of our queues received, or a clone of it): the skb (or the XDP
- * frame's pool reference) is held until the kernel completes that address.
- * Anything else is copied into a frame of the queue's TX reserve, freed at
- * once, and the reserve frame comes back at its completion.
+ * In place when every piece of the frame (an skb's head and each page frag,
+ * or an XDP frame's buffer) lies in one pool frame of this UMEM (a frame
+ * one of the netdevs sharing it received, or a clone of it): one descriptor
+ * per piece, chained with XDP_PKT_CONTD, and the skb (or the XDP frame's
+ * pool reference) held until the kernel completes each of those addresses:
+ * an skb takes one reference of its own per descriptor. Anything else is
+ * copied into frames of the queue's TX reserve (several, chained, for a
+ * frame larger than one), freed at once, and each reserve frame comes back
+ * at its completion. A chain needs the sockets bound for multi-buffer.
  *
  * A TX queue keeps one slot per descriptor in flight, chained per frame from
  * tx_head[] so that a completion finds the transmission of exactly that
@@ -14,53 +18,75 @@
  * address not in flight is counted and ignored. The TX side (TX and
  * completion rings, slots, reserve) may be driven by a transmitting thread
  * and the poll at once: it is under tx_lock; skbs and pages are freed
- * outside it.
+ * outside it. The kernel is woken only when it asked to be (need_wakeup),
+ * or always when busy polling.
  */
 #include <string.h>
 #include "afxdp_priv.h"
+
+/* One descriptor to post: where, how long, the reserve frame it uses (copies). */
+struct afx_piece {
+	uint64_t addr;
+	uint32_t len;
+	struct np_page *copy;
+};
 
 /* Wake the kernel for what waits in the TX ring. Context: any (no lock held). */
 void afx_kick(struct afx_queue *aq)
 {
 	if (aq->fd < 0)
 		return;
+	if (!aq->ax->busy_poll_us && !xsk_ring_prod__needs_wakeup(&aq->tx)) {
+		afx_count_any(aq, AFX_TX_KICK_SKIPPED, 1);
+		return;
+	}
 	afx_count_any(aq, AFX_TX_KICKS, 1);
 	if (aq->ax->kops->tx_kick(aq))
 		afx_count_any(aq, AFX_TX_KICK_BUSY, 1);
 }
 
 /*
- * Post one TX descriptor and remember what its completion frees.
- * Context: tx_lock held. Return: 0 or -ENOSPC (no slot or ring room).
+ * Post @n descriptors, one frame (XDP_PKT_CONTD on all but the last), and
+ * remember what each completion frees: a reference to @skb each, @xdp_page
+ * (one piece only), or the piece's reserve frame. Context: tx_lock held.
+ * Return: 0 or -ENOSPC (not enough slots or ring room: nothing posted).
  */
-static int afx_tx_post(struct afx_queue *aq, uint64_t addr, uint32_t len, struct np_skb *skb,
-		       struct np_page *xdp_page, struct np_page *copy)
+static int afx_tx_post(struct afx_queue *aq, const struct afx_piece *pc, unsigned int n,
+		       struct np_skb *skb, struct np_page *xdp_page)
 {
 	struct afxdp *ax = aq->ax;
-	uint32_t chunk = (uint32_t)(addr >> AFX_FRAME_SHIFT), idx = 0, s;
-	struct afx_slot *slot;
-	struct xdp_desc *d;
+	uint32_t idx = 0;
 
-	if (!aq->slot_free || xsk_ring_prod__reserve(&aq->tx, 1, &idx) != 1)
+	if (aq->nslot_free < n || xsk_ring_prod__reserve(&aq->tx, n, &idx) != n)
 		return -ENOSPC;
-	s = aq->slot_free - 1;
-	slot = &aq->slots[s];
-	aq->slot_free = slot->next;
-	slot->addr = addr;
-	slot->skb = skb;
-	slot->xdp_page = xdp_page;
-	slot->copy = copy;
-	slot->next = aq->tx_head[chunk];
-	aq->tx_head[chunk] = s + 1;
-	if (ax->dma->need_sync)
-		np_dma_sync_for_device(ax->dma, addr, len, NP_DMA_BIDIRECTIONAL);
-	d = xsk_ring_prod__tx_desc(&aq->tx, idx);
-	d->addr = addr;
-	d->len = len;
-	d->options = 0;
-	xsk_ring_prod__submit(&aq->tx, 1);
-	np_stat_add_owner(aq->inflight, 1);
-	aq->unkicked++;
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t chunk = (uint32_t)(pc[i].addr >> AFX_FRAME_SHIFT), s = aq->slot_free - 1;
+		struct afx_slot *slot = &aq->slots[s];
+		struct xdp_desc *d;
+
+		aq->slot_free = slot->next;
+		aq->nslot_free--;
+		slot->addr = pc[i].addr;
+		slot->skb = skb;
+		slot->xdp_page = xdp_page;
+		slot->copy = pc[i].copy;
+		slot->next = aq->tx_head[chunk];
+		aq->tx_head[chunk] = s + 1;
+		if (skb && i)
+			np_skb_get(skb);	/* one reference per completion to come */
+		if (ax->dma->need_sync)
+			np_dma_sync_for_device(ax->dma, pc[i].addr, pc[i].len, NP_DMA_BIDIRECTIONAL);
+		d = xsk_ring_prod__tx_desc(&aq->tx, idx + i);
+		d->addr = pc[i].addr;
+		d->len = pc[i].len;
+		d->options = i + 1 < n ? XDP_PKT_CONTD : 0;
+	}
+	xsk_ring_prod__submit(&aq->tx, n);
+	np_stat_add_owner(aq->inflight, n);
+	aq->unkicked += n;
+	afx_count_any(aq, AFX_TX_DESCS, n);
+	if (n > 1)
+		afx_count_any(aq, AFX_TX_MULTIBUF, 1);
 	return 0;
 }
 
@@ -95,6 +121,7 @@ static void afx_slot_retire(struct afx_queue *aq, struct afx_slot *slot, struct 
 	slot->xdp_page = slot->copy = NULL;
 	slot->next = aq->slot_free;
 	aq->slot_free = (uint32_t)(slot - aq->slots) + 1;
+	aq->nslot_free++;
 	np_stat_add_owner(aq->inflight, (uint64_t)-1);
 }
 
@@ -163,26 +190,30 @@ void afx_tx_flush(struct afx_queue *aq)
 		afx_kick(aq);
 }
 
-/* Whether @len bytes at @data can leave as they are: inside one pool frame of this UMEM. */
+/*
+ * Whether @len bytes at @data can leave as they are: inside one pool frame
+ * of this UMEM, no longer than the kernel takes in one descriptor.
+ */
 static bool afx_zc_ok(const struct afxdp *ax, const void *data, uint32_t len)
 {
-	return afx_in_one_frame(ax, data, len) && np_page_is_pp(np_virt_to_page(data));
+	return len <= ax->um->frame_size && afx_in_one_frame(ax, data, len) &&
+	       np_page_is_pp(np_virt_to_page(data));
 }
 
 /*
- * Post a zero-copy descriptor; @skb or @xdp_page holds the frame until its
- * completion. Reaps completions once when out of room. Return: 0, -ENOSPC.
+ * Post a frame's pieces in place; @skb (a reference per piece) or @xdp_page
+ * holds the frames until the completions. Reaps completions once when out of
+ * room. Return: 0, -ENOSPC.
  */
-static int afx_tx_zc(struct afx_queue *aq, const void *data, uint32_t len, struct np_skb *skb,
-		     struct np_page *xdp_page)
+static int afx_tx_zc(struct afx_queue *aq, const struct afx_piece *pc, unsigned int n,
+		     struct np_skb *skb, struct np_page *xdp_page)
 {
-	uint64_t addr = (uint64_t)((const unsigned char *)data - aq->ax->umem);
 	bool kick;
 	int err;
 
 	for (int tries = 0;; tries++) {
 		pthread_mutex_lock(&aq->tx_lock);
-		err = afx_tx_post(aq, addr, len, skb, xdp_page, NULL);
+		err = afx_tx_post(aq, pc, n, skb, xdp_page);
 		kick = !err && aq->unkicked >= AFX_KICK_BATCH;
 		if (kick)
 			aq->unkicked = 0;
@@ -200,42 +231,51 @@ static int afx_tx_zc(struct afx_queue *aq, const void *data, uint32_t len, struc
 	return 0;
 }
 
-/* Take an idle reserve frame. Lock held. */
-static struct np_page *afx_reserve_get(struct afx_queue *aq)
+/* Take @n idle reserve frames into @pc, all or none. Lock held. Return: whether it did. */
+static bool afx_reserve_get(struct afx_queue *aq, struct afx_piece *pc, unsigned int n)
 {
-	uint64_t n = np_stat_read(aq->reserve_free);
+	uint64_t have = np_stat_read(aq->reserve_free);
 
-	if (!n)
-		return NULL;
-	np_stat_add_owner(aq->reserve_free, (uint64_t)-1);
-	return aq->reserve[n - 1];
+	if (have < n)
+		return false;
+	for (unsigned int i = 0; i < n; i++)
+		pc[i].copy = aq->reserve[have - 1 - i];
+	np_stat_add_owner(aq->reserve_free, (uint64_t)0 - n);
+	return true;
 }
 
-static void afx_reserve_put(struct afx_queue *aq, struct np_page *page)
+static void afx_reserve_put(struct afx_queue *aq, const struct afx_piece *pc, unsigned int n)
 {
-	aq->reserve[np_stat_read(aq->reserve_free)] = page;
-	np_stat_add_owner(aq->reserve_free, 1);
+	for (unsigned int i = 0; i < n; i++) {
+		aq->reserve[np_stat_read(aq->reserve_free)] = pc[i].copy;
+		np_stat_add_owner(aq->reserve_free, 1);
+	}
 }
+
+/* Writes @len bytes of the frame from @off into @dst. Return: 0 or -errno. */
+typedef int (*afx_fill_fn)(void *dst, uint32_t off, uint32_t len, const void *arg);
 
 /*
- * Copy a frame (@fill writes its @len bytes) into a TX reserve frame and post
- * that. Reaps completions once when the reserve is empty. Return: 0,
- * -ENOSPC, or @fill's error.
+ * Copy a frame of @len bytes (@fill writes them) into TX reserve frames,
+ * buf_len bytes each, and post them as one frame. Reaps completions once
+ * when the reserve is short. Return: 0, -ENOSPC, -EMSGSIZE (more frames
+ * than a chain may have, or a chain without multi-buffer), or @fill's error.
  */
-static int afx_tx_copy(struct afx_queue *aq, uint32_t len,
-		       int (*fill)(void *dst, uint32_t len, const void *arg), const void *arg)
+static int afx_tx_copy(struct afx_queue *aq, uint32_t len, afx_fill_fn fill, const void *arg)
 {
 	struct afxdp *ax = aq->ax;
-	struct np_page *frame = NULL;
-	unsigned char *dst;
-	bool kick;
-	int err;
+	unsigned int n = (len + ax->buf_len - 1) / ax->buf_len;
+	struct afx_piece pc[AFX_TX_DESC_MAX];
+	bool kick, got = false;
+	int err = 0;
 
-	for (int tries = 0; !frame; tries++) {
+	if (n > AFX_TX_DESC_MAX || (n > 1 && !ax->sg))
+		return -EMSGSIZE;
+	for (int tries = 0; !got; tries++) {
 		pthread_mutex_lock(&aq->tx_lock);
-		frame = afx_reserve_get(aq);
+		got = afx_reserve_get(aq, pc, n);
 		pthread_mutex_unlock(&aq->tx_lock);
-		if (frame)
+		if (got)
 			break;
 		if (tries) {
 			afx_count_any(aq, AFX_TX_NO_FRAME, 1);
@@ -244,13 +284,19 @@ static int afx_tx_copy(struct afx_queue *aq, uint32_t len,
 		afx_kick(aq);
 		afx_tx_complete(aq, 0);
 	}
-	dst = (unsigned char *)np_page_address(frame) + NP_XDP_HEADROOM;
-	err = fill(dst, len, arg);
+	for (unsigned int i = 0; i < n && !err; i++) {
+		unsigned char *dst = (unsigned char *)np_page_address(pc[i].copy) + NP_XDP_HEADROOM;
+		uint32_t off = i * ax->buf_len;
+
+		pc[i].addr = (uint64_t)(dst - ax->umem);
+		pc[i].len = NP_MIN(ax->buf_len, len - off);
+		err = fill(dst, off, pc[i].len, arg);
+	}
 	pthread_mutex_lock(&aq->tx_lock);
 	if (!err)
-		err = afx_tx_post(aq, (uint64_t)(dst - ax->umem), len, NULL, NULL, frame);
+		err = afx_tx_post(aq, pc, n, NULL, NULL);
 	if (err)
-		afx_reserve_put(aq, frame);
+		afx_reserve_put(aq, pc, n);
 	kick = !err && aq->unkicked >= AFX_KICK_BATCH;
 	if (kick)
 		aq->unkicked = 0;
@@ -263,31 +309,65 @@ static int afx_tx_copy(struct afx_queue *aq, uint32_t len,
 	return 0;
 }
 
-static int afx_fill_skb(void *dst, uint32_t len, const void *arg)
+static int afx_fill_skb(void *dst, uint32_t off, uint32_t len, const void *arg)
 {
-	return np_skb_copy_bits(arg, 0, dst, len) ? -EINVAL : 0;
+	return np_skb_copy_bits(arg, off, dst, len) ? -EINVAL : 0;
 }
 
-static int afx_fill_flat(void *dst, uint32_t len, const void *arg)
+static int afx_fill_flat(void *dst, uint32_t off, uint32_t len, const void *arg)
 {
-	memcpy(dst, arg, len);
+	memcpy(dst, (const unsigned char *)arg + off, len);
 	return 0;
+}
+
+/*
+ * @skb's pieces into @pc when every one can leave in place.
+ * Return: how many, 0 when it must be copied.
+ */
+static unsigned int afx_skb_pieces(const struct afxdp *ax, const struct np_skb *skb,
+				   struct afx_piece *pc)
+{
+	const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
+	uint32_t headlen = np_skb_headlen(skb);
+	unsigned int n = 0;
+
+	if (np_skb_has_frag_list(skb) || sh->nr_frags + (headlen ? 1u : 0u) > AFX_TX_DESC_MAX)
+		return 0;
+	if (headlen) {
+		if (!afx_zc_ok(ax, skb->data, headlen))
+			return 0;
+		pc[n++] = (struct afx_piece){ .addr = (uint64_t)(skb->data - ax->umem),
+					      .len = headlen };
+	}
+	for (unsigned int i = 0; i < sh->nr_frags; i++) {
+		const struct np_skb_frag *fr = &sh->frags[i];
+		const unsigned char *p = np_skb_frag_address(fr);
+
+		if (!fr->len)
+			continue;
+		if (!afx_zc_ok(ax, p, fr->len))
+			return 0;
+		pc[n++] = (struct afx_piece){ .addr = (uint64_t)(p - ax->umem), .len = fr->len };
+	}
+	return n > 1 && !ax->sg ? 0 : n;
 }
 
 int afx_xmit(struct np_netdev *dev, unsigned int q, struct np_skb *skb)
 {
 	struct afxdp *ax = to_afx(dev);
 	struct afx_queue *aq = &ax->q[q];
+	struct afx_piece pc[AFX_TX_DESC_MAX];
 	uint32_t len = skb->len;
+	unsigned int n;
 	int err;
 
 	if (np_unlikely(aq->fd < 0))
 		return -ENETDOWN;
 	if (np_unlikely(len < AFX_ETH_HLEN || len > ax->max_tx_len))
 		return -EMSGSIZE;
-	if (!np_skb_is_nonlinear(skb) && !np_skb_has_frag_list(skb) &&
-	    afx_zc_ok(ax, skb->data, len)) {
-		err = afx_tx_zc(aq, skb->data, len, skb, NULL);
+	n = afx_skb_pieces(ax, skb, pc);
+	if (n) {
+		err = afx_tx_zc(aq, pc, n, skb, NULL);
 		if (err)
 			return err;
 	} else {
@@ -311,7 +391,9 @@ int afx_xmit_frame(struct np_netdev *dev, unsigned int q, struct np_xdp_frame *f
 	if (np_unlikely(aq->fd < 0 || f->len < AFX_ETH_HLEN || f->len > ax->max_tx_len))
 		return -ENOSPC;
 	if (afx_zc_ok(ax, f->data, f->len)) {
-		err = afx_tx_zc(aq, f->data, f->len, NULL, f->page);
+		struct afx_piece pc = { .addr = (uint64_t)(f->data - ax->umem), .len = f->len };
+
+		err = afx_tx_zc(aq, &pc, 1, NULL, f->page);
 	} else {
 		err = afx_tx_copy(aq, f->len, afx_fill_flat, f->data);
 		if (!err)
@@ -330,7 +412,7 @@ void afx_tx_drain(struct afx_queue *aq)
 	struct afxdp *ax = aq->ax;
 	struct afx_done done = { 0 };
 
-	for (uint32_t s = 0; s < ax->ring_size; s++) {
+	for (uint32_t s = 0; s < ax->tx_size; s++) {
 		struct afx_slot *slot = &aq->slots[s];
 
 		if (!slot->skb && !slot->xdp_page && !slot->copy)
@@ -343,9 +425,5 @@ void afx_tx_drain(struct afx_queue *aq)
 	}
 	afx_done_free(&done, 0);
 	memset(aq->tx_head, 0, ax->nframes * sizeof(*aq->tx_head));
-	aq->slot_free = 0;
-	for (uint32_t s = ax->ring_size; s-- > 0;) {
-		aq->slots[s].next = aq->slot_free;
-		aq->slot_free = s + 1;
-	}
+	afx_slots_init(aq);
 }

@@ -3,11 +3,13 @@
  * afxdp: the UMEM as the pools' memory, and the frames the kernel holds.
  *
  * One anonymous region, aligned to and a multiple of NP_ARENA_SIZE, is both
- * the UMEM (4 KiB chunks, no chunk headroom) and the arenas of a fixed page
- * provider: UMEM frame i is provider page i, its DMA address (umem DMA
- * device) is i << 12, the address the kernel speaks. The first frames of
- * each arena hold the provider's page descriptors and are never posted.
- * Every queue's pool allocates from that one provider.
+ * the UMEM (unaligned chunks of frame_size bytes, one at the start of each
+ * 4 KiB page, no chunk headroom) and the arenas of a fixed page provider:
+ * UMEM frame i is provider page i, its DMA address (umem DMA device) is
+ * i << 12, the address the kernel speaks. The first frames of each arena
+ * hold the provider's page descriptors and are never posted. Every queue's
+ * pool, of every netdev sharing the UMEM, allocates from that one provider;
+ * the UMEM goes with its last netdev.
  *
  * A frame goes from a queue's pool into the fill ring (posted[] records the
  * queue, aq->posted counts them) and comes back through an RX descriptor
@@ -18,7 +20,7 @@
 #include <sys/mman.h>
 #include "afxdp_priv.h"
 
-void *afx_umem_map(size_t size)
+static void *afx_umem_map(size_t size)
 {
 	size_t len = size + NP_ARENA_SIZE;
 	uintptr_t raw, base;
@@ -35,47 +37,123 @@ void *afx_umem_map(size_t size)
 	return (void *)base;
 }
 
-int afx_umem_provider_create(struct afxdp *ax)
+/* The DMA device, the provider and the region go (what exists of them), then @um. */
+static void afx_umem_free(struct afx_umem *um)
+{
+	if (um->dma)
+		np_dma_dev_destroy(um->dma);
+	if (um->prov && np_provider_destroy(um->prov)) {
+		struct np_provider_stats ps;
+
+		np_provider_get_stats(um->prov, &ps);
+		np_err("afxdp %s: %llu UMEM frames still out at destroy: the UMEM stays mapped\n",
+		       um->name, (unsigned long long)ps.pages_out);
+		um->area = NULL;	/* leaked on purpose: someone still points into it */
+	}
+	if (um->area)
+		munmap(um->area, um->size);
+	free(um);
+}
+
+/* @ax's copies of its UMEM's fields, for the data path. */
+static void afx_umem_attach(struct afxdp *ax, struct afx_umem *um)
+{
+	ax->um = um;
+	ax->umem = um->area;
+	ax->umem_size = um->size;
+	ax->nframes = um->nframes;
+	ax->prov = um->prov;
+	ax->dma = um->dma;
+}
+
+int afx_umem_create(struct afxdp *ax, unsigned int arenas, uint32_t frame_count,
+		    uint32_t frame_size)
 {
 	struct np_provider_params pp = { 0 };
+	struct afx_umem *um = calloc(1, sizeof(*um));
 	int err;
 
-	pp.fixed_base = ax->umem;
-	pp.fixed_size = ax->umem_size;
-	pp.mem_limit = (size_t)ax->frame_count << AFX_FRAME_SHIFT;
+	if (!um)
+		return -ENOMEM;
+	snprintf(um->name, sizeof(um->name), "%s", ax->ifname);
+	um->size = (size_t)arenas * NP_ARENA_SIZE;
+	um->nframes = (uint32_t)(um->size >> AFX_FRAME_SHIFT);
+	um->frame_count = frame_count;
+	um->frame_size = frame_size;
+	um->area = afx_umem_map(um->size);
+	if (!um->area) {
+		free(um);
+		return -ENOMEM;
+	}
+	pp.fixed_base = um->area;
+	pp.fixed_size = um->size;
+	pp.mem_limit = (size_t)frame_count << AFX_FRAME_SHIFT;
 	pp.name = ax->ifname;
-	err = np_provider_create(&pp, &ax->prov);
+	err = np_provider_create(&pp, &um->prov);
 	if (err) {
-		ax->prov = NULL;
+		um->prov = NULL;
+		afx_umem_free(um);
 		return err;
 	}
-	err = np_dma_umem_create(ax->ifname, ax->umem, ax->umem_size, &ax->dma);
+	err = np_dma_umem_create(ax->ifname, um->area, um->size, &um->dma);
 	if (err) {
-		ax->dma = NULL;
+		um->dma = NULL;
+		afx_umem_free(um);
 		return err;
 	}
+	um->refs = 1;
+	um->users[0] = ax;
+	afx_umem_attach(ax, um);
 	return 0;
 }
 
-void afx_umem_destroy(struct afxdp *ax)
+int afx_umem_get(struct afxdp *ax, struct afx_umem *um)
 {
-	free(ax->posted);
-	ax->posted = NULL;
-	if (ax->dma)
-		np_dma_dev_destroy(ax->dma);
-	ax->dma = NULL;
-	if (ax->prov && np_provider_destroy(ax->prov)) {
-		struct np_provider_stats ps;
-
-		np_provider_get_stats(ax->prov, &ps);
-		np_err("afxdp %s: %llu UMEM frames still out at destroy: the UMEM stays mapped\n",
-		       ax->ifname, (unsigned long long)ps.pages_out);
-		ax->umem = NULL;	/* leaked on purpose: someone still points into it */
+	for (unsigned int i = 0; i < AFX_UMEM_USERS_MAX; i++) {
+		if (um->users[i])
+			continue;
+		um->users[i] = ax;
+		um->refs++;
+		afx_umem_attach(ax, um);
+		return 0;
 	}
-	ax->prov = NULL;
-	if (ax->umem)
-		munmap(ax->umem, ax->umem_size);
+	return -ENOSPC;
+}
+
+void afx_umem_put(struct afxdp *ax)
+{
+	struct afx_umem *um = ax->um;
+
+	if (!um)
+		return;
+	for (unsigned int i = 0; i < AFX_UMEM_USERS_MAX; i++)
+		if (um->users[i] == ax)
+			um->users[i] = NULL;
+	ax->um = NULL;
 	ax->umem = NULL;
+	ax->prov = NULL;
+	ax->dma = NULL;
+	if (--um->refs == 0)
+		afx_umem_free(um);
+}
+
+int afx_umem_bound_fd(const struct afxdp *ax)
+{
+	const struct afx_umem *um = ax->um;
+
+	for (unsigned int i = 0; i < AFX_UMEM_USERS_MAX; i++) {
+		const struct afxdp *u = um->users[i];
+
+		for (unsigned int k = 0; u && u->q && k < u->nq; k++)
+			if (u->q[k].fd >= 0)
+				return u->q[k].fd;
+	}
+	return -1;
+}
+
+bool afx_umem_shared(const struct afxdp *ax)
+{
+	return ax->um && ax->um->refs > 1;
 }
 
 /* Keep fill_target frames posted, from the queue's pool. Context: the queue's poll. */

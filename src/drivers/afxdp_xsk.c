@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * afxdp: the kernel side. The XDP program and its XSKMAP, one AF_XDP socket
- * per queue with its four rings mapped, the interface's MTU.
+ * afxdp: the kernel side. One AF_XDP socket per queue with its four rings
+ * mapped, the interface's MTU, wake-ups; the XDP program and its XSKMAP are
+ * afxdp_prog.c's.
  *
- * Our own XDP program (XSKMAP redirect by RX queue index, else XDP_PASS) is
- * attached as the single program of the interface, never over another one:
- * no bpffs or dispatcher needed. Sockets are set up with plain
- * setsockopt/mmap/bind (the first one registers the UMEM, the others share
- * it with their own fill and completion rings), so that a bind refused with
- * EBUSY (the previous socket of the queue is still being released) can be
- * retried on the same socket. The first queue_close tears down every socket
- * and the program (after that the kernel touches no frame), then each
- * queue_close takes its queue's frames back.
+ * Sockets are set up with plain setsockopt/mmap/bind, so that a bind
+ * refused with EBUSY (the previous socket of the queue is still being
+ * released) can be retried on the same socket. The first socket on a UMEM
+ * registers it (unaligned chunks of frame_size bytes) and binds with the
+ * mode, need_wakeup and multi-buffer (falling back to one buffer a frame on
+ * a kernel without it); every other socket, of this netdev or of another
+ * one sharing the UMEM, binds with XDP_SHARED_UMEM through a bound one and
+ * its own fill and completion rings, and inherits all that. The first
+ * queue_close tears down every socket and the program (after that the
+ * kernel touches no frame), then each queue_close takes its queue's frames
+ * back.
  */
 #include <poll.h>
 #include <string.h>
@@ -32,68 +35,19 @@
 #define SOL_XDP	283
 #endif
 
-/* ---- the kernel side: program, sockets ---- */
+/* ---- the kernel side: program (afxdp_prog.c), sockets ---- */
 
-/* The XDP program: redirect into the XSKMAP by RX queue, XDP_PASS where no socket is. */
-static int afx_prog_load(struct afxdp *ax)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_1,
-		  .off = offsetof(struct xdp_md, rx_queue_index) },
-		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
-		  .src_reg = BPF_PSEUDO_MAP_FD, .imm = ax->map_fd },
-		{ .code = 0 },	/* second half of the 64-bit immediate */
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = XDP_PASS },
-		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_redirect_map },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-
-	ax->prog_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "np_xsk_redir", "Dual MIT/GPL", insns,
-				    NP_ARRAY_SIZE(insns), NULL);
-	return ax->prog_fd < 0 ? ax->prog_fd : 0;
-}
-
-static void afx_xsk_down(struct afxdp *ax);
-
-/* The program and the XSKMAP. */
+/* The program and its XSKMAP attached; a look at what the frames will be like. */
 static int afx_xsk_up(struct afxdp *ax)
 {
-	int err;
+	int err = afx_prog_up(ax);
 
-	ax->map_fd = bpf_map_create(BPF_MAP_TYPE_XSKMAP, "np_xsks", sizeof(int), sizeof(int),
-				    ax->nq, NULL);
-	if (ax->map_fd < 0) {
-		err = ax->map_fd;
-		np_err("afxdp %s: cannot create the XSKMAP: %s%s\n", ax->ifname, strerror(-err),
-		       err == -EPERM ? " (needs CAP_BPF / CAP_NET_ADMIN)" : "");
-		ax->map_fd = -1;
-		return err == -EPERM || err == -EACCES ? -EPERM : err == -EINVAL ? -EOPNOTSUPP : err;
+	if (err)
+		return err;
+	if (!ax->csum_checked) {
+		afx_probe_csum(ax);
+		ax->csum_checked = true;
 	}
-	err = afx_prog_load(ax);
-	if (err) {
-		np_err("afxdp %s: the kernel refused the XDP program: %s\n", ax->ifname,
-		       strerror(-err));
-		ax->prog_fd = -1;
-		afx_xsk_down(ax);
-		return err == -EPERM || err == -EACCES ? -EPERM : -EOPNOTSUPP;
-	}
-	ax->xdp_flags = ax->skb_mode ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	err = bpf_xdp_attach(ax->ifindex, ax->prog_fd, ax->xdp_flags | XDP_FLAGS_UPDATE_IF_NOEXIST,
-			     NULL);
-	if (err) {
-		if (err == -EBUSY || err == -EEXIST)
-			np_err("afxdp %s: the interface already has an XDP program (not replaced)\n",
-			       ax->ifname);
-		else if (err == -EOPNOTSUPP && !ax->skb_mode)
-			np_err("afxdp %s: no native XDP on this interface (try skb_mode)\n",
-			       ax->ifname);
-		else
-			np_err("afxdp %s: cannot attach the XDP program (%s mode): %s\n",
-			       ax->ifname, ax->skb_mode ? "skb" : "native", strerror(-err));
-		afx_xsk_down(ax);
-		return err == -EEXIST ? -EBUSY : err == -EACCES ? -EPERM : err;
-	}
-	ax->prog_attached = true;
 	return 0;
 }
 
@@ -113,7 +67,7 @@ static void afx_xsk_stats_add(const struct afx_queue *aq, struct xdp_statistics 
 	sum->tx_ring_empty_descs += ks.tx_ring_empty_descs;
 }
 
-static void afx_socket_close(struct afxdp *ax, struct afx_queue *aq)
+static void afx_socket_close(struct afx_queue *aq)
 {
 	if (aq->fd < 0)
 		return;
@@ -121,39 +75,29 @@ static void afx_socket_close(struct afxdp *ax, struct afx_queue *aq)
 	/* the mappings hold the socket: unmap first, so close() releases it now */
 	afx_ring_unmap(aq);
 	close(aq->fd);
-	if (ax->umem_fd == aq->fd)
-		ax->umem_fd = -1;
 	aq->fd = -1;
+	atomic_store_explicit(&aq->zerocopy, false, memory_order_relaxed);
 }
 
 /* Everything the kernel holds goes: after this it touches no frame of ours. */
 static void afx_xsk_down(struct afxdp *ax)
 {
-	if (ax->prog_attached) {
-		LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = ax->prog_fd);
-
-		/* only our program: one that replaced it in the meantime stays */
-		bpf_xdp_detach(ax->ifindex, ax->xdp_flags, &opts);
-		ax->prog_attached = false;
-	}
+	/* no frame is steered to the sockets any more (only our program goes) */
+	afx_prog_detach(ax);
 	for (unsigned int i = ax->nq; i-- > 0;) {
 		struct afx_queue *aq = &ax->q[i];
 
 		if (aq->fd >= 0 && ax->map_fd >= 0)
 			bpf_map_delete_elem(ax->map_fd, &aq->index);
-		afx_socket_close(ax, aq);
+		afx_socket_close(aq);
 	}
-	if (ax->prog_fd >= 0)
-		close(ax->prog_fd);
-	if (ax->map_fd >= 0)
-		close(ax->map_fd);
-	ax->prog_fd = ax->map_fd = -1;
+	afx_prog_release(ax);
 }
 
 static void *afx_ring_mmap(struct afx_queue *aq, unsigned int slot, uint64_t desc_off,
-			   size_t entry, off_t pgoff)
+			   uint32_t n, size_t entry, off_t pgoff)
 {
-	size_t len = desc_off + (size_t)aq->ax->ring_size * entry;
+	size_t len = desc_off + (size_t)n * entry;
 	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, aq->fd, pgoff);
 
 	if (m == MAP_FAILED)
@@ -190,14 +134,44 @@ static int afx_bind(struct afxdp *ax, struct afx_queue *aq, const struct sockadd
 	}
 }
 
+/* The bind's flags for the socket that registered the UMEM: mode, wake-ups, multi-buffer. */
+static uint16_t afx_bind_flags(const struct afxdp *ax, bool sg)
+{
+	uint16_t f = XDP_USE_NEED_WAKEUP | (sg ? XDP_USE_SG : 0);
+
+	if (ax->bind == NP_AFXDP_BIND_ZEROCOPY)
+		f |= XDP_ZEROCOPY;
+	else if (ax->bind == NP_AFXDP_BIND_COPY || ax->skb_mode)
+		f |= XDP_COPY;
+	return f;
+}
+
+/* Busy polling on @aq's socket (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, SO_BUSY_POLL_BUDGET). */
+static int afx_busy_poll_set(struct afxdp *ax, struct afx_queue *aq)
+{
+	int one = 1, us = (int)ax->busy_poll_us, budget = (int)ax->busy_poll_budget;
+
+	if (setsockopt(aq->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one)) ||
+	    setsockopt(aq->fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us)) ||
+	    setsockopt(aq->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget))) {
+		int err = afx_errno();
+
+		np_err("afxdp %s: queue %u: cannot set busy polling (%u us, budget %u): %s\n",
+		       ax->ifname, aq->index, ax->busy_poll_us, ax->busy_poll_budget,
+		       strerror(-err));
+		return err == -EACCES ? -EPERM : err;
+	}
+	return 0;
+}
+
 static int afx_xsk_socket_open(struct afxdp *ax, struct afx_queue *aq)
 {
 	struct xdp_mmap_offsets off;
 	struct sockaddr_xdp sxdp = { .sxdp_family = AF_XDP };
 	struct xdp_options xo = { 0 };
 	socklen_t optlen = sizeof(off);
-	uint32_t n = ax->ring_size;
-	bool owner = ax->umem_fd < 0;
+	struct afx_umem *um = ax->um;
+	int share = afx_umem_bound_fd(ax);
 	const char *what;
 	void *m[4];
 	int err;
@@ -208,25 +182,27 @@ static int afx_xsk_socket_open(struct afxdp *ax, struct afx_queue *aq)
 		np_err("afxdp %s: no AF_XDP socket: %s\n", ax->ifname, strerror(-err));
 		return err == -EAFNOSUPPORT ? -EOPNOTSUPP : err == -EACCES ? -EPERM : err;
 	}
-	if (owner) {
+	if (share < 0) {
+		/* unaligned chunks: one at the start of each page, frame_size long */
 		struct xdp_umem_reg mr = {
 			.addr = (uintptr_t)ax->umem,
 			.len = ax->umem_size,
-			.chunk_size = AFX_FRAME_SIZE,
+			.chunk_size = um->frame_size,
 			.headroom = 0,
+			.flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG,
 		};
 
 		if (setsockopt(aq->fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof(mr))) {
-			what = "register the UMEM";
+			what = "register the UMEM (unaligned chunks)";
 			goto fail;
 		}
-		ax->umem_fd = aq->fd;
 	}
 	what = "size the rings";
-	if (setsockopt(aq->fd, SOL_XDP, XDP_UMEM_FILL_RING, &n, sizeof(n)) ||
-	    setsockopt(aq->fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &n, sizeof(n)) ||
-	    setsockopt(aq->fd, SOL_XDP, XDP_RX_RING, &n, sizeof(n)) ||
-	    setsockopt(aq->fd, SOL_XDP, XDP_TX_RING, &n, sizeof(n)))
+	if (setsockopt(aq->fd, SOL_XDP, XDP_UMEM_FILL_RING, &ax->fill_size, sizeof(uint32_t)) ||
+	    setsockopt(aq->fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ax->comp_size,
+		       sizeof(uint32_t)) ||
+	    setsockopt(aq->fd, SOL_XDP, XDP_RX_RING, &ax->rx_size, sizeof(uint32_t)) ||
+	    setsockopt(aq->fd, SOL_XDP, XDP_TX_RING, &ax->tx_size, sizeof(uint32_t)))
 		goto fail;
 	what = "get the ring offsets";
 	if (getsockopt(aq->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen))
@@ -237,28 +213,41 @@ static int afx_xsk_socket_open(struct afxdp *ax, struct afx_queue *aq)
 		goto out;
 	}
 	what = "map the rings";
-	m[0] = afx_ring_mmap(aq, 0, off.rx.desc, sizeof(struct xdp_desc), XDP_PGOFF_RX_RING);
-	m[1] = afx_ring_mmap(aq, 1, off.tx.desc, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING);
-	m[2] = afx_ring_mmap(aq, 2, off.fr.desc, sizeof(uint64_t), XDP_UMEM_PGOFF_FILL_RING);
-	m[3] = afx_ring_mmap(aq, 3, off.cr.desc, sizeof(uint64_t),
+	m[0] = afx_ring_mmap(aq, 0, off.rx.desc, ax->rx_size, sizeof(struct xdp_desc),
+			     XDP_PGOFF_RX_RING);
+	m[1] = afx_ring_mmap(aq, 1, off.tx.desc, ax->tx_size, sizeof(struct xdp_desc),
+			     XDP_PGOFF_TX_RING);
+	m[2] = afx_ring_mmap(aq, 2, off.fr.desc, ax->fill_size, sizeof(uint64_t),
+			     XDP_UMEM_PGOFF_FILL_RING);
+	m[3] = afx_ring_mmap(aq, 3, off.cr.desc, ax->comp_size, sizeof(uint64_t),
 			     XDP_UMEM_PGOFF_COMPLETION_RING);
 	if (!m[0] || !m[1] || !m[2] || !m[3])
 		goto fail;
-	afx_cons_init(&aq->rx, m[0], &off.rx, n);
-	afx_prod_init(&aq->tx, m[1], &off.tx, n);
-	afx_prod_init(&aq->fill, m[2], &off.fr, n);
-	afx_cons_init(&aq->comp, m[3], &off.cr, n);
+	afx_cons_init(&aq->rx, m[0], &off.rx, ax->rx_size);
+	afx_prod_init(&aq->tx, m[1], &off.tx, ax->tx_size);
+	afx_prod_init(&aq->fill, m[2], &off.fr, ax->fill_size);
+	afx_cons_init(&aq->comp, m[3], &off.cr, ax->comp_size);
 
 	sxdp.sxdp_ifindex = (uint32_t)ax->ifindex;
 	sxdp.sxdp_queue_id = aq->index;
-	if (owner) {
-		sxdp.sxdp_flags = XDP_USE_NEED_WAKEUP | (ax->skb_mode ? XDP_COPY : 0);
+	if (share < 0) {
+		sxdp.sxdp_flags = afx_bind_flags(ax, true);
+		err = afx_bind(ax, aq, &sxdp);
+		if (err == -EINVAL) {
+			/* a kernel without multi-buffer AF_XDP: one buffer a frame */
+			sxdp.sxdp_flags = afx_bind_flags(ax, false);
+			err = afx_bind(ax, aq, &sxdp);
+			if (!err)
+				np_warn("afxdp %s: the kernel binds no multi-buffer socket: frames "
+					"above %u bytes are dropped\n", ax->ifname, ax->buf_len);
+		}
+		um->sg = !err && (sxdp.sxdp_flags & XDP_USE_SG);
 	} else {
-		/* a shared UMEM inherits the owner's mode; no flags of its own */
+		/* a shared UMEM inherits the mode and flags of its first socket: none of its own */
 		sxdp.sxdp_flags = XDP_SHARED_UMEM;
-		sxdp.sxdp_shared_umem_fd = (uint32_t)ax->umem_fd;
+		sxdp.sxdp_shared_umem_fd = (uint32_t)share;
+		err = afx_bind(ax, aq, &sxdp);
 	}
-	err = afx_bind(ax, aq, &sxdp);
 	if (err) {
 		if (err == -EINVAL)
 			np_err("afxdp %s: cannot bind queue %u (does the interface have it?)\n",
@@ -266,14 +255,28 @@ static int afx_xsk_socket_open(struct afxdp *ax, struct afx_queue *aq)
 		else if (err == -EBUSY)
 			np_err("afxdp %s: queue %u stayed busy for %u ms (another AF_XDP socket?)\n",
 			       ax->ifname, aq->index, AFX_BIND_WAIT_MS);
+		else if (err == -EOPNOTSUPP && (sxdp.sxdp_flags & XDP_ZEROCOPY || share >= 0))
+			np_err("afxdp %s: queue %u: no zero-copy AF_XDP here (the driver lacks it%s):"
+			       " use copy mode\n", ax->ifname, aq->index,
+			       share >= 0 ? ", and the UMEM's first socket is zero-copy" : "");
 		else
 			np_err("afxdp %s: cannot bind queue %u: %s\n", ax->ifname, aq->index,
 			       strerror(-err));
 		goto out;
 	}
 	optlen = sizeof(xo);
-	aq->zerocopy = !getsockopt(aq->fd, SOL_XDP, XDP_OPTIONS, &xo, &optlen) &&
-		       (xo.flags & XDP_OPTIONS_ZEROCOPY);
+	atomic_store_explicit(&aq->zerocopy,
+			      !getsockopt(aq->fd, SOL_XDP, XDP_OPTIONS, &xo, &optlen) &&
+				      (xo.flags & XDP_OPTIONS_ZEROCOPY),
+			      memory_order_relaxed);
+	if (ax->bind == NP_AFXDP_BIND_ZEROCOPY && !atomic_load(&aq->zerocopy)) {
+		np_err("afxdp %s: queue %u bound in copy mode, zero-copy was asked for\n",
+		       ax->ifname, aq->index);
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	if (ax->busy_poll_us && (err = afx_busy_poll_set(ax, aq)))
+		goto out;
 	err = bpf_map_update_elem(ax->map_fd, &aq->index, &aq->fd, 0);
 	if (err) {
 		np_err("afxdp %s: cannot insert queue %u's socket into the XSKMAP: %s\n",
@@ -289,7 +292,7 @@ fail:
 	if (err == -EACCES)
 		err = -EPERM;
 out:
-	afx_socket_close(ax, aq);
+	afx_socket_close(aq);
 	return err;
 }
 
@@ -364,6 +367,12 @@ static void afx_xsk_fill_wake(struct afx_queue *aq)
 	recvfrom(aq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
+/* With SO_PREFER_BUSY_POLL a receive call runs the device's napi in this thread. */
+static void afx_xsk_busy_poll(struct afx_queue *aq)
+{
+	recvfrom(aq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+}
+
 const struct afx_kernel_ops afx_xsk_ops = {
 	.name = "xsk",
 	.probe = afx_xsk_probe,
@@ -373,4 +382,5 @@ const struct afx_kernel_ops afx_xsk_ops = {
 	.tx_kick = afx_xsk_tx_kick,
 	.fill_wake = afx_xsk_fill_wake,
 	.stats_add = afx_xsk_stats_add,
+	.busy_poll = afx_xsk_busy_poll,
 };
