@@ -206,6 +206,8 @@ $(O)/tools/%_opts.o: tools/%_opts.c $(FLAGS_FILE)
 $(O)/tests/test_fwd_tool: $(O)/tools/netpool-fwd
 $(O)/tests/test_fault_fwd: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_tap: $(O)/tools/netpool-fwd
+$(O)/tests/test_e2e_tap_offload: $(O)/tools/netpool-fwd
+$(O)/tests/test_e2e_tap_xdp: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_afxdp: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_vxlan: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_badframes: $(O)/tools/netpool-fwd $(O)/tools/netpool-stat

@@ -852,11 +852,13 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 	if (f->o.json) {
 		printf("{\"type\": \"%s\", \"rx_pps\": %.0f, \"rx_mbit\": %.1f, \"tx_pps\": %.0f, "
 		       "\"rx_packets\": %" PRIu64 ", \"tx_packets\": %" PRIu64 ", "
+		       "\"rx_bytes\": %" PRIu64 ", \"tx_bytes\": %" PRIu64 ", "
 		       "\"rx_bad_desc\": %" PRIu64 ", \"rx_nomem\": %" PRIu64 ", "
 		       "\"tx_busy\": %" PRIu64 ", \"pool_fast\": %" PRIu64 ", \"pool_slow\": %" PRIu64
 		       ", \"pool_cached\": %" PRIu64 ", \"pool_ring\": %" PRIu64
 		       ", \"pool_released\": %" PRIu64 ", \"inflight\": %" PRIu64,
-		       kind, pps, mbit, txpps, t->in.rx_packets, tx->tx_packets, t->in.rx_bad_desc,
+		       kind, pps, mbit, txpps, t->in.rx_packets, tx->tx_packets, t->in.rx_bytes,
+		       tx->tx_bytes, t->in.rx_bad_desc,
 		       t->in.rx_nomem, tx->tx_busy, t->fast, t->slow, t->cached, t->ring, t->released,
 		       t->inflight);
 		for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
