@@ -98,6 +98,64 @@ static bool fwd_takes_value(const char *a)
 	return false;
 }
 
+/* netpool-fwd's AF_XDP options (and --cpus): those with a value, and the flags. */
+static bool fwd_afxdp_takes_value(const char *a)
+{
+	static const char *const v[] = { "--busy-poll", "--ring-size", "--rx-ring", "--tx-ring",
+					 "--fill-ring", "--comp-ring", "--frame-size", "--frames",
+					 "--xdp-prog", "--cpus" };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (!strcmp(a, v[i]))
+			return true;
+	return false;
+}
+
+static bool fwd_afxdp_flag(const char *a)
+{
+	return !strcmp(a, "--copy") || !strcmp(a, "--zerocopy") || !strcmp(a, "--xdp-skb") ||
+	       !strcmp(a, "--no-shared-umem");
+}
+
+static bool ring_ok(unsigned int v)
+{
+	return !v || (v >= 64 && v <= 16384 && !(v & (v - 1)));
+}
+
+/* The AF_XDP options as the parser took them: an afxdp port, sizes in range. */
+static void fwd_check_afxdp(const struct opts *o, int argc, char **argv)
+{
+	bool any = o->xdp_first || o->xdp_bind || o->xdp_skb || o->no_shared_umem ||
+		   o->busy_poll_us || o->ring_size || o->rx_ring || o->tx_ring || o->fill_ring ||
+		   o->comp_ring || o->frame_size || o->frames || o->xdp_prog;
+
+	if (any && (!o->xdp_first || (strcmp(o->in_driver, "afxdp") &&
+				      strcmp(o->out_driver, "afxdp"))))
+		die("netpool-fwd", "an AF_XDP option accepted without an afxdp port", argc, argv);
+	if (o->xdp_bind > 2 || !ring_ok(o->ring_size) || !ring_ok(o->rx_ring) ||
+	    !ring_ok(o->tx_ring) || !ring_ok(o->fill_ring) || !ring_ok(o->comp_ring) ||
+	    (o->frame_size && (o->frame_size < 2048 || o->frame_size > 3776)) ||
+	    (o->frames && (o->frames < 64 || o->frames > (1u << 22))) ||
+	    (o->busy_poll_us > 1000000 || o->busy_poll_budget > 1024 ||
+	     (o->busy_poll_budget && !o->busy_poll_us)) || o->ncpus > 64)
+		die("netpool-fwd", "an AF_XDP option out of its range", argc, argv);
+	for (unsigned int i = 0; i < o->ncpus; i++)
+		if (o->cpus[i] < 0 || o->cpus[i] > 1023)
+			die("netpool-fwd", "a CPU out of 0..1023", argc, argv);
+}
+
+static bool fwd_afxdp_eq(const struct opts *a, const struct opts *b)
+{
+	return a->xdp_first == b->xdp_first && a->xdp_bind == b->xdp_bind &&
+	       a->xdp_skb == b->xdp_skb && a->no_shared_umem == b->no_shared_umem &&
+	       a->busy_poll_us == b->busy_poll_us && a->busy_poll_budget == b->busy_poll_budget &&
+	       a->ring_size == b->ring_size && a->rx_ring == b->rx_ring &&
+	       a->tx_ring == b->tx_ring && a->fill_ring == b->fill_ring &&
+	       a->comp_ring == b->comp_ring && a->frame_size == b->frame_size &&
+	       a->frames == b->frames && a->xdp_prog == b->xdp_prog && a->ncpus == b->ncpus &&
+	       !memcmp(a->cpus, b->cpus, sizeof(a->cpus[0]) * a->ncpus);
+}
+
 /* A unicast IPv4 address in network byte order (the parser's rule, written again). */
 static bool ip4_unicast(const char *s, uint32_t *out)
 {
@@ -172,9 +230,9 @@ static void fwd_check_accepted(const struct opts *o, int argc, char **argv)
 		for (int k = 0; k < 4; k++)
 			if (!strcmp(a, flag_names[k]))
 				flags[k] = known = true;
-		if (known)
+		if (known || fwd_afxdp_flag(a))
 			continue;
-		if (!fwd_takes_value(a) || i + 1 >= argc)
+		if (!(fwd_takes_value(a) || fwd_afxdp_takes_value(a)) || i + 1 >= argc)
 			die("netpool-fwd", "accepted an unknown option or one without its value",
 			    argc, argv);
 		i++;
@@ -235,6 +293,7 @@ static void fwd_check_accepted(const struct opts *o, int argc, char **argv)
 	if (o->out && !strcmp(o->out, o->in))
 		die("netpool-fwd", "--out is --in", argc, argv);
 	fwd_check_vxlan(o, vx_local, vx_remote, vni, vx_port, vx_dmac, argc, argv);
+	fwd_check_afxdp(o, argc, argv);
 }
 
 static bool fwd_opts_eq(const struct opts *a, const struct opts *b)
@@ -264,7 +323,7 @@ static void fuzz_fwd(int argc, char **argv)
 	rc2 = fwd_opts_parse(argc, argv, &o2, e2.f);
 	err_close(&e2);
 	if (rc != rc2 || e.len != e2.len || memcmp(e.buf, e2.buf, e.len) ||
-	    (!rc && !fwd_opts_eq(&o, &o2)))
+	    (!rc && (!fwd_opts_eq(&o, &o2) || !fwd_afxdp_eq(&o, &o2))))
 		die("netpool-fwd", "a second parse differs", argc, argv);
 	switch (rc) {
 	case 0:

@@ -175,6 +175,19 @@ int main(int argc, char **argv)
 			  "bad --tap-offloads" },
 			{ "--driver tap --in a --mode drop --tap-offloads csum,", "bad --tap-offloads" },
 			{ "--driver tap --in a --mode drop --tap-offloads gso", "bad --tap-offloads" },
+			/* AF_XDP options */
+			{ "--driver vnic --in a --mode drop --zerocopy", "needs an afxdp port" },
+			{ "--driver afxdp --in a --mode drop --copy --zerocopy",
+			  "exclude each other" },
+			{ "--driver afxdp --in a --mode drop --ring-size 100", "bad --ring-size" },
+			{ "--driver afxdp --in a --mode drop --fill-ring 32768", "bad --fill-ring" },
+			{ "--driver afxdp --in a --mode drop --frame-size 4096", "bad --frame-size" },
+			{ "--driver afxdp --in a --mode drop --frames 10", "bad --frames" },
+			{ "--driver afxdp --in a --mode drop --busy-poll 0", "bad --busy-poll" },
+			{ "--driver afxdp --in a --mode drop --busy-poll 50,0", "bad --busy-poll" },
+			{ "--driver afxdp --in a --mode drop --xdp-prog", "needs a value" },
+			{ "--driver vnic --in a --mode drop --cpus 3-1", "bad --cpus" },
+			{ "--driver vnic --in a --mode drop --cpus 0,", "bad --cpus" },
 		};
 
 		for (unsigned int i = 0; i < NP_ARRAY_SIZE(bad); i++) {

@@ -171,6 +171,137 @@ static bool parse_tap_offloads(const char *s, struct opts *o)
 	return true;
 }
 
+static bool is_afxdp_opt(const char *a)
+{
+	static const char *const names[] = {
+		"--copy", "--zerocopy", "--xdp-skb", "--no-shared-umem", "--busy-poll",
+		"--ring-size", "--rx-ring", "--tx-ring", "--fill-ring", "--comp-ring",
+		"--frame-size", "--frames", "--xdp-prog",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(a, names[i]))
+			return true;
+	return false;
+}
+
+/* Whether an AF_XDP option @a takes a value. */
+static bool afxdp_opt_has_value(const char *a)
+{
+	return strcmp(a, "--copy") && strcmp(a, "--zerocopy") && strcmp(a, "--xdp-skb") &&
+	       strcmp(a, "--no-shared-umem");
+}
+
+/* A ring size: a power of two, 64..16384. */
+static bool parse_ring(const char *s, unsigned int *out)
+{
+	uint64_t v;
+
+	if (!np_tool_parse_u64(s, 16384, &v) || v < 64 || (v & (v - 1)))
+		return false;
+	*out = (unsigned int)v;
+	return true;
+}
+
+/* US[,BUDGET]: busy-poll time 1..1000000 us, budget 1..1024. */
+static bool parse_busy_poll(const char *s, struct opts *o)
+{
+	char buf[32], *comma;
+	uint64_t us, budget = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	comma = strchr(buf, ',');
+	if (comma)
+		*comma++ = '\0';
+	if (!np_tool_parse_u64(buf, 1000000, &us) || !us)
+		return false;
+	if (comma && (!np_tool_parse_u64(comma, 1024, &budget) || !budget))
+		return false;
+	o->busy_poll_us = (unsigned int)us;
+	o->busy_poll_budget = (unsigned int)budget;
+	return true;
+}
+
+/* LIST: CPUs 0..1023, comma-separated, ranges A-B; at most 64 entries. */
+static bool parse_cpus(const char *s, struct opts *o)
+{
+	o->ncpus = 0;
+	while (*s) {
+		char buf[16], *dash;
+		size_t n = strcspn(s, ",");
+		uint64_t a, b;
+
+		if (!n || n >= sizeof(buf))
+			return false;
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		dash = strchr(buf, '-');
+		if (dash)
+			*dash++ = '\0';
+		if (!np_tool_parse_u64(buf, 1023, &a))
+			return false;
+		b = a;
+		if (dash && (!np_tool_parse_u64(dash, 1023, &b) || b < a))
+			return false;
+		for (uint64_t c = a; c <= b; c++) {
+			if (o->ncpus == sizeof(o->cpus) / sizeof(o->cpus[0]))
+				return false;
+			o->cpus[o->ncpus++] = (int)c;
+		}
+		s += n;
+		if (*s == ',' && !*++s)
+			return false;
+	}
+	return o->ncpus > 0;
+}
+
+/* One AF_XDP option (@val: its value, when it takes one). Return: 0 or -EINVAL (message written). */
+static int parse_afxdp_opt(struct opts *o, const char *a, const char *val, FILE *err)
+{
+	uint64_t v;
+
+	if (!o->xdp_first)
+		o->xdp_first = a;
+	if (!strcmp(a, "--copy") || !strcmp(a, "--zerocopy")) {
+		unsigned int bind = !strcmp(a, "--copy") ? 1 : 2;
+
+		if (o->xdp_bind && o->xdp_bind != bind)
+			return bad_usage(err, "%s", "--copy and --zerocopy exclude each other");
+		o->xdp_bind = bind;
+	} else if (!strcmp(a, "--xdp-skb")) {
+		o->xdp_skb = true;
+	} else if (!strcmp(a, "--no-shared-umem")) {
+		o->no_shared_umem = true;
+	} else if (!strcmp(a, "--busy-poll")) {
+		if (!parse_busy_poll(val, o))
+			return bad_usage(err, "bad --busy-poll value '%s' (US[,BUDGET]: 1..1000000 "
+					      "us, budget 1..1024)", val);
+	} else if (!strcmp(a, "--xdp-prog")) {
+		if (!*val)
+			return bad_usage(err, "%s", "--xdp-prog needs a file");
+		o->xdp_prog = val;
+	} else if (!strcmp(a, "--frame-size")) {
+		if (!np_tool_parse_u64(val, NP_AFXDP_FRAME_MAX, &v) || v < NP_AFXDP_FRAME_MIN)
+			return bad_usage(err, "bad --frame-size value '%s' (2048..3776)", val);
+		o->frame_size = (unsigned int)v;
+	} else if (!strcmp(a, "--frames")) {
+		if (!np_tool_parse_u64(val, 1u << 22, &v) || v < 64)
+			return bad_usage(err, "bad --frames value '%s' (64..4194304)", val);
+		o->frames = (unsigned int)v;
+	} else {
+		unsigned int *ring = !strcmp(a, "--ring-size") ? &o->ring_size :
+				     !strcmp(a, "--rx-ring") ? &o->rx_ring :
+				     !strcmp(a, "--tx-ring") ? &o->tx_ring :
+				     !strcmp(a, "--fill-ring") ? &o->fill_ring : &o->comp_ring;
+
+		if (!parse_ring(val, ring))
+			return bad_usage(err, "bad %s value (a power of two, 64..16384)", a);
+	}
+	return 0;
+}
+
 static bool is_vxlan_opt(const char *a)
 {
 	return !strcmp(a, "--vxlan-local") || !strcmp(a, "--vxlan-remote") || !strcmp(a, "--vni") ||
@@ -312,6 +443,24 @@ int fwd_opts_parse(int argc, char *const *argv, struct opts *o, FILE *err)
 				if (!np_tool_parse_u64(val, UINT64_MAX, &o->count) || !o->count)
 					return bad_usage(err, "bad --count value '%s'", val);
 			}
+		} else if (is_afxdp_opt(a)) {
+			int rc;
+
+			if (afxdp_opt_has_value(a)) {
+				if (!val)
+					return bad_usage(err, "%s needs a value", a);
+				i++;
+			}
+			rc = parse_afxdp_opt(o, a, val, err);
+			if (rc)
+				return rc;
+		} else if (!strcmp(a, "--cpus")) {
+			if (!val)
+				return bad_usage(err, "%s needs a value", a);
+			i++;
+			if (!parse_cpus(val, o))
+				return bad_usage(err, "bad --cpus value '%s' (CPUs 0..1023: 0,2,4-7; at "
+						      "most 64)", val);
 		} else if (is_vxlan_opt(a)) {
 			int rc;
 
@@ -352,5 +501,7 @@ int fwd_opts_parse(int argc, char *const *argv, struct opts *o, FILE *err)
 		return bad_usage(err, "%s", "--gro needs --mode fwd or capture");
 	if (o->tap_offloads_set && strcmp(o->in_driver, "tap") && strcmp(o->out_driver, "tap"))
 		return bad_usage(err, "%s", "--tap-offloads needs a tap port");
+	if (o->xdp_first && strcmp(o->in_driver, "afxdp") && strcmp(o->out_driver, "afxdp"))
+		return bad_usage(err, "%s needs an afxdp port", o->xdp_first);
 	return check_vxlan(o, err);
 }

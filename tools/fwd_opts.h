@@ -37,6 +37,18 @@ struct opts {
 	uint32_t vx_vni;			/* 0..2^24-1 */
 	uint16_t vx_port;			/* UDP destination port, 1..65535 (default 4789) */
 	unsigned char vx_dmac[6];		/* the next hop's MAC when given (no ARP) */
+	/* AF_XDP ports (need one): 0 for what the driver picks */
+	const char *xdp_first;			/* the first AF_XDP option, NULL: none */
+	unsigned int xdp_bind;			/* enum np_afxdp_bind: --copy, --zerocopy */
+	bool xdp_skb;				/* --xdp-skb: generic (skb) XDP */
+	bool no_shared_umem;			/* --no-shared-umem: a UMEM per port */
+	unsigned int busy_poll_us, busy_poll_budget;	/* --busy-poll US[,BUDGET] */
+	unsigned int ring_size, rx_ring, tx_ring, fill_ring, comp_ring;
+	unsigned int frame_size, frames;	/* --frame-size, --frames */
+	const char *xdp_prog;			/* --xdp-prog FILE */
+	/* --cpus LIST: queue i's thread on cpus[i % ncpus] */
+	int cpus[64];
+	unsigned int ncpus;
 };
 
 /* fwd_opts_parse() returned this: --help or -h was given (print the usage, exit 0). */

@@ -9,6 +9,11 @@
  *               [--len MIN[-MAX]] [--count N] [--iommu]      (vnic only)
  *               [--vxlan-local IP --vxlan-remote IP --vni N   (encap only)
  *                [--vxlan-port P] [--vxlan-dmac MAC]]
+ *               [--copy|--zerocopy] [--xdp-skb] [--busy-poll US[,BUDGET]]
+ *               [--ring-size N] [--rx-ring N] [--tx-ring N] [--fill-ring N]
+ *               [--comp-ring N] [--frame-size N] [--frames N] [--xdp-prog FILE]
+ *               [--no-shared-umem]                           (afxdp only)
+ *               [--cpus LIST]
  *
  * Frames received on --in go through one of the stack pieces:
  *   drop     the skb is freed as soon as it is built
@@ -49,6 +54,23 @@
  * --gro (fwd, capture) what each port receives goes through GRO first
  * (TCP/UDP over IPv4 by the kernel's rules), flushed after every poll, so
  * MTU-sized frames from AF_XDP leave a TAP as one GSO frame.
+ *
+ * AF_XDP ports (afxdp): two of them share one UMEM (unless
+ * --no-shared-umem), so what one receives leaves the other in place: no
+ * copy by netpool (tx_copied 0; afxdp_tx_zerocopy counts them). Frames of
+ * any MTU (jumbo ones as chains of frames, one skb with page frags). The
+ * XDP program is attached through a BPF link: nothing stays on the
+ * interface after a crash or kill -9. --copy / --zerocopy ask for a mode
+ * (an error where the driver has no zero-copy: veth), --xdp-skb for generic
+ * XDP, --busy-poll for SO_PREFER_BUSY_POLL with SO_BUSY_POLL US and
+ * SO_BUSY_POLL_BUDGET (see README for the napi settings it needs), the ring
+ * options for each ring's size, --frame-size for the bytes the kernel uses
+ * of a 4 KiB frame, --frames for the UMEM's, --xdp-prog for a program of
+ * the user's own (an object file with an XSKMAP). A veth peer sending with
+ * TX checksum offload is named at start, with the command that turns it
+ * off: its TCP/UDP frames reach AF_XDP with partial checksums. In capture
+ * and sockq modes every received TCP/UDP frame's checksum is checked
+ * (rx_csum_bad). --cpus pins queue i's thread to the i-th CPU of the list.
  *
  * One thread per queue polls queue i of --in and of --out. A line of live
  * figures each second; SIGINT or SIGTERM stops cleanly and prints totals.
@@ -133,6 +155,7 @@ struct fwd_queue {
 	unsigned int nhold;
 	uint64_t hold_since;		/* when the oldest of them came (CLOCK_MONOTONIC ns) */
 	np_stat_t vxs[VX_NSTATS];	/* written by this queue's thread only */
+	np_stat_t csum_checked, csum_bad;	/* capture, sockq: TCP/UDP frames received */
 } __attribute__((aligned(64)));
 
 /* The next hop toward the remote endpoint, shared by every queue thread. */
@@ -151,6 +174,7 @@ struct fwd {
 	struct fwd_queue *q;
 	struct np_vxlan_cfg vx;			/* encap: the tunnel (dst_mac: see neigh) */
 	struct fwd_neigh neigh;
+	bool afx_zc[2][NP_NETDEV_MAX_QUEUES];	/* afxdp ports: each queue bound zero-copy */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -196,7 +220,17 @@ static void usage(FILE *f)
 		"  --vni N            encap: the VXLAN network, 0..16777215\n"
 		"  --vxlan-port P     encap: UDP port of both endpoints (default 4789)\n"
 		"  --vxlan-dmac MAC   encap: the next hop's MAC (default: asked by ARP;\n"
-		"                     required with vnic)\n");
+		"                     required with vnic)\n"
+		"  --copy, --zerocopy  afxdp: bind in copy or zero-copy mode (default: the kernel's)\n"
+		"  --xdp-skb          afxdp: generic (skb) XDP instead of native\n"
+		"  --busy-poll US[,BUDGET]  afxdp: busy polling (SO_BUSY_POLL US, budget 64)\n"
+		"  --ring-size N      afxdp: every ring (default 2048); --rx-ring, --tx-ring,\n"
+		"                     --fill-ring, --comp-ring N: one ring (powers of two)\n"
+		"  --frame-size N     afxdp: bytes the kernel uses of a frame, 2048..3776\n"
+		"  --frames N         afxdp: UMEM frames (default: full rings on every port)\n"
+		"  --xdp-prog FILE    afxdp: an XDP object of your own with an XSKMAP\n"
+		"  --no-shared-umem   afxdp: a UMEM per port (forwarding then copies)\n"
+		"  --cpus LIST        pin queue i's thread to the i-th CPU of LIST (0,2,4-7)\n");
 }
 
 /* ---- the stack pieces ---- */
@@ -615,6 +649,64 @@ static void fwd_deliver(struct fwd *f, unsigned int qi, bool from_in, struct np_
 	fwd_xmit(q, f->tx, qi, skb);
 }
 
+/*
+ * The TCP or UDP checksum of a received IPv4/IPv6 frame (one VLAN tag at
+ * most, no IPv6 extension headers), as a receiving host would check it:
+ * counted when checked, and when bad (a frame sent with TX checksum offload
+ * reaches AF_XDP with its checksum still partial). A UDP checksum of 0 over
+ * IPv4 means none.
+ */
+static void csum_count(struct fwd_queue *q, const struct np_skb *skb)
+{
+	unsigned char h[14 + 4 + 40];
+	uint32_t off = 12, sum, l4len, avail = NP_MIN(skb->len, (uint32_t)sizeof(h));
+	uint16_t type;
+	uint8_t proto;
+
+	if (np_skb_copy_bits(skb, 0, h, avail) || avail < 14)
+		return;
+	type = get16(h + off);
+	if (type == 0x8100 && avail >= 18) {
+		off += 4;
+		type = get16(h + off);
+	}
+	off += 2;
+	if (type == 0x0800 && avail >= off + 20 && (h[off] >> 4) == 4) {
+		uint32_t ihl = (h[off] & 15u) * 4u, tot = get16(h + off + 2), sa, da;
+
+		proto = h[off + 9];
+		if (ihl < 20 || tot < ihl || off + tot > skb->len || (get16(h + off + 6) & 0x3fff))
+			return;		/* short, or a fragment: no L4 checksum to check here */
+		l4len = tot - ihl;
+		memcpy(&sa, h + off + 12, 4);
+		memcpy(&da, h + off + 16, 4);
+		sum = np_csum_pseudo4(sa, da, l4len, proto, 0);
+		off += ihl;
+	} else if (type == 0x86dd && avail >= off + 40) {
+		proto = h[off + 6];
+		l4len = get16(h + off + 4);
+		if (off + 40 + l4len > skb->len)
+			return;
+		sum = np_csum_pseudo6(h + off + 8, h + off + 24, l4len, proto, 0);
+		off += 40;
+	} else {
+		return;
+	}
+	if ((proto != 6 && proto != 17) || l4len < (proto == 6 ? 20u : 8u))
+		return;
+	if (proto == 17 && type == 0x0800) {
+		unsigned char uh[8];
+
+		if (np_skb_copy_bits(skb, off, uh, 8) || !(uh[6] | uh[7]))
+			return;		/* no checksum */
+	}
+	if (np_skb_checksum(skb, off, l4len, sum, &sum))
+		return;
+	np_stat_inc_owner(q->csum_checked);
+	if (np_csum_fold(sum))
+		np_stat_inc_owner(q->csum_bad);
+}
+
 static void gro_deliver(struct np_skb *skb, void *arg)
 {
 	struct fwd_gro_arg *a = arg;
@@ -632,6 +724,8 @@ static void rx_handler(struct np_netdev *dev, unsigned int qi, struct np_skb *sk
 		tunnel_in(f, q, qi, skb);
 		return;
 	}
+	if (f->o.mode == M_CAPTURE || (from_in && f->o.mode == M_SOCKQ))
+		csum_count(q, skb);
 	switch (from_in ? f->o.mode : M_FWD) {
 	case M_DROP:
 		np_napi_consume_skb(skb, NP_NAPI_WEIGHT);
@@ -743,6 +837,38 @@ static void *queue_thread(void *arg)
 
 /* ---- devices ---- */
 
+#ifdef HAVE_AFXDP_H
+/* The afxdp port opened first: a second one shares its UMEM (NULL: none, or --no-shared-umem). */
+static struct np_netdev *afx_umem_of;
+
+/* An afxdp port's parameters from the options. */
+static void afxdp_params(const struct opts *o, const char *name, struct np_afxdp_params *ap)
+{
+	bool both = !strcmp(o->in_driver, "afxdp") && o->out && !strcmp(o->out_driver, "afxdp");
+
+	*ap = (struct np_afxdp_params){
+		.ifname = name, .nqueues = o->queues, .no_recycle = o->no_recycle,
+		.skb_mode = o->xdp_skb, .ring_size = o->ring_size, .rx_size = o->rx_ring,
+		.tx_size = o->tx_ring, .fill_size = o->fill_ring, .comp_size = o->comp_ring,
+		.frame_size = o->frame_size, .frame_count = o->frames,
+		.bind = (enum np_afxdp_bind)o->xdp_bind, .busy_poll_us = o->busy_poll_us,
+		.busy_poll_budget = o->busy_poll_budget, .xdp_prog = o->xdp_prog,
+		.share_umem = afx_umem_of,
+	};
+	if (afx_umem_of) {
+		ap->frame_count = 0;	/* the first port's, sized for both */
+	} else if (both && !o->no_shared_umem && !o->frames) {
+		/* one UMEM for both ports: full rings, as much in the stack, a TX reserve, each */
+		unsigned int ring = o->ring_size ? o->ring_size : 2048;
+		unsigned int need = o->queues * ((o->fill_ring ? o->fill_ring : ring) +
+						 (o->rx_ring ? o->rx_ring : ring) +
+						 NP_MIN(512u, o->tx_ring ? o->tx_ring : ring));
+
+		ap->frame_count = NP_MIN(2 * need, 1u << 22);
+	}
+}
+#endif
+
 static int open_dev(const struct opts *o, const char *drv, const char *name,
 		    struct np_netdev **out)
 {
@@ -758,10 +884,9 @@ static int open_dev(const struct opts *o, const char *drv, const char *name,
 	}
 #ifdef HAVE_AFXDP_H
 	else if (!strcmp(drv, "afxdp")) {
-		struct np_afxdp_params ap = {
-			.ifname = name, .nqueues = o->queues, .no_recycle = o->no_recycle,
-		};
+		struct np_afxdp_params ap;
 
+		afxdp_params(o, name, &ap);
 		err = np_afxdp_create(&ap, out);
 	}
 #endif
@@ -782,6 +907,15 @@ static int open_dev(const struct opts *o, const char *drv, const char *name,
 
 /* ---- figures ---- */
 
+/* The afxdp ports' counters, summed over both: what netpool copied and sent in place. */
+struct afx_totals {
+	unsigned int ports, queues, zc_queues;
+	bool shared_umem, multibuf;
+	uint64_t tx_zerocopy, tx_copied, rx_multibuf, tx_multibuf, rx_invalid;
+	uint64_t rx_chain_dropped, kern_rx_dropped, kern_rx_ring_full, kern_fill_empty;
+	uint64_t kern_invalid;
+};
+
 struct totals {
 	struct np_netdev_qstats in, out;
 	uint64_t fast, slow, ring, cached, released, inflight;
@@ -790,6 +924,8 @@ struct totals {
 	uint64_t coalesced, gro_merged;
 	uint64_t vx[VX_NSTATS];
 	uint64_t gs[GS_NSTATS];
+	uint64_t csum_checked, csum_bad;
+	struct afx_totals afx;	/* the afxdp ports' driver counters, summed */
 	double cpu_s;		/* CPU time of the process (totals only) */
 };
 
@@ -818,6 +954,102 @@ static void pool_sum(struct np_netdev *dev, struct totals *t)
 	}
 }
 
+/* Each afxdp queue's mode, as bound at open (the sockets go at close, the totals after). */
+static void afxdp_zc_note(struct fwd *f)
+{
+#ifdef HAVE_AFXDP_H
+	struct np_netdev *devs[2] = { f->in, f->out };
+
+	for (unsigned int d = 0; d < 2; d++)
+		for (unsigned int i = 0; devs[d] && i < devs[d]->nqueues; i++) {
+			struct np_afxdp_stats st;
+
+			if (!np_afxdp_get_stats(devs[d], (int)i, &st))
+				f->afx_zc[d][i] = st.zerocopy;
+		}
+#else
+	(void)f;
+#endif
+}
+
+/* The afxdp ports' driver counters, summed. */
+static void afxdp_totals(struct fwd *f, struct afx_totals *a)
+{
+	memset(a, 0, sizeof(*a));
+#ifdef HAVE_AFXDP_H
+	struct np_netdev *devs[2] = { f->in, f->out };
+
+	for (unsigned int d = 0; d < 2; d++) {
+		struct np_afxdp_stats st;
+
+		if (!devs[d] || np_afxdp_get_stats(devs[d], -1, &st))
+			continue;
+		a->ports++;
+		a->queues += devs[d]->nqueues;
+		for (unsigned int i = 0; i < devs[d]->nqueues; i++)
+			a->zc_queues += f->afx_zc[d][i];
+		a->shared_umem |= st.shared_umem || (afx_umem_of && f->out &&
+						     !strcmp(f->o.out_driver, "afxdp"));
+		a->multibuf |= st.multibuf;
+		a->tx_zerocopy += st.tx_zerocopy;
+		a->tx_copied += st.tx_copied;
+		a->rx_multibuf += st.rx_multibuf;
+		a->tx_multibuf += st.tx_multibuf;
+		a->rx_invalid += st.rx_invalid;
+		a->rx_chain_dropped += st.rx_chain_broken + st.rx_chain_long;
+		a->kern_rx_dropped += st.kern_rx_dropped;
+		a->kern_rx_ring_full += st.kern_rx_ring_full;
+		a->kern_fill_empty += st.kern_fill_empty;
+		a->kern_invalid += st.kern_rx_invalid + st.kern_tx_invalid;
+	}
+#else
+	(void)f;
+#endif
+}
+
+/* The afxdp part of a JSON line: sums over the ports, each queue's mode. */
+static void afxdp_json(const struct fwd *f, const struct afx_totals *a)
+{
+	if (!a->ports)
+		return;
+	printf(", \"afxdp_ports\": %u, \"afxdp_shared_umem\": %s, \"afxdp_multibuf\": %s, "
+	       "\"afxdp_tx_zerocopy\": %" PRIu64 ", \"afxdp_tx_copied\": %" PRIu64
+	       ", \"afxdp_rx_multibuf\": %" PRIu64 ", \"afxdp_tx_multibuf\": %" PRIu64
+	       ", \"afxdp_rx_invalid\": %" PRIu64 ", \"afxdp_rx_chain_dropped\": %" PRIu64
+	       ", \"afxdp_kern_rx_dropped\": %" PRIu64 ", \"afxdp_kern_rx_ring_full\": %" PRIu64
+	       ", \"afxdp_kern_fill_empty\": %" PRIu64 ", \"afxdp_kern_invalid\": %" PRIu64
+	       ", \"afxdp_zerocopy_queues\": %u, \"afxdp_queues\": %u",
+	       a->ports, a->shared_umem ? "true" : "false", a->multibuf ? "true" : "false",
+	       a->tx_zerocopy, a->tx_copied, a->rx_multibuf, a->tx_multibuf, a->rx_invalid,
+	       a->rx_chain_dropped, a->kern_rx_dropped, a->kern_rx_ring_full, a->kern_fill_empty,
+	       a->kern_invalid, a->zc_queues, a->queues);
+	for (unsigned int d = 0; d < 2; d++) {
+		const char *drv = d ? f->o.out_driver : f->o.in_driver;
+		unsigned int n = d ? (f->out ? f->out->nqueues : 0) : f->in->nqueues;
+
+		if (!drv || strcmp(drv, "afxdp") || !n)
+			continue;
+		printf(", \"afxdp_%s_zerocopy\": [", d ? "out" : "in");
+		for (unsigned int i = 0; i < n; i++)
+			printf("%s%s", i ? ", " : "", f->afx_zc[d][i] ? "true" : "false");
+		printf("]");
+	}
+}
+
+/* Queue @qi's thread onto @cpu (--cpus); a refusal is said, not fatal. */
+static void pin_thread(pthread_t t, unsigned int qi, int cpu)
+{
+	cpu_set_t set;
+	int err;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	err = pthread_setaffinity_np(t, sizeof(set), &set);
+	if (err)
+		fprintf(stderr, "netpool-fwd: cannot pin queue %u to CPU %d: %s\n", qi, cpu,
+			strerror(err));
+}
+
 static void totals_get(struct fwd *f, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -838,6 +1070,11 @@ static void totals_get(struct fwd *f, struct totals *t)
 		t->cap = f->cap_final;
 	else if (f->cap)
 		np_capture_get_stats(f->cap, &t->cap);
+	for (unsigned int i = 0; i < f->o.queues; i++) {
+		t->csum_checked += np_stat_read(f->q[i].csum_checked);
+		t->csum_bad += np_stat_read(f->q[i].csum_bad);
+	}
+	afxdp_totals(f, &t->afx);
 }
 
 static void print_line(struct fwd *f, const struct totals *t, const struct totals *p, double secs,
@@ -880,6 +1117,10 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 			printf(", \"captured\": %" PRIu64 ", \"cap_written\": %" PRIu64
 			       ", \"cap_dropped\": %" PRIu64, t->cap.captured, t->cap.written,
 			       t->cap.dropped);
+		if (f->o.mode == M_CAPTURE || f->o.mode == M_SOCKQ)
+			printf(", \"rx_csum_checked\": %" PRIu64 ", \"rx_csum_bad\": %" PRIu64,
+			       t->csum_checked, t->csum_bad);
+		afxdp_json(f, &t->afx);
 		printf("}\n");
 	} else {
 		printf("%s rx %9.0f pps %8.1f Mbit/s  tx %9.0f pps | pool fast %" PRIu64 " slow %" PRIu64
@@ -910,6 +1151,13 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		for (unsigned int k = 0; k < GS_NSTATS; k++)
 			if (t->gs[k])
 				printf("%s%s %" PRIu64, k ? " " : " | ", gso_stat_names[k], t->gs[k]);
+		if (f->o.mode == M_CAPTURE || f->o.mode == M_SOCKQ)
+			printf(" | csum checked %" PRIu64 " bad %" PRIu64, t->csum_checked,
+			       t->csum_bad);
+		if (t->afx.ports)
+			printf(" | afxdp in place %" PRIu64 " copied %" PRIu64 " zc queues %u/%u",
+			       t->afx.tx_zerocopy, t->afx.tx_copied, t->afx.zc_queues,
+			       t->afx.queues);
 		printf("\n");
 	}
 	fflush(stdout);
@@ -996,6 +1244,10 @@ int main(int argc, char **argv)
 
 	if (open_dev(&f.o, f.o.in_driver, f.o.in, &f.in))
 		return 1;
+#ifdef HAVE_AFXDP_H
+	if (!strcmp(f.o.in_driver, "afxdp") && !f.o.no_shared_umem)
+		afx_umem_of = f.in;
+#endif
 	if (f.o.out && open_dev(&f.o, f.o.out_driver, f.o.out, &f.out)) {
 		np_netdev_destroy(f.in);
 		return 1;
@@ -1031,6 +1283,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	afxdp_zc_note(&f);
 	np_stats_export_start("netpool-fwd", 0);
 	if (!strcmp(f.o.in_driver, "vnic")) {
 		struct np_vnic_gen gen = { .len_min = f.o.len_min, .len_max = f.o.len_max,
@@ -1059,6 +1312,8 @@ int main(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
+		if (f.o.ncpus)
+			pin_thread(f.q[i].thread, i, f.o.cpus[i % f.o.ncpus]);
 	}
 
 	start = last = now_s();
