@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
@@ -104,6 +105,7 @@ static bool afx_is_peer(int fd, int peer, int self, char name[IF_NAMESIZE])
 
 struct afx_peer_search {
 	int peer, self;
+	ino_t here;		/* our own namespace: both ends may share an index, skip it */
 	char name[IF_NAMESIZE];
 	char ns[256];
 	int csum;		/* 1, 0, or -errno: not found */
@@ -119,6 +121,7 @@ static void *afx_peer_search_thread(void *arg)
 	ps->csum = -ENOENT;
 	while (d && (e = readdir(d))) {
 		char path[300];
+		struct stat st;
 		int nsfd, fd;
 
 		if (e->d_name[0] == '.')
@@ -127,6 +130,10 @@ static void *afx_peer_search_thread(void *arg)
 		nsfd = open(path, O_RDONLY | O_CLOEXEC);
 		if (nsfd < 0)
 			continue;
+		if (!fstat(nsfd, &st) && st.st_ino == ps->here) {
+			close(nsfd);
+			continue;
+		}
 		if (setns(nsfd, CLONE_NEWNET)) {
 			close(nsfd);
 			break;
@@ -152,6 +159,7 @@ void afx_probe_csum(const struct afxdp *ax)
 	struct afx_peer_search ps = { .self = ax->ifindex, .csum = -ENOENT };
 	struct ethtool_drvinfo di;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct stat here;
 	pthread_t t;
 
 	if (fd < 0)
@@ -174,7 +182,8 @@ void afx_probe_csum(const struct afxdp *ax)
 	/* both ends may have the same index, each in its own namespace: then it is not here */
 	if (ps.peer && ps.peer != ps.self && afx_is_peer(fd, ps.peer, ps.self, ps.name))
 		ps.csum = afx_tx_csum(fd, ps.name);
-	else if (ps.peer && !pthread_create(&t, NULL, afx_peer_search_thread, &ps))
+	else if (ps.peer && !stat("/proc/thread-self/ns/net", &here) &&
+		 (ps.here = here.st_ino, !pthread_create(&t, NULL, afx_peer_search_thread, &ps)))
 		pthread_join(t, NULL);
 	close(fd);
 	if (ps.csum == 0)
