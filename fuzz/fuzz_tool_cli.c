@@ -5,8 +5,11 @@
  * tool (ending in "fwd" or "stat"; anything else: both parsers get it). The
  * oracle, beyond the sanitizers:
  *   accepted  the options satisfy what the tool relies on: netpool-fwd has a
- *             known driver, --in, a mode, --out where the mode sends
- *             (different from --in), --pcap for capture, 1..64 queues, a
+ *             known driver for each port (its DRV: prefix, else --driver),
+ *             --in, a mode, --out where the mode sends (different from --in
+ *             unless one is a vnic), --pcap for capture, --gro only with fwd
+ *             or capture, --tap-offloads only with a tap port (segmentation
+ *             only with csum), 1..64 queues, a
  *             duration of 0 (none) or in (0, 1e7], 60 <= len min <= max <=
  *             9000; encap (and only encap) with a VXLAN tunnel: unicast IPv4
  *             local and remote that differ, a VNI below 2^24, a port in
@@ -90,7 +93,7 @@ static bool fwd_takes_value(const char *a)
 	static const char *const v[] = { "--driver", "--in", "--out", "--mode", "--queues",
 					 "--duration", "--pcap", "--len", "--count",
 					 "--vxlan-local", "--vxlan-remote", "--vni", "--vxlan-port",
-					 "--vxlan-dmac" };
+					 "--vxlan-dmac", "--tap-offloads" };
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		if (!strcmp(a, v[i]))
@@ -196,7 +199,7 @@ static void fwd_check_vxlan(const struct opts *o, const char *local, const char 
 		die("netpool-fwd", "the tunnel port is not the last given (or 4789)", argc, argv);
 	if (!o->vx_port)
 		die("netpool-fwd", "tunnel port 0", argc, argv);
-	if (!dmac != !o->vx_dmac_set || (!strcmp(o->driver, "vnic") && !dmac))
+	if (!dmac != !o->vx_dmac_set || (!strcmp(o->out_driver, "vnic") && !dmac))
 		die("netpool-fwd", "--vxlan-dmac set without being given, or vnic without it", argc,
 		    argv);
 	if (dmac) {
@@ -212,22 +215,61 @@ static void fwd_check_vxlan(const struct opts *o, const char *local, const char 
 	}
 }
 
+static bool known_driver(const char *d)
+{
+	return d && (!strcmp(d, "vnic") || !strcmp(d, "afxdp") || !strcmp(d, "tap"));
+}
+
+/*
+ * A port as given (NAME or DRV:NAME) against what the parser made of it:
+ * the name right after the prefix, in argv; the prefix's driver, or --driver.
+ */
+static void fwd_check_port(const char *given, const char *name, const char *drv,
+			   const char *driver, int argc, char **argv)
+{
+	const char *colon = strchr(given, ':');
+
+	if (name != (colon ? colon + 1 : given) || !in_argv(given, argc, argv) ||
+	    (colon && !*name))
+		die("netpool-fwd", "a port's name is not the text after its prefix", argc, argv);
+	if (!known_driver(drv) ||
+	    (colon ? strlen(drv) != (size_t)(colon - given) || strncmp(drv, given, strlen(drv)) :
+		     drv != driver))
+		die("netpool-fwd", "a port's driver is not its prefix or --driver", argc, argv);
+}
+
+/* --tap-offloads as the parser took it: none, all, or a list with csum. */
+static void fwd_check_offloads(const struct opts *o, const char *off, int argc, char **argv)
+{
+	if (!off) {
+		if (o->tap_offloads_set || o->tap_plain || o->tap_offloads)
+			die("netpool-fwd", "TAP offloads set without --tap-offloads", argc, argv);
+		return;
+	}
+	if (!o->tap_offloads_set || (strcmp(o->in_driver, "tap") && strcmp(o->out_driver, "tap")))
+		die("netpool-fwd", "--tap-offloads accepted without a tap port", argc, argv);
+	if (o->tap_plain != !strcmp(off, "none") ||
+	    (!strcmp(off, "none") || !strcmp(off, "all") ? o->tap_offloads != 0 :
+		!(o->tap_offloads & 1) || (o->tap_offloads & ~0x1fu)))
+		die("netpool-fwd", "--tap-offloads taken as something else", argc, argv);
+}
+
 /* The last value given to each option, and the flags, by a scan of its own. */
 static void fwd_check_accepted(const struct opts *o, int argc, char **argv)
 {
 	const char *driver = NULL, *in = NULL, *out = NULL, *pcap = NULL, *mode = NULL;
 	const char *queues = NULL, *count = NULL, *duration = NULL;
 	const char *vx_local = NULL, *vx_remote = NULL, *vni = NULL, *vx_port = NULL;
-	const char *vx_dmac = NULL;
-	bool flags[4] = { 0 };
-	static const char *const flag_names[4] = { "--no-recycle", "--json", "--mac-swap",
-						   "--iommu" };
+	const char *vx_dmac = NULL, *tap_off = NULL;
+	bool flags[5] = { 0 };
+	static const char *const flag_names[5] = { "--no-recycle", "--json", "--mac-swap",
+						   "--iommu", "--gro" };
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool known = false;
 
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < 5; k++)
 			if (!strcmp(a, flag_names[k]))
 				flags[k] = known = true;
 		if (known || fwd_afxdp_flag(a))
@@ -262,18 +304,26 @@ static void fwd_check_accepted(const struct opts *o, int argc, char **argv)
 			vx_port = argv[i];
 		else if (!strcmp(a, "--vxlan-dmac"))
 			vx_dmac = argv[i];
+		else if (!strcmp(a, "--tap-offloads"))
+			tap_off = argv[i];
 	}
-	if (o->driver != driver || o->in != in || o->out != out || o->pcap != pcap)
+	if (o->driver != driver || !o->in != !in || !o->out != !out || o->pcap != pcap)
 		die("netpool-fwd", "a string option is not the last one given", argc, argv);
 	if (o->no_recycle != flags[0] || o->json != flags[1] || o->mac_swap != flags[2] ||
-	    o->iommu != flags[3])
+	    o->iommu != flags[3] || o->gro != flags[4])
 		die("netpool-fwd", "a flag differs from the command line", argc, argv);
-	if (!o->driver || (strcmp(o->driver, "vnic") && strcmp(o->driver, "afxdp") &&
-			   strcmp(o->driver, "tap")))
-		die("netpool-fwd", "accepted without a known driver", argc, argv);
-	if (!o->in || !in_argv(o->in, argc, argv) || (o->out && !in_argv(o->out, argc, argv)) ||
-	    (o->pcap && !in_argv(o->pcap, argc, argv)))
+	if (o->driver && !known_driver(o->driver))
+		die("netpool-fwd", "accepted an unknown --driver", argc, argv);
+	if (!o->in || (o->pcap && !in_argv(o->pcap, argc, argv)))
 		die("netpool-fwd", "a string does not point into argv", argc, argv);
+	fwd_check_port(in, o->in, o->in_driver, driver, argc, argv);
+	if (out)
+		fwd_check_port(out, o->out, o->out_driver, driver, argc, argv);
+	else if (o->out_driver != o->in_driver)
+		die("netpool-fwd", "no --out, but its driver is not --in's", argc, argv);
+	if (o->gro && o->mode != M_FWD && o->mode != M_CAPTURE)
+		die("netpool-fwd", "--gro accepted outside fwd and capture", argc, argv);
+	fwd_check_offloads(o, tap_off, argc, argv);
 	if (!mode || (unsigned)o->mode >= FWD_MODES || strcmp(mode_names[o->mode], mode))
 		die("netpool-fwd", "the mode is not the one given last", argc, argv);
 	if (o->queues < 1 || o->queues > 64 ||
@@ -290,7 +340,8 @@ static void fwd_check_accepted(const struct opts *o, int argc, char **argv)
 		die("netpool-fwd", "capture without --pcap", argc, argv);
 	if ((o->mode == M_FWD && !o->out && !o->mac_swap) || (o->mode == M_ENCAP && !o->out))
 		die("netpool-fwd", "a sending mode without --out", argc, argv);
-	if (o->out && !strcmp(o->out, o->in))
+	if (o->out && !strcmp(o->out, o->in) &&
+	    !strcmp(o->in_driver, "vnic") == !strcmp(o->out_driver, "vnic"))
 		die("netpool-fwd", "--out is --in", argc, argv);
 	fwd_check_vxlan(o, vx_local, vx_remote, vni, vx_port, vx_dmac, argc, argv);
 	fwd_check_afxdp(o, argc, argv);
@@ -307,7 +358,10 @@ static bool fwd_opts_eq(const struct opts *a, const struct opts *b)
 	       a->vx_remote_set == b->vx_remote_set && a->vx_vni_set == b->vx_vni_set &&
 	       a->vx_dmac_set == b->vx_dmac_set && a->vx_local == b->vx_local &&
 	       a->vx_remote == b->vx_remote && a->vx_vni == b->vx_vni &&
-	       a->vx_port == b->vx_port && !memcmp(a->vx_dmac, b->vx_dmac, 6);
+	       a->vx_port == b->vx_port && !memcmp(a->vx_dmac, b->vx_dmac, 6) &&
+	       a->in_driver == b->in_driver && a->out_driver == b->out_driver &&
+	       a->gro == b->gro && a->tap_plain == b->tap_plain &&
+	       a->tap_offloads == b->tap_offloads && a->tap_offloads_set == b->tap_offloads_set;
 }
 
 static void fuzz_fwd(int argc, char **argv)
