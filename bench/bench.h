@@ -353,6 +353,8 @@ int np_bench_skb_main(const struct np_bench_opts *opts);
 int np_bench_fwd_main(const struct np_bench_opts *opts);
 /* The AF_XDP rows of fwd (bench_fwd_xdp.c); @tool_dir holds netpool-fwd. */
 void np_bench_fwd_xdp(const struct np_bench_opts *opts, const char *tool_dir);
+/* The TAP rows of fwd (bench_fwd_tap.c): iperf3 TCP against a kernel bridge. */
+void np_bench_fwd_tap(const struct np_bench_opts *opts, const char *tool_dir);
 
 /* ---- the DPDK peer (bench/peer_dpdk.c, built with WITH_DPDK=1) ---- */
 

@@ -317,6 +317,7 @@ int np_bench_fwd_main(const struct np_bench_opts *opts)
 		if (strrchr(self, '/'))
 			*strrchr(self, '/') = '\0';
 		np_bench_fwd_xdp(opts, self);
+		np_bench_fwd_tap(opts, self);
 	}
 	return rc;
 }
