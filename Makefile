@@ -209,6 +209,9 @@ $(O)/tests/test_e2e_tap: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_tap_offload: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_tap_xdp: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_afxdp: $(O)/tools/netpool-fwd
+$(O)/tests/test_e2e_afxdp_jumbo: $(O)/tools/netpool-fwd
+$(O)/tests/test_e2e_afxdp_restart: $(O)/tools/netpool-fwd
+$(O)/tests/test_afxdp_export: $(O)/tools/netpool-stat
 $(O)/tests/test_e2e_vxlan: $(O)/tools/netpool-fwd
 $(O)/tests/test_e2e_badframes: $(O)/tools/netpool-fwd $(O)/tools/netpool-stat
 $(O)/tests/test_stat_tool: $(O)/tools/netpool-stat $(O)/tools/netpool-fwd

@@ -13,6 +13,8 @@
  *                                   + int64 stats[pool_stats_nr]
  *   queue_off  queue_max records of queue_size bytes: struct np_shm_queue
  *                                   + uint64 cnt[qstats_nr]
+ *                                   + struct np_shm_drv (drv_max > 0): the
+ *                                     driver's counters, names and values
  *   drop_off   drop_max  records of drop_size bytes:  struct np_shm_drop
  *   total_size
  *
@@ -52,7 +54,7 @@ struct np_shm_hdr {
 	uint64_t total_size;
 	uint64_t start_ns;
 	uint32_t interval_ms;
-	uint32_t reserved0;
+	uint32_t drv_max;		/* driver counters per queue record, 0: none (older) */
 	char name[NP_STATS_NAME_LEN];
 	/* the seqlock: odd while a snapshot is written */
 	_Atomic uint64_t gen;
@@ -95,6 +97,14 @@ struct np_shm_queue {
 	uint64_t cnt[];			/* np_netdev_qstats_names order */
 };
 
+/* At the end of a queue record (drv_max entries): the driver's counters by name. */
+struct np_shm_drv {
+	uint32_t nr;
+	uint32_t reserved;
+	char names[NP_STATS_MAX_DRV][NP_STATS_NAME_LEN];
+	uint64_t vals[NP_STATS_MAX_DRV];
+};
+
 struct np_shm_drop {
 	char reason[NP_STATS_NAME_LEN];
 	uint64_t count;
@@ -111,8 +121,9 @@ _Static_assert(sizeof(((struct np_pool_info *)0)->ifname) == 32, "pool owner nam
 _Static_assert(NP_SKB_DROP_MAX <= NP_STATS_MAX_DROPS, "more drop reasons than the export holds");
 
 #define NP_SHM_POOL_SIZE	(sizeof(struct np_shm_pool) + NP_POOL_STATS_NR * sizeof(int64_t))
-#define NP_SHM_QUEUE_SIZE \
+#define NP_SHM_QUEUE_BASE \
 	(sizeof(struct np_shm_queue) + NP_NETDEV_QSTATS_NR * sizeof(uint64_t))
+#define NP_SHM_QUEUE_SIZE	(NP_SHM_QUEUE_BASE + sizeof(struct np_shm_drv))
 
 /*
  * The seqlock's barriers, as the kernel's smp_rmb()/smp_wmb(): the object's
@@ -179,6 +190,17 @@ static struct np_shm_queue *np_export_queue(struct np_export *ex, unsigned int i
 	return (struct np_shm_queue *)(ex->stage + h->queue_off + (size_t)i * h->queue_size);
 }
 
+/* Queue @qi's driver counters by name (the record was cleared). */
+static void np_export_drv(struct np_netdev *dev, unsigned int qi, struct np_shm_drv *d)
+{
+	const char *names[NP_STATS_MAX_DRV] = { 0 };
+	unsigned int n = dev->ops->get_ethtool_stats(dev, qi, names, d->vals, NP_STATS_MAX_DRV);
+
+	d->nr = NP_MIN(n, (unsigned int)NP_STATS_MAX_DRV);
+	for (unsigned int k = 0; k < d->nr; k++)
+		snprintf(d->names[k], sizeof(d->names[k]), "%s", names[k] ? names[k] : "?");
+}
+
 /*
  * Under the netdev list lock, which open and close hold to change a queue's
  * pool and the open state: a closed netdev's queues show no pool.
@@ -205,6 +227,9 @@ static int np_export_dev(struct np_netdev *dev, void *arg)
 		q->napi_id = dev->q[i].napi.ctx.id;
 		np_netdev_get_qstats(dev, (int)i, &st);
 		memcpy(q->cnt, &st, NP_NETDEV_QSTATS_NR * sizeof(uint64_t));
+		if (dev->ops->get_ethtool_stats)
+			np_export_drv(dev, i, (struct np_shm_drv *)((unsigned char *)q +
+								    NP_SHM_QUEUE_BASE));
 	}
 	return 0;
 }
@@ -350,6 +375,7 @@ static void np_export_layout(struct np_export *ex, const char *name, pid_t pid)
 	h->drop_max = NP_STATS_MAX_DROPS;
 	h->pool_stats_nr = NP_POOL_STATS_NR;
 	h->qstats_nr = NP_NETDEV_QSTATS_NR;
+	h->drv_max = NP_STATS_MAX_DRV;
 	h->pid = (int32_t)pid;
 	h->pool_off = NP_SHM_POOL_OFF;
 	h->queue_off = NP_SHM_QUEUE_OFF;
@@ -513,7 +539,10 @@ static bool np_shm_hdr_valid(const struct np_shm_hdr *h, uint64_t fsize)
 	    h->drop_max > NP_SHM_SANE_MAX)
 		return false;
 	if (h->pool_size < sizeof(struct np_shm_pool) + (uint64_t)h->pool_stats_nr * 8 ||
-	    h->queue_size < sizeof(struct np_shm_queue) + (uint64_t)h->qstats_nr * 8 ||
+	    h->queue_size < sizeof(struct np_shm_queue) + (uint64_t)h->qstats_nr * 8 +
+				    (h->drv_max ? 8 + (uint64_t)h->drv_max *
+							  (NP_STATS_NAME_LEN + 8) : 0) ||
+	    h->drv_max > NP_SHM_SANE_MAX ||
 	    h->drop_size < sizeof(struct np_shm_drop))
 		return false;
 	if ((h->pool_size | h->queue_size | h->drop_size) & 7 ||
@@ -628,6 +657,23 @@ static int np_snapshot_convert(const struct np_shm_hdr *h, const unsigned char *
 		o->napi_id = q->napi_id;
 		memcpy(&o->st, q->cnt,
 		       NP_MIN((size_t)h->qstats_nr, NP_NETDEV_QSTATS_NR) * sizeof(uint64_t));
+		if (h->drv_max) {
+			/* checked to fit the record: np_shm_hdr_valid() */
+			const unsigned char *b = (const unsigned char *)q + sizeof(*q) +
+						 (size_t)h->qstats_nr * sizeof(uint64_t);
+			const char *names = (const char *)b + 8;
+			const uint64_t *vals = (const uint64_t *)(const void *)
+					       (names + (size_t)h->drv_max * NP_STATS_NAME_LEN);
+			uint32_t nr;
+
+			memcpy(&nr, b, sizeof(nr));
+			o->drv_nr = NP_MIN(NP_MIN(nr, h->drv_max), (uint32_t)NP_STATS_MAX_DRV);
+			for (unsigned int k = 0; k < o->drv_nr; k++) {
+				np_copy_name(o->drv_names[k], sizeof(o->drv_names[k]),
+					     names + (size_t)k * NP_STATS_NAME_LEN, NP_STATS_NAME_LEN);
+				memcpy(&o->drv[k], &vals[k], sizeof(uint64_t));
+			}
+		}
 	}
 	snap->nr_queues = h->nr_queues;
 	snap->nr_drops = NP_MIN(h->nr_drops, (uint32_t)NP_STATS_MAX_DROPS);

@@ -9,7 +9,9 @@
  * A process publishes with np_stats_export_start() (netpool-fwd does): a
  * snapshot every 200 ms in /dev/shm/netpool.<pid>. This tool only reads it
  * (np_stats_snapshot_read(): never torn, never stopping the datapath).
- *   (default)  one table per section: pools, queues, drops by reason. A
+ *   (default)  one table per section: pools, queues, the drivers' own
+ *              counters of each queue (AF_XDP: zero-copy or not, copies,
+ *              chains, the kernel's XDP drops; TAP's), drops by reason. A
  *              netdev's pools live from its open to its close; one with
  *              pages still out stays listed after, "destroyed" (detached),
  *              and "orphaned" (no device) once the netdev itself is gone.
@@ -228,6 +230,46 @@ static void detach_cell(char *cell, const struct np_stats_snapshot *s,
 			 (double)(s->time_ns - info->detach_time_ns) / 1e9 : 0.0);
 }
 
+/* The value named @name among @q's driver counters, NULL: none. */
+static const uint64_t *drv_find(const struct np_stats_queue *q, const char *name)
+{
+	for (unsigned int k = 0; q && k < q->drv_nr; k++)
+		if (!strcmp(q->drv_names[k], name))
+			return &q->drv[k];
+	return NULL;
+}
+
+/* The drivers' own counters of each queue that has some, as ethtool -S lists them. */
+static void print_drv_table(const struct np_stats_snapshot *s,
+			    const struct np_stats_snapshot *prev, double dt)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < s->nr_queues; i++) {
+		const struct np_stats_queue *q = &s->queues[i];
+		const struct np_stats_queue *pq = prev ? find_queue(prev, q) : NULL;
+		char dev[NP_IFNAMSIZ], kind[24];
+
+		if (!q->drv_nr)
+			continue;
+		if (!any)
+			printf("driver counters (ethtool -S):\n");
+		any = true;
+		clean_str(dev, sizeof(dev), q->dev);
+		clean_str(kind, sizeof(kind), q->kind);
+		printf("  %s queue %" PRIu32 " (%s):\n", dev, q->queue, kind);
+		for (unsigned int k = 0; k < q->drv_nr; k++) {
+			char name[NP_STATS_NAME_LEN], cell[24];
+
+			clean_str(name, sizeof(name), q->drv_names[k]);
+			counter_cell(cell, q->drv[k], drv_find(pq, q->drv_names[k]), dt);
+			printf("    %-20s %s\n", name, cell);
+		}
+	}
+	if (any)
+		printf("\n");
+}
+
 static void print_table(const struct np_stats_snapshot *s, const struct np_stats_snapshot *prev,
 			double dt)
 {
@@ -312,6 +354,7 @@ static void print_table(const struct np_stats_snapshot *s, const struct np_stats
 			counter_cell(row[5 + c], v[c], pv ? &pv[c] : NULL, dt);
 	}
 	table_print(&t, 2);
+	print_drv_table(s, prev, dt);
 
 	printf("drops by reason:\n");
 	for (unsigned int i = 0; i < s->nr_drops; i++) {
@@ -406,6 +449,15 @@ static void print_json(const struct np_stats_snapshot *s, const struct np_stats_
 			printf(", \"rate\": {");
 			for (unsigned int k = 0; k < NP_NETDEV_QSTATS_NR; k++)
 				json_rate(np_netdev_qstats_names[k], v[k], pv[k], dt, &first);
+			printf("}");
+		}
+		if (q->drv_nr) {
+			printf(", \"driver\": {");
+			for (unsigned int k = 0; k < q->drv_nr; k++) {
+				printf("%s", k ? ", " : "");
+				json_str(q->drv_names[k]);
+				printf(": %" PRIu64, q->drv[k]);
+			}
 			printf("}");
 		}
 		printf("}\n");

@@ -136,6 +136,15 @@ struct np_netdev_ops {
 	/* optional: a descriptor that polls readable (POLLIN) when queue @q has input */
 	int (*rx_fd)(struct np_netdev *dev, unsigned int q);
 	/*
+	 * optional: queue @q's driver counters (ethtool -S) for the statistics
+	 * export: up to @max values into @vals, each one's name (a static
+	 * string) into @names; returns how many. Called by the export's thread
+	 * under the netdev list lock while the queue runs, opened or closed:
+	 * relaxed loads only, no system call, no lock of the data path.
+	 */
+	unsigned int (*get_ethtool_stats)(struct np_netdev *dev, unsigned int q, const char **names,
+					  uint64_t *vals, unsigned int max);
+	/*
 	 * optional: inside np_netdev_receive(), once the skb of the frame the
 	 * driver handed over is built and before the RX handler has it, set
 	 * what the device said about that frame (ip_summed and the checksum

@@ -13,7 +13,9 @@
  *     close, and after that as long as pages of them are out (destroyed;
  *     orphaned once the netdev itself is gone);
  *   - every netdev queue's counters (np_netdev_for_each(), np_netdev_get_qstats())
- *     and its pool's id (0 while the netdev is closed);
+ *     and its pool's id (0 while the netdev is closed), with the driver's own
+ *     counters by name where it has some (np_netdev_ops.get_ethtool_stats:
+ *     AF_XDP's zero-copy or not, copies, the kernel's XDP drops; TAP's);
  *   - the skb drop counters by reason and np_skb_live().
  * It writes them into the POSIX shared memory object "/netpool.<pid>"
  * (/dev/shm/netpool.<pid>), which appears complete (created under a temporary
@@ -47,6 +49,7 @@ NP_EXTERN_C_BEGIN
 #define NP_STATS_MAX_QUEUES	1024	/* netdev queues one snapshot holds at most */
 #define NP_STATS_MAX_DROPS	32	/* drop reasons one snapshot holds at most */
 #define NP_STATS_NAME_LEN	32
+#define NP_STATS_MAX_DRV	48	/* driver counters of one queue a snapshot holds at most */
 
 /* ---- publishing ---- */
 
@@ -96,6 +99,10 @@ struct np_stats_queue {
 	uint32_t pool_id;		/* the queue's page_pool; 0: the netdev is closed */
 	uint32_t napi_id;
 	struct np_netdev_qstats st;
+	/* the driver's own counters (its ethtool -S): drv_nr of them, 0 when it has none */
+	unsigned int drv_nr;
+	char drv_names[NP_STATS_MAX_DRV][NP_STATS_NAME_LEN];
+	uint64_t drv[NP_STATS_MAX_DRV];
 };
 
 /* One drop reason of a snapshot. */

@@ -167,6 +167,50 @@ static int afx_rx_fd(struct np_netdev *dev, unsigned int q)
 	return fd >= 0 ? fd : -ENETDOWN;
 }
 
+/*
+ * Queue @q's counters for the statistics export (ethtool -S): the driver's
+ * own, its gauges, the UMEM's, the kernel's as the poll last read them,
+ * then whether it bound zero-copy and multi-buffer. Relaxed loads only.
+ */
+static unsigned int afx_get_ethtool_stats(struct np_netdev *dev, unsigned int q,
+					  const char **names, uint64_t *vals, unsigned int max)
+{
+	struct afxdp *ax = to_afx(dev);
+	const struct afx_queue *aq = &ax->q[q];
+	uint64_t v[NP_AFXDP_STATS_NR + 2];
+	struct np_provider_stats ps;
+	struct np_afxdp_stats *st = (struct np_afxdp_stats *)v;
+	unsigned int n = NP_MIN(max, (unsigned int)NP_ARRAY_SIZE(v));
+
+	_Static_assert(sizeof(v) >= offsetof(struct np_afxdp_stats, kern_tx_ring_empty) + 8,
+		       "the counters' block fits");
+	memset(v, 0, sizeof(v));
+	for (unsigned int k = 0; k < AFX_NR_COUNTERS; k++)
+		v[k] = np_stat_read(aq->cnt[k]);
+	st->frames_posted = np_stat_read(aq->posted);
+	st->frames_tx = np_stat_read(aq->inflight);
+	st->tx_reserve = ax->reserve_frames;
+	st->tx_reserve_free = np_stat_read(aq->reserve_free);
+	np_provider_get_stats(ax->prov, &ps);
+	st->umem_bytes = ax->umem_size;
+	st->umem_frames = ax->frame_count;
+	st->umem_frames_out = ps.pages_out;
+	st->kern_rx_dropped = np_stat_read(aq->kern_seen[0]);
+	st->kern_rx_invalid = np_stat_read(aq->kern_seen[1]);
+	st->kern_tx_invalid = np_stat_read(aq->kern_seen[2]);
+	st->kern_rx_ring_full = np_stat_read(aq->kern_seen[3]);
+	st->kern_fill_empty = np_stat_read(aq->kern_seen[4]);
+	st->kern_tx_ring_empty = np_stat_read(aq->kern_seen[5]);
+	v[NP_AFXDP_STATS_NR] = atomic_load_explicit(&aq->zerocopy, memory_order_relaxed);
+	v[NP_AFXDP_STATS_NR + 1] = atomic_load_explicit(&ax->sg, memory_order_relaxed);
+	for (unsigned int k = 0; k < n; k++) {
+		names[k] = k < NP_AFXDP_STATS_NR ? np_afxdp_stats_names[k] :
+			   k == NP_AFXDP_STATS_NR ? "zerocopy" : "multibuf";
+		vals[k] = v[k];
+	}
+	return n;
+}
+
 const struct np_netdev_ops afx_ops = {
 	.kind = "afxdp",
 	.queue_open = afx_queue_open,
@@ -175,6 +219,7 @@ const struct np_netdev_ops afx_ops = {
 	.xmit = afx_xmit,
 	.xmit_frame = afx_xmit_frame,
 	.rx_fd = afx_rx_fd,
+	.get_ethtool_stats = afx_get_ethtool_stats,
 	.destroy = afx_destroy,
 };
 

@@ -206,7 +206,7 @@ struct afxdp {
 	_Atomic uint8_t *posted;	/* per chunk: posting queue + 1, 0: not posted (this netdev's) */
 	/* the kernel side, while open */
 	bool kernel_up;
-	bool sg;			/* the sockets are bound with XDP_USE_SG */
+	_Atomic bool sg;		/* the sockets are bound with XDP_USE_SG (the export reads it) */
 	bool csum_checked;		/* the peer's checksum offload looked at (once) */
 	int map_fd, prog_fd;
 	int link_fd;			/* the BPF link holding the program, -1: none */

@@ -421,6 +421,20 @@ static int tap_rx_fd(struct np_netdev *dev, unsigned int q)
 	return to_tap(dev)->q[q].fd;
 }
 
+/* Queue @q's counters for the statistics export (ethtool -S): relaxed loads. */
+static unsigned int tap_get_ethtool_stats(struct np_netdev *dev, unsigned int q,
+					  const char **names, uint64_t *vals, unsigned int max)
+{
+	const struct tap_queue *tq = &to_tap(dev)->q[q];
+	unsigned int n = NP_MIN(max, (unsigned int)TAP_NR_COUNTERS);
+
+	for (unsigned int k = 0; k < n; k++) {
+		names[k] = np_tap_stats_names[k];
+		vals[k] = np_stat_read(tq->cnt[k]);
+	}
+	return n;
+}
+
 static const struct np_netdev_ops tap_ops = {
 	.kind = "tap",
 	.queue_open = tap_queue_open,
@@ -430,6 +444,7 @@ static const struct np_netdev_ops tap_ops = {
 	.xmit_frame = tap_xmit_frame,
 	.rx_fd = tap_rx_fd,
 	.rx_offload = tap_rx_offload,
+	.get_ethtool_stats = tap_get_ethtool_stats,
 	.destroy = tap_destroy,
 };
 
