@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AF_XDP's XDP program and the processes that die, end to end (kernel
+ * hosts A and B, netpool-fwd --mode fwd between two AF_XDP ports in F):
+ *   - kill -9 and restart, twenty times, with nothing done in between: each
+ *     new process attaches at once (the BPF link went with the old one) and
+ *     forwards UDP from A to B; after the last kill no XDP program is left
+ *     on either interface;
+ *   - a second process on a port the first one holds is refused, and the
+ *     message names the holder's pid and program;
+ *   - a program of someone else's, attached through netlink (as ip or a
+ *     libxdp tool without bpffs leaves one), is never replaced: netpool-fwd
+ *     exits 1 naming it and the command that removes it; that very command
+ *     run in the namespace frees the interface, and netpool-fwd starts.
+ * Skips (77) when the kernel refuses AF_XDP or BPF here.
+ */
+#include <signal.h>
+#include "e2e.h"
+#if __has_include(<bpf/bpf.h>)
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#define HAVE_BPF 1
+#endif
+
+#define RESTARTS	20
+
+static int fails;
+
+#define EXPECT(cond, ...)                                                          \
+	do {                                                                       \
+		if (!(cond)) {                                                     \
+			fprintf(stderr, "FAIL: " __VA_ARGS__);                     \
+			fprintf(stderr, "\n");                                     \
+			fails++;                                                   \
+		}                                                                  \
+	} while (0)
+
+static struct e2e_topo t = { .driver = "afxdp" };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+static char tool[4096];
+
+static void fwd_args(char *args, size_t len)
+{
+	snprintf(args, len, "--driver afxdp --in %s --out %s --mode fwd --json", t.fwd_in,
+		 t.fwd_out);
+}
+
+/* The first line of @log into @buf. */
+static void first_line(const char *log, char *buf, size_t len)
+{
+	FILE *f = fopen(log, "r");
+
+	buf[0] = '\0';
+	if (f) {
+		if (!fgets(buf, (int)len, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* Whether @log has @needle (a fixed string). */
+static bool log_has(const char *log, const char *needle)
+{
+	char line[4096];
+	bool found = false;
+	FILE *f = fopen(log, "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Whether @ifname in F has an XDP program (ip shows "prog/xdp"). */
+static bool has_xdp(const char *ifname)
+{
+	return e2e_sh_rc("ip -n %s link show dev %s | grep -q 'prog/xdp'", t.ns_f, ifname) == 0;
+}
+
+/* A few datagrams A to B through the forwarder: all arrive intact. */
+static bool udp_ok(int src, int rx)
+{
+	static const uint32_t lens[] = { 60, 700, 1400 };
+	struct e2e_udp_result u = e2e_udp_run(src, rx, t.ip_b, E2E_PORT, 30, lens, 3, 1000);
+
+	return u.received == u.sent && !u.corrupt;
+}
+
+#ifdef HAVE_BPF
+/* An XDP_PASS program named np_other attached to @ifname in F through netlink (generic mode). */
+static int foreign_prog_attach(const char *ifname)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int self = netns_enter(t.ns_f), fd, err;
+
+	CHECK(self >= 0);
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "np_other", "GPL", insns, 2, NULL);
+	err = fd < 0 ? fd : bpf_xdp_attach((int)if_nametoindex(ifname), fd, XDP_FLAGS_SKB_MODE,
+					   NULL);
+	CHECK_EQ(netns_leave(self), 0);
+	if (fd >= 0)
+		close(fd);	/* netlink holds it now */
+	return err;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+	char log[128], log2[128], args[512], cmd[4800], line[1024], want[256];
+	int pid = (int)getpid(), sub = pid % 200 + 20, src, rx, rc;
+	uint64_t t0, worst = 0;
+
+	(void)argc;
+	setvbuf(stdout, NULL, _IONBF, 0);
+	e2e_require();
+	if (!netns_have_ethtool())
+		SKIP("ethtool is not installed (needed to turn veth checksum offload off)");
+	t_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
+	t.ns_a = e2e_ns_new("ka");
+	t.ns_b = e2e_ns_new("kb");
+	t.ns_f = e2e_ns_new("kf");
+	snprintf(t.if_a, sizeof(t.if_a), "npka%d", pid);
+	snprintf(t.if_b, sizeof(t.if_b), "npkb%d", pid);
+	snprintf(t.fwd_in, sizeof(t.fwd_in), "npkc%d", pid);
+	snprintf(t.fwd_out, sizeof(t.fwd_out), "npkd%d", pid);
+	snprintf(t.ip_a, sizeof(t.ip_a), "10.204.%d.1", sub);
+	snprintf(t.ip_b, sizeof(t.ip_b), "10.204.%d.2", sub);
+	e2e_veths(&t, 0, 0);
+	CHECK_EQ(netns_offloads_off(t.ns_a, t.if_a), 0);
+	CHECK_EQ(netns_offloads_off(t.ns_b, t.if_b), 0);
+	e2e_hosts_config(&t, 0, 0, true);
+	snprintf(log, sizeof(log), "/tmp/netpool-e2e-restart-%d.log", pid);
+	snprintf(log2, sizeof(log2), "/tmp/netpool-e2e-restart2-%d.log", pid);
+	src = e2e_socket_in(t.ns_a, AF_INET, SOCK_DGRAM, 0);
+	rx = e2e_udp_bound(t.ns_b, t.ip_b, E2E_PORT);
+	fwd_args(args, sizeof(args));
+
+	/* kill -9 and start again at once, twenty times */
+	for (int i = 0; i <= RESTARTS; i++) {
+		char shm[64];
+		pid_t p;
+
+		t0 = mono_ns();
+		e2e_tool_start(t.ns_f, tool, args, log);
+		if (!e2e_tool_wait_ready(10000)) {
+			first_line(log, line, sizeof(line));
+			if (i == 0 && log_has(log, "cannot open afxdp")) {
+				unlink(log);
+				SKIP("the kernel refuses AF_XDP here: %s", line);
+			}
+			fprintf(stderr, "FAIL: start %d after kill -9: %s\n", i, line);
+			e2e_dump(log);
+			return 1;
+		}
+		worst = NP_MAX(worst, mono_ns() - t0);
+		EXPECT(udp_ok(src, rx), "start %d: UDP did not pass", i);
+		if (i == RESTARTS)
+			break;
+		p = e2e_tool_pid;
+		kill(p, SIGKILL);
+		while (e2e_tool_alive())
+			t_sleep_ms(1);
+		snprintf(shm, sizeof(shm), "/dev/shm/netpool.%d", (int)p);
+		unlink(shm);	/* its statistics, left by the kill */
+	}
+	printf("%d kills and restarts: each start ready within %.0f ms, traffic through each\n",
+	       RESTARTS, (double)worst / 1e6);
+
+	/* a second process on the ports the running one holds: refused, the holder named */
+	snprintf(cmd, sizeof(cmd), "%s %s", tool, args);
+	{
+		pid_t p2 = e2e_spawn_in(t.ns_f, cmd, log2);
+		int st;
+
+		CHECK_EQ(waitpid(p2, &st, 0), p2);
+		netns_untrack_pid(p2);
+		EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 1, "a second forwarder did not exit 1");
+		snprintf(want, sizeof(want), "of process %d (netpool-fwd)", (int)e2e_tool_pid);
+		EXPECT(log_has(log2, "already has an XDP program: 'np_xsk_redir'") &&
+		       log_has(log2, want), "the refusal does not name the holder (%s)", want);
+		if (fails)
+			e2e_dump(log2);
+	}
+	/* the last one killed too: nothing left behind */
+	kill(e2e_tool_pid, SIGKILL);
+	while (e2e_tool_alive())
+		t_sleep_ms(1);
+	EXPECT(!has_xdp(t.fwd_in) && !has_xdp(t.fwd_out), "an XDP program outlived kill -9");
+
+#ifdef HAVE_BPF
+	/* someone else's program, through netlink: named, with the command that removes it */
+	rc = foreign_prog_attach(t.fwd_in);
+	if (rc) {
+		printf("cannot attach a program of our own through netlink (%s): that part "
+		       "skipped\n", strerror(-rc));
+	} else {
+		char *q, *end;
+
+		e2e_tool_start(t.ns_f, tool, args, log);
+		while (e2e_tool_alive())
+			t_sleep_ms(5);
+		first_line(log, line, sizeof(line));
+		snprintf(want, sizeof(want), "'ip link set dev %s xdpgeneric off'", t.fwd_in);
+		EXPECT(log_has(log, "already has an XDP program: 'np_other'") &&
+		       log_has(log, "attached through netlink") && log_has(log, want),
+		       "the refusal does not name the program and its remedy: %s", line);
+		EXPECT(has_xdp(t.fwd_in), "the other program was replaced or removed");
+		/* the command the message gives, run where the interface is */
+		q = strstr(line, "remove it with '");
+		end = q ? strchr(q + 16, '\'') : NULL;
+		if (q && end) {
+			*end = '\0';
+			EXPECT(e2e_sh_rc("ip netns exec %s %s", t.ns_f, q + 16) == 0,
+			       "the suggested command failed: %s", q + 16);
+		} else {
+			EXPECT(false, "no command in the message: %s", line);
+		}
+		EXPECT(!has_xdp(t.fwd_in), "the suggested command left the program");
+		e2e_tool_start(t.ns_f, tool, args, log);
+		EXPECT(e2e_tool_wait_ready(10000), "no start once the interface was free");
+		EXPECT(udp_ok(src, rx), "UDP did not pass after the other program went");
+		rc = e2e_tool_stop();
+		EXPECT(rc == 0, "netpool-fwd exited %d", rc);
+		EXPECT(!has_xdp(t.fwd_in) && !has_xdp(t.fwd_out), "a program stayed after a stop");
+	}
+#else
+	printf("no libbpf headers in this build: the foreign-program part skipped\n");
+#endif
+	close(src);
+	close(rx);
+	if (fails) {
+		e2e_dump(log);
+		return 1;
+	}
+	unlink(log);
+	unlink(log2);
+	printf("PASS\n");
+	return 0;
+}
