@@ -26,6 +26,7 @@
  * every exit path (tests/lib/netns.h).
  */
 #include <net/if.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,11 +89,15 @@ static int tap_sh(const char *fmt, ...)
 static double tap_iperf(const struct tap_env *e, const char *from_ns, const char *to_ns,
 			const char *ip, const char *rate)
 {
-	char cmd[1024], line[512];
+	char cmd[1024], line[512], pidfile[64];
 	double bps = -1;
 	FILE *p;
 
-	tap_sh("ip netns exec %s iperf3 -s -1 -D -p %d >/dev/null 2>&1", to_ns, TAP_IPERF_PORT);
+	/* the server's pid in a file of this run's: the one process to end if it is left over */
+	snprintf(pidfile, sizeof(pidfile), "/tmp/netpool-bench-iperf-%d.pid", (int)getpid());
+	unlink(pidfile);
+	tap_sh("ip netns exec %s iperf3 -s -1 -D -p %d -I %s >/dev/null 2>&1", to_ns,
+	       TAP_IPERF_PORT, pidfile);
 	usleep(300000);
 	snprintf(cmd, sizeof(cmd),
 		 "ip netns exec %s timeout %d iperf3 -c %s -p %d -t %.1f -O 0.5 %s%s -J 2>/dev/null",
@@ -117,9 +122,18 @@ static double tap_iperf(const struct tap_env *e, const char *from_ns, const char
 		}
 	}
 	pclose(p);
-	/* a server still waiting (the client failed) goes */
-	tap_sh("ip netns exec %s pkill -f 'iperf3 -s -1 -D -p %d' >/dev/null 2>&1", to_ns,
-	       TAP_IPERF_PORT);
+	/* a server still waiting (the client failed) goes: ours, by the pid it wrote */
+	p = fopen(pidfile, "r");
+	if (p) {
+		int pid = 0;
+
+		if (fscanf(p, "%d", &pid) == 1 && pid > 1 && kill(pid, 0) == 0) {
+			usleep(200000);		/* it exits by itself after its one client */
+			kill(pid, SIGTERM);
+		}
+		fclose(p);
+		unlink(pidfile);
+	}
 	return bps > 0 ? bps / 1e9 : -1;
 }
 
