@@ -11,7 +11,10 @@
  *   - a program of someone else's, attached through netlink (as ip or a
  *     libxdp tool without bpffs leaves one), is never replaced: netpool-fwd
  *     exits 1 naming it and the command that removes it; that very command
- *     run in the namespace frees the interface, and netpool-fwd starts.
+ *     run in the namespace frees the interface, and netpool-fwd starts;
+ *   - a program of the user's (--xdp-prog: libxdp's own xsk_def_xdp_prog.o
+ *     where libxdp is installed, an object with an XSKMAP) steers the
+ *     frames, and it too goes with a kill -9.
  * Skips (77) when the kernel refuses AF_XDP or BPF here.
  */
 #include <signal.h>
@@ -240,6 +243,37 @@ int main(int argc, char **argv)
 #else
 	printf("no libbpf headers in this build: the foreign-program part skipped\n");
 #endif
+
+	/* the user's own program object */
+	{
+		static const char *const objs[] = {
+			"/usr/lib/x86_64-linux-gnu/bpf/xsk_def_xdp_prog.o",
+			"/usr/lib/aarch64-linux-gnu/bpf/xsk_def_xdp_prog.o",
+			"/usr/lib64/bpf/xsk_def_xdp_prog.o", "/usr/lib/bpf/xsk_def_xdp_prog.o",
+		};
+		const char *obj = NULL;
+
+		for (size_t i = 0; i < NP_ARRAY_SIZE(objs) && !obj; i++)
+			if (!access(objs[i], R_OK))
+				obj = objs[i];
+		if (!obj) {
+			printf("no xsk_def_xdp_prog.o (libxdp) here: the --xdp-prog part skipped\n");
+		} else {
+			snprintf(args + strlen(args), sizeof(args) - strlen(args), " --xdp-prog %s",
+				 obj);
+			e2e_tool_start(t.ns_f, tool, args, log);
+			EXPECT(e2e_tool_wait_ready(10000), "no start with --xdp-prog %s", obj);
+			EXPECT(udp_ok(src, rx), "UDP did not pass with --xdp-prog %s", obj);
+			EXPECT(e2e_sh_rc("ip -n %s link show dev %s | grep -q 'name xsk_def_prog'",
+					 t.ns_f, t.fwd_in) == 0, "the user's program is not the one on %s",
+			       t.fwd_in);
+			kill(e2e_tool_pid, SIGKILL);
+			while (e2e_tool_alive())
+				t_sleep_ms(1);
+			EXPECT(!has_xdp(t.fwd_in) && !has_xdp(t.fwd_out),
+			       "the user's program outlived kill -9");
+		}
+	}
 	close(src);
 	close(rx);
 	if (fails) {
