@@ -18,8 +18,24 @@
  * load). Skipped, with the reason, without root, namespaces, AF_XDP or the
  * tool. The namespaces are removed at the end, and on every exit path
  * (tests/lib/netns.h, which the tests use too).
+ *
+ * Then TCP (JSON "bench": "afxdp_tcp"): iperf3 from S to R, hosts with TX
+ * checksum offload off (AF_XDP hands frames on as bytes, so partial
+ * checksums would be dropped; every variant gets the same hosts), through
+ * what sits in F, each variant once per run so ratios compare figures
+ * taken moments apart on a shared machine:
+ *   mtu9000  kernel_bridge (a Linux bridge in F) and netpool_afxdp
+ *            (netpool-fwd, two AF_XDP ports on one UMEM, jumbo frames as
+ *            chains); target netpool >= 0.5x the bridge
+ *   mtu1500  netpool_afxdp, testpmd_af_xdp (dpdk-testpmd io over
+ *            net_af_xdp) and kernel_bridge, three runs; target netpool >=
+ *            1.0x testpmd in every run, and its ratio to the bridge
+ * netpool-fwd's totals give its copies (afxdp_tx_copied, 0 when the ports
+ * share the UMEM) and its CPU time per packet.
  */
 #include <arpa/inet.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -319,6 +335,246 @@ static void xdp_row(const struct np_bench_opts *opts, const char *name, const ch
 		printf("%-16s %-28s %9.3f %12s\n", name, variant, mpps, "-");
 }
 
+/* ---- TCP through the forwarder, a kernel bridge and testpmd ---- */
+
+#define TCP_RUNS	3
+#define TCP_PORT	5298
+#define TCP_IP_S	"10.213.0.1"
+#define TCP_IP_R	"10.213.0.2"
+
+static int xdp_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int xdp_sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* iperf3 TCP from S to R for @secs: the receiver's Gbit/s, or -1. */
+static double xdp_iperf(const struct xdp_env *e, double secs)
+{
+	char cmd[1024], line[512];
+	bool in_recv = false;
+	double bps = -1;
+	FILE *p;
+
+	xdp_sh("ip netns exec %s iperf3 -s -1 -D -p %d >/dev/null 2>&1", e->ns_r, TCP_PORT);
+	usleep(300000);
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s timeout %d iperf3 -c %s -p %d -t %.1f -O 1 -J 2>/dev/null",
+		 e->ns_s, (int)secs + 15, TCP_IP_R, TCP_PORT, secs);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	/* "sum_received": { ... "bits_per_second": N ... } */
+	while (fgets(line, sizeof(line), p)) {
+		char *q;
+
+		if (strstr(line, "\"sum_received\""))
+			in_recv = true;
+		if (in_recv && (q = strstr(line, "\"bits_per_second\":"))) {
+			bps = strtod(q + 18, NULL);
+			in_recv = false;
+		}
+	}
+	pclose(p);
+	/* a server still waiting (the client failed) goes with a second, empty client */
+	if (bps <= 0)
+		xdp_sh("ip netns exec %s timeout 3 iperf3 -c %s -p %d -t 0.1 >/dev/null 2>&1",
+		       e->ns_s, TCP_IP_R, TCP_PORT);
+	return bps > 0 ? bps / 1e9 : -1;
+}
+
+/* Every end of the two pairs at MTU @mtu. */
+static int xdp_mtu(const struct xdp_env *e, unsigned int mtu)
+{
+	return netns_ip(e->ns_s, "link set dev %s mtu %u", e->if_s, mtu) ||
+	       netns_ip(e->ns_f, "link set dev %s mtu %u", e->if_fa, mtu) ||
+	       netns_ip(e->ns_f, "link set dev %s mtu %u", e->if_fb, mtu) ||
+	       netns_ip(e->ns_r, "link set dev %s mtu %u", e->if_r, mtu) ? -EIO : 0;
+}
+
+/* A kernel bridge in F between the two pairs, for one iperf3 run. */
+static double xdp_tcp_bridge(const struct xdp_env *e, double secs)
+{
+	double g = -1;
+
+	if (!netns_ip(e->ns_f, "link add npxbr0 type bridge") &&
+	    !netns_ip(e->ns_f, "link set %s master npxbr0", e->if_fa) &&
+	    !netns_ip(e->ns_f, "link set %s master npxbr0", e->if_fb) &&
+	    !netns_link_up(e->ns_f, "npxbr0", 0))
+		g = xdp_iperf(e, secs);
+	netns_ip_try(e->ns_f, "link del npxbr0");
+	return g;
+}
+
+/* netpool-fwd in F for one iperf3 run; its copies and CPU per packet from its totals. */
+static double xdp_tcp_fwd(const struct xdp_env *e, double secs, double *copied, double *cpu_ns)
+{
+	char log[128], cmd[8192];
+	double g;
+	pid_t pid;
+	int st;
+
+	snprintf(log, sizeof(log), "/tmp/netpool-bench-xdp-tcp-%d.log", (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "exec ip netns exec %s %s --driver afxdp --in %s --out %s --mode fwd --json >%s "
+		 "2>&1", e->ns_f, e->tool, e->if_fa, e->if_fb, log);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	netns_track_pid(pid);
+	usleep(800000);
+	g = xdp_iperf(e, secs);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	netns_untrack_pid(pid);
+	*copied = xdp_total(log, "afxdp_tx_copied");
+	*cpu_ns = xdp_total(log, "cpu_ns_per_pkt");
+	unlink(log);
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? g : -1;
+}
+
+/* dpdk-testpmd io over net_af_xdp on F's two ends, for one iperf3 run. */
+static double xdp_tcp_testpmd(const struct xdp_env *e, double secs)
+{
+	char log[128], cmd[2048], line[512];
+	double g = -1;
+	bool ready = false;
+	pid_t pid;
+
+	if (access("/usr/bin/dpdk-testpmd", X_OK))
+		return -1;
+	snprintf(log, sizeof(log), "/tmp/netpool-bench-xdp-pmd-%d.log", (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "exec ip netns exec %s /usr/bin/dpdk-testpmd -l 0-1 --no-huge --no-pci -m 1024 "
+		 "--no-telemetry --file-prefix npbt%d --vdev net_af_xdp0,iface=%s --vdev "
+		 "net_af_xdp1,iface=%s -- --forward-mode=io --nb-cores=1 --total-num-mbufs=16384 "
+		 "--stats-period 5 >%s 2>&1", e->ns_f, (int)getpid(), e->if_fa, e->if_fb, log);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	netns_track_pid(pid);
+	/* its EAL takes a while: ready once it reports */
+	for (int i = 0; i < 150 && !ready; i++) {
+		FILE *f = fopen(log, "r");
+
+		while (f && fgets(line, sizeof(line), f))
+			ready |= strstr(line, "NIC statistics for port") != NULL;
+		if (f)
+			fclose(f);
+		if (!ready)
+			usleep(100000);
+	}
+	if (ready)
+		g = xdp_iperf(e, secs);
+	kill(pid, SIGINT);
+	for (int i = 0; i < 50 && !waitpid(pid, NULL, WNOHANG); i++)
+		usleep(100000);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	netns_untrack_pid(pid);
+	unlink(log);
+	/* a program it left behind would refuse the next forwarder: take it off */
+	netns_ip_try(e->ns_f, "link set dev %s xdp off", e->if_fa);
+	netns_ip_try(e->ns_f, "link set dev %s xdp off", e->if_fb);
+	return g;
+}
+
+static void tcp_row(const struct np_bench_opts *opts, const char *variant, int run, double gbit,
+		    double ratio, const char *vs, double extra_cpu, double copied)
+{
+	if (opts->json) {
+		printf("{\"bench\": \"afxdp_tcp\", \"variant\": \"%s\", \"run\": %d, \"gbit\": ",
+		       variant, run);
+		if (gbit > 0)
+			printf("%.3f", gbit);
+		else
+			printf("null");
+		if (ratio > 0)
+			printf(", \"ratio\": %.3f, \"vs\": \"%s\"", ratio, vs);
+		if (extra_cpu > 0)
+			printf(", \"cpu_ns_per_pkt\": %.1f, \"tx_copied\": %.0f", extra_cpu, copied);
+		printf("}\n");
+		return;
+	}
+	printf("%-16s %-28s run %d %8s", "afxdp_tcp", variant, run, "");
+	if (gbit > 0)
+		printf("%7.2f Gbit/s", gbit);
+	else
+		printf("%14s", "failed");
+	if (ratio > 0)
+		printf("  %.2fx %s", ratio, vs);
+	if (extra_cpu > 0)
+		printf("  (CPU %.0f ns/pkt, copies %.0f)", extra_cpu, copied);
+	printf("\n");
+}
+
+/* The TCP rows: MTU 9000 against the bridge, MTU 1500 against testpmd, three runs. */
+static void xdp_tcp_rows(const struct np_bench_opts *opts, const struct xdp_env *e)
+{
+	double secs = opts->quick ? 2.0 : 5.0, copied, cpu, br, fw, pmd;
+	int met = 0, runs = 0;
+
+	if (xdp_sh("command -v iperf3 >/dev/null 2>&1")) {
+		tcp_row(opts, "all (iperf3 is not installed)", 0, -1, 0, "", 0, 0);
+		return;
+	}
+	if (netns_host(e->ns_s, e->if_s, TCP_IP_S "/24", 9000) ||
+	    netns_host(e->ns_r, e->if_r, TCP_IP_R "/24", 9000) ||
+	    netns_offloads_off(e->ns_s, e->if_s) || netns_offloads_off(e->ns_r, e->if_r) ||
+	    xdp_mtu(e, 9000)) {
+		tcp_row(opts, "all (hosts not configured: ethtool?)", 0, -1, 0, "", 0, 0);
+		return;
+	}
+	if (!opts->json)
+		printf("\nTCP (iperf3 %.0f s, hosts with TX checksum offload off) through F\n", secs);
+	br = xdp_tcp_bridge(e, secs);
+	fw = xdp_tcp_fwd(e, secs, &copied, &cpu);
+	tcp_row(opts, "mtu9000/kernel_bridge", 1, br, 0, "", 0, 0);
+	tcp_row(opts, "mtu9000/netpool_afxdp", 1, fw, br > 0 && fw > 0 ? fw / br : 0, "bridge",
+		cpu, copied);
+	if (!opts->json && br > 0 && fw > 0)
+		printf("target: MTU 9000 netpool-fwd >= 0.5 x kernel bridge: %.2f vs %.2f Gbit/s "
+		       "(%.2fx) %s\n", fw, br, fw / br, fw >= 0.5 * br ? "met" : "missed");
+	if (xdp_mtu(e, 1500)) {
+		tcp_row(opts, "mtu1500 (MTU not set)", 0, -1, 0, "", 0, 0);
+		return;
+	}
+	for (int r = 1; r <= TCP_RUNS; r++) {
+		fw = xdp_tcp_fwd(e, secs, &copied, &cpu);
+		pmd = xdp_tcp_testpmd(e, secs);
+		br = xdp_tcp_bridge(e, secs);
+		tcp_row(opts, "mtu1500/testpmd_af_xdp", r, pmd, 0, "", 0, 0);
+		tcp_row(opts, "mtu1500/kernel_bridge", r, br, 0, "", 0, 0);
+		tcp_row(opts, "mtu1500/netpool_afxdp", r, fw, pmd > 0 && fw > 0 ? fw / pmd : 0,
+			"testpmd", cpu, copied);
+		if (!opts->json && fw > 0 && br > 0)
+			printf("%-16s %-28s run %d %8s  %.2fx kernel bridge\n", "afxdp_tcp",
+			       "mtu1500/netpool_afxdp", r, "", fw / br);
+		runs += pmd > 0 && fw > 0;
+		met += pmd > 0 && fw >= pmd;
+	}
+	if (!opts->json)
+		printf("target: MTU 1500 netpool-fwd >= 1.0 x testpmd net_af_xdp in every run: %d of "
+		       "%d runs %s\n", met, TCP_RUNS, runs == TCP_RUNS && met == TCP_RUNS ?
+		       "met" : "missed");
+}
+
 void np_bench_fwd_xdp(const struct np_bench_opts *opts, const char *tool_dir)
 {
 	struct xdp_env e = { 0 };
@@ -363,6 +619,7 @@ void np_bench_fwd_xdp(const struct np_bench_opts *opts, const char *tool_dir)
 		}
 		xdp_row(opts, "afxdp_fwd", v, m, cpu[2 + r], NULL);
 	}
+	xdp_tcp_rows(opts, &e);
 	if (!opts->json) {
 		if (peer > 0 && mpps[0] > 0)
 			printf("target: afxdp_fwd recycle/max >= 1.0 x testpmd net_af_xdp: %.3f vs %.3f "
