@@ -16,7 +16,9 @@
  * when the process exits, however it exits: nothing stays behind a
  * kill -9. No bpffs is needed. A user's program goes through libxdp
  * instead where bpffs is mounted: libxdp's dispatcher keeps other programs
- * on the interface beside it. A program already on the interface is never
+ * on the interface beside it (where the kernel refuses the dispatcher and
+ * libxdp falls back to a lone netlink attach, the program is moved to a
+ * BPF link instead, with a warning). A program already on the interface is never
  * replaced; the refusal says which one it is, how it is held (a link of
  * some process, or netlink) and the command that removes it.
  */
@@ -309,6 +311,35 @@ static int afx_attach_err(int err)
 	       err == -ERANGE ? -EOPNOTSUPP : err;
 }
 
+/* Whether libxdp attached our program alone (legacy), not behind its dispatcher. */
+static bool afx_libxdp_legacy(struct afxdp *ax)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ax->ifindex);
+	bool legacy = true;
+
+	if (!libxdp_get_error(mp) && mp) {
+		legacy = xdp_multiprog__is_legacy(mp);
+		xdp_multiprog__close(mp);
+	}
+	return legacy;
+}
+
+/* Attach ax->prog_fd through a BPF link. Return: 0 or -errno (explained). */
+static int afx_link_attach(struct afxdp *ax)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	int err;
+
+	lo.flags = ax->skb_mode ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	ax->link_fd = bpf_link_create(ax->prog_fd, ax->ifindex, BPF_XDP, &lo);
+	if (ax->link_fd >= 0)
+		return 0;
+	err = ax->link_fd;
+	ax->link_fd = -1;
+	afx_prog_explain(ax, err);
+	return afx_attach_err(err);
+}
+
 /* The user's program through libxdp: its dispatcher, beside other programs. */
 static int afx_prog_libxdp(struct afxdp *ax)
 {
@@ -335,14 +366,24 @@ static int afx_prog_libxdp(struct afxdp *ax)
 	ax->prog_fd = xdp_program__fd(xp);
 	ax->map_fd = bpf_map__fd(map);
 	ax->xdp_flags = 1;	/* attached: detach at down */
-	np_info("afxdp %s: %s attached through libxdp (bpffs at " AFX_BPFFS ")\n", ax->ifname,
-		ax->xdp_prog);
-	return 0;
+	if (!afx_libxdp_legacy(ax)) {
+		np_info("afxdp %s: %s attached through libxdp's dispatcher (bpffs at " AFX_BPFFS
+			")\n", ax->ifname, ax->xdp_prog);
+		return 0;
+	}
+	/*
+	 * libxdp fell back to attaching it alone through netlink (the kernel
+	 * refused its dispatcher), which would outlive a crash: a BPF link instead
+	 */
+	xdp_program__detach(xp, ax->ifindex, ax->skb_mode ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
+	ax->xdp_flags = 0;
+	np_warn("afxdp %s: libxdp's dispatcher is not available here: %s attached alone, "
+		"through a BPF link\n", ax->ifname, ax->xdp_prog);
+	return afx_link_attach(ax);
 }
 
 int afx_prog_up(struct afxdp *ax)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, lo);
 	int err;
 
 	if (ax->xdp_prog && access(ax->xdp_prog, R_OK)) {
@@ -359,20 +400,11 @@ int afx_prog_up(struct afxdp *ax)
 	err = ax->xdp_prog ? afx_prog_file(ax) : afx_map_create(ax);
 	if (!err && !ax->xdp_prog)
 		err = afx_prog_builtin(ax);
-	if (err) {
+	if (!err)
+		err = afx_link_attach(ax);
+	if (err)
 		afx_prog_release(ax);
-		return err;
-	}
-	lo.flags = ax->skb_mode ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	ax->link_fd = bpf_link_create(ax->prog_fd, ax->ifindex, BPF_XDP, &lo);
-	if (ax->link_fd < 0) {
-		err = ax->link_fd;
-		ax->link_fd = -1;
-		afx_prog_explain(ax, err);
-		afx_prog_release(ax);
-		return afx_attach_err(err);
-	}
-	return 0;
+	return err;
 }
 
 void afx_prog_detach(struct afxdp *ax)
