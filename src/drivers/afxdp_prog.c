@@ -225,8 +225,12 @@ static pid_t afx_link_holder(uint32_t link_id, char *comm, size_t len)
 	return found;
 }
 
-/* The BPF link that holds an XDP program on @ifindex, 0: none (netlink holds it). */
-static uint32_t afx_xdp_link_of(int ifindex)
+/*
+ * The BPF link that holds XDP program @prog_id on @ifindex, 0: none (netlink
+ * holds it). Links are listed system-wide and an ifindex is only unique in
+ * its namespace: the program decides.
+ */
+static uint32_t afx_xdp_link_of(int ifindex, uint32_t prog_id)
 {
 	uint32_t id = 0;
 
@@ -239,7 +243,7 @@ static uint32_t afx_xdp_link_of(int ifindex)
 			continue;
 		memset(&info, 0, sizeof(info));
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_XDP &&
-		    (int)info.xdp.ifindex == ifindex) {
+		    (int)info.xdp.ifindex == ifindex && info.prog_id == prog_id) {
 			close(fd);
 			return id;
 		}
@@ -279,7 +283,7 @@ static void afx_prog_explain(struct afxdp *ax, int err)
 			snprintf(name, sizeof(name), "%s", info.name[0] ? info.name : "(unnamed)");
 		close(fd);
 	}
-	link_id = afx_xdp_link_of(ax->ifindex);
+	link_id = afx_xdp_link_of(ax->ifindex, id);
 	if (link_id) {
 		pid_t pid = afx_link_holder(link_id, comm, sizeof(comm));
 
