@@ -13,7 +13,11 @@
  *     (afxdp_tx_copied 0, afxdp_tx_zerocopy = tx_packets), one shared
  *     UMEM, no refused descriptor, and exit 0: every buffer came back.
  * Then with --no-shared-umem the same UDP runs through copies (the
- * counters tell them apart). Skips (77) when the kernel refuses AF_XDP.
+ * counters tell them apart). Last, A's TX checksum offload back on and
+ * --mode sockq: netpool-fwd warns once at start naming A's interface and
+ * the command that turns it off, and counts A's UDP datagrams as received
+ * with a bad checksum (they arrive partial). Skips (77) when the kernel
+ * refuses AF_XDP.
  */
 #include "e2e.h"
 #include "e2e_flow.h"
@@ -162,6 +166,40 @@ int main(int argc, char **argv)
 		EXPECT(strstr(line, "\"afxdp_shared_umem\": false"), "--no-shared-umem shared");
 		EXPECT(e2e_json_u64_or0(line, "afxdp_tx_copied") > 0,
 		       "no copies counted across two UMEMs");
+	}
+	/* the host's checksum offload on again: warned at start, bad checksums counted */
+	CHECK_EQ(e2e_sh_rc("ip netns exec %s ethtool -K %s tx on >/dev/null 2>&1", t.ns_a, t.if_a),
+		 0);
+	{
+		char args[512], want[160];
+		unsigned char payload[512];
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(E2E_PORT) };
+
+		inet_pton(AF_INET, t.ip_b, &to.sin_addr);
+		snprintf(args, sizeof(args), "--driver afxdp --in %s --out %s --mode sockq --json",
+			 t.fwd_in, t.fwd_out);
+		e2e_tool_start(t.ns_f, tool, args, log);
+		EXPECT(e2e_tool_wait_ready(5000), "no start in sockq mode");
+		for (uint32_t i = 0; i < 50; i++) {
+			e2e_payload(payload, sizeof(payload), i);
+			sendto(src, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to));
+			t_sleep_ms(2);
+		}
+		t_sleep_ms(300);
+		rc = e2e_tool_stop();
+		EXPECT(rc == 0, "netpool-fwd --mode sockq exited %d", rc);
+		snprintf(want, sizeof(want), "ip netns exec %s ethtool -K %s tx off", t.ns_a, t.if_a);
+		EXPECT(e2e_sh_rc("grep -q 'has TX checksum offload on' %s && grep -qF '%s' %s", log,
+				 want, log) == 0, "no warning naming '%s'", want);
+		EXPECT(e2e_sh_rc("[ $(grep -c 'TX checksum offload' %s) = 1 ]", log) == 0,
+		       "the warning is not said once");
+		if (e2e_total_line(log, line, sizeof(line))) {
+			printf("sockq with A's offload on: %llu TCP/UDP frames checked, %llu bad\n",
+			       (unsigned long long)e2e_json_u64_or0(line, "rx_csum_checked"),
+			       (unsigned long long)e2e_json_u64_or0(line, "rx_csum_bad"));
+			EXPECT(e2e_json_u64_or0(line, "rx_csum_bad") >= 45,
+			       "A's partial checksums were not counted as bad");
+		}
 	}
 	close(src);
 	close(rx);
