@@ -140,7 +140,8 @@ struct np_netdev_ops {
 	 * export: up to @max values into @vals, each one's name (a static
 	 * string) into @names; returns how many. Called by the export's thread
 	 * under the netdev list lock while the queue runs, opened or closed:
-	 * relaxed loads only, no system call, no lock of the data path.
+	 * relaxed loads and no system call; at most a short lock of the slow
+	 * path (a page provider's counters), never one the poll holds long.
 	 */
 	unsigned int (*get_ethtool_stats)(struct np_netdev *dev, unsigned int q, const char **names,
 					  uint64_t *vals, unsigned int max);
