@@ -355,6 +355,8 @@ int np_bench_fwd_main(const struct np_bench_opts *opts);
 void np_bench_fwd_xdp(const struct np_bench_opts *opts, const char *tool_dir);
 /* The TAP rows of fwd (bench_fwd_tap.c): iperf3 TCP against a kernel bridge. */
 void np_bench_fwd_tap(const struct np_bench_opts *opts, const char *tool_dir);
+/* Those rows alone (netpool-bench tap). Return: 0. */
+int np_bench_tap_main(const struct np_bench_opts *opts);
 
 /* ---- the DPDK peer (bench/peer_dpdk.c, built with WITH_DPDK=1) ---- */
 

@@ -457,3 +457,16 @@ void np_bench_fwd_tap(const struct np_bench_opts *opts, const char *tool_dir)
 		unlink(e.log);
 	netns_del_all();
 }
+
+int np_bench_tap_main(const struct np_bench_opts *opts)
+{
+	/* netpool-fwd sits next to this program */
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	if (strrchr(self, '/'))
+		*strrchr(self, '/') = '\0';
+	np_bench_fwd_tap(opts, self);
+	return 0;
+}

@@ -33,6 +33,8 @@ static const struct bench_cmd bench_cmds[] = {
 	  np_bench_skb_main },
 	{ "fwd", "vnic forwarding Mpps on one and two cores, with and without recycling, vs testpmd",
 	  np_bench_fwd_main },
+	{ "tap", "iperf3 TCP through netpool-fwd on TAP (offloads, AF_XDP) vs a kernel bridge",
+	  np_bench_tap_main },
 };
 
 static void usage(FILE *f)
