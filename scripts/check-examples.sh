@@ -6,7 +6,10 @@
 #     on the simulated NIC): run, exit 0;
 #   - examples/tap_capture: in a namespace of its own, a host pings through a
 #     TAP device it made; the pcap file must hold the frames, read back by
-#     tcpdump (skipped with the reason where namespaces or tcpdump are missing).
+#     tcpdump (skipped with the reason where namespaces or tcpdump are missing);
+#   - examples/afxdp_l2fwd: two hosts in namespaces ping each other through it,
+#     and it made no copy (one UMEM for both ports); skipped where the kernel
+#     refuses AF_XDP.
 # Prints one line per program and "check-examples: N passed, N failed, N skipped".
 # Usage: scripts/check-examples.sh [O [make arguments of that build...]]
 set -u
@@ -66,6 +69,40 @@ else
 		ok "tap_capture ($got echo requests read back from the pcap by tcpdump)"
 	else
 		ko tap_capture "exit status $rc, $got of $n echo requests in the pcap: $(tail -n 2 "$tmp/cap.log")"
+	fi
+fi
+# afxdp_l2fwd: two hosts in namespaces of their own ping each other through it
+A=npexa$$ B=npexb$$ F=npexf$$
+if [ "$(id -u)" -ne 0 ] || ! netns_add "$A" "$B" "$F"; then
+	sk afxdp_l2fwd "needs root and network namespaces"
+elif ! { netns_veth a0 "$A" fa "$F" && netns_veth b0 "$B" fb "$F" &&
+	 netns_host "$A" a0 10.252.0.1/24 && netns_host "$B" b0 10.252.0.2/24 &&
+	 netns_offloads_off "$A" a0 && netns_offloads_off "$B" b0 &&
+	 netns_ipv6_off "$F" fa fb && netns_up "$F" fa && netns_up "$F" fb; }; then
+	ko afxdp_l2fwd "could not build the namespaces"
+else
+	ip netns exec "$F" "$O/examples/afxdp_l2fwd" fa fb 30 >"$tmp/fwd.log" 2>&1 &
+	fpid=$!
+	for _ in $(seq 100); do
+		grep -q forwarding "$tmp/fwd.log" 2>/dev/null && break
+		kill -0 "$fpid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! grep -q forwarding "$tmp/fwd.log"; then
+		wait "$fpid"
+		sk afxdp_l2fwd "AF_XDP refused here: $(tail -n 1 "$tmp/fwd.log")"
+	else
+		ip netns exec "$A" ping -q -c 10 -i 0.05 -W 1 10.252.0.2 >"$tmp/ping.log" 2>&1
+		prc=$?
+		kill -INT "$fpid"
+		wait "$fpid"
+		frc=$?
+		line=$(grep "copies made" "$tmp/fwd.log")
+		if [ $prc -eq 0 ] && [ $frc -eq 0 ] && echo "$line" | grep -q "copies made 0$"; then
+			ok "afxdp_l2fwd (10/10 pings through it; ${line#afxdp_l2fwd: })"
+		else
+			ko afxdp_l2fwd "ping $prc, exit $frc: $(tail -n 2 "$tmp/ping.log") $line"
+		fi
 	fi
 fi
 echo "check-examples: $pass passed, $fail failed, $skip skipped"
