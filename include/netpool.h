@@ -39,6 +39,7 @@
 #include "netpool/vnic.h"
 #include "netpool/afxdp.h"
 #include "netpool/tap.h"
+#include "netpool/csum.h"
 #include "netpool/stack.h"
 #include "netpool/export.h"
 #include "netpool/version.h"

@@ -21,6 +21,7 @@ import sys
 PLACE = {
     # utilities every layer uses
     'src/log.c': (0, 0), 'src/fault.c': (0, 0), 'src/stats.c': (0, 0), 'src/version.c': (0, 0),
+    'src/csum.c': (0, 0),
     'src/napi_ctx.c': (0, 0), 'src/hook.c': (0, 0),
     # NUMA: which node this thread runs on (the page layer's node numbers)
     'src/numa.c': (1, -1),
@@ -58,7 +59,7 @@ PLACE = {
 # public headers -> layer
 HDR = {
     'compiler.h': 0, 'atomic.h': 0, 'log.h': 0, 'poison.h': 0, 'fault.h': 0, 'stats.h': 0,
-    'napi_ctx.h': 0, 'version.h': 0, 'page.h': 1, 'dma.h': 2, 'ring.h': 3, 'pool_types.h': 4,
+    'napi_ctx.h': 0, 'version.h': 0, 'csum.h': 0, 'page.h': 1, 'dma.h': 2, 'ring.h': 3, 'pool_types.h': 4,
     'pool.h': 4,
     'skb.h': 5, 'napi.h': 6, 'dev.h': 6, 'export.h': 6, 'vnic.h': 7, 'afxdp.h': 7, 'tap.h': 7,
     'stack.h': 8,

@@ -559,6 +559,8 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 	np_netdev_qstat_add(q, NP_QSTAT(rx_packets), 1);
 	np_netdev_qstat_add(q, NP_QSTAT(rx_bytes), bytes);
 
+	if (prog && np_unlikely(dev->ops->rx_skip_xdp) && dev->ops->rx_skip_xdp(dev, qi))
+		prog = NULL;	/* a GSO frame: no raw-buffer verdict, the skb path cuts it */
 	if (prog) {
 		act = prog(&xdp, atomic_load_explicit(&dev->xdp_arg, memory_order_relaxed));
 		/* a program may move data, but not outside the buffer */

@@ -42,75 +42,6 @@
 
 /* ---- checksums ---- */
 
-static inline uint32_t csum_fold64(uint64_t acc)
-{
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (uint32_t)acc;
-}
-
-uint32_t np_csum_partial(const void *p, size_t len, uint32_t sum)
-{
-	const unsigned char *b = p;
-	uint64_t acc = sum, v0, v1;
-
-	while (len >= 16) {
-		memcpy(&v0, b, 8);
-		memcpy(&v1, b + 8, 8);
-		acc += (v0 & 0xffffffffu) + (v0 >> 32) + (v1 & 0xffffffffu) + (v1 >> 32);
-		b += 16;
-		len -= 16;
-	}
-	if (len >= 8) {
-		memcpy(&v0, b, 8);
-		acc += (v0 & 0xffffffffu) + (v0 >> 32);
-		b += 8;
-		len -= 8;
-	}
-	if (len >= 4) {
-		uint32_t w;
-
-		memcpy(&w, b, 4);
-		acc += w;
-		b += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		uint16_t w;
-
-		memcpy(&w, b, 2);
-		acc += w;
-		b += 2;
-		len -= 2;
-	}
-	if (len) {
-		/* the odd byte is the first of a word whose second is 0 */
-		unsigned char t[2] = { b[0], 0 };
-		uint16_t w;
-
-		memcpy(&w, t, 2);
-		acc += w;
-	}
-	return csum_fold64(acc);
-}
-
-uint32_t np_csum_pseudo4(uint32_t saddr, uint32_t daddr, uint32_t len, uint8_t proto,
-			 uint32_t sum)
-{
-	uint64_t acc = (uint64_t)sum + saddr + daddr + htonl(len) + htons(proto);
-
-	return csum_fold64(acc);
-}
-
-uint32_t np_csum_pseudo6(const void *saddr, const void *daddr, uint32_t len, uint8_t proto,
-			 uint32_t sum)
-{
-	uint64_t acc = (uint64_t)np_csum_partial(saddr, 16, sum) + np_csum_partial(daddr, 16, 0) +
-		       htonl(len) + htonl(proto);
-
-	return csum_fold64(acc);
-}
-
 /* A piece's sum into @acc; one that starts at an odd offset of the range is byte-swapped. */
 static uint64_t csum_piece(uint64_t acc, const void *p, uint32_t len, uint32_t pos)
 {
@@ -177,7 +108,7 @@ int np_skb_checksum(const struct np_skb *skb, uint32_t offset, uint32_t len, uin
 	int err = skb_csum_walk(skb, offset, len, &acc, &pos);
 
 	if (!err)
-		*out = csum_fold64(acc);
+		*out = np_csum_fold64(acc);
 	return err;
 }
 
@@ -245,6 +176,7 @@ struct gso_hdrs {
 	uint32_t hlen;		/* all headers: the payload starts here */
 	uint8_t proto;		/* 6 TCP, 17 UDP */
 	bool v6;
+	bool id_fixed;		/* IPv4: every segment keeps the first's ID */
 };
 
 /* The first @n bytes into the head. Return: 0, -EPROTO (the packet is shorter), -ENOMEM. */
@@ -380,7 +312,7 @@ static void gso_fix(struct np_skb *seg, const struct gso_hdrs *h, uint32_t i, ui
 		uint16_t c = 0;
 
 		wr16(ip + 2, seg->len - h->l3);
-		wr16(ip + 4, (uint16_t)(id0 + i));
+		wr16(ip + 4, (uint16_t)(id0 + (h->id_fixed ? 0 : i)));
 		memcpy(ip + 10, &c, 2);
 		c = np_csum_fold(np_csum_partial(ip, hl, 0));
 		memcpy(ip + 10, &c, 2);
@@ -413,7 +345,7 @@ bool np_netif_needs_gso(const struct np_skb *skb, np_netdev_features_t features)
 	/* whole only with its checksum left to the device */
 	if (skb->ip_summed != NP_CHECKSUM_PARTIAL)
 		return true;
-	switch (sh->gso_type & ~(NP_SKB_GSO_TCP_ECN | NP_SKB_GSO_DODGY)) {
+	switch (sh->gso_type & ~(NP_SKB_GSO_TCP_ECN | NP_SKB_GSO_DODGY | NP_SKB_GSO_TCP_FIXEDID)) {
 	case NP_SKB_GSO_TCPV4:
 		need |= NP_NETIF_F_TSO;
 		break;
@@ -428,6 +360,9 @@ bool np_netif_needs_gso(const struct np_skb *skb, np_netdev_features_t features)
 	}
 	if (sh->gso_type & NP_SKB_GSO_TCP_ECN)
 		need |= NP_NETIF_F_TSO_ECN;
+	/* one that would count up the IDs of a fixed-ID train takes it only if it says so */
+	if (sh->gso_type & NP_SKB_GSO_TCP_FIXEDID)
+		need |= NP_NETIF_F_TSO_MANGLEID;
 	return (features & need) != need;
 }
 
@@ -441,7 +376,7 @@ int np_skb_gso_segment(struct np_skb *skb, np_netdev_features_t features, struct
 	struct np_skb *list;
 	int err;
 
-	type = sh->gso_type & ~(NP_SKB_GSO_TCP_ECN | NP_SKB_GSO_DODGY);
+	type = sh->gso_type & ~(NP_SKB_GSO_TCP_ECN | NP_SKB_GSO_DODGY | NP_SKB_GSO_TCP_FIXEDID);
 	if (!mss || mss == NP_GSO_BY_FRAGS ||
 	    (type != NP_SKB_GSO_TCPV4 && type != NP_SKB_GSO_TCPV6 && type != NP_SKB_GSO_UDP_L4))
 		return -EINVAL;
@@ -458,6 +393,7 @@ int np_skb_gso_segment(struct np_skb *skb, np_netdev_features_t features, struct
 	}
 	if (!h.v6)
 		id0 = rd16(skb->data + h.l3 + 4);
+	h.id_fixed = !h.v6 && (sh->gso_type & NP_SKB_GSO_TCP_FIXEDID);
 	/* segments share pages (SG) or copy them; never GSO_PARTIAL: each is one packet */
 	list = np_skb_segment(skb, h.hlen, features & NP_NETIF_F_SG);
 	if (!list)

@@ -31,6 +31,14 @@ static inline uint64_t np_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A 64-bit Internet checksum accumulator folded to 32 bits (csum.c, gso.c). */
+static inline uint32_t np_csum_fold64(uint64_t acc)
+{
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc;
+}
+
 static inline uint32_t np_roundup_pow2_u32(uint32_t v)
 {
 	return v <= 1 ? 1 : 1u << (32 - __builtin_clz(v - 1));

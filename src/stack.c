@@ -132,21 +132,38 @@ static bool np_gro_flow(struct np_gro *gro, const struct np_skb *skb, struct np_
 
 /*
  * Whether @pk (a mergeable packet of held packet @i's flow) continues it:
- * the same IPv4 TTL, TOS and DF, the next TCP sequence number with the same
- * ACK, window, flags but PSH, header length and options; a payload of at
- * most the held segment size.
+ * the same IPv4 TTL, TOS and DF, the IPv4 ID of the flow's rule (*@fixed
+ * set to it), the next TCP sequence number with the same ACK, window, flags
+ * but PSH, header length and options; a payload of at most the held segment
+ * size.
  */
 static bool np_gro_continues(const struct np_gro *gro, unsigned int i, const struct np_skb *skb,
-			     const struct np_gro_pkt *pk)
+			     const struct np_gro_pkt *pk, uint8_t *fixed)
 {
 	const struct np_skb *held = gro->held[i];
 	const unsigned char *a = held->data, *b = skb->data;
-	uint32_t mss = np_skb_shinfo(held)->gso_size;
+	uint32_t mss = np_skb_shinfo(held)->gso_size, segs;
+	uint16_t ida, idb;
 
 	if (!mss || pk->payload > mss || gro->hdr_len[i] != pk->hdr_len)
 		return false;
 	if (a[ETH_HLEN + 1] != b[ETH_HLEN + 1] || a[ETH_HLEN + 8] != b[ETH_HLEN + 8] ||
 	    ((a[ETH_HLEN + 6] ^ b[ETH_HLEN + 6]) & 0x40u))
+		return false;
+	/*
+	 * The IPv4 ID goes up by one a segment, or, with DF set, may stay the
+	 * same (the kernel's flush_id): the first merge says which, and the
+	 * rest of the train must keep it, so that np_skb_gso_segment() gives
+	 * back the IDs that came in.
+	 */
+	segs = np_skb_shinfo(held)->gso_segs ? np_skb_shinfo(held)->gso_segs : 1u;
+	ida = gro_rd16(a + ETH_HLEN + 4);
+	idb = gro_rd16(b + ETH_HLEN + 4);
+	if (idb == ida && (a[ETH_HLEN + 6] & 0x40u) && (segs == 1 || gro->id_fixed[i]))
+		*fixed = 1;
+	else if ((uint16_t)(ida + segs) == idb && !gro->id_fixed[i])
+		*fixed = 0;
+	else
 		return false;
 	if (pk->proto == 17)
 		/* a checksum, or none, for all of them */
@@ -167,7 +184,7 @@ static bool np_gro_continues(const struct np_gro *gro, unsigned int i, const str
  * is partial with the pseudo header seeded, its gso_type is set. One that
  * merged nothing leaves as it came, without the segment size it was given.
  */
-static void np_gro_complete(struct np_skb *skb)
+static void np_gro_complete(struct np_skb *skb, bool id_fixed)
 {
 	struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 	unsigned char *p = skb->data, *ip = p + ETH_HLEN;
@@ -188,12 +205,13 @@ static void np_gro_complete(struct np_skb *skb)
 	memcpy(&d, ip + 16, 4);
 	if (ip[9] == 6) {
 		sh->gso_type = (uint16_t)(NP_SKB_GSO_TCPV4 |
-					  (p[l4 + 13] & TCP_CWR ? NP_SKB_GSO_TCP_ECN : 0));
+					  (p[l4 + 13] & TCP_CWR ? NP_SKB_GSO_TCP_ECN : 0) |
+					  (id_fixed ? NP_SKB_GSO_TCP_FIXEDID : 0));
 		skb->csum_offset = 16;
 	} else {
 		p[l4 + 4] = (unsigned char)(len >> 8);
 		p[l4 + 5] = (unsigned char)len;
-		sh->gso_type = NP_SKB_GSO_UDP_L4;
+		sh->gso_type = (uint16_t)(NP_SKB_GSO_UDP_L4 | (id_fixed ? NP_SKB_GSO_TCP_FIXEDID : 0));
 		skb->csum_offset = 6;
 	}
 	c = (uint16_t)~np_csum_fold(np_csum_pseudo4(s, d, len, ip[9], 0));
@@ -208,6 +226,7 @@ static void np_gro_complete(struct np_skb *skb)
 static void np_gro_deliver_slot(struct np_gro *gro, unsigned int i)
 {
 	struct np_skb *skb = gro->held[i];
+	bool id_fixed = gro->id_fixed[i];
 
 	gro->n--;
 	memmove(&gro->held[i], &gro->held[i + 1], (gro->n - i) * sizeof(gro->held[0]));
@@ -215,8 +234,9 @@ static void np_gro_deliver_slot(struct np_gro *gro, unsigned int i)
 	memmove(&gro->tuple[i], &gro->tuple[i + 1], (gro->n - i) * sizeof(gro->tuple[0]));
 	memmove(&gro->next_seq[i], &gro->next_seq[i + 1], (gro->n - i) * sizeof(gro->next_seq[0]));
 	memmove(&gro->hdr_len[i], &gro->hdr_len[i + 1], (gro->n - i) * sizeof(gro->hdr_len[0]));
+	memmove(&gro->id_fixed[i], &gro->id_fixed[i + 1], (gro->n - i) * sizeof(gro->id_fixed[0]));
 	gro->flushed++;
-	np_gro_complete(skb);
+	np_gro_complete(skb, id_fixed);
 	gro->deliver(skb, gro->arg);
 }
 
@@ -233,6 +253,7 @@ void np_gro_receive(struct np_gro *gro, struct np_skb *skb)
 {
 	struct np_gro_pkt pk;
 	uint32_t mss;
+	uint8_t fixed = 0;
 	unsigned char fl;
 	int i;
 
@@ -253,7 +274,7 @@ void np_gro_receive(struct np_gro *gro, struct np_skb *skb)
 		return;
 	}
 	fl = pk.proto == 6 ? skb->data[pk.l4 + 13] : 0;
-	if (i >= 0 && np_gro_continues(gro, (unsigned int)i, skb, &pk)) {
+	if (i >= 0 && np_gro_continues(gro, (unsigned int)i, skb, &pk, &fixed)) {
 		struct np_skb *held = gro->held[i];
 
 		mss = np_skb_shinfo(held)->gso_size;
@@ -262,6 +283,7 @@ void np_gro_receive(struct np_gro *gro, struct np_skb *skb)
 		if (np_skb_gro_receive(held, skb) == 0) {
 			gro->merged++;
 			gro->next_seq[i] += pk.payload;
+			gro->id_fixed[i] = fixed;
 			if (fl & TCP_PSH)
 				held->data[pk.l4 + 13] |= TCP_PSH;	/* it ends here */
 			/* PSH or a short one ends the train */
@@ -295,6 +317,7 @@ void np_gro_receive(struct np_gro *gro, struct np_skb *skb)
 	memcpy(gro->tuple[gro->n], pk.tuple, NP_GRO_TUPLE);
 	gro->next_seq[gro->n] = pk.proto == 6 ? gro_rd32(skb->data + pk.l4 + 4) + pk.payload : 0;
 	gro->hdr_len[gro->n] = (uint16_t)pk.hdr_len;
+	gro->id_fixed[gro->n] = 0;
 	gro->n++;
 	gro->held_total++;
 }

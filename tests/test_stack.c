@@ -112,7 +112,8 @@ static void test_gro(void)
 	CHECK_EQ((uint32_t)(buf[38] << 8 | buf[39]), wlen - 34);
 	CHECK_EQ(np_csum_fold(np_csum_partial(buf + 14, 20, 0)), 0);
 	CHECK_EQ(s.skbs[2]->ip_summed, NP_CHECKSUM_PARTIAL);
-	CHECK_EQ(np_skb_shinfo(s.skbs[2])->gso_type, NP_SKB_GSO_UDP_L4);
+	/* ID 0 in every one, DF set: a fixed-ID train */
+	CHECK_EQ(np_skb_shinfo(s.skbs[2])->gso_type, NP_SKB_GSO_UDP_L4 | NP_SKB_GSO_TCP_FIXEDID);
 	CHECK_EQ(s.skbs[3]->len, 300 + 2 * 258);
 	/* the segment size is each held packet's own payload (UDP headers end at 42) */
 	CHECK_EQ(np_skb_shinfo(s.skbs[2])->gso_size, 458);
@@ -143,6 +144,85 @@ static void test_gro(void)
 	CHECK_EQ(s.skbs[1]->len, 400);
 	for (unsigned int i = 0; i < s.n; i++)
 		np_consume_skb(s.skbs[i]);
+	env_fini(&e);
+}
+
+/* A UDP packet of flow 5000 with IPv4 ID @id; DF as @df; header checksum redone. */
+static struct np_skb *id_skb(struct env *e, uint16_t id, bool df, uint8_t seed)
+{
+	struct np_skb *skb = udp_skb(e, 542, 5000, seed, true);
+	unsigned char *p = skb->data;
+	uint16_t c = 0;
+
+	p[18] = (unsigned char)(id >> 8);
+	p[19] = (unsigned char)id;
+	p[20] = df ? 0x40 : 0;
+	memcpy(p + 24, &c, 2);
+	c = np_csum_fold(np_csum_partial(p + 14, 20, 0));
+	memcpy(p + 24, &c, 2);
+	return skb;
+}
+
+/*
+ * The IPv4 ID rule (the kernel's flush_id): a train counts its IDs up, or,
+ * with DF, keeps one; the first merge decides. What GRO merged, segmentation
+ * gives back with the IDs that came in.
+ */
+static void test_gro_ids(void)
+{
+	static const struct {
+		uint16_t id[4];
+		bool df;
+		unsigned int merged;	/* into the first */
+		bool fixed;
+	} c[] = {
+		{ { 7, 8, 9, 10 }, true, 4, false },
+		{ { 7, 8, 9, 10 }, false, 4, false },
+		{ { 7, 7, 7, 7 }, true, 4, true },
+		{ { 0xffff, 0, 1, 2 }, true, 4, false },	/* wraps */
+		{ { 7, 7, 7, 7 }, false, 1, false },	/* fixed without DF: never merged */
+		{ { 7, 8, 8, 9 }, true, 2, false },	/* counting, then the rule changes */
+		{ { 7, 7, 8, 9 }, true, 2, true },	/* fixed, then counting */
+		{ { 7, 9, 10, 11 }, true, 1, false },	/* a gap */
+	};
+	struct env e;
+
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
+	for (unsigned int k = 0; k < NP_ARRAY_SIZE(c); k++) {
+		struct np_gro gro;
+		struct sink s = { 0 };
+		struct np_skb *segs = NULL;
+		unsigned int n = 0;
+
+		np_gro_init(&gro, sink_deliver, &s);
+		for (unsigned int j = 0; j < 4; j++)
+			np_gro_receive(&gro, id_skb(&e, c[k].id[j], c[k].df, (uint8_t)j));
+		np_gro_flush(&gro);
+		CHECK(s.n >= 1);
+		CHECK_EQ(np_skb_shinfo(s.skbs[0])->gso_segs ? np_skb_shinfo(s.skbs[0])->gso_segs : 1u,
+			 c[k].merged);
+		CHECK_EQ(!!(np_skb_shinfo(s.skbs[0])->gso_type & NP_SKB_GSO_TCP_FIXEDID),
+			 c[k].fixed);
+		if (c[k].merged > 1) {
+			/* cut again: each packet carries the ID it came with */
+			CHECK_EQ(np_skb_gso_segment(s.skbs[0], NP_NETIF_F_SG, &segs), 0);
+			np_consume_skb(s.skbs[0]);
+			s.skbs[0] = NULL;
+			for (struct np_skb *g = segs; g; g = g->next, n++)
+				CHECK_EQ((unsigned int)(g->data[18] << 8 | g->data[19]), c[k].id[n]);
+			CHECK_EQ(n, c[k].merged);
+			while (segs) {
+				struct np_skb *g = segs;
+
+				segs = g->next;
+				g->next = NULL;
+				np_consume_skb(g);
+			}
+		}
+		for (unsigned int i = 0; i < s.n; i++)
+			if (s.skbs[i])
+				np_consume_skb(s.skbs[i]);
+	}
 	env_fini(&e);
 }
 
@@ -281,6 +361,7 @@ int main(void)
 {
 	np_set_print(t_log_capture);
 	test_gro();
+	test_gro_ids();
 	test_sockq();
 	test_encap();
 	test_capture();

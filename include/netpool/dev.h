@@ -152,6 +152,13 @@ struct np_netdev_ops {
 	 * offsets, the gso fields), as the driver validated it before the hand-over
 	 */
 	void (*rx_offload)(struct np_netdev *dev, unsigned int q, struct np_skb *skb);
+	/*
+	 * optional: inside np_netdev_receive(), true when the frame being handed
+	 * over carries state a program on the raw buffer cannot honour (a GSO
+	 * frame, to be cut later): it goes up as an skb, the program not run
+	 * (as the kernel's tun does for GSO frames)
+	 */
+	bool (*rx_skip_xdp)(struct np_netdev *dev, unsigned int q);
 	/* the driver's state goes (after every queue closed) */
 	void (*destroy)(struct np_netdev *dev);
 };

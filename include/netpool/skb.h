@@ -71,6 +71,7 @@ struct np_skb_frag {
 #define NP_SKB_GSO_PARTIAL	0x10u	/* set by np_skb_segment() with NP_NETIF_F_GSO_PARTIAL */
 #define NP_SKB_GSO_TCP_ECN	0x20u	/* TCP with ECN: CWR stays on the first segment only */
 #define NP_SKB_GSO_DODGY	0x40u	/* from outside (a TAP): gso fields checked, not trusted */
+#define NP_SKB_GSO_TCP_FIXEDID	0x80u	/* IPv4 with DF: each segment keeps the first's ID (TCP, UDP) */
 
 /* gso_size: every frag_list member is one segment, whatever its length (SCTP's use) */
 #define NP_GSO_BY_FRAGS		0xffffu
@@ -84,6 +85,7 @@ typedef uint64_t np_netdev_features_t;
 #define NP_NETIF_F_TSO6		(1ull << 4)	/* takes NP_SKB_GSO_TCPV6 whole */
 #define NP_NETIF_F_TSO_ECN	(1ull << 5)	/* takes NP_SKB_GSO_TCP_ECN with TSO/TSO6 */
 #define NP_NETIF_F_GSO_UDP_L4	(1ull << 6)	/* takes NP_SKB_GSO_UDP_L4 whole (USO) */
+#define NP_NETIF_F_TSO_MANGLEID	(1ull << 7)	/* takes NP_SKB_GSO_TCP_FIXEDID whole (IDs may count up) */
 
 /* ip_summed: what is known of the packet's L4 checksum (the kernel's CHECKSUM_*). */
 #define NP_CHECKSUM_NONE	0u	/* nothing: whoever needs it verifies it */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include "compiler.h"
 #include "skb.h"
+#include "csum.h"
 
 NP_EXTERN_C_BEGIN
 
@@ -32,6 +33,7 @@ struct np_gro {
 	unsigned char tuple[NP_GRO_HOLD][NP_GRO_TUPLE];
 	uint32_t next_seq[NP_GRO_HOLD];	/* TCP: the sequence number that merges next */
 	uint16_t hdr_len[NP_GRO_HOLD];	/* Ethernet, IPv4 and L4 headers of the held packet */
+	uint8_t id_fixed[NP_GRO_HOLD];	/* 1: the flow's IPv4 ID stays (DF set); 0: it counts up */
 	unsigned int n;
 	np_gro_deliver_fn deliver;
 	void *arg;
@@ -67,7 +69,9 @@ NP_API int np_gro_init(struct np_gro *gro, np_gro_deliver_fn deliver, void *arg)
  * What merges is what a later segmentation gives back unchanged, by the
  * kernel's rules (inet_gro_receive(), tcp_gro_receive(),
  * udp_gro_receive_segment()): an IPv4 header of 20 bytes with a good
- * checksum, no fragment, the held packet's TTL, TOS and DF; an L4 checksum
+ * checksum, no fragment, the held packet's TTL, TOS and DF, the next IPv4
+ * ID (or, with DF, the same one: the first merge says which, and the train
+ * keeps it; NP_SKB_GSO_TCP_FIXEDID then); an L4 checksum
  * that verifies (unless ip_summed says it was verified or is partial);
  * TCP with only ACK (and PSH) set, the held packet's ACK number, window,
  * header length and options, the next sequence number; a payload of at
@@ -182,60 +186,6 @@ struct np_gso_stats {
 };
 
 /**
- * np_csum_fold() - the 16-bit Internet checksum of a 32-bit sum: folded and
- * complemented, to be stored as it is (memcpy) in a header.
- * @sum: a sum from np_csum_partial(), np_skb_checksum() or np_csum_pseudo4/6().
- * Context: any thread; pure.
- * Return: the checksum, in memory order.
- */
-NP_INLINE uint16_t np_csum_fold(uint32_t sum)
-{
-	sum = (sum & 0xffffu) + (sum >> 16);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/**
- * np_csum_partial() - add @len bytes at @p to the running sum @sum (the
- * kernel's csum_partial()); @p may be unaligned, @len odd (the last byte
- * counts as the high byte of a word, as on the wire).
- * @p: the bytes.
- * @len: how many.
- * @sum: the sum so far (0 to start).
- * Context: any thread; pure.
- * Return: the new sum.
- */
-NP_API uint32_t np_csum_partial(const void *p, size_t len, uint32_t sum);
-
-/**
- * np_csum_pseudo4() - the IPv4 pseudo header (addresses as they lie in the
- * header, @proto, @len) added to @sum (the kernel's csum_tcpudp_nofold()).
- * @saddr: the source address, network order (as read from the header).
- * @daddr: the destination address, network order.
- * @len: the L4 length (header and payload), host order.
- * @proto: the IP protocol (6 TCP, 17 UDP).
- * @sum: the sum so far.
- * Context: any thread; pure.
- * Return: the new sum.
- */
-NP_API uint32_t np_csum_pseudo4(uint32_t saddr, uint32_t daddr, uint32_t len, uint8_t proto,
-				uint32_t sum);
-
-/**
- * np_csum_pseudo6() - the IPv6 pseudo header added to @sum (the kernel's
- * csum_ipv6_magic() before the fold).
- * @saddr: the 16 bytes of the source address (as in the header).
- * @daddr: the 16 bytes of the destination address.
- * @len: the upper-layer length, host order.
- * @proto: the upper-layer protocol.
- * @sum: the sum so far.
- * Context: any thread; pure.
- * Return: the new sum.
- */
-NP_API uint32_t np_csum_pseudo6(const void *saddr, const void *daddr, uint32_t len, uint8_t proto,
-				uint32_t sum);
-
-/**
  * np_skb_checksum() - add @len bytes of @skb from @offset (head, frags and
  * frag_list, from the data start) to @sum (the kernel's skb_checksum()).
  * @skb: the packet; only read.
@@ -278,8 +228,8 @@ NP_API bool np_netif_needs_gso(const struct np_skb *skb, np_netdev_features_t fe
  * np_skb_gso_segment() - cut the GSO skb @skb into packets of gso_size
  * payload with their headers fixed (the kernel's skb_gso_segment() with
  * inet_gso_segment(), tcp4_gso_segment() / tcp6_gso_segment() and
- * __udp_gso_segment()): IPv4 total length, IDs counting up from @skb's,
- * header checksum; IPv6 payload length; TCP sequence numbers, CWR on the
+ * __udp_gso_segment()): IPv4 total length, IDs counting up from @skb's
+ * (all the same with NP_SKB_GSO_TCP_FIXEDID), header checksum; IPv6 payload length; TCP sequence numbers, CWR on the
  * first only, FIN and PSH on the last only; UDP length. L4 checksums are
  * complete, or left partial (pseudo header seeded, ip_summed
  * NP_CHECKSUM_PARTIAL) when @features has NP_NETIF_F_HW_CSUM. Segments hold

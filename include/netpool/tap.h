@@ -51,10 +51,11 @@
  *       the offloads that are on); an skb needing more is refused
  *       (-EOPNOTSUPP, tx_no_offload): np_validate_xmit_skb() first.
  *
- * An XDP program sees frames as the kernel handed them over: one sent back
- * out (TX, REDIRECT) leaves with a header saying nothing, so a checksum the
- * kernel left partial stays unfinished (virtio-net refuses XDP while such
- * offloads are on; turn them off for such a program). With no_vnet_hdr the
+ * An XDP program sees a frame's bytes as they will leave if it sends them
+ * back out (TX, REDIRECT, with a header saying nothing): a checksum the
+ * kernel left partial is finished in the buffer first (rx_csum_xdp), and a
+ * GSO frame never meets the program: it goes up as an skb, to be cut where
+ * it leaves (the kernel's tun does the same). With no_vnet_hdr the
  * device carries plain frames of at most NP_TAP_MAX_FRAME bytes and the
  * kernel segments and checksums everything first.
  *
@@ -153,6 +154,8 @@ struct np_tap_stats {
 	uint64_t tx_csum_partial;	/* skbs written with their checksum left to the kernel */
 	uint64_t tx_no_offload;	/* skbs refused: GSO or a partial checksum the offloads
 				 * that are on do not take */
+	uint64_t rx_csum_xdp;	/* partial checksums finished in the buffer for a verdict
+				 * program (it sees, and may send, the frame's bytes) */
 };
 
 #define NP_TAP_STATS_NR		(sizeof(struct np_tap_stats) / sizeof(uint64_t))

@@ -58,6 +58,7 @@ const char *const np_tap_stats_names[] = {
 	[TAP_TX_GSO] = "tx_gso",
 	[TAP_TX_CSUM_PARTIAL] = "tx_csum_partial",
 	[TAP_TX_NO_OFFLOAD] = "tx_no_offload",
+	[TAP_RX_CSUM_XDP] = "rx_csum_xdp",
 };
 _Static_assert(NP_ARRAY_SIZE(np_tap_stats_names) == TAP_NR_COUNTERS, "a name per counter");
 
@@ -157,6 +158,8 @@ static void tap_rx_error(struct np_netdev *dev, struct tap_queue *tq, int err)
 	}
 }
 
+static void tap_rx_csum_for_xdp(struct tap_queue *tq, uint32_t len);
+
 /*
  * A frame with a virtio-net header: checked, its offloads counted and kept
  * for tap_rx_offload(). Return: false when the header is impossible (the
@@ -175,9 +178,44 @@ static bool tap_rx_vnet(struct np_netdev *dev, struct tap *tap, struct tap_queue
 	}
 	if (tq->rx_meta.gso_size)
 		tap_count(tq, TAP_RX_GSO, 1);
-	if (tq->rx_meta.ip_summed == NP_CHECKSUM_PARTIAL)
+	if (tq->rx_meta.ip_summed == NP_CHECKSUM_PARTIAL) {
 		tap_count(tq, TAP_RX_CSUM_PARTIAL, 1);
+		if (atomic_load_explicit(&dev->xdp_prog, memory_order_relaxed))
+			tap_rx_csum_for_xdp(tq, len);
+	}
 	return true;
+}
+
+/*
+ * A program on the raw buffer sees, and may send out as it is, the bytes of
+ * the frame: a checksum the sender left partial is finished first, in the
+ * buffer, when the frame is all in its first one (a longer frame goes up as
+ * an skb whatever the program says, and the skb keeps the partial state).
+ */
+static void tap_rx_csum_for_xdp(struct tap_queue *tq, uint32_t len)
+{
+	struct tap_rx_meta *m = &tq->rx_meta;
+	unsigned char *f = (unsigned char *)np_page_address(tq->post[0]) + NP_XDP_HEADROOM;
+	uint32_t at = (uint32_t)m->csum_start + m->csum_offset;
+	uint16_t c;
+
+	/* a GSO frame skips the program (tap_rx_skip_xdp()): its segments get their own sums */
+	if (m->ip_summed != NP_CHECKSUM_PARTIAL || m->gso_size || len > TAP_BUF_LEN || at + 2 > len)
+		return;		/* (the header check already refused a field outside the frame) */
+	c = np_csum_fold(np_csum_partial(f + m->csum_start, len - m->csum_start, 0));
+	if (!c && m->csum_offset == 6)
+		c = 0xffff;	/* UDP: 0 means none */
+	memcpy(f + at, &c, 2);	/* the sum is in memory order */
+	m->ip_summed = NP_CHECKSUM_UNNECESSARY;
+	tap_count(tq, TAP_RX_CSUM_XDP, 1);
+}
+
+/* A GSO frame never meets a program on the raw buffer (tun's rule). */
+static bool tap_rx_skip_xdp(struct np_netdev *dev, unsigned int q)
+{
+	struct tap *tap = to_tap(dev);
+
+	return tap->vnet && tap->q[q].rx_meta.gso_size;
 }
 
 /* What the header of the frame just handed over said, into its skb. */
@@ -444,6 +482,7 @@ static const struct np_netdev_ops tap_ops = {
 	.xmit_frame = tap_xmit_frame,
 	.rx_fd = tap_rx_fd,
 	.rx_offload = tap_rx_offload,
+	.rx_skip_xdp = tap_rx_skip_xdp,
 	.get_ethtool_stats = tap_get_ethtool_stats,
 	.destroy = tap_destroy,
 };
@@ -541,12 +580,17 @@ static int tap_set_offloads(int fd, const char *name, unsigned int want)
 	return -EOPNOTSUPP;
 }
 
-/* The netdev's transmit features: what the kernel takes through the header. */
+/*
+ * The netdev's transmit features: what the kernel takes through the header.
+ * The header has no word for a fixed IPv4 ID: a kernel that segments a
+ * frame counts the IDs up, so a fixed-ID train goes as MANGLEID.
+ */
 static np_netdev_features_t tap_features(unsigned int off)
 {
 	if (!(off & NP_TAP_OFFLOAD_CSUM))
 		return 0;
-	return NP_NETIF_F_HW_CSUM | (off & NP_TAP_OFFLOAD_TSO4 ? NP_NETIF_F_TSO : 0) |
+	return NP_NETIF_F_HW_CSUM | NP_NETIF_F_TSO_MANGLEID |
+	       (off & NP_TAP_OFFLOAD_TSO4 ? NP_NETIF_F_TSO : 0) |
 	       (off & NP_TAP_OFFLOAD_TSO6 ? NP_NETIF_F_TSO6 : 0) |
 	       (off & NP_TAP_OFFLOAD_TSO_ECN ? NP_NETIF_F_TSO_ECN : 0) |
 	       (off & NP_TAP_OFFLOAD_USO ? NP_NETIF_F_GSO_UDP_L4 : 0);

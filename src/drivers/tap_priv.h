@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include "../internal.h"
 #include "netpool/tap.h"
+#include "netpool/csum.h"
 
 #define TAP_DEV_PATH	"/dev/net/tun"
 #define TAP_MAX_BUFS	(NP_MAX_SKB_FRAGS + 1)
@@ -33,7 +34,7 @@ _Static_assert(TAP_BUFS(TAP_RX_ROOM) <= TAP_MAX_BUFS && TAP_BUFS(TAP_RX_ROOM_GSO
 enum tap_counter {
 	TAP_RX_RUNT, TAP_RX_OVERSIZE, TAP_RX_MULTI, TAP_RX_ERRORS, TAP_TX_LINEARIZED,
 	TAP_TX_ERRORS, TAP_RX_GSO, TAP_RX_CSUM_PARTIAL, TAP_RX_BAD_VNET_HDR, TAP_TX_GSO,
-	TAP_TX_CSUM_PARTIAL, TAP_TX_NO_OFFLOAD, TAP_NR_COUNTERS
+	TAP_TX_CSUM_PARTIAL, TAP_TX_NO_OFFLOAD, TAP_RX_CSUM_XDP, TAP_NR_COUNTERS
 };
 _Static_assert(TAP_NR_COUNTERS == NP_TAP_STATS_NR &&
 		       offsetof(struct np_tap_stats, tx_errors) == TAP_TX_ERRORS * 8 &&

@@ -37,6 +37,9 @@ static uint16_t rd16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+#define TAP_GSO_MAX_UDP_SEGS	128u	/* the kernel's UDP_MAX_SEGMENTS */
+#define TAP_GSO_MAX_TCP_SEGS	1024u	/* 64 KiB in segments of the 88-byte minimum MSS: 745 */
+
 /* The IP and L4 headers of a GSO frame, as its header says they are. */
 static int tap_vnet_gso_check(const struct virtio_net_hdr *h, uint8_t type, const uint8_t *f,
 			      uint32_t len, uint32_t headlen, struct tap_rx_meta *m)
@@ -81,6 +84,17 @@ static int tap_vnet_gso_check(const struct virtio_net_hdr *h, uint8_t type, cons
 	}
 	if (len <= l4 + hl)
 		return -EPROTO;		/* no payload to cut */
+	/*
+	 * A size that is the library's GSO_BY_FRAGS mark, or one that would cut
+	 * the frame into more segments than a sender would ever make (the
+	 * kernel's UDP_MAX_SEGMENTS for UDP; for TCP, 64 KiB at the smallest
+	 * MSS a path may have, 88 bytes, is under 800): refused here, counted
+	 * as an impossible header, instead of a pile of skbs further on.
+	 */
+	if (h->gso_size == NP_GSO_BY_FRAGS ||
+	    (len - l4 - hl + h->gso_size - 1u) / h->gso_size >
+		    (proto == 17 ? TAP_GSO_MAX_UDP_SEGS : TAP_GSO_MAX_TCP_SEGS))
+		return -EPROTO;
 	m->l3 = (uint16_t)l3;
 	m->gso_size = h->gso_size;
 	m->gso_segs = (uint16_t)((len - l4 - hl + h->gso_size - 1u) / h->gso_size);
@@ -169,7 +183,8 @@ int tap_vnet_tx_hdr(const struct np_skb *skb, unsigned int offloads, struct virt
 	/* a GSO skb leaves its checksum to the kernel, which cuts it */
 	if (skb->ip_summed != NP_CHECKSUM_PARTIAL)
 		return -EOPNOTSUPP;
-	type = sh->gso_type & (uint16_t)~(NP_SKB_GSO_DODGY | NP_SKB_GSO_TCP_ECN);
+	type = sh->gso_type & (uint16_t)~(NP_SKB_GSO_DODGY | NP_SKB_GSO_TCP_ECN |
+					  NP_SKB_GSO_TCP_FIXEDID);
 	if (type == NP_SKB_GSO_TCPV4) {
 		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 		need = NP_TAP_OFFLOAD_TSO4;
