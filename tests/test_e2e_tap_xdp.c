@@ -34,6 +34,10 @@ static int fails;
 		}                                                                  \
 	} while (0)
 
+#define TSHARK_BAD                                                                         \
+	"ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0 || " \
+	"_ws.malformed || _ws.expert.severity == error"
+
 /* tshark's verdict on the capture @pcap: frames with a bad IPv4/TCP/UDP checksum, and good ones. */
 static bool tshark_check(const char *pcap, uint64_t *bad, uint64_t *good)
 {
@@ -46,9 +50,7 @@ static bool tshark_check(const char *pcap, uint64_t *bad, uint64_t *good)
 		snprintf(cmd, sizeof(cmd),
 			 "tshark -n -r %s -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE "
 			 "-o udp.check_checksum:TRUE -Y '%s' 2>/dev/null | wc -l", pcap,
-			 k ? "tcp.checksum.status == 1 || udp.checksum.status == 1" :
-			     "ip.checksum.status == 0 || tcp.checksum.status == 0 || "
-			     "udp.checksum.status == 0 || _ws.malformed || _ws.expert.severity == error");
+			 k ? "tcp.checksum.status == 1 || udp.checksum.status == 1" : TSHARK_BAD);
 		p = popen(cmd, "r");
 		if (!p || !fgets(buf, sizeof(buf), p)) {
 			if (p)
@@ -59,6 +61,21 @@ static bool tshark_check(const char *pcap, uint64_t *bad, uint64_t *good)
 		*(k ? good : bad) = strtoull(buf, NULL, 10);
 	}
 	return true;
+}
+
+/* The first bad frames of @pcap as tshark sees them (what it says of each), on stderr. */
+static void tshark_show_bad(const char *pcap)
+{
+	char cmd[900];
+
+	snprintf(cmd, sizeof(cmd),
+		 "tshark -n -r %s -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE "
+		 "-o udp.check_checksum:TRUE -Y '%s' -T fields -E separator=' ' "
+		 "-e frame.number -e frame.len -e ip.len -e ip.id -e ip.proto -e tcp.seq -e tcp.len "
+		 "-e tcp.flags -e udp.length -e _ws.expert.message 2>&1 | head -12 >&2",
+		 pcap, TSHARK_BAD);
+	if (e2e_sh_rc("%s", cmd))
+		fprintf(stderr, "tshark could not show them\n");
 }
 
 int main(int argc, char **argv)
@@ -173,6 +190,8 @@ int main(int argc, char **argv)
 		printf("tshark: %" PRIu64 " frames with a good TCP/UDP checksum, %" PRIu64 " bad\n",
 		       good, bad);
 		EXPECT(bad == 0 && good > 0, "tshark: %" PRIu64 " bad, %" PRIu64 " good", bad, good);
+		if (bad)
+			tshark_show_bad(pcap);
 	} else {
 		printf("note: no tshark: the capture is not read\n");
 	}
