@@ -14,7 +14,9 @@
  *     run in the namespace frees the interface, and netpool-fwd starts;
  *   - a program of the user's (--xdp-prog: libxdp's own xsk_def_xdp_prog.o
  *     where libxdp is installed, an object with an XSKMAP) steers the
- *     frames, and it too goes with a kill -9.
+ *     frames, and it too goes with a kill -9, bpffs mounted or not; with
+ *     --xdp-multiprog it goes through libxdp's dispatcher, and a clean stop
+ *     leaves nothing.
  * Skips (77) when the kernel refuses AF_XDP or BPF here.
  */
 #include <signal.h>
@@ -259,9 +261,19 @@ int main(int argc, char **argv)
 		if (!obj) {
 			printf("no xsk_def_xdp_prog.o (libxdp) here: the --xdp-prog part skipped\n");
 		} else {
+			char bpffs_tool[8800];
+
 			snprintf(args + strlen(args), sizeof(args) - strlen(args), " --xdp-prog %s",
 				 obj);
-			e2e_tool_start(t.ns_f, tool, args, log);
+			/*
+			 * bpffs mounted where it runs (ip netns exec gives it a
+			 * mount namespace of its own): the program still goes
+			 * through a BPF link unless --xdp-multiprog asks for
+			 * libxdp's dispatcher
+			 */
+			snprintf(bpffs_tool, sizeof(bpffs_tool),
+				 "sh -c 'mount -t bpf bpf /sys/fs/bpf && exec %s %s'", tool, args);
+			e2e_tool_start(t.ns_f, bpffs_tool, "", log);
 			EXPECT(e2e_tool_wait_ready(10000), "no start with --xdp-prog %s", obj);
 			EXPECT(udp_ok(src, rx), "UDP did not pass with --xdp-prog %s", obj);
 			EXPECT(e2e_sh_rc("ip -n %s link show dev %s | grep -q 'name xsk_def_prog'",
@@ -271,7 +283,28 @@ int main(int argc, char **argv)
 			while (e2e_tool_alive())
 				t_sleep_ms(1);
 			EXPECT(!has_xdp(t.fwd_in) && !has_xdp(t.fwd_out),
-			       "the user's program outlived kill -9");
+			       "the user's program outlived kill -9 (bpffs mounted)");
+
+			/* asked for: libxdp's dispatcher, gone after a clean stop */
+			snprintf(bpffs_tool, sizeof(bpffs_tool),
+				 "sh -c 'mount -t bpf bpf /sys/fs/bpf && exec %s %s --xdp-multiprog'",
+				 tool, args);
+			e2e_tool_start(t.ns_f, bpffs_tool, "", log);
+			EXPECT(e2e_tool_wait_ready(10000), "no start with --xdp-multiprog");
+			EXPECT(udp_ok(src, rx), "UDP did not pass with --xdp-multiprog");
+			if (log_has(log, "dispatcher is not available")) {
+				printf("libxdp's dispatcher is refused here: --xdp-multiprog fell back to "
+				       "a BPF link\n");
+			} else {
+				EXPECT(e2e_sh_rc("ip -n %s link show dev %s | grep -q "
+						 "'name xdp_dispatcher'", t.ns_f, t.fwd_in) == 0,
+				       "--xdp-multiprog: no dispatcher on %s", t.fwd_in);
+				printf("--xdp-multiprog: %s through libxdp's dispatcher\n", obj);
+			}
+			rc = e2e_tool_stop();
+			EXPECT(rc == 0, "netpool-fwd --xdp-multiprog exited %d", rc);
+			EXPECT(!has_xdp(t.fwd_in) && !has_xdp(t.fwd_out),
+			       "a program stayed after a clean stop with --xdp-multiprog");
 		}
 	}
 	close(src);

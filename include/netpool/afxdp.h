@@ -42,8 +42,10 @@
  * falling back to XDP_PASS; frags-aware, so interfaces with an MTU above a
  * page accept it) or the user's (xdp_prog: an object file with an XSKMAP)
  * is attached through a BPF link, which the kernel removes when the process
- * dies however it dies; where bpffs is mounted a user's program goes
- * through libxdp's dispatcher instead, beside other programs. A program
+ * dies however it dies. A user's program may instead go through libxdp's
+ * dispatcher (xdp_multiprog), beside other programs; the dispatcher is
+ * attached through netlink and pinned in bpffs, so it outlives a crash:
+ * after a kill -9 'xdp-loader unload IFACE --all' removes it. A program
  * already on the interface is never replaced: the refusal names it and the
  * command that removes it. The kernel picks zero-copy or copy mode unless
  * told (veth: copy only). A bind refused with EBUSY right after a previous
@@ -85,6 +87,7 @@ struct np_afxdp_params {
 	unsigned int busy_poll_us;	/* SO_BUSY_POLL of each socket, 0: no busy polling */
 	unsigned int busy_poll_budget;	/* SO_BUSY_POLL_BUDGET, 0: NP_NAPI_WEIGHT */
 	const char *xdp_prog;		/* an XDP object file with an XSKMAP, NULL: the built-in one */
+	bool xdp_multiprog;		/* xdp_prog through libxdp's dispatcher (bpffs needed) */
 	struct np_netdev *share_umem;	/* an afxdp netdev whose UMEM this one uses, NULL: its own */
 };
 
@@ -107,7 +110,9 @@ struct np_afxdp_params {
  *   drives the kernel's napi itself (see README: the interface's
  *   napi_defer_hard_irqs and gro_flush_timeout). xdp_prog names an object
  *   file whose first XDP program redirects into its (first) XSKMAP, which
- *   must hold nqueues entries.
+ *   must hold nqueues entries; xdp_multiprog sends it through libxdp's
+ *   dispatcher (bpffs mounted at /sys/fs/bpf, else np_netdev_open()
+ *   fails with -EOPNOTSUPP).
  * @out: the netdev (name: the interface's).
  * Context: any thread; allocates and maps the UMEM (or takes a reference to
  * share_umem's), makes system calls (no socket is bound before
@@ -115,11 +120,15 @@ struct np_afxdp_params {
  * Return: 0, -EINVAL (@p or @out NULL, no ifname or one of IF_NAMESIZE
  * characters or more, nqueues above NP_NETDEV_MAX_QUEUES, a ring size not a
  * power of two in 64..16384, frame_count below 64 per queue or above 2^22,
- * frame_size out of range, bind unknown, share_umem not an afxdp netdev or
- * with another frame_count or frame_size; checked before the interface is
+ * frame_size out of range, bind unknown, xdp_multiprog without xdp_prog,
+ * share_umem not an afxdp netdev or with another frame_count or
+ * frame_size; checked before the interface is
  * looked up), -ENODEV (no such interface), -EPERM / -EOPNOTSUPP (the kernel
  * refuses AF_XDP, or this build has no libxdp), -ENOMEM. The reason is
- * reported through the print callback. np_netdev_open() may then fail with
+ * reported through the print callback, and so are libbpf's and libxdp's own
+ * messages from the first call on (it sets libbpf_set_print() and
+ * libxdp_set_print(); an application that wants them elsewhere sets its own
+ * after it). np_netdev_open() may then fail with
  * -EPERM, -EOPNOTSUPP (no native XDP: try skb_mode; or no zero-copy on this
  * interface), -EBUSY (another XDP program on the interface: the message
  * names it and how to remove it; or the queue stayed busy), -EINVAL (no such

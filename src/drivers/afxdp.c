@@ -257,7 +257,7 @@ static int afx_params_check(struct np_afxdp_params *p)
 	    !afx_ring_ok(&p->fill_size, p->ring_size) ||
 	    !afx_ring_ok(&p->comp_size, p->ring_size) ||
 	    p->frame_size < NP_AFXDP_FRAME_MIN || p->frame_size > NP_AFXDP_FRAME_MAX ||
-	    (unsigned int)p->bind > NP_AFXDP_BIND_ZEROCOPY)
+	    (unsigned int)p->bind > NP_AFXDP_BIND_ZEROCOPY || (p->xdp_multiprog && !p->xdp_prog))
 		return -EINVAL;
 	if (!p->frame_count) {
 		/* full fill rings, as much again in the stack, and a TX reserve, per queue */
@@ -323,6 +323,7 @@ int afx_create(const struct np_afxdp_params *params, const struct afx_kernel_ops
 	ax->fill_target = NP_MIN(p.fill_size, (per_q - ax->reserve_frames) / 2);
 
 	err = -ENOMEM;
+	ax->xdp_multiprog = p.xdp_multiprog;
 	if (p.xdp_prog && !(ax->xdp_prog = strdup(p.xdp_prog)))
 		goto fail;
 	err = p.share_umem ? afx_umem_get(ax, to_afx(p.share_umem)->um) :
@@ -377,6 +378,7 @@ fail:
 
 int np_afxdp_create(const struct np_afxdp_params *params, struct np_netdev **out)
 {
+	afx_print_route();	/* before libbpf or libxdp has anything to say */
 	return afx_create(params, &afx_xsk_ops, out);
 }
 

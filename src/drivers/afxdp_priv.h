@@ -194,6 +194,7 @@ struct afxdp {
 	enum np_afxdp_bind bind;
 	unsigned int busy_poll_us, busy_poll_budget;
 	char *xdp_prog;			/* the user's object file, NULL: built-in */
+	bool xdp_multiprog;		/* xdp_prog through libxdp's dispatcher */
 	const struct afx_kernel_ops *kops;	/* the kernel's side of the queues */
 	unsigned int kcaps;		/* a fake kernel's capabilities (afxdp_fake.h) */
 	/* the UMEM (shared, um; the rest are um's, copied for the data path) */
@@ -309,6 +310,11 @@ static inline void afx_ring_unmap(struct afx_queue *aq)
 
 /* ---- afxdp_prog.c ---- */
 
+/*
+ * Route libbpf's and libxdp's own messages through the print callback
+ * (np_set_print()) instead of their default, stderr; once per process.
+ */
+void afx_print_route(void);
 /* The XDP program and its XSKMAP, attached to the interface. Return: 0 or -errno (reported). */
 int afx_prog_up(struct afxdp *ax);
 /* Our program off the interface (only ours): the kernel steers no frame to the sockets after. */

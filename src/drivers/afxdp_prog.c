@@ -15,14 +15,17 @@
  * detaches the program when the link's last descriptor closes, that is
  * when the process exits, however it exits: nothing stays behind a
  * kill -9. No bpffs is needed. A user's program goes through libxdp
- * instead where bpffs is mounted: libxdp's dispatcher keeps other programs
- * on the interface beside it (where the kernel refuses the dispatcher and
- * libxdp falls back to a lone netlink attach, the program is moved to a
- * BPF link instead, with a warning). A program already on the interface is never
+ * when asked (xdp_multiprog, bpffs mounted): libxdp's dispatcher keeps
+ * other programs on the interface beside it, but it is attached through
+ * netlink and pinned, so it stays after a crash (where the kernel refuses
+ * the dispatcher and libxdp falls back to a lone netlink attach, the
+ * program is moved to a BPF link instead, with a warning). A program already on the interface is never
  * replaced; the refusal says which one it is, how it is held (a link of
  * some process, or netlink) and the command that removes it.
  */
 #include <dirent.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,7 +375,8 @@ static int afx_prog_libxdp(struct afxdp *ax)
 	ax->xdp_flags = 1;	/* attached: detach at down */
 	if (!afx_libxdp_legacy(ax)) {
 		np_info("afxdp %s: %s attached through libxdp's dispatcher (bpffs at " AFX_BPFFS
-			")\n", ax->ifname, ax->xdp_prog);
+			"); after a crash 'xdp-loader unload %s --all' removes it\n", ax->ifname,
+			ax->xdp_prog, ax->ifname);
 		return 0;
 	}
 	/*
@@ -386,6 +390,51 @@ static int afx_prog_libxdp(struct afxdp *ax)
 	return afx_link_attach(ax);
 }
 
+/* ---- libbpf's and libxdp's own messages ---- */
+
+/* One message of theirs, formatted whole, through the print callback at @level. */
+static int afx_vlog(enum np_log_level level, const char *fmt, va_list ap)
+{
+	va_list again;
+	char *buf;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	if (n < 0 || !(buf = malloc((size_t)n + 1)))
+		return 0;
+	vsnprintf(buf, (size_t)n + 1, fmt, ap);
+	np_log(level, "%s", buf);
+	free(buf);
+	return n;
+}
+
+static int afx_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return afx_vlog(level == LIBBPF_WARN ? NP_LOG_WARN :
+			level == LIBBPF_INFO ? NP_LOG_INFO : NP_LOG_DEBUG, fmt, ap);
+}
+
+static int afx_libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return afx_vlog(level == LIBXDP_WARN ? NP_LOG_WARN :
+			level == LIBXDP_INFO ? NP_LOG_INFO : NP_LOG_DEBUG, fmt, ap);
+}
+
+static void afx_print_route_once(void)
+{
+	libbpf_set_print(afx_libbpf_print);
+	libxdp_set_print(afx_libxdp_print);
+}
+
+void afx_print_route(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, afx_print_route_once);
+}
+
 int afx_prog_up(struct afxdp *ax)
 {
 	int err;
@@ -395,7 +444,12 @@ int afx_prog_up(struct afxdp *ax)
 		       strerror(errno));
 		return -ENOENT;
 	}
-	if (ax->xdp_prog && afx_bpffs_mounted()) {
+	if (ax->xdp_multiprog && !afx_bpffs_mounted()) {
+		np_err("afxdp %s: libxdp's dispatcher needs bpffs at " AFX_BPFFS
+		       " (mount -t bpf bpf " AFX_BPFFS ")\n", ax->ifname);
+		return -EOPNOTSUPP;
+	}
+	if (ax->xdp_multiprog) {
 		err = afx_prog_libxdp(ax);
 		if (err)
 			afx_prog_release(ax);
