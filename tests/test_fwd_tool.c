@@ -4,7 +4,11 @@
  * (--count so it stops by itself, --json), and its totals must say that
  * every generated frame was received and, where the mode sends, sent; the
  * capture file must hold one record per frame; the exit status must be 0
- * (every buffer came back). Bad options must give exit 2 and a message.
+ * (every buffer came back). The command line as getopt_long reads it:
+ * --opt=value, --opt value and abbreviations give the same run; --version
+ * and --help (a usage line, the man page named). Bad options, and options
+ * that do nothing with the others given, must give exit 2 and a message.
+ * The human totals line says packets and bytes.
  */
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +32,151 @@ static const char *total_line(const char *out)
 	return p;
 }
 
+/* Exit 2 and @msg in the output, for @args. */
+static void expect_refused(const char *args, const char *msg, char *out, size_t len)
+{
+	int rc = run_tool(args, out, len);
+
+	if (rc != 2 || !strstr(out, msg) || !strstr(out, "try 'netpool-fwd --help'")) {
+		fprintf(stderr, "'%s': exit %d, want 2 and '%s':\n%s\n", args, rc, msg, out);
+		exit(1);
+	}
+}
+
+/*
+ * The same run written four ways: --opt value, --opt=value, abbreviated,
+ * and -- at the end; each receives and sends every frame.
+ */
+static void test_forms(char *out, size_t len)
+{
+	static const char *const forms[] = {
+		"--driver vnic --in tf0 --out tf1 --mode fwd --queues 2 --count 3000 --len 60-900 "
+		"--json",
+		"--driver=vnic --in=tf0 --out=tf1 --mode=fwd --queues=2 --count=3000 --len=60-900 "
+		"--json",
+		"--dr vnic --in tf0 --ou=tf1 --mo fwd --q 2 --cou 3000 --le=60-900 --j",
+		"--in=vnic:tf0 --out vnic:tf1 --mode fwd --queues 2 --count=3000 --len 60-900 --json "
+		"--",
+	};
+
+	for (unsigned int i = 0; i < NP_ARRAY_SIZE(forms); i++) {
+		const char *line;
+
+		if (run_tool(forms[i], out, len) != 0) {
+			fprintf(stderr, "netpool-fwd %s failed:\n%s\n", forms[i], out);
+			exit(1);
+		}
+		line = total_line(out);
+		CHECK_EQ(t_json_u64(line, "rx_packets"), 6000);
+		CHECK_EQ(t_json_u64(line, "tx_packets"), 6000);
+		CHECK_EQ(t_json_u64(line, "inflight"), 0);
+	}
+	printf("forms: --opt value, --opt=value, abbreviations, --: ok\n");
+}
+
+/* What getopt_long refuses, and the options that do nothing with the others given. */
+static void test_refused(char *out, size_t len)
+{
+	static const char *const bad[][2] = {
+		/* the command line itself */
+		{ "--d vnic --in a --mode drop", "ambiguous option '--d' (--driver, --duration)" },
+		{ "--driver vnic --in a --mode drop --no", "ambiguous option '--no'" },
+		{ "--driver vnic --in a --mode drop --json=1", "--json takes no value" },
+		{ "--driver vnic --in a --mode drop --queues=", "bad --queues value ''" },
+		{ "--driver vnic --in= --mode drop", "--in needs a value" },
+		{ "--driver vnic --in a --mode drop --count", "--count needs a value" },
+		{ "--driver vnic --in a --mode drop -x", "unknown option '-x'" },
+		{ "--driver vnic --in a --mode drop --frob=1", "unknown option '--frob=1'" },
+		{ "--driver vnic --in a --mode drop extra", "unexpected argument 'extra'" },
+		{ "--driver vnic --in a --mode drop -- --json", "unexpected argument '--json'" },
+		/* options that do nothing here */
+		{ "--driver tap --in a --mode drop --len 60-100", "--len needs a vnic --in" },
+		{ "--in tap:a --out vnic:b --mode fwd --count 5", "--count needs a vnic --in" },
+		{ "--driver tap --in a --out b --mode fwd --iommu", "--iommu needs a vnic port" },
+		{ "--driver vnic --in a --out b --mode fwd --pcap /tmp/x", "--pcap needs --mode capture" },
+		{ "--driver vnic --in a --mode drop --mac-swap", "--mac-swap needs --mode fwd" },
+		{ "--driver vnic --in a --out b --mode encap " E2E_VXLAN_ARGS " --mac-swap",
+		  "--mac-swap needs --mode fwd" },
+		{ "--driver vnic --in a --mode sockq --gro", "--gro needs --mode fwd or capture" },
+		{ "--driver vnic --in a --out b --mode fwd --tap-offloads none",
+		  "--tap-offloads needs a tap port" },
+		{ "--driver vnic --in a --out b --mode fwd --copy", "--copy needs an afxdp port" },
+		{ "--driver vnic --in a --out b --mode fwd --zero", "--zerocopy needs an afxdp port" },
+		{ "--in tap:a --out tap:b --mode fwd --busy-poll 50", "--busy-poll needs an afxdp" },
+		{ "--driver vnic --in a --out b --mode fwd --xdp-prog /x.o", "--xdp-prog needs an afxdp" },
+		{ "--driver afxdp --in a --out b --mode fwd --xdp-multiprog",
+		  "--xdp-multiprog needs --xdp-prog" },
+		{ "--driver vnic --in a --out b --mode fwd --ring-size 512", "--ring-size needs an afxdp" },
+		{ "--driver vnic --in a --out b --mode fwd --rx-ring 512", "--rx-ring needs an afxdp" },
+		{ "--driver vnic --in a --out b --mode fwd --frame-size 2048",
+		  "--frame-size needs an afxdp" },
+		{ "--driver vnic --in a --out b --mode fwd --frames 4096", "--frames needs an afxdp" },
+		{ "--driver vnic --in a --out b --mode fwd --xdp-skb", "--xdp-skb needs an afxdp" },
+		{ "--driver afxdp --in a --mode drop --no-shared-umem",
+		  "--no-shared-umem needs two afxdp ports" },
+		{ "--in afxdp:a --out tap:b --mode fwd --no-shared-umem",
+		  "--no-shared-umem needs two afxdp ports" },
+		{ "--driver vnic --in a --out b --mode fwd --vxlan-port 8472",
+		  "--vxlan-port needs --mode encap" },
+		{ "--driver vnic --in a --out b --mode capture --pcap /tmp/x --vni 5",
+		  "--vni needs --mode encap" },
+	};
+
+	for (unsigned int i = 0; i < NP_ARRAY_SIZE(bad); i++)
+		expect_refused(bad[i][0], bad[i][1], out, len);
+	printf("refused: %u command lines, each with its message: ok\n",
+	       (unsigned int)NP_ARRAY_SIZE(bad));
+}
+
+/* --version and -V name the tool and the library's version; --help its usage and man page. */
+static void test_help_version(char *out, size_t len)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "netpool-fwd (netpool) %s\n", np_version(NULL, NULL, NULL));
+	CHECK_EQ(run_tool("--version", out, len), 0);
+	CHECK(!strcmp(out, want));
+	CHECK_EQ(run_tool("-V", out, len), 0);
+	CHECK(!strcmp(out, want));
+	CHECK_EQ(run_tool("--vers", out, len), 0);
+	CHECK(!strcmp(out, want));
+	/* the first of the options decides: --version before a bad one */
+	CHECK_EQ(run_tool("--version --frobnicate", out, len), 0);
+	CHECK(!strcmp(out, want));
+	CHECK_EQ(run_tool("--help", out, len), 0);
+	CHECK(!strncmp(out, "usage: netpool-fwd ", 19));
+	CHECK(strstr(out, "netpool-fwd(1)"));
+	CHECK(!strstr(out, "manual above"));
+	CHECK(strstr(out, "--no-shared-umem") && strstr(out, "--vxlan-dmac") &&
+	      strstr(out, "--tap-offloads") && strstr(out, "--cpus"));
+	CHECK_EQ(run_tool("-h", out, len), 0);
+	CHECK(!strncmp(out, "usage: netpool-fwd ", 19));
+	printf("--version, -V, --help, -h: ok\n");
+}
+
+/* The human totals: packets and bytes besides the rates. */
+static void test_human_totals(char *out, size_t len)
+{
+	char want[96];
+	const char *p;
+
+	if (run_tool("--driver vnic --in th0 --out th1 --mode fwd --count 2000 --len 100",
+		     out, len) != 0) {
+		fprintf(stderr, "netpool-fwd failed:\n%s\n", out);
+		exit(1);
+	}
+	/* 2000 frames of 100 bytes each way */
+	snprintf(want, sizeof(want), "total rx 2000 packets 200000 bytes (");
+	p = strstr(out, want);
+	if (!p) {
+		fprintf(stderr, "no '%s' in:\n%s\n", want, out);
+		exit(1);
+	}
+	CHECK(strstr(p, "pps, ") && strstr(p, "Mbit/s)"));
+	CHECK(strstr(p, "tx 2000 packets 200000 bytes ("));
+	CHECK(strstr(out, "every buffer came back"));
+	printf("human totals with packets and bytes: ok\n");
+}
 
 int main(int argc, char **argv)
 {
@@ -201,5 +350,9 @@ int main(int argc, char **argv)
 		CHECK_EQ(run_tool("--help", out, sizeof(out)), 0);
 		CHECK(strstr(out, "usage: netpool-fwd"));
 	}
+	test_forms(out, sizeof(out));
+	test_refused(out, sizeof(out));
+	test_help_version(out, sizeof(out));
+	test_human_totals(out, sizeof(out));
 	return 0;
 }

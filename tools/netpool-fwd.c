@@ -1,82 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * netpool-fwd - a packet forwarder over netpool's drivers.
+ * netpool-fwd - a packet forwarder over netpool's drivers: frames received
+ * on --in go through one of the stack pieces (drop, fwd, capture, sockq,
+ * encap) and out of --out; ports of different drivers (vnic, afxdp, tap)
+ * may be joined. One thread per queue; a line of live figures each second,
+ * totals at the end. The manual is man/netpool-fwd.1 (netpool-fwd(1)): the
+ * options, what applies where, the endings and the exit statuses.
  *
- *   netpool-fwd [--driver vnic|afxdp|tap] --in [DRV:]IFACE [--out [DRV:]IFACE]
- *               --mode drop|fwd|capture|sockq|encap [--queues N] [--duration S]
- *               [--no-recycle] [--pcap FILE] [--mac-swap] [--json] [--gro]
- *               [--tap-offloads all|none|csum,tso4,tso6,ecn,uso]
- *               [--len MIN[-MAX]] [--count N] [--iommu]      (vnic only)
- *               [--vxlan-local IP --vxlan-remote IP --vni N   (encap only)
- *                [--vxlan-port P] [--vxlan-dmac MAC]]
- *               [--copy|--zerocopy] [--xdp-skb] [--busy-poll US[,BUDGET]]
- *               [--ring-size N] [--rx-ring N] [--tx-ring N] [--fill-ring N]
- *               [--comp-ring N] [--frame-size N] [--frames N] [--xdp-prog FILE]
- *               [--no-shared-umem]                           (afxdp only)
- *               [--cpus LIST]
- *
- * Frames received on --in go through one of the stack pieces:
- *   drop     the skb is freed as soon as it is built
- *   fwd      sent unchanged out of --out, and what arrives on --out out of
- *            --in (a two-port bridge: hosts on either side talk through it);
- *            --mac-swap reflects frames out of --in instead
- *   capture  every skb (both ways) is cloned into a pcap file (--pcap) written
- *            on a thread of its own, then forwarded like fwd (or freed without --out)
- *   sockq    GRO, then a socket-like receive queue with coalescing, read out
- *            after every poll
- *   encap    a VXLAN tunnel endpoint with address --vxlan-local on --out,
- *            toward the endpoint --vxlan-remote (on --out's link; a Linux
- *            vxlan device, say), network --vni: each frame from --in gets
- *            the outer Ethernet, IPv4, UDP (to --vxlan-port, 4789 by
- *            default) and VXLAN headers (the head reallocated when cloned
- *            or short of headroom) and leaves --out. The next hop's MAC is
- *            --vxlan-dmac or asked for by ARP on --out (frames wait, up to
- *            64 a queue, for 3 s of requests a second; then they are
- *            dropped and counted); ARP requests for --vxlan-local are
- *            answered. The way back: VXLAN packets for --vxlan-local and the
- *            VNI are checked and decapsulated, their inner frames leave
- *            --in; bad ones are counted and dropped; frames not for this
- *            endpoint pass unchanged. The source MAC is --out's own (afxdp),
- *            a random local one (tap: the TAP interface is the far end's)
- *            or 02:00:00:00:00:0a (vnic, which needs --vxlan-dmac)
- * With --driver vnic, --in and --out name simulated NICs created here: --in
- * gets a traffic source on every queue, --out sends onto the wire.
- *
- * Ports of different drivers: --in tap:vm0 --out afxdp:eth1 (--driver is
- * the default of a port without a DRV: prefix). A TAP port opens with the
- * virtio-net header and the kernel's offloads (--tap-offloads: all it has
- * by default, none for plain frames), so 64 KiB TSO/USO frames come and go
- * whole. Before each transmission the egress's features decide (the
- * kernel's validate_xmit_skb()): a GSO skb it cannot take whole (AF_XDP, a
- * TAP without offloads, a vnic, a VXLAN tunnel) is cut into packets in
- * software with their headers fixed, a partial checksum it cannot finish
- * is completed; both counted (gso_segmented, gso_segments, csum_sw). With
- * --gro (fwd, capture) what each port receives goes through GRO first
- * (TCP/UDP over IPv4 by the kernel's rules), flushed after every poll, so
- * MTU-sized frames from AF_XDP leave a TAP as one GSO frame.
- *
- * AF_XDP ports (afxdp): two of them share one UMEM (unless
- * --no-shared-umem), so what one receives leaves the other in place: no
- * copy by netpool (tx_copied 0; afxdp_tx_zerocopy counts them). Frames of
- * any MTU (jumbo ones as chains of frames, one skb with page frags). The
- * XDP program is attached through a BPF link: nothing stays on the
- * interface after a crash or kill -9. --copy / --zerocopy ask for a mode
- * (an error where the driver has no zero-copy: veth), --xdp-skb for generic
- * XDP, --busy-poll for SO_PREFER_BUSY_POLL with SO_BUSY_POLL US and
- * SO_BUSY_POLL_BUDGET (see README for the napi settings it needs), the ring
- * options for each ring's size, --frame-size for the bytes the kernel uses
- * of a 4 KiB frame, --frames for the UMEM's, --xdp-prog for a program of
- * the user's own (an object file with an XSKMAP). A veth peer sending with
- * TX checksum offload is named at start, with the command that turns it
- * off: its TCP/UDP frames reach AF_XDP with partial checksums. In capture
- * and sockq modes every received TCP/UDP frame's checksum is checked
- * (rx_csum_bad). --cpus pins queue i's thread to the i-th CPU of the list.
- *
- * One thread per queue polls queue i of --in and of --out. A line of live
- * figures each second; SIGINT or SIGTERM stops cleanly and prints totals.
- * Faults injected through NETPOOL_FAULT (see netpool/fault.h) are counted in
- * the figures. Exit status: 0 when every buffer came back (every pool freed, inflight 0),
- * 3 when buffers were lost, 1 on a runtime error, 2 on bad usage.
+ * The endings: SIGINT, SIGTERM and SIGHUP stop cleanly (totals, every
+ * buffer back, the statistics object removed), and so does a reader that
+ * went away (SIGPIPE is ignored: the next write fails with EPIPE); a second
+ * such signal, and every other signal that ends a process by default, ends
+ * it at once, by that signal, after removing the statistics object.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -177,12 +112,113 @@ struct fwd {
 	bool afx_zc[2][NP_NETDEV_MAX_QUEUES];	/* afxdp ports: each queue bound zero-copy */
 };
 
+/* ---- endings ---- */
+
 static volatile sig_atomic_t stop_flag;
 
-static void on_signal(int sig)
+/* The statistics object and the name it is made under, removed by an ending signal. */
+static char shm_path[96], shm_tmp_path[112];
+/* Each signal's disposition before ours, given back before it ends the process. */
+static struct sigaction old_action[NSIG];
+
+/*
+ * Every signal that ends a process by default, but SIGKILL and SIGSTOP
+ * (they cannot be caught) and SIGINT, SIGTERM, SIGHUP, SIGPIPE (a clean
+ * stop); the real-time ones are added at run time. The first group are the
+ * faults: a handler someone installed before (a sanitizer's) is kept for
+ * them, chained after ours.
+ */
+static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS };
+static const int ending_signals[] = {
+	SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO,
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+#ifdef SIGPWR
+	SIGPWR,
+#endif
+};
+
+/*
+ * An ending signal: the statistics object goes (unlink(2) is
+ * async-signal-safe), then the signal does what it did before, now or, for
+ * a fault, when the instruction runs again.
+ */
+static void on_ending_signal(int sig, siginfo_t *si, void *uc)
 {
-	(void)sig;
+	int saved = errno;
+
+	(void)uc;
+	unlink(shm_path);
+	unlink(shm_tmp_path);
+	sigaction(sig, &old_action[sig], NULL);
+	errno = saved;
+	if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL) && si &&
+	    si->si_code > 0)
+		return;		/* raised by the fault itself: it happens again */
+	raise(sig);		/* blocked while we run: delivered on return */
+}
+
+/* SIGINT, SIGTERM, SIGHUP: a clean stop; a second one ends at once. */
+static void on_stop_signal(int sig, siginfo_t *si, void *uc)
+{
+	if (stop_flag) {
+		on_ending_signal(sig, si, uc);
+		return;
+	}
 	stop_flag = 1;
+}
+
+static void catch_signal(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct sigaction sa = { .sa_sigaction = fn, .sa_flags = SA_SIGINFO };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, &old_action[sig]);
+}
+
+/*
+ * No ending leaves the statistics object behind (kill -9 excepted:
+ * netpool-stat --prune). A signal ignored when the tool started (SIGHUP
+ * under nohup) stays ignored, and one another part of the process handles
+ * (a profiler's SIGPROF) stays its; old_action keeps what was there.
+ */
+static void catch_endings(void)
+{
+	struct sigaction cur;
+
+	np_stats_export_path(getpid(), shm_path, sizeof(shm_path));
+	snprintf(shm_tmp_path, sizeof(shm_tmp_path), "%s.tmp", shm_path);
+	catch_signal(SIGINT, on_stop_signal);
+	catch_signal(SIGTERM, on_stop_signal);
+	if (!sigaction(SIGHUP, NULL, &cur) && cur.sa_handler != SIG_IGN)
+		catch_signal(SIGHUP, on_stop_signal);
+	/* a reader that went away: EPIPE on the next write, and a clean stop */
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < NP_ARRAY_SIZE(fault_signals); i++)
+		if (!sigaction(fault_signals[i], NULL, &cur) && cur.sa_handler != SIG_IGN)
+			catch_signal(fault_signals[i], on_ending_signal);
+	for (size_t i = 0; i < NP_ARRAY_SIZE(ending_signals); i++)
+		if (!sigaction(ending_signals[i], NULL, &cur) && cur.sa_handler == SIG_DFL &&
+		    !(cur.sa_flags & SA_SIGINFO))
+			catch_signal(ending_signals[i], on_ending_signal);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		if (!sigaction(sig, NULL, &cur) && cur.sa_handler == SIG_DFL &&
+		    !(cur.sa_flags & SA_SIGINFO))
+			catch_signal(sig, on_ending_signal);
+}
+
+/* 0, or the errno of the first failed write of the figures (EPIPE: the reader went away). */
+static int out_err;
+
+/* The figures written so far out of stdio: a failure stops the forwarder. */
+static void out_flush(void)
+{
+	if (out_err)
+		return;
+	errno = 0;
+	if (fflush(stdout) == EOF || ferror(stdout))
+		out_err = errno ? errno : EIO;
 }
 
 /* ---- usage ---- */
@@ -191,46 +227,58 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: netpool-fwd [--driver vnic|afxdp|tap] --in [DRV:]IFACE [--out [DRV:]IFACE]\n"
-		"                   --mode drop|fwd|capture|sockq|encap [--queues N] [--duration S]\n"
-		"                   [--no-recycle] [--pcap FILE] [--mac-swap] [--json] [--gro]\n"
-		"                   [--tap-offloads all|none|LIST]\n"
-		"                   [--len MIN[-MAX]] [--count N] [--iommu]   (vnic only)\n"
-		"                   [--vxlan-local IP --vxlan-remote IP --vni N  (encap only)\n"
-		"                    [--vxlan-port P] [--vxlan-dmac MAC]]\n"
+		"                   --mode drop|fwd|capture|sockq|encap [OPTION...]\n"
+		"       netpool-fwd --help | --version\n"
+		"A packet forwarder over netpool's drivers; see netpool-fwd(1).\n"
+		"Options take their value as --opt=VALUE or --opt VALUE, and may be abbreviated.\n"
 		"\n"
-		"  --driver     vnic (simulated NICs made here), afxdp or tap (real interfaces):\n"
-		"               the driver of a port named without a DRV: prefix\n"
-		"  --in         the interface to receive on (tap:vm0, afxdp:eth1, or a name)\n"
-		"  --out        the interface to send on (fwd, capture, encap)\n"
-		"  --gro        fwd, capture: merge TCP/UDP flows of each port before sending\n"
-		"  --tap-offloads  TAP ports: all the kernel has (default), none (plain frames),\n"
-		"               or a list of csum,tso4,tso6,ecn,uso (segmentation needs csum)\n"
-		"  --mode       what happens to each received packet (see the manual above main)\n"
-		"  --queues N   queues (and threads) per interface, 1..64 (default 1)\n"
-		"  --duration S stop after S seconds (default: until SIGINT/SIGTERM)\n"
-		"  --no-recycle drivers do not mark skbs for page_pool recycling\n"
-		"  --pcap FILE  capture file (mode capture)\n"
-		"  --mac-swap   fwd: send back out of --in with the MAC addresses swapped\n"
-		"  --json       one JSON object per line\n"
-		"  --len        vnic traffic source frame lengths, 60..9000 (default 60-1500)\n"
-		"  --count N    vnic: frames per queue, then stop (default: unlimited)\n"
-		"  --iommu      vnic: checking IOMMU instead of identity DMA\n"
-		"  --vxlan-local IP   encap: this tunnel endpoint's IPv4 address on --out\n"
-		"  --vxlan-remote IP  encap: the other endpoint (on --out's link)\n"
-		"  --vni N            encap: the VXLAN network, 0..16777215\n"
-		"  --vxlan-port P     encap: UDP port of both endpoints (default 4789)\n"
-		"  --vxlan-dmac MAC   encap: the next hop's MAC (default: asked by ARP;\n"
-		"                     required with vnic)\n"
-		"  --copy, --zerocopy  afxdp: bind in copy or zero-copy mode (default: the kernel's)\n"
-		"  --xdp-skb          afxdp: generic (skb) XDP instead of native\n"
-		"  --busy-poll US[,BUDGET]  afxdp: busy polling (SO_BUSY_POLL US, budget 64)\n"
-		"  --ring-size N      afxdp: every ring (default 2048); --rx-ring, --tx-ring,\n"
-		"                     --fill-ring, --comp-ring N: one ring (powers of two)\n"
-		"  --frame-size N     afxdp: bytes the kernel uses of a frame, 2048..3776\n"
-		"  --frames N         afxdp: UMEM frames (default: full rings on every port)\n"
-		"  --xdp-prog FILE    afxdp: an XDP object of your own with an XSKMAP\n"
-		"  --no-shared-umem   afxdp: a UMEM per port (forwarding then copies)\n"
-		"  --cpus LIST        pin queue i's thread to the i-th CPU of LIST (0,2,4-7)\n");
+		"  --driver D         vnic (simulated NICs made here), afxdp or tap: the driver of\n"
+		"                     a port named without a DRV: prefix\n"
+		"  --in [DRV:]IFACE   the port to receive on (tap:vm0, afxdp:eth1, or a name)\n"
+		"  --out [DRV:]IFACE  the port to send on; what it receives goes out of --in\n"
+		"  --mode M           drop: free each packet; fwd: send it out of --out;\n"
+		"                     capture: clone it into --pcap, then as fwd; sockq: GRO and a\n"
+		"                     socket receive queue; encap: a VXLAN tunnel endpoint on --out\n"
+		"  --queues N         queues (and threads) per port, 1..64 (default 1)\n"
+		"  --duration S       stop after S seconds (default: at SIGINT, SIGTERM or SIGHUP)\n"
+		"  --no-recycle       the drivers do not mark skbs for page_pool recycling\n"
+		"  --json             one JSON object per line\n"
+		"  --cpus LIST        pin queue i's thread to the i-th CPU of LIST (0,2,4-7)\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      the version, and exit\n"
+		"mode fwd:\n"
+		"  --mac-swap         swap the MAC addresses (without --out: back out of --in)\n"
+		"  --gro              merge TCP/UDP flows of each port before sending (capture too)\n"
+		"mode capture:\n"
+		"  --pcap FILE        the capture file (required)\n"
+		"mode encap:\n"
+		"  --vxlan-local IP   this tunnel endpoint's IPv4 address on --out (required)\n"
+		"  --vxlan-remote IP  the other endpoint, on --out's link (required)\n"
+		"  --vni N            the VXLAN network, 0..16777215 (required)\n"
+		"  --vxlan-port P     UDP port of both endpoints (default 4789)\n"
+		"  --vxlan-dmac MAC   the next hop's MAC (default: asked by ARP; required with vnic)\n"
+		"a vnic --in (its traffic source), a vnic port:\n"
+		"  --len MIN[-MAX]    frame lengths, 60..9000 (default 60-1500)\n"
+		"  --count N          frames per queue, then stop (default: unlimited)\n"
+		"  --iommu            a checking IOMMU instead of identity DMA (any vnic port)\n"
+		"a tap port:\n"
+		"  --tap-offloads all|none|LIST  the kernel's offloads: all it has (default), none\n"
+		"                     (plain frames), or csum,tso4,tso6,ecn,uso (with csum)\n"
+		"an afxdp port:\n"
+		"  --copy, --zerocopy bind in copy or zero-copy mode (default: the kernel's)\n"
+		"  --xdp-skb          generic (skb) XDP instead of native\n"
+		"  --busy-poll US[,BUDGET]  busy polling (SO_BUSY_POLL US, budget default 64)\n"
+		"  --ring-size N      every ring (default 2048); --rx-ring, --tx-ring, --fill-ring,\n"
+		"                     --comp-ring N: one ring (powers of two, 64..16384)\n"
+		"  --frame-size N     bytes the kernel uses of a 4 KiB frame, 2048..3776\n"
+		"  --frames N         UMEM frames (default: full rings on every port)\n"
+		"  --xdp-prog FILE    an XDP object of your own with an XSKMAP\n"
+		"  --xdp-multiprog    --xdp-prog through libxdp's dispatcher (bpffs), beside\n"
+		"                     other programs; it stays after a crash\n"
+		"  --no-shared-umem   two afxdp ports: a UMEM each (forwarding then copies)\n"
+		"Options that do nothing with the others given are refused.\n"
+		"Exit status: 0 every buffer came back, 1 a runtime error, 2 bad usage,\n"
+		"3 buffers were lost.\n");
 }
 
 /* ---- the stack pieces ---- */
@@ -853,6 +901,7 @@ static void afxdp_params(const struct opts *o, const char *name, struct np_afxdp
 		.frame_size = o->frame_size, .frame_count = o->frames,
 		.bind = (enum np_afxdp_bind)o->xdp_bind, .busy_poll_us = o->busy_poll_us,
 		.busy_poll_budget = o->busy_poll_budget, .xdp_prog = o->xdp_prog,
+		.xdp_multiprog = o->xdp_multiprog,
 		.share_umem = afx_umem_of,
 	};
 	if (afx_umem_of) {
@@ -1082,9 +1131,11 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 {
 	const struct np_netdev_qstats *tx = f->out ? &t->out : &t->in;
 	const struct np_netdev_qstats *ptx = f->out ? &p->out : &p->in;
-	double pps = (double)(t->in.rx_packets - p->in.rx_packets) / secs;
-	double mbit = (double)(t->in.rx_bytes - p->in.rx_bytes) * 8 / secs / 1e6;
-	double txpps = (double)(tx->tx_packets - ptx->tx_packets) / secs;
+	double per = secs > 0 ? 1 / secs : 0;	/* no time: no rate (and valid JSON) */
+	double pps = (double)(t->in.rx_packets - p->in.rx_packets) * per;
+	double mbit = (double)(t->in.rx_bytes - p->in.rx_bytes) * 8 * per / 1e6;
+	double txpps = (double)(tx->tx_packets - ptx->tx_packets) * per;
+	bool totals = !strcmp(kind, "total");
 
 	if (f->o.json) {
 		printf("{\"type\": \"%s\", \"rx_pps\": %.0f, \"rx_mbit\": %.1f, \"tx_pps\": %.0f, "
@@ -1123,10 +1174,16 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 		afxdp_json(f, &t->afx);
 		printf("}\n");
 	} else {
-		printf("%s rx %9.0f pps %8.1f Mbit/s  tx %9.0f pps | pool fast %" PRIu64 " slow %" PRIu64
-		       " cached %" PRIu64 " ring %" PRIu64 " released %" PRIu64 " inflight %" PRIu64
-		       " | bad %" PRIu64 " nomem %" PRIu64 " txbusy %" PRIu64,
-		       kind, pps, mbit, txpps, t->fast, t->slow, t->cached, t->ring, t->released,
+		if (totals)
+			printf("%s rx %" PRIu64 " packets %" PRIu64 " bytes (%.0f pps, %.1f Mbit/s)  "
+			       "tx %" PRIu64 " packets %" PRIu64 " bytes (%.0f pps)", kind,
+			       t->in.rx_packets, t->in.rx_bytes, pps, mbit, tx->tx_packets,
+			       tx->tx_bytes, txpps);
+		else
+			printf("%s rx %9.0f pps %8.1f Mbit/s  tx %9.0f pps", kind, pps, mbit, txpps);
+		printf(" | pool fast %" PRIu64 " slow %" PRIu64 " cached %" PRIu64 " ring %" PRIu64
+		       " released %" PRIu64 " inflight %" PRIu64 " | bad %" PRIu64 " nomem %" PRIu64
+		       " txbusy %" PRIu64, t->fast, t->slow, t->cached, t->ring, t->released,
 		       t->inflight, t->in.rx_bad_desc, t->in.rx_nomem, tx->tx_busy);
 		for (unsigned int r = 0; r < NP_SKB_DROP_MAX; r++)
 			if (r != NP_SKB_DROP_CONSUMED && t->drops[r])
@@ -1160,7 +1217,7 @@ static void print_line(struct fwd *f, const struct totals *t, const struct total
 			       t->afx.queues);
 		printf("\n");
 	}
-	fflush(stdout);
+	out_flush();
 }
 
 static double now_s(void)
@@ -1224,7 +1281,6 @@ int main(int argc, char **argv)
 	struct fwd f = { 0 };
 	struct thread_arg ta[NP_NETDEV_MAX_QUEUES];
 	struct totals t0 = { 0 }, t, prev;
-	struct sigaction sa = { .sa_handler = on_signal };
 	double start = now_s(), last, end = 0, cpu0 = 0, cpu1 = 0;
 	uint64_t last_rx = 0;
 	int64_t lost = 0;
@@ -1236,11 +1292,14 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (rc == FWD_OPTS_VERSION) {
+		np_tool_version(stdout, "netpool-fwd");
+		return 0;
+	}
 	if (rc)
 		return 2;
 	np_set_print(np_print_stderr);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_endings();
 
 	if (open_dev(&f.o, f.o.in_driver, f.o.in, &f.in))
 		return 1;
@@ -1301,6 +1360,7 @@ int main(int argc, char **argv)
 			printf(", tap offloads 0x%x", (unsigned int)np_tap_offloads(
 					!strcmp(f.o.in_driver, "tap") ? f.in : f.out));
 		printf("%s\n", f.o.gro ? ", GRO" : "");
+		out_flush();
 	}
 	for (unsigned int i = 0; i < f.o.queues; i++) {
 		ta[i] = (struct thread_arg){ .f = &f, .qi = i };
@@ -1320,7 +1380,7 @@ int main(int argc, char **argv)
 	cpu0 = cpu_seconds();
 	end = f.o.duration > 0 ? start + f.o.duration : 0;
 	prev = t0;
-	while (!stop_flag) {
+	while (!stop_flag && !out_err) {
 		struct timespec ts = { 0, 50000000 };
 		double now;
 
@@ -1374,5 +1434,11 @@ out:
 	}
 	if (!f.o.json && !rc)
 		printf("netpool-fwd: every buffer came back (inflight 0)\n");
+	out_flush();
+	/* a reader that went away is an ending like SIGINT; another write error a failure */
+	if (out_err && out_err != EPIPE) {
+		fprintf(stderr, "netpool-fwd: cannot write the figures: %s\n", strerror(out_err));
+		return rc ? rc : 1;
+	}
 	return rc;
 }

@@ -5,26 +5,18 @@
  *
  *   netpool-stat [--pid PID] [--json] [--watch[=SECS]] [--count N]
  *   netpool-stat --list [--json]
+ *   netpool-stat --prune [--pid PID] [--json]
  *
  * A process publishes with np_stats_export_start() (netpool-fwd does): a
  * snapshot every 200 ms in /dev/shm/netpool.<pid>. This tool only reads it
- * (np_stats_snapshot_read(): never torn, never stopping the datapath).
- *   (default)  one table per section: pools, queues, the drivers' own
- *              counters of each queue (AF_XDP: zero-copy or not, copies,
- *              chains, the kernel's XDP drops; TAP's), drops by reason. A
- *              netdev's pools live from its open to its close; one with
- *              pages still out stays listed after, "destroyed" (detached),
- *              and "orphaned" (no device) once the netdev itself is gone.
- *              A closed netdev's queues show no pool ("-").
- *   --pid PID  that process; without it, the one running netpool process
- *   --json     one JSON object per line (type snapshot, pool, queue, drops)
- *   --watch    again every SECS seconds (default 1) with per-second rates,
- *              until SIGINT or the process exits; --count N reports, then stop
- *   --list     every published object with its process, live or stale
- *              (the process is gone); nothing is removed
- * Exit status: 0 done, 1 no such process, a stale or unreadable object,
- * 2 bad usage.
+ * (np_stats_snapshot_read(): never torn, never stopping the datapath); the
+ * one thing it removes, with --prune, is the object of a process that is
+ * gone (killed with SIGKILL, say). The manual is man/netpool-stat.1
+ * (netpool-stat(1)).
+ * Exit status: 0 done, 1 no such process, a stale or unreadable object, an
+ * object --prune could not remove, 2 bad usage.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -54,13 +46,21 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: netpool-stat [--pid PID] [--json] [--watch[=SECS]] [--count N]\n"
 		"       netpool-stat --list [--json]\n"
+		"       netpool-stat --prune [--pid PID] [--json]\n"
+		"       netpool-stat --help | --version\n"
+		"The live statistics of a netpool process; see netpool-stat(1).\n"
+		"Options take their value as --opt=VALUE or --opt VALUE (--watch=SECS only),\n"
+		"and may be abbreviated.\n"
 		"\n"
 		"  --pid PID      the process to read (default: the one running netpool process)\n"
 		"  --json         one JSON object per line\n"
 		"  --watch[=SECS] report again every SECS seconds (default 1), with rates\n"
 		"  --count N      with --watch: stop after N reports\n"
 		"  --list         list the processes publishing statistics (live or stale)\n"
-		"  --help         this text\n");
+		"  --prune        remove the objects of processes that are gone (with --pid:\n"
+		"                 that one's), saying which\n"
+		"  -h, --help     this text\n"
+		"  -V, --version  the version, and exit\n");
 }
 
 /* ---- output helpers ---- */
@@ -411,8 +411,10 @@ static void print_json(const struct np_stats_snapshot *s, const struct np_stats_
 		       p->has_stats ? "true" : "false");
 		if (p->has_stats) {
 			np_pool_stats_values(&p->stats, v);
+			/* inflight is the pool's own, above: a key once per object */
 			for (int k = 0; k < NP_POOL_STATS_NR; k++)
-				printf(", \"%s\": %" PRId64, np_pool_stats_names[k], v[k]);
+				if (strcmp(np_pool_stats_names[k], "inflight"))
+					printf(", \"%s\": %" PRId64, np_pool_stats_names[k], v[k]);
 			if (pp && pp->has_stats) {
 				bool first = true;
 
@@ -479,6 +481,94 @@ static bool pid_gone(pid_t pid)
 	return kill(pid, 0) && errno == ESRCH;
 }
 
+/* How many of the @n objects listed are stale. */
+static int stale_count(const struct np_stats_proc *procs, int n)
+{
+	int stale = 0;
+
+	for (int i = 0; i < n && i < MAX_PROCS; i++)
+		stale += procs[i].stale;
+	return stale;
+}
+
+/*
+ * The pid of an object of ours in /dev/shm: "netpool.<pid>", or
+ * "netpool.<pid>.tmp" (a start that died before the object was complete);
+ * else 0.
+ */
+static pid_t object_pid(const char *name)
+{
+	size_t plen = strlen(NP_STATS_SHM_PREFIX);
+	const char *p = name + plen;
+	char *end;
+	long v;
+
+	if (strncmp(name, NP_STATS_SHM_PREFIX, plen) || *p < '1' || *p > '9')
+		return 0;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (errno || v <= 0 || v > 0x7fffffff || (*end && strcmp(end, ".tmp")))
+		return 0;
+	return (pid_t)v;
+}
+
+/*
+ * --prune: remove the objects whose process is gone (kill(pid, 0) says no
+ * such process; a process of another user counts as there), each named;
+ * with --pid only that process's. Return: 0, or 1 when one could not be
+ * removed or --pid's process is running.
+ */
+static int prune(const struct stat_opts *o)
+{
+	DIR *dir = opendir(NP_STATS_SHM_DIR);
+	struct dirent *de;
+	int rc = 0, removed = 0;
+
+	if (!dir) {
+		fprintf(stderr, "netpool-stat: cannot read %s: %s\n", NP_STATS_SHM_DIR,
+			strerror(errno));
+		return 1;
+	}
+	while ((de = readdir(dir))) {
+		pid_t pid = object_pid(de->d_name);
+		char path[sizeof(NP_STATS_SHM_DIR) + 256];
+
+		if (!pid || (o->pid && pid != o->pid) || !pid_gone(pid))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", NP_STATS_SHM_DIR, de->d_name);
+		if (unlink(path)) {
+			if (errno == ENOENT)
+				continue;	/* removed by someone else meanwhile */
+			fprintf(stderr, "netpool-stat: cannot remove %s: %s\n", path,
+				strerror(errno));
+			rc = 1;
+			continue;
+		}
+		removed++;
+		if (o->json) {
+			printf("{\"type\": \"pruned\", \"pid\": %d, \"object\": ", (int)pid);
+			json_str(path);
+			printf("}\n");
+		} else {
+			printf("removed %s (process %d is gone)\n", path, (int)pid);
+		}
+	}
+	closedir(dir);
+	if (o->pid && !pid_gone(o->pid)) {
+		fprintf(stderr, "netpool-stat: process %d is running: its object is not stale "
+				"(nothing removed)\n", (int)o->pid);
+		return 1;
+	}
+	if (!o->json && !removed && !rc) {
+		if (o->pid)
+			printf("nothing to prune: no object of process %d in %s\n", (int)o->pid,
+			       NP_STATS_SHM_DIR);
+		else
+			printf("nothing to prune: no stale object in %s\n", NP_STATS_SHM_DIR);
+	}
+	return rc;
+}
+
 static int list_procs(const struct stat_opts *o)
 {
 	struct np_stats_proc procs[MAX_PROCS];
@@ -522,6 +612,8 @@ static int list_procs(const struct stat_opts *o)
 	}
 	if (!o->json && !n)
 		printf("(no netpool process publishes statistics)\n");
+	if (!o->json && stale_count(procs, n))
+		printf("(stale: the process is gone; netpool-stat --prune removes the object)\n");
 	return 0;
 }
 
@@ -550,8 +642,14 @@ static int pick_pid(struct stat_opts *o)
 		return 0;
 	}
 	if (!live) {
+		int stale = stale_count(procs, n);
+
 		fprintf(stderr, "netpool-stat: no running netpool process publishes statistics "
 				"(no live %s/%s<pid>)\n", NP_STATS_SHM_DIR, NP_STATS_SHM_PREFIX);
+		if (stale)
+			fprintf(stderr, "netpool-stat: %d stale object%s of processes that are gone: "
+					"netpool-stat --prune removes them\n", stale,
+				stale > 1 ? "s" : "");
 		return 1;
 	}
 	fprintf(stderr, "netpool-stat: %d netpool processes are running; pick one with --pid:\n",
@@ -572,7 +670,7 @@ static int read_snapshot(pid_t pid, struct np_stats_snapshot *s)
 	if (pid_gone(pid)) {
 		if (access(path, F_OK) == 0)
 			fprintf(stderr, "netpool-stat: process %d is gone: %s is stale "
-					"(not read; remove it by hand)\n", (int)pid, path);
+					"(not read; netpool-stat --prune removes it)\n", (int)pid, path);
 		else
 			fprintf(stderr, "netpool-stat: no process %d\n", (int)pid);
 		return 1;
@@ -612,10 +710,16 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (rc == STAT_OPTS_VERSION) {
+		np_tool_version(stdout, "netpool-stat");
+		return 0;
+	}
 	if (rc)
 		return 2;
 	if (o.list)
 		return list_procs(&o);
+	if (o.prune)
+		return prune(&o);
 	rc = pick_pid(&o);
 	if (rc)
 		return rc;
