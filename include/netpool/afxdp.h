@@ -37,6 +37,9 @@
  * so a clone sent twice keeps the frame until both completions. Anything
  * else (an expanded head, foreign pages, a frag list) is copied into frames
  * of the queue's own TX reserve and freed at once (counted in tx_copied).
+ * A chain holds at most NP_MAX_SKB_FRAGS + 1 descriptors. In zero-copy mode
+ * a device may take fewer (its xdp-zc-max-segs, which this driver does not
+ * read): the kernel then refuses the chain, and its tx_invalid_descs counts it.
  *
  * Kernel side: an XDP program of our own (an XSKMAP redirect by RX queue,
  * falling back to XDP_PASS; frags-aware, so interfaces with an MTU above a
