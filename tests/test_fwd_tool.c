@@ -8,17 +8,262 @@
  * --opt=value, --opt value and abbreviations give the same run; --version
  * and --help (a usage line, the man page named). Bad options, and options
  * that do nothing with the others given, must give exit 2 and a message.
- * The human totals line says packets and bytes.
+ * The human totals line says packets and bytes; every --json line is one
+ * JSON object with each key once. The endings: a reader that goes away
+ * (a pipe closed) ends it cleanly and early, SIGTERM and SIGHUP stop it
+ * cleanly, SIGUSR1 and a SIGSEGV sent with kill end it by that signal, and
+ * none of them leaves its statistics object in /dev/shm.
  */
 #include <sys/wait.h>
 #include <unistd.h>
 #include "e2e.h"
+#include "jsoncheck.h"
 
 static char tool[4096];
 
 static int run_tool(const char *args, char *out, size_t len)
 {
 	return t_run_tool(tool, args, out, len);
+}
+
+/* Every line of @out is a JSON object with each key once (the test fails otherwise). */
+static int check_json_lines(const char *out, const char *args)
+{
+	char why[512];
+	int n = t_json_check_lines(out, why, sizeof(why));
+
+	if (n < 0) {
+		fprintf(stderr, "netpool-fwd %s: %s\n", args, why);
+		exit(1);
+	}
+	return n;
+}
+
+/* The environment variable @name with ":@opt" added (for the child only). */
+static void env_append(const char *name, const char *opt)
+{
+	const char *old = getenv(name);
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", old ? old : "", old && *old ? ":" : "", opt);
+	setenv(name, buf, 1);
+}
+
+/* Children of ours that ended (reaped): a failed check removes what they left. */
+static pid_t ended[16];
+static unsigned int nended;
+
+/* At exit: the objects our ended children left (only while no process has their pid). */
+static void remove_left(void)
+{
+	for (unsigned int i = 0; i < nended; i++) {
+		char path[128], tmp[160];
+
+		if (!kill(ended[i], 0) || errno != ESRCH)
+			continue;
+		np_stats_export_path(ended[i], path, sizeof(path));
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		unlink(path);
+		unlink(tmp);
+	}
+}
+
+/*
+ * Start netpool-fwd with @args (after its name, NULL-terminated) as a shell
+ * starts it: SIGPIPE and the signals the tests send at their defaults and
+ * unblocked, so what the tool does with them is its own doing; stdout into
+ * a pipe whose read end goes to *@rd, or to /dev/null when @rd is NULL;
+ * stderr the test's. A sanitizer's SEGV handler is turned off: a SIGSEGV
+ * then ends the tool by that signal, as it does without one.
+ */
+static pid_t spawn_fwd(const char *const *args, int *rd)
+{
+	static const int sigs[] = { SIGPIPE, SIGTERM, SIGHUP, SIGINT, SIGUSR1, SIGSEGV };
+	char *argv[32];
+	int fds[2] = { -1, -1 };
+	unsigned int n = 0;
+	pid_t pid;
+
+	argv[n++] = tool;
+	while (*args && n < NP_ARRAY_SIZE(argv) - 1)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	if (rd)
+		CHECK_EQ(pipe(fds), 0);
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		int out = rd ? fds[1] : open("/dev/null", O_WRONLY);
+		sigset_t none;
+
+		if (out < 0 || dup2(out, 1) < 0)
+			_exit(127);
+		if (out != 1)
+			close(out);
+		if (rd)
+			close(fds[0]);
+		for (unsigned int i = 0; i < NP_ARRAY_SIZE(sigs); i++)
+			signal(sigs[i], SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		env_append("ASAN_OPTIONS", "handle_segv=0");
+		env_append("TSAN_OPTIONS", "handle_segv=0");
+		env_append("UBSAN_OPTIONS", "handle_segv=0");
+		execv(tool, argv);
+		_exit(127);
+	}
+	if (rd) {
+		close(fds[1]);
+		*rd = fds[0];
+	}
+	return pid;
+}
+
+/* Wait up to @ms for the child @pid to end. Return: whether it did (its status in *@st). */
+static bool wait_end(pid_t pid, int *st, unsigned int ms)
+{
+	for (unsigned int t = 0; t <= ms; t += 10) {
+		pid_t r = waitpid(pid, st, WNOHANG);
+
+		CHECK(r >= 0);
+		if (r == pid)
+			return true;
+		t_sleep_ms(10);
+	}
+	return false;
+}
+
+/* Reap @pid, killing it when it runs past @ms; the test fails then. Return: its status. */
+static int reap_fwd(pid_t pid, unsigned int ms, const char *what)
+{
+	int st;
+
+	if (nended < NP_ARRAY_SIZE(ended))
+		ended[nended++] = pid;
+	if (!wait_end(pid, &st, ms)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fprintf(stderr, "%s: netpool-fwd still ran after %u ms\n", what, ms);
+		exit(1);
+	}
+	return st;
+}
+
+/* Whether @pid's statistics object, or its temporary name, is in /dev/shm. */
+static bool shm_left(pid_t pid)
+{
+	char path[128], tmp[160];
+
+	np_stats_export_path(pid, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	return !access(path, F_OK) || !access(tmp, F_OK);
+}
+
+/* Wait up to @ms for @pid's statistics object: its ports are open. */
+static bool wait_shm(pid_t pid, unsigned int ms)
+{
+	char path[128];
+
+	np_stats_export_path(pid, path, sizeof(path));
+	for (unsigned int t = 0; t <= ms; t += 5) {
+		if (!access(path, F_OK))
+			return true;
+		t_sleep_ms(5);
+	}
+	return false;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * "netpool-fwd ... | head -c 1": the reader takes one byte and goes away.
+ * The tool must notice at its next write (SIGPIPE ignored: EPIPE), stop
+ * cleanly long before --duration (it would run the whole duration if
+ * it went on, and die by SIGPIPE if it did not ignore it), and remove its
+ * statistics object.
+ */
+static void test_pipe_closed(void)
+{
+	static const char *const args[] = { "--driver", "vnic", "--in", "tp0", "--mode", "drop",
+					    "--duration", "20", NULL };
+	double t0 = mono_s(), secs;
+	char c;
+	int rd, st;
+	pid_t pid = spawn_fwd(args, &rd);
+
+	CHECK_EQ(read(rd, &c, 1), 1);
+	close(rd);
+	st = reap_fwd(pid, 30000, "pipe closed");
+	secs = mono_s() - t0;
+	if (!WIFEXITED(st) || (WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 1)) {
+		fprintf(stderr, "pipe closed: netpool-fwd %s %d, want exit 0 or 1\n",
+			WIFSIGNALED(st) ? "killed by signal" : "exit",
+			WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		exit(1);
+	}
+	if (secs >= 20) {
+		fprintf(stderr, "pipe closed: netpool-fwd ran %.1f s, its whole duration\n", secs);
+		exit(1);
+	}
+	CHECK(!shm_left(pid));
+	printf("pipe closed after 1 byte: exit %d after %.1f s (--duration 20), no "
+	       "/dev/shm/netpool.%d: ok\n", WEXITSTATUS(st), secs, (int)pid);
+}
+
+/*
+ * The signals that end it, sent once its statistics object is there:
+ * SIGTERM and SIGHUP stop it cleanly (exit 0); SIGUSR1 and a SIGSEGV sent
+ * with kill end it by that signal. None leaves the object behind.
+ */
+static void test_signals(void)
+{
+	static const char *const args[] = { "--driver", "vnic", "--in", "ts0", "--mode", "drop",
+					    "--duration", "10", NULL };
+	static const struct {
+		int sig;
+		const char *name;
+		bool clean;	/* a clean stop, exit 0; else the signal ends it */
+	} cases[] = {
+		{ SIGTERM, "SIGTERM", true }, { SIGHUP, "SIGHUP", true },
+		{ SIGUSR1, "SIGUSR1", false }, { SIGSEGV, "SIGSEGV", false },
+	};
+
+	for (unsigned int i = 0; i < NP_ARRAY_SIZE(cases); i++) {
+		pid_t pid = spawn_fwd(args, NULL);
+		int st;
+
+		if (!wait_shm(pid, 8000)) {
+			kill(pid, SIGKILL);
+			reap_fwd(pid, 8000, cases[i].name);
+			fprintf(stderr, "%s: no statistics object of netpool-fwd %d\n",
+				cases[i].name, (int)pid);
+			exit(1);
+		}
+		CHECK_EQ(kill(pid, cases[i].sig), 0);
+		st = reap_fwd(pid, 8000, cases[i].name);
+		if (cases[i].clean ? !(WIFEXITED(st) && WEXITSTATUS(st) == 0) :
+				     !(WIFSIGNALED(st) && WTERMSIG(st) == cases[i].sig)) {
+			fprintf(stderr, "%s: netpool-fwd %s %d, want %s\n", cases[i].name,
+				WIFSIGNALED(st) ? "killed by signal" : "exit",
+				WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+				cases[i].clean ? "exit 0" : "the same signal");
+			exit(1);
+		}
+		if (shm_left(pid)) {
+			fprintf(stderr, "%s: /dev/shm/netpool.%d left behind\n", cases[i].name,
+				(int)pid);
+			exit(1);
+		}
+		printf("%-7s %s, no /dev/shm/netpool.%d: ok\n", cases[i].name,
+		       cases[i].clean ? "clean stop, exit 0" : "ended by that signal", (int)pid);
+	}
 }
 
 static const char *total_line(const char *out)
@@ -201,6 +446,7 @@ int main(int argc, char **argv)
 		for (int variant = 0; variant < 3; variant++) {
 			const char *extra = variant == 0 ? "" : variant == 1 ? "--no-recycle" : "--iommu";
 			const char *line;
+			int nlines;
 			bool sends = strcmp(modes[m], "drop") && strcmp(modes[m], "sockq");
 
 			snprintf(args, sizeof(args),
@@ -216,6 +462,8 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			line = total_line(out);
+			nlines = check_json_lines(out, args);
+			CHECK(nlines >= 1);
 			CHECK_EQ(t_json_u64(line, "rx_packets"), count * queues);
 			CHECK_EQ(t_json_u64(line, "rx_bad_desc"), 0);
 			if (sends)
@@ -244,7 +492,8 @@ int main(int argc, char **argv)
 				CHECK(back + t_json_u64(line, "pool_released") >= count * queues);
 				CHECK(back >= count * queues / 2);
 			}
-			printf("%-8s %-13s ok\n", modes[m], extra);
+			printf("%-8s %-13s ok; --json: %d line%s, each one object, no key twice\n",
+			       modes[m], extra, nlines, nlines == 1 ? "" : "s");
 		}
 	}
 	unlink(pcap);
@@ -265,6 +514,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		line = total_line(out);
+		CHECK(check_json_lines(out, args) >= 1);
 		CHECK_EQ(t_json_u64(line, "rx_packets"), count * queues);
 		CHECK_EQ(t_json_u64(line, "tx_packets"), count * queues);
 		CHECK_EQ(t_json_u64(line, "gso_segments"),
@@ -354,5 +604,12 @@ int main(int argc, char **argv)
 	test_refused(out, sizeof(out));
 	test_help_version(out, sizeof(out));
 	test_human_totals(out, sizeof(out));
+	if (access(NP_STATS_SHM_DIR, W_OK)) {
+		printf("endings: not checked, no writable %s\n", NP_STATS_SHM_DIR);
+		return 0;
+	}
+	atexit(remove_left);
+	test_pipe_closed();
+	test_signals();
 	return 0;
 }

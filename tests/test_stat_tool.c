@@ -6,12 +6,17 @@
  * the process live. A process that died without removing its object is
  * listed as stale and not read, and the object is left alone. Once the
  * forwarder exits its object is gone. Bad usage exits 2 with a message.
+ * --prune removes the object a kill -9 left, says so (or that there was
+ * nothing to prune), in JSON too, and never the object of a live process.
+ * Every --json line (--watch and --list too) is one JSON object with no
+ * key twice at any depth, as a strict checker (itself checked first) reads it.
  */
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "testutil.h"
+#include "jsoncheck.h"
 
 static char stat_tool[4096], fwd_tool[4096];
 
@@ -35,9 +40,13 @@ static uint64_t json_sum(const char *out, const char *type, const char *key, int
 	return sum;
 }
 
-static pid_t start_fwd(void)
+/* netpool-fwd on two vnic queues, dropping what its sources send, for @duration seconds. */
+static pid_t start_fwd(const char *duration)
 {
-	pid_t pid = fork();
+	pid_t pid;
+
+	fflush(NULL);		/* a child's exit must not write our buffered lines again */
+	pid = fork();
 
 	CHECK(pid >= 0);
 	if (!pid) {
@@ -45,7 +54,7 @@ static pid_t start_fwd(void)
 
 		dup2(null, 1);
 		execl(fwd_tool, fwd_tool, "--driver", "vnic", "--in", "a", "--mode", "drop",
-		      "--queues", "2", "--duration", "3", "--json", (char *)NULL);
+		      "--queues", "2", "--duration", duration, "--json", (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -66,7 +75,7 @@ static void test_live(void)
 	static char out[1 << 18];
 	char args[256], path[128];
 	uint64_t rx1, rx2;
-	pid_t pid = start_fwd();
+	pid_t pid = start_fwd("3");
 	int n, st;
 
 	np_stats_export_path(pid, path, sizeof(path));
@@ -139,8 +148,11 @@ static void test_stale(void)
 {
 	static char out[1 << 16];
 	char args[256], path[128], line[64];
-	pid_t pid = fork();
+	pid_t pid;
 	int st;
+
+	fflush(NULL);
+	pid = fork();
 
 	CHECK(pid >= 0);
 	if (!pid) {
@@ -170,6 +182,231 @@ static void test_stale(void)
 	CHECK_EQ(unlink(path), 0);
 }
 
+/* Every line of @out one JSON object with each key once; the test fails otherwise. */
+static int check_json_lines(const char *out, const char *args)
+{
+	char why[512];
+	int n = t_json_check_lines(out, why, sizeof(why));
+
+	if (n < 0) {
+		fprintf(stderr, "netpool-stat %s: %s\n", args, why);
+		exit(1);
+	}
+	return n;
+}
+
+/* The checker itself: what it must take, and what it must refuse (a key twice above all). */
+static void test_json_checker(void)
+{
+	static const char *const good[] = {
+		"{}",
+		"{\"a\": 1}",
+		" {\"a\": {\"a\": {\"a\": []}}, \"b\": [{\"a\": 1}, {\"a\": 2}], \"c\": \"a\"} ",
+		("{\"n\": [0, -0, 12, -3.25, 1e9, 2E-3, 4.5e+10], \"t\": true, \"f\": false, "
+		 "\"z\": null}"),
+		"{\"s\": \"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t \\u00e9 \\ud83d\\ude00 \xc3\xa9\"}",
+		"{\"a\": 1, \"A\": 2, \"a \": 3, \"\": 4}",
+	};
+	static const char *const bad[] = {
+		"{\"a\": 1, \"a\": 2}",				/* the case that matters */
+		"{\"x\": {\"b\": 1, \"c\": 2, \"b\": 3}}",	/* nested */
+		"{\"x\": [1, {\"y\": [{\"k\": 1, \"k\": 1}]}]}",	/* inside arrays */
+		"{\"a\": 1, \"\\u0061\": 2}",			/* the same key, escaped */
+		"{\"\": 1, \"\": 2}",
+		"{\"a\": 1,}", "{\"a\" 1}", "{a: 1}", "{'a': 1}", "[1, 2,]", "{\"a\": 01}",
+		"{\"a\": 1.}", "{\"a\": .5}", "{\"a\": -}", "{\"a\": 1e}", "{\"a\": +1}",
+		"{\"a\": tru}", "{\"a\": nul}", "{\"a\": \"x}", "{\"a\": \"\\x\"}",
+		"{\"a\": \"\\u12\"}", "{\"a\": \"\\udc00\"}", "{\"a\": \"\\ud800x\"}",
+		"{\"a\": \"tab\there\"}", "{\"a\": \"\xc3\"}", "{\"a\": \"\xc0\xaf\"}",
+		"{\"a\": 1} {\"b\": 2}", "{\"a\": 1}}", "", "  ",
+	};
+	char why[256];
+	int n;
+
+	for (unsigned int i = 0; i < NP_ARRAY_SIZE(good); i++)
+		if (!t_json_check(good[i], strlen(good[i]), why, sizeof(why))) {
+			fprintf(stderr, "json checker refused %s: %s\n", good[i], why);
+			exit(1);
+		}
+	for (unsigned int i = 0; i < NP_ARRAY_SIZE(bad); i++)
+		if (t_json_check(bad[i], strlen(bad[i]), why, sizeof(why))) {
+			fprintf(stderr, "json checker took %s\n", bad[i]);
+			exit(1);
+		}
+	CHECK(!t_json_check("{\"a\": 1, \"a\": 2}", 16, why, sizeof(why)));
+	CHECK(strstr(why, "a key twice"));
+	/* 65 nested arrays are refused, 64 taken */
+	{
+		char deep[200];
+
+		memset(deep, '[', 65);
+		memset(deep + 65, ']', 65);
+		CHECK(!t_json_check(deep, 130, why, sizeof(why)));
+		CHECK(t_json_check(deep + 1, 128, why, sizeof(why)));
+	}
+	CHECK_EQ(t_json_check_lines("{\"a\": 1}\n{\"a\": 2}\n", why, sizeof(why)), 2);
+	CHECK_EQ(t_json_check_lines("", why, sizeof(why)), 0);
+	CHECK_EQ(t_json_check_lines("{\"a\": 1}\n[1]\n", why, sizeof(why)), -1);
+	CHECK_EQ(t_json_check_lines("{\"a\": 1}\n\n{\"a\": 2}\n", why, sizeof(why)), -1);
+	n = t_json_check_lines("{\"a\": 1}\n{\"b\": {\"c\": 1, \"c\": 2}}\n", why, sizeof(why));
+	CHECK_EQ(n, -1);
+	CHECK(strstr(why, "line 2"));
+	printf("json checker: %u texts taken, %u refused (a key twice, nested too): ok\n",
+	       (unsigned int)NP_ARRAY_SIZE(good), (unsigned int)NP_ARRAY_SIZE(bad));
+}
+
+/*
+ * --json against a live forwarder, once, with --watch (rates in nested
+ * objects) and --list: each line one JSON object, each key once per object.
+ */
+static void test_json_strict(void)
+{
+	static char out[1 << 18];
+	char args[256], path[128];
+	int n, lines, st;
+	pid_t pid = start_fwd("20");
+
+	np_stats_export_path(pid, path, sizeof(path));
+	CHECK(wait_path(path, 10000));
+	snprintf(args, sizeof(args), "--pid %d --json", (int)pid);
+	CHECK_EQ(run_stat(args, out, sizeof(out)), 0);
+	lines = check_json_lines(out, args);
+	json_sum(out, "pool", "inflight", &n);
+	CHECK(n >= 2);
+	CHECK(lines >= 1 + 2 + 2 + 1);		/* snapshot, pools, queues, drops */
+
+	snprintf(args, sizeof(args), "--pid %d --json --watch=0.2 --count 2", (int)pid);
+	CHECK_EQ(run_stat(args, out, sizeof(out)), 0);
+	CHECK(strstr(out, "\"rate\": {"));
+	n = check_json_lines(out, args);
+	CHECK(n >= 2 * (1 + 2 + 2 + 1));
+	lines += n;
+
+	CHECK_EQ(run_stat("--list --json", out, sizeof(out)), 0);
+	n = check_json_lines(out, "--list --json");
+	CHECK(n >= 1);
+	lines += n;
+
+	kill(pid, SIGINT);
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	printf("--json, --json --watch, --list --json: %d lines, each one object, no key twice: "
+	       "ok\n", lines);
+}
+
+/* The stale objects of ours: a failed check removes them (a pruned one is gone already). */
+static pid_t stale_pids[4];
+static unsigned int nstale;
+
+/* At exit: our killed children's objects, while no process has their pid. */
+static void remove_stale(void)
+{
+	for (unsigned int i = 0; i < nstale; i++) {
+		char path[128], tmp[160];
+
+		if (!kill(stale_pids[i], 0) || errno != ESRCH)
+			continue;
+		np_stats_export_path(stale_pids[i], path, sizeof(path));
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		unlink(path);
+		unlink(tmp);
+	}
+}
+
+/* A netpool-fwd killed with SIGKILL and reaped: its object stays behind, stale. Return: its pid. */
+static pid_t make_stale(void)
+{
+	char path[128];
+	pid_t pid = start_fwd("20");
+	int st;
+
+	np_stats_export_path(pid, path, sizeof(path));
+	if (!wait_path(path, 10000)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fprintf(stderr, "no %s from netpool-fwd\n", path);
+		exit(1);
+	}
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	if (nstale < NP_ARRAY_SIZE(stale_pids))
+		stale_pids[nstale++] = pid;
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	CHECK_EQ(access(path, F_OK), 0);
+	return pid;
+}
+
+/* Neither @pid's object nor its temporary name is there. */
+static bool object_gone(pid_t pid)
+{
+	char path[128], tmp[160];
+
+	np_stats_export_path(pid, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	return access(path, F_OK) && errno == ENOENT && access(tmp, F_OK) && errno == ENOENT;
+}
+
+/*
+ * --prune, only ever with --pid and a child of ours: the object a kill -9
+ * left is removed and named, a second run finds nothing; in JSON a
+ * "pruned" object; a live process's object is left alone (exit 1).
+ */
+static void test_prune(void)
+{
+	static char out[1 << 16];
+	char args[256], want[256], path[128];
+	pid_t pid = make_stale(), live;
+	int st;
+
+	np_stats_export_path(pid, path, sizeof(path));
+	snprintf(args, sizeof(args), "--prune --pid %d", (int)pid);
+	CHECK_EQ(run_stat(args, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "removed %s (process %d is gone)\n", path, (int)pid);
+	if (!strstr(out, want)) {
+		fprintf(stderr, "%s: no '%s' in:\n%s\n", args, want, out);
+		exit(1);
+	}
+	CHECK(object_gone(pid));
+	CHECK_EQ(run_stat(args, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "nothing to prune: no object of process %d in %s\n",
+		 (int)pid, NP_STATS_SHM_DIR);
+	if (strcmp(out, want)) {
+		fprintf(stderr, "%s again: want '%s', got:\n%s\n", args, want, out);
+		exit(1);
+	}
+
+	/* the same in JSON */
+	pid = make_stale();
+	np_stats_export_path(pid, path, sizeof(path));
+	snprintf(args, sizeof(args), "--prune --pid %d --json", (int)pid);
+	CHECK_EQ(run_stat(args, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "{\"type\": \"pruned\", \"pid\": %d, \"object\": \"%s\"}\n",
+		 (int)pid, path);
+	if (!strstr(out, want)) {
+		fprintf(stderr, "%s: no '%s' in:\n%s\n", args, want, out);
+		exit(1);
+	}
+	CHECK(check_json_lines(out, args) >= 1);
+	CHECK(object_gone(pid));
+	CHECK_EQ(run_stat(args, out, sizeof(out)), 0);
+	CHECK_EQ(out[0], '\0');		/* nothing pruned: no object printed */
+
+	/* a live process: refused, its object stays */
+	live = start_fwd("20");
+	np_stats_export_path(live, path, sizeof(path));
+	CHECK(wait_path(path, 10000));
+	snprintf(args, sizeof(args), "--prune --pid %d", (int)live);
+	CHECK_EQ(run_stat(args, out, sizeof(out)), 1);
+	CHECK(strstr(out, "is running"));
+	CHECK_EQ(access(path, F_OK), 0);
+	kill(live, SIGINT);
+	CHECK_EQ(waitpid(live, &st, 0), live);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(object_gone(live));
+	printf("--prune: a kill -9's object removed and named, then nothing to prune; "
+	       "--json \"pruned\"; a live one's kept (exit 1): ok\n");
+}
+
 static void test_usage(void)
 {
 	static char out[1 << 16];
@@ -186,7 +423,9 @@ static void test_usage(void)
 		{ "--count 3", "--count needs --watch" },
 		{ "--watch --count 0", "bad --count" },
 		{ "--list --pid 1", "--list takes no" },
-		{ "--json=1", "unknown option" },
+		{ "--list --prune", "--list takes no" },
+		{ "--prune --watch", "--prune takes no --watch" },
+		{ "--json=1", "--json takes no value" },
 	};
 
 	for (unsigned int i = 0; i < NP_ARRAY_SIZE(bad); i++) {
@@ -208,9 +447,13 @@ int main(int argc, char **argv)
 	t_tool_path(argv[0], "netpool-fwd", fwd_tool, sizeof(fwd_tool));
 	if (access(NP_STATS_SHM_DIR, W_OK))
 		SKIP("no writable %s", NP_STATS_SHM_DIR);
+	test_json_checker();
 	test_usage();
 	test_stale();
 	test_live();
+	test_json_strict();
+	atexit(remove_stale);
+	test_prune();
 	printf("netpool-stat ok\n");
 	return 0;
 }
