@@ -2,7 +2,7 @@
 /*
  * netpool.h - umbrella header: page provider, DMA layer, return ring,
  * page_pool, statistics, fault injection, the print callback, skbs, NAPI,
- * the netdev, its drivers (vnic, AF_XDP, TAP), the stack pieces and the
+ * the netdev, its drivers (vnic, AF_XDP, TAP, null), the stack pieces and the
  * statistics export.
  *
  * Which thread may call what is the library's central contract; each entry
@@ -39,6 +39,7 @@
 #include "netpool/vnic.h"
 #include "netpool/afxdp.h"
 #include "netpool/tap.h"
+#include "netpool/null.h"
 #include "netpool/csum.h"
 #include "netpool/stack.h"
 #include "netpool/export.h"

@@ -50,6 +50,7 @@ PLACE = {
     'src/drivers/tap_vnet.c': (7, 0), 'src/drivers/tap.c': (7, 2), 'src/drivers/tap_fake.c': (7, 3),
     'src/drivers/vnic_dev.c': (7, 0), 'src/drivers/vnic.c': (7, 2),
     'src/drivers/vnic_inject.c': (7, 3),
+    'src/drivers/null.c': (7, 2),
     # the test hooks' setter (test archive), above the table the hook points read
     'src/hook_inject.c': (0, 1),
     # stack pieces: GSO and checksums below the pieces that use them
@@ -62,6 +63,7 @@ HDR = {
     'napi_ctx.h': 0, 'version.h': 0, 'csum.h': 0, 'page.h': 1, 'dma.h': 2, 'ring.h': 3, 'pool_types.h': 4,
     'pool.h': 4,
     'skb.h': 5, 'napi.h': 6, 'dev.h': 6, 'export.h': 6, 'vnic.h': 7, 'afxdp.h': 7, 'tap.h': 7,
+    'null.h': 7,
     'stack.h': 8,
 }
 
