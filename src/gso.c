@@ -138,8 +138,13 @@ int np_skb_checksum_help(struct np_skb *skb)
 	if (err)
 		return -EINVAL;
 	c = np_csum_fold(sum);
-	if (!c)
-		c = 0xffff;	/* 0 means "no checksum" to UDP: the other zero */
+	/*
+	 * 0 means "no checksum" to UDP: it takes the other zero. The kernel
+	 * writes 0xffff whatever the protocol; a TCP sum of 0 stays 0 here, as
+	 * strict readers (RFC 1624) expect.
+	 */
+	if (!c && skb->csum_offset == 6)
+		c = 0xffff;
 	memcpy(skb->data + field, &c, 2);
 	skb->ip_summed = NP_CHECKSUM_NONE;
 	return 0;
@@ -291,8 +296,8 @@ static void gso_l4_csum(struct np_skb *skb, const struct gso_hdrs *h, bool hw)
 		/* the segment's bytes are all there: it cannot fail */
 		(void)np_skb_checksum(skb, h->l4, l4len, sum, &sum);
 		c = np_csum_fold(sum);
-		if (!c)
-			c = 0xffff;
+		if (!c && h->proto == 17)
+			c = 0xffff;	/* UDP's other zero; TCP keeps 0 */
 		skb->ip_summed = NP_CHECKSUM_NONE;
 	}
 	memcpy(skb->data + field, &c, 2);

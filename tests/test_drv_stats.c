@@ -32,6 +32,7 @@ static const struct field tap_fields[] = {
 	F(np_tap_stats, rx_errors), F(np_tap_stats, tx_linearized), F(np_tap_stats, tx_errors),
 	F(np_tap_stats, rx_gso), F(np_tap_stats, rx_csum_partial), F(np_tap_stats, rx_bad_vnet_hdr),
 	F(np_tap_stats, tx_gso), F(np_tap_stats, tx_csum_partial), F(np_tap_stats, tx_no_offload),
+	F(np_tap_stats, rx_csum_xdp),
 };
 
 static const struct field afxdp_fields[] = {

@@ -341,6 +341,47 @@ static void one_gso(const struct pkt *k, uint32_t plen, uint16_t mss, uint8_t fl
 	env_fini(&e);
 }
 
+/*
+ * A sum of 0: UDP writes its other zero (0xffff: 0 says "no checksum"), TCP
+ * writes 0, as strict readers want (RFC 1624), in software segmentation and
+ * in np_skb_checksum_help() alike. The first payload word is changed so that
+ * the first segment's sum comes out 0.
+ */
+static void test_csum_zero(void)
+{
+	static uint8_t want[MAXP], f[MAXP];
+	const struct pkt *const ks[] = { &K_TCP4, &K_UDP4, &K_TCP6, &K_UDP6 };
+	struct env e;
+
+	env_init_flags(&e, NULL, ENV_OWN_NAPI);
+	for (unsigned int i = 0; i < NP_ARRAY_SIZE(ks); i++) {
+		const struct pkt *k = ks[i];
+		uint32_t at = k->l4 + (k->proto == 6 ? 16u : 6u), w;
+		uint16_t zero = k->proto == 17 ? 0xffff : 0;
+
+		for (int hw = 0; hw < 2; hw++) {
+			struct np_skb *skb = gso_skb(&e, k, 2000, 1000, 0x10, want), *segs;
+			np_netdev_features_t feat = NP_NETIF_F_SG | (hw ? NP_NETIF_F_HW_CSUM : 0);
+
+			CHECK_EQ(np_skb_gso_segment(skb, NP_NETIF_F_SG, &segs), 0);
+			w = rd16(skb->data + k->hlen) + rd16(segs->data + at);
+			w = (w & 0xffffu) + (w >> 16);
+			np_kfree_skb_list(segs);
+			wr16(skb->data + k->hlen, w);
+			CHECK_EQ(np_skb_gso_segment(skb, feat, &segs), 0);
+			if (hw)
+				CHECK_EQ(np_skb_checksum_help(segs), 0);
+			CHECK_EQ(np_skb_copy_bits(segs, 0, f, segs->len), 0);
+			CHECK_EQ(rd16(f + at), zero);
+			CHECK(ref_l4_ok(f, k->l3, k->l4, segs->len, k->v6, k->proto));
+			np_kfree_skb_list(segs);
+			np_consume_skb(skb);
+		}
+	}
+	env_fini(&e);
+	printf("a sum of 0: TCP writes 0, UDP 0xffff (segmented, and completed later)\n");
+}
+
 static void test_gso(void)
 {
 	skbt_seed(11);
@@ -590,6 +631,7 @@ int main(void)
 {
 	test_csum();
 	test_csum_help();
+	test_csum_zero();
 	test_gso();
 	test_gso_bad();
 	test_validate();

@@ -202,7 +202,8 @@ NP_API int np_skb_checksum(const struct np_skb *skb, uint32_t offset, uint32_t l
 /**
  * np_skb_checksum_help() - complete @skb's partial checksum in software (the
  * kernel's skb_checksum_help()): the sum from csum_start to the end stored at
- * csum_start + csum_offset (0 stored as 0xffff), ip_summed NP_CHECKSUM_NONE.
+ * csum_start + csum_offset (a sum of 0 stored as 0xffff at a UDP offset, 6;
+ * as 0 elsewhere), ip_summed NP_CHECKSUM_NONE.
  * The head is made private first when it is cloned, and the checksum field
  * pulled into it when it lies in a frag. Not partial: nothing to do.
  * @skb: the packet, not shared (users 1).
