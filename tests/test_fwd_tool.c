@@ -338,6 +338,17 @@ static void test_refused(char *out, size_t len)
 		{ "--driver tap --in a --mode drop --len 60-100", "--len needs a vnic --in" },
 		{ "--in tap:a --out vnic:b --mode fwd --count 5", "--count needs a vnic --in" },
 		{ "--driver tap --in a --out b --mode fwd --iommu", "--iommu needs a vnic port" },
+		/* a null port: one frame length, its own port, no ARP */
+		{ "--driver null --in a --mode drop --len 60-100",
+		  "--len 60-100: a null --in takes one frame length, not a range" },
+		{ "--driver null --in a --mode drop --len 3521", "a null --in takes 60..3520" },
+		{ "--in tap:a --out null:b --mode fwd --len 64", "--len needs a vnic --in" },
+		{ "--in tap:a --out null:b --mode fwd --count 5", "--count needs a vnic --in" },
+		{ "--in null:a --out null:a --mode fwd", "--out must differ from --in" },
+		{ "--driver null --in a --out b --mode fwd --iommu", "--iommu needs a vnic port" },
+		{ "--in null:a --out null:b --mode encap --vxlan-local 192.0.2.1 --vxlan-remote "
+		  "192.0.2.2 --vni 42", "a null --out with --mode encap needs --vxlan-dmac" },
+		{ "--in nul:a --mode drop", "unknown driver in --in 'nul:a' (vnic, afxdp, tap or null)" },
 		{ "--driver vnic --in a --out b --mode fwd --pcap /tmp/x", "--pcap needs --mode capture" },
 		{ "--driver vnic --in a --mode drop --mac-swap", "--mac-swap needs --mode fwd" },
 		{ "--driver vnic --in a --out b --mode encap " E2E_VXLAN_ARGS " --mac-swap",

@@ -90,7 +90,7 @@ static bool parse_mac(const char *s, unsigned char mac[6])
 
 static bool is_driver(const char *d, size_t n)
 {
-	static const char *const drivers[] = { "vnic", "afxdp", "tap" };
+	static const char *const drivers[] = { "vnic", "afxdp", "tap", "null" };
 
 	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
 		if (strlen(drivers[i]) == n && !strncmp(d, drivers[i], n))
@@ -116,11 +116,13 @@ static int parse_port(const char *opt, const char *val, const char *driver, cons
 		return 0;
 	}
 	if (!is_driver(val, (size_t)(colon - val)))
-		return bad_usage(err, "unknown driver in %s '%s' (vnic, afxdp or tap)", opt, val);
+		return bad_usage(err, "unknown driver in %s '%s' (vnic, afxdp, tap or null)", opt,
+				 val);
 	if (!colon[1] || strchr(colon + 1, ':'))
 		return bad_usage(err, "bad %s '%s' (DRIVER:NAME)", opt, val);
 	/* the driver's name as one of the table's, so later compares see it */
-	*drv = !strncmp(val, "vnic", 4) ? "vnic" : !strncmp(val, "afxdp", 5) ? "afxdp" : "tap";
+	*drv = !strncmp(val, "vnic", 4) ? "vnic" : !strncmp(val, "afxdp", 5) ? "afxdp" :
+	       !strncmp(val, "null", 4) ? "null" : "tap";
 	*name = colon + 1;
 	return 0;
 }
@@ -431,6 +433,9 @@ static int check_vxlan(const struct opts *o, FILE *err)
 	if (!strcmp(o->out_driver, "vnic") && !o->vx_dmac_set)
 		return bad_usage(err, "%s", "--driver vnic --mode encap needs --vxlan-dmac MAC "
 					    "(nothing answers ARP on a simulated wire)");
+	if (!strcmp(o->out_driver, "null") && !o->vx_dmac_set)
+		return bad_usage(err, "%s", "a null --out with --mode encap needs --vxlan-dmac MAC "
+					    "(nothing answers ARP on a null port)");
 	return 0;
 }
 
@@ -447,10 +452,21 @@ static bool has_port(const struct opts *o, const char *drv)
  */
 static int check_applies(const struct opts *o, FILE *err)
 {
-	if (o->len_set && strcmp(o->in_driver, "vnic"))
-		return bad_usage(err, "%s", "--len needs a vnic --in (its traffic source)");
-	if (o->count && strcmp(o->in_driver, "vnic"))
-		return bad_usage(err, "%s", "--count needs a vnic --in (its traffic source)");
+	bool src = !strcmp(o->in_driver, "vnic") || !strcmp(o->in_driver, "null");
+
+	if (o->len_set && !src)
+		return bad_usage(err, "%s", "--len needs a vnic --in (its traffic source) or a null "
+					    "--in (its frame length)");
+	if (o->count && !src)
+		return bad_usage(err, "%s", "--count needs a vnic --in (its traffic source) or a "
+					    "null --in");
+	/* a null port's frames are all alike: one length, in one buffer */
+	if (o->len_set && !strcmp(o->in_driver, "null") && o->len_min != o->len_max)
+		return bad_usage(err, "--len %u-%u: a null --in takes one frame length, not a range",
+				 o->len_min, o->len_max);
+	if (o->len_set && !strcmp(o->in_driver, "null") && o->len_max > NP_NULL_FRAME_MAX)
+		return bad_usage(err, "--len %u: a null --in takes %u..%u (one buffer)", o->len_max,
+				 NP_NULL_FRAME_MIN, (unsigned int)NP_NULL_FRAME_MAX);
 	if (o->iommu && !has_port(o, "vnic"))
 		return bad_usage(err, "%s", "--iommu needs a vnic port");
 	if (o->pcap && o->mode != M_CAPTURE)
@@ -482,8 +498,9 @@ static int parse_value(struct opts *o, int opt, const char *val, bool *have_mode
 
 	switch (opt) {
 	case O_DRIVER:
-		if (strcmp(val, "vnic") && strcmp(val, "afxdp") && strcmp(val, "tap"))
-			return bad_usage(err, "unknown driver '%s' (vnic, afxdp or tap)", val);
+		if (strcmp(val, "vnic") && strcmp(val, "afxdp") && strcmp(val, "tap") &&
+		    strcmp(val, "null"))
+			return bad_usage(err, "unknown driver '%s' (vnic, afxdp, tap or null)", val);
 		o->driver = val;
 		break;
 	case O_IN:

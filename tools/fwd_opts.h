@@ -62,7 +62,7 @@ struct opts {
  * fwd_opts_parse() - parse argv[1..argc-1] into @o (defaults first), with
  * getopt_long(): --opt=value or --opt value, unambiguous abbreviations, argv
  * left in its order. Options that do nothing with the others given (--len
- * without a vnic --in, --pcap outside capture, ...) are refused.
+ * without a vnic or null --in, --pcap outside capture, ...) are refused.
  * On bad usage writes "netpool-fwd: <what is wrong>" and a pointer to --help
  * to @err. The strings in @o point into @argv's.
  * Return: 0, FWD_OPTS_HELP or FWD_OPTS_VERSION (at the first --help/-h or

@@ -2,8 +2,8 @@
 /*
  * netpool-fwd - a packet forwarder over netpool's drivers: frames received
  * on --in go through one of the stack pieces (drop, fwd, capture, sockq,
- * encap) and out of --out; ports of different drivers (vnic, afxdp, tap)
- * may be joined. One thread per queue; a line of live figures each second,
+ * encap) and out of --out; ports of different drivers (vnic, afxdp, tap,
+ * null) may be joined. One thread per queue; a line of live figures each second,
  * totals at the end. The manual is man/netpool-fwd.1 (netpool-fwd(1)): the
  * options, what applies where, the endings and the exit statuses.
  *
@@ -226,13 +226,15 @@ static void out_flush(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: netpool-fwd [--driver vnic|afxdp|tap] --in [DRV:]IFACE [--out [DRV:]IFACE]\n"
+		"usage: netpool-fwd [--driver vnic|afxdp|tap|null] --in [DRV:]IFACE\n"
+		"                   [--out [DRV:]IFACE]\n"
 		"                   --mode drop|fwd|capture|sockq|encap [OPTION...]\n"
 		"       netpool-fwd --help | --version\n"
 		"A packet forwarder over netpool's drivers; see netpool-fwd(1).\n"
 		"Options take their value as --opt=VALUE or --opt VALUE, and may be abbreviated.\n"
 		"\n"
-		"  --driver D         vnic (simulated NICs made here), afxdp or tap: the driver of\n"
+		"  --driver D         vnic (simulated NICs made here), afxdp, tap or null (no\n"
+		"                     device: RX hands out pool pages, TX frees): the driver of\n"
 		"                     a port named without a DRV: prefix\n"
 		"  --in [DRV:]IFACE   the port to receive on (tap:vm0, afxdp:eth1, or a name)\n"
 		"  --out [DRV:]IFACE  the port to send on; what it receives goes out of --in\n"
@@ -256,9 +258,10 @@ static void usage(FILE *f)
 		"  --vxlan-remote IP  the other endpoint, on --out's link (required)\n"
 		"  --vni N            the VXLAN network, 0..16777215 (required)\n"
 		"  --vxlan-port P     UDP port of both endpoints (default 4789)\n"
-		"  --vxlan-dmac MAC   the next hop's MAC (default: asked by ARP; required with vnic)\n"
-		"a vnic --in (its traffic source), a vnic port:\n"
-		"  --len MIN[-MAX]    frame lengths, 60..9000 (default 60-1500)\n"
+		"  --vxlan-dmac MAC   the next hop's MAC (default: by ARP; required with vnic or null)\n"
+		"a vnic --in (its traffic source), a null --in, a vnic port:\n"
+		"  --len MIN[-MAX]    frame lengths, 60..9000 (default 60-1500); a null --in:\n"
+		"                     one length, 60..3520 (default 64)\n"
 		"  --count N          frames per queue, then stop (default: unlimited)\n"
 		"  --iommu            a checking IOMMU instead of identity DMA (any vnic port)\n"
 		"a tap port:\n"
@@ -600,7 +603,7 @@ static void tunnel_in(struct fwd *f, struct fwd_queue *q, unsigned int qi, struc
 /*
  * The tunnel's source MAC: AF_XDP sends as --out itself, so its address;
  * a TAP interface is the far end of the link (the kernel host's), so this
- * end takes a random locally administered one; a vnic a fixed one.
+ * end takes a random locally administered one; a vnic or null port a fixed one.
  * Return: 0, or -errno (message written).
  */
 static int tunnel_src_mac(const struct opts *o, unsigned char *mac)
@@ -608,7 +611,7 @@ static int tunnel_src_mac(const struct opts *o, unsigned char *mac)
 	struct ifreq ifr = { 0 };
 	int fd, err = 0;
 
-	if (!strcmp(o->out_driver, "vnic")) {
+	if (!strcmp(o->out_driver, "vnic") || !strcmp(o->out_driver, "null")) {
 		memcpy(mac, "\x02\x00\x00\x00\x00\x0a", 6);
 		return 0;
 	}
@@ -918,7 +921,8 @@ static void afxdp_params(const struct opts *o, const char *name, struct np_afxdp
 }
 #endif
 
-static int open_dev(const struct opts *o, const char *drv, const char *name,
+/* Port @name of driver @drv; @is_in: the --in port (a null one receives, --out's only sends). */
+static int open_dev(const struct opts *o, const char *drv, const char *name, bool is_in,
 		    struct np_netdev **out)
 {
 	int err = -EOPNOTSUPP;
@@ -930,6 +934,14 @@ static int open_dev(const struct opts *o, const char *drv, const char *name,
 		};
 
 		err = np_vnic_create(&vp, out);
+	} else if (!strcmp(drv, "null")) {
+		struct np_null_params np = {
+			.name = name, .nqueues = o->queues, .no_recycle = o->no_recycle,
+			.frame_len = o->len_set ? o->len_min : 0, .count = o->count,
+			.no_rx = !is_in,
+		};
+
+		err = np_null_create(&np, out);
 	}
 #ifdef HAVE_AFXDP_H
 	else if (!strcmp(drv, "afxdp")) {
@@ -1228,16 +1240,23 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* vnic: every source done (with --count) and nothing left in the rings. */
+/*
+ * vnic, null: every source done (with --count) and nothing left in the rings
+ * (a null port's frames are received as they are made).
+ */
 static bool vnic_sources_done(struct fwd *f, uint64_t *last_rx, int *quiet)
 {
-	struct np_vnic_stats vs;
+	struct np_vnic_stats vs = { 0 };
 	struct np_netdev_qstats qs;
+	bool null_in = !strcmp(f->o.in_driver, "null");
 
-	if (strcmp(f->o.in_driver, "vnic") || !f->o.count)
+	if ((strcmp(f->o.in_driver, "vnic") && !null_in) || !f->o.count)
 		return false;
-	np_vnic_get_stats(f->in, -1, &vs);
 	np_netdev_get_qstats(f->in, -1, &qs);
+	if (null_in)
+		vs.gen_frames = qs.rx_packets;
+	else
+		np_vnic_get_stats(f->in, -1, &vs);
 	if (vs.gen_frames < f->o.count * f->in->nqueues || qs.rx_packets != *last_rx) {
 		*last_rx = qs.rx_packets;
 		*quiet = 0;
@@ -1301,13 +1320,13 @@ int main(int argc, char **argv)
 	np_set_print(np_print_stderr);
 	catch_endings();
 
-	if (open_dev(&f.o, f.o.in_driver, f.o.in, &f.in))
+	if (open_dev(&f.o, f.o.in_driver, f.o.in, true, &f.in))
 		return 1;
 #ifdef HAVE_AFXDP_H
 	if (!strcmp(f.o.in_driver, "afxdp") && !f.o.no_shared_umem)
 		afx_umem_of = f.in;
 #endif
-	if (f.o.out && open_dev(&f.o, f.o.out_driver, f.o.out, &f.out)) {
+	if (f.o.out && open_dev(&f.o, f.o.out_driver, f.o.out, false, &f.out)) {
 		np_netdev_destroy(f.in);
 		return 1;
 	}
