@@ -8,6 +8,12 @@
  * and the median second kept. Skipped, with the reason, when dpdk-testpmd
  * is missing or does not start.
  *
+ * Beside it, its like: two null ports (netpool/null.h: RX hands out pool
+ * pages as 64-byte frames, TX frees) forwarding into each other, both ways,
+ * one thread on one core, with and without recycling: netpool's framework
+ * cost against DPDK's, neither with a device. The rate is the two ports'
+ * transmissions summed, as testpmd's is their receptions.
+ *
  * Then ours: a vnic with its traffic source on every queue (64-byte frames,
  * the header written) forwards every packet as an skb out of a second vnic
  * (TX onto the wire), one thread per queue pinned to CPU i, polling queue i
@@ -38,6 +44,7 @@ struct fwd_cfg {
 	bool iommu;
 	bool no_recycle;
 	unsigned int queues;
+	bool null;		/* two null ports both ways, not a vnic source into a vnic */
 };
 
 struct fwd_env {
@@ -52,12 +59,12 @@ struct fwd_targ {
 	unsigned int q;
 };
 
+/* Out of the other port (a vnic's out receives nothing; each null port does). */
 static void fwd_rx(struct np_netdev *dev, unsigned int q, struct np_skb *skb, void *arg)
 {
 	struct fwd_env *e = arg;
 
-	(void)dev;
-	np_netdev_xmit(e->out, q, skb);
+	np_netdev_xmit(dev == e->in ? e->out : e->in, q, skb);
 }
 
 static void *fwd_thread(void *arg)
@@ -77,12 +84,14 @@ static void *fwd_thread(void *arg)
 	return NULL;
 }
 
+/* Packets both ports sent (a vnic's in sends none). */
 static uint64_t fwd_sent(struct fwd_env *e)
 {
-	struct np_netdev_qstats st;
+	struct np_netdev_qstats so, si;
 
-	np_netdev_get_qstats(e->out, -1, &st);
-	return st.tx_packets;
+	np_netdev_get_qstats(e->out, -1, &so);
+	np_netdev_get_qstats(e->in, -1, &si);
+	return so.tx_packets + si.tx_packets;
 }
 
 static bool fwd_pools_freed(const uint32_t *ids, unsigned int n)
@@ -99,9 +108,12 @@ static bool fwd_pools_freed(const uint32_t *ids, unsigned int n)
 	return true;
 }
 
-/* One configuration: median Mpps and cycles per packet over opts->runs windows. */
+/*
+ * One configuration: median Mpps and cycles per packet over opts->runs
+ * windows; each window's Mpps into @rates too when not NULL.
+ */
 static int fwd_run(const struct np_bench_opts *opts, const struct fwd_cfg *c, double *mpps,
-		   double *cpp)
+		   double *cpp, double *rates)
 {
 	struct np_vnic_params vp = { .nqueues = c->queues, .iommu = c->iommu,
 				     .no_recycle = c->no_recycle, .ring_size = 512 };
@@ -111,14 +123,19 @@ static int fwd_run(const struct np_bench_opts *opts, const struct fwd_cfg *c, do
 	double rate[NP_BENCH_RUNS_MAX], cyc[NP_BENCH_RUNS_MAX];
 	uint32_t ids[2 * FWD_MAX_Q];
 	unsigned int nid = 0, window = opts->quick ? FWD_WINDOW_MS / 10 : FWD_WINDOW_MS;
+	struct np_null_params np = { .nqueues = c->queues, .frame_len = FWD_FRAME_LEN,
+				     .no_recycle = c->no_recycle };
 	int err = 0;
 
-	if (np_vnic_create(&vp, &e.in) || np_vnic_create(&vp, &e.out))
+	if (c->null ? np_null_create(&np, &e.in) || np_null_create(&np, &e.out) :
+		      np_vnic_create(&vp, &e.in) || np_vnic_create(&vp, &e.out))
 		return -ENOMEM;
 	np_netdev_set_rx_handler(e.in, fwd_rx, &e);
+	if (c->null)
+		np_netdev_set_rx_handler(e.out, fwd_rx, &e);
 	if (np_netdev_open(e.in) || np_netdev_open(e.out))
 		return -ENOMEM;
-	for (unsigned int q = 0; q < c->queues; q++)
+	for (unsigned int q = 0; q < c->queues && !c->null; q++)
 		np_vnic_gen_start(e.in, q, &gen);
 	atomic_store(&e.running, true);
 	for (unsigned int q = 0; q < c->queues; q++) {
@@ -141,6 +158,8 @@ static int fwd_run(const struct np_bench_opts *opts, const struct fwd_cfg *c, do
 	for (unsigned int q = 0; q < c->queues; q++)
 		pthread_join(e.threads[q], NULL);
 	*mpps = np_bench_median(rate, opts->runs);
+	if (rates)
+		memcpy(rates, rate, (size_t)opts->runs * sizeof(*rates));
 	*cpp = np_bench_median(cyc, opts->runs);
 	np_netdev_close(e.in);
 	np_netdev_close(e.out);
@@ -163,9 +182,11 @@ static int fwd_run(const struct np_bench_opts *opts, const struct fwd_cfg *c, do
 /*
  * dpdk-testpmd with two net_null ports in io forwarding on one core: the
  * median over its per-second reports (after the first) of the two ports'
- * Rx-pps summed. Return: 0, or -errno with @why filled.
+ * Rx-pps summed, and each of those seconds' Mpps into @each (text). Return: 0,
+ * or -errno with @why filled.
  */
-static int fwd_testpmd(const struct np_bench_opts *opts, double *mpps, char *why, size_t len)
+static int fwd_testpmd(const struct np_bench_opts *opts, double *mpps, char *each,
+		       size_t each_len, char *why, size_t len)
 {
 	const char *bin = "/usr/bin/dpdk-testpmd";
 	unsigned int secs = opts->quick ? 5 : 8;
@@ -210,6 +231,9 @@ static int fwd_testpmd(const struct np_bench_opts *opts, double *mpps, char *why
 		return -EIO;
 	}
 	*mpps = np_bench_median(per_sec + 1, n - 1) / 1e6;
+	/* the seconds the median is of, for the table */
+	for (int i = 1, o = 0; i < n && o < (int)each_len; i++)
+		o += snprintf(each + o, each_len - (size_t)o, " %.1f", per_sec[i] / 1e6);
 	return 0;
 }
 
@@ -222,9 +246,13 @@ static void fwd_print(const struct np_bench_opts *opts, const char *name, const 
 		printf("{\"bench\": \"%s\", \"variant\": \"%s\", \"mpps\": %.3f, \"cycles_per_pkt\": ",
 		       name, variant, mpps);
 		if (cpp > 0)
-			printf("%.1f}\n", cpp);
+			printf("%.1f", cpp);
 		else
-			printf("null}\n");
+			printf("null");
+		/* the ratio to the in-run peer, where the row has one */
+		if (ref > 0)
+			printf(", \"vs_peer\": %.3f", mpps / ref);
+		printf("}\n");
 		return;
 	}
 	printf("%-16s %-28s %9.2f", name, variant, mpps);
@@ -242,24 +270,32 @@ static void fwd_print(const struct np_bench_opts *opts, const char *name, const 
 int np_bench_fwd_main(const struct np_bench_opts *opts)
 {
 	static const struct fwd_cfg cfgs[] = {
-		{ false, false, 1 }, { false, true, 1 }, { true, false, 1 }, { true, true, 1 },
-		{ false, false, 2 }, { false, true, 2 }, { true, false, 2 }, { true, true, 2 },
+		{ false, false, 1, false }, { false, true, 1, false }, { true, false, 1, false },
+		{ true, true, 1, false }, { false, false, 2, false }, { false, true, 2, false },
+		{ true, false, 2, false }, { true, true, 2, false },
+	};
+	static const struct fwd_cfg null_cfgs[] = {
+		{ .no_recycle = false, .queues = 1, .null = true },
+		{ .no_recycle = true, .queues = 1, .null = true },
 	};
 	double peer = 0, res[NP_ARRAY_SIZE(cfgs)], cpp[NP_ARRAY_SIZE(cfgs)];
-	char why[160];
+	double nres[NP_ARRAY_SIZE(null_cfgs)] = { 0 }, ncpp[NP_ARRAY_SIZE(null_cfgs)];
+	char why[160], secs[256] = "", note[512];
 	int rc = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (!opts->json) {
 		printf("netpool-bench fwd: %d runs of %u ms per configuration (median), TSC %.3f GHz\n",
 		       opts->runs, opts->quick ? FWD_WINDOW_MS / 10 : FWD_WINDOW_MS, opts->tsc_ghz);
+		printf("null: two null ports (no device) forwarding %u-byte frames into each other, "
+		       "one core, as testpmd's two net_null ports\n", FWD_FRAME_LEN);
 		printf("vnic: %u-byte frames from the device-side source, forwarded as skbs out of a "
 		       "second vnic; ratio against testpmd io/net_null on one core\n\n",
 		       FWD_FRAME_LEN);
 		printf("%-16s %-28s %9s %12s  %7s  %s\n", "bench", "variant", "Mpps", "cycles/pkt",
 		       "vs peer", "note");
 	}
-	if (fwd_testpmd(opts, &peer, why, sizeof(why))) {
+	if (fwd_testpmd(opts, &peer, secs, sizeof(secs), why, sizeof(why))) {
 		if (opts->json)
 			printf("{\"bench\": \"testpmd_null_io\", \"variant\": \"1core\", \"mpps\": null, "
 			       "\"cycles_per_pkt\": null, \"skipped\": \"%s\"}\n", why);
@@ -267,7 +303,23 @@ int np_bench_fwd_main(const struct np_bench_opts *opts)
 			printf("%-16s %-28s %9s  skipped: %s\n", "testpmd_null_io", "1core", "-", why);
 		peer = 0;
 	} else {
-		fwd_print(opts, "testpmd_null_io", "1core", peer, 0, 0, "two net_null ports, both ways");
+		snprintf(note, sizeof(note), "two net_null ports, both ways; seconds:%s", secs);
+		fwd_print(opts, "testpmd_null_io", "1core", peer, 0, 0, note);
+	}
+	for (size_t i = 0; i < NP_ARRAY_SIZE(null_cfgs); i++) {
+		const char *variant = null_cfgs[i].no_recycle ? "no_recycle/1q" : "recycle/1q";
+		double rates[NP_BENCH_RUNS_MAX];
+		int o;
+
+		if (fwd_run(opts, &null_cfgs[i], &nres[i], &ncpp[i], rates)) {
+			rc = 1;
+			nres[i] = 0;
+			continue;
+		}
+		o = snprintf(note, sizeof(note), "two null ports, both ways; windows:");
+		for (int r = 0; r < opts->runs && o < (int)sizeof(note); r++)
+			o += snprintf(note + o, sizeof(note) - (size_t)o, " %.1f", rates[r]);
+		fwd_print(opts, "null_fwd", variant, nres[i], ncpp[i], peer, note);
 	}
 	for (size_t i = 0; i < NP_ARRAY_SIZE(cfgs); i++) {
 		const struct fwd_cfg *c = &cfgs[i];
@@ -282,7 +334,7 @@ int np_bench_fwd_main(const struct np_bench_opts *opts)
 			res[i] = 0;
 			continue;
 		}
-		if (fwd_run(opts, c, &res[i], &cpp[i])) {
+		if (fwd_run(opts, c, &res[i], &cpp[i], NULL)) {
 			rc = 1;
 			res[i] = 0;
 			continue;
@@ -292,6 +344,9 @@ int np_bench_fwd_main(const struct np_bench_opts *opts)
 	}
 	if (!opts->json) {
 		printf("\nrecycling gain (recycle / no_recycle):\n");
+		if (nres[1] > 0)
+			printf("  %-8s %uq  %.2f / %.2f Mpps = %.2fx\n", "null", 1u, nres[0], nres[1],
+			       nres[0] / nres[1]);
 		for (size_t i = 0; i + 1 < NP_ARRAY_SIZE(cfgs); i += 2)
 			if (res[i + 1] > 0)
 				printf("  %-8s %uq  %.2f / %.2f Mpps = %.2fx\n",
@@ -303,6 +358,10 @@ int np_bench_fwd_main(const struct np_bench_opts *opts)
 				printf("  %-8s %.2f / %.2f Mpps = %.2fx (target 1.8x)\n",
 				       cfgs[i].iommu ? "iommu" : "identity", res[i + 4], res[i],
 				       res[i + 4] / res[i]);
+		if (peer > 0 && nres[0] > 0)
+			printf("target: null_fwd recycle/1q >= 0.8 x testpmd: %.2f vs %.2f Mpps (%.2fx) "
+			       "%s\n", nres[0], peer, nres[0] / peer,
+			       nres[0] >= 0.8 * peer ? "met" : "missed");
 		if (peer > 0)
 			printf("target: vnic_fwd identity/recycle/1q >= 1.0 x testpmd: %.2f vs %.2f Mpps "
 			       "(%.2fx) %s\n", res[0], peer, res[0] / peer,
