@@ -31,7 +31,7 @@ static const struct bench_cmd bench_cmds[] = {
 	  np_bench_pool_main },
 	{ "skb", "skb RX lifecycle with and without recycling, clone, coalesce, GRO vs rte_mbuf",
 	  np_bench_skb_main },
-	{ "fwd", "vnic forwarding Mpps on one and two cores, with and without recycling, vs testpmd",
+	{ "fwd", "null and vnic forwarding Mpps, with and without recycling, vs testpmd; AF_XDP, TAP",
 	  np_bench_fwd_main },
 	{ "tap", "iperf3 TCP through netpool-fwd on TAP (offloads, AF_XDP) vs a kernel bridge",
 	  np_bench_tap_main },

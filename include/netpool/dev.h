@@ -3,7 +3,7 @@
  * netpool/dev.h - the netdev: queues served by napis, an XDP-like verdict
  * hook, and the receive and transmit paths every driver shares.
  *
- * A driver (vnic, afxdp, tap) fills a const struct np_netdev_ops and creates
+ * A driver (vnic, afxdp, tap, null) fills a const struct np_netdev_ops and creates
  * a netdev with N queues. Queue i has one napi, an RX and a TX side, and
  * while the netdev is open one page_pool owned by that napi: the pools live
  * from np_netdev_open() to np_netdev_close(), as a kernel driver creates its
@@ -106,7 +106,7 @@ NP_INLINE void np_xdp_frame_free(struct np_xdp_frame *f)
 /* ---- the driver's side ---- */
 
 struct np_netdev_ops {
-	const char *kind;	/* "vnic", "afxdp", "tap" */
+	const char *kind;	/* "vnic", "afxdp", "tap", "null" */
 	/*
 	 * set up queue @q's rings and post its buffers from dev->q[q].pool,
 	 * just created; 0 or -errno (then nothing of the queue is left set up)
@@ -499,8 +499,8 @@ NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int 
  * @q: the TX queue.
  * @skb: the packet, now @dev's.
  * Context: any thread, several at once on one queue: each driver serialises its
- * TX queues (vnic and afxdp under a per-queue TX lock, tap with one writev per
- * frame); not concurrently with np_netdev_close(), not a signal handler (it may
+ * TX queues (vnic, afxdp and null under a per-queue TX lock, tap with one writev
+ * per frame); not concurrently with np_netdev_close(), not a signal handler (it may
  * free). Inside a netdev poll the batch is the thread's own. @q past the queues
  * is folded onto them; a NULL @dev or @skb is caught in debug builds.
  * Return: 0, -ENOSPC, -ENETDOWN (@dev is closed; counted as tx_dropped) or
