@@ -87,7 +87,8 @@ CXXFLAGS_BASE := -std=c++17 $(filter-out -std=c11 -Wstrict-prototypes -Wmissing-
 # What the tests share (tests/lib/), compiled once per build and linked into each.
 TESTLIB_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard tests/lib/*.c))
 TESTLIB   := $(O)/tests/lib/libnptest.a
-BENCH_SRCS := $(filter-out bench/peer_dpdk.c,$(wildcard bench/*.c))
+# bench/cost.c is a program of its own (scripts/cost.sh runs it under callgrind)
+BENCH_SRCS := $(filter-out bench/peer_dpdk.c bench/cost.c,$(wildcard bench/*.c))
 # bench_fwd_xdp builds its namespaces with the tests' helper (tests/lib/netns.c)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o) $(O)/tests/lib/netns.o
 TOOLS     := $(O)/tools/netpool-bench $(O)/tools/netpool-fwd $(O)/tools/netpool-stat
@@ -116,7 +117,7 @@ $(shell mkdir -p $(O); [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = "$(FLAGS_NOW)" ] 
 lib: $(O)/libnetpool.a $(O)/libnetpool.so
 lib-test: $(O)/libnetpool_test.a
 tests: $(TESTS)
-tools: $(TOOLS)
+tools: $(TOOLS) $(O)/bench/cost
 examples: $(EXAMPLES)
 
 # libFuzzer targets (scripts/fuzz.sh runs them): CC=clang and SAN with fuzzer-no-link, e.g.
@@ -188,6 +189,10 @@ $(O)/tools/netpool-bench: tools/netpool-bench.c $(BENCH_OBJS) $(O)/libnetpool.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) $(BENCH_DEFS) -Ibench $< $(BENCH_OBJS) -o $@ $(O)/libnetpool.a \
 		$(LDFLAGS_SAN) $(DPDK_LIBS) $(LDLIBS)
+
+$(O)/bench/cost: bench/cost.c $(O)/libnetpool.a $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(DEPFLAGS) $< -o $@ $(O)/libnetpool.a $(LDFLAGS_SAN) $(LDLIBS)
 
 $(O)/tools/netpool-fwd: tools/netpool-fwd.c tools/fwd_opts.h $(O)/tools/fwd_opts.o $(O)/libnetpool.a
 	@mkdir -p $(dir $@)
