@@ -147,8 +147,8 @@ functions() {
 }
 
 if [ "$json" = 0 ]; then
-	rev=$(git describe --always --dirty 2>/dev/null || echo "no git")
-	echo "netpool instructions per packet at $rev: callgrind, $cost (DEBUG=0, -O2 -g),"
+	rev=$(git describe --always --dirty 2>/dev/null || true)
+	echo "netpool instructions per packet${rev:+ at $rev}: callgrind, $cost (DEBUG=0, -O2 -g),"
 	echo "(Ir($n2 packets) - Ir($n1 packets)) / the difference in packets"
 	echo
 	printf "%-22s %10s  %s\n" path instr/pkt what
