@@ -46,6 +46,11 @@ struct np_skb_fclones {
  */
 struct np_skb_counters {
 	np_atomic_u64 allocated;
+	/*
+	 * Structs freed without a drop reason. A free that counts a reason
+	 * (np_skb_drop(), a stolen head) is counted there alone: live =
+	 * allocated - freed - every drop, one counter less per packet.
+	 */
 	np_atomic_u64 freed;
 	np_atomic_u64 drops[NP_SKB_DROP_MAX];
 };
@@ -141,9 +146,14 @@ int64_t np_skb_live(void)
 {
 	uint64_t sum[NP_SKB_NCOUNTERS];
 
+	uint64_t gone;
+
 	np_skb_counters_sum(sum);
+	gone = sum[offsetof(struct np_skb_counters, freed) / sizeof(np_atomic_u64)];
+	for (unsigned int i = 0; i < NP_SKB_DROP_MAX; i++)
+		gone += sum[offsetof(struct np_skb_counters, drops) / sizeof(np_atomic_u64) + i];
 	return (int64_t)(sum[offsetof(struct np_skb_counters, allocated) / sizeof(np_atomic_u64)] -
-			 sum[offsetof(struct np_skb_counters, freed) / sizeof(np_atomic_u64)]);
+			 gone);
 }
 
 /* ---- the per-thread cache of skb structs and the page-fragment cache ---- */
@@ -288,22 +298,30 @@ static NP_NOINLINE void np_skb_fclone_free(struct np_skb_thread_cache *tc, struc
 		np_small_free(fc);
 }
 
-/* Back to this thread's cache; the thread is registered when this returns. */
-NP_INLINE void np_skb_struct_put(struct np_skb_thread_cache *tc, struct np_skb *skb)
+/*
+ * Back to this thread's cache, not counted: the caller counts the free, as
+ * freed or as a drop. The thread is registered when this returns.
+ */
+NP_INLINE void np_skb_struct_recycle(struct np_skb_thread_cache *tc, struct np_skb *skb)
 {
 #if NP_DEBUG >= 1
 	atomic_store_explicit(&skb->users, 0, memory_order_relaxed);
 #endif
 	if (np_unlikely(skb->fclone != NP_SKB_FCLONE_UNAVAILABLE)) {
 		np_skb_fclone_free(tc, skb);
-		np_skb_count(tc, freed);
 		return;
 	}
 	if (np_unlikely(tc->count >= tc->put_limit))
 		np_skb_struct_flush(tc);
-	np_skb_count(tc, freed);
 	np_track_poison(skb, sizeof(*skb));
 	tc->skbs[tc->count++] = skb;
+}
+
+/* Back to this thread's cache, counted as freed (no drop reason). */
+NP_INLINE void np_skb_struct_put(struct np_skb_thread_cache *tc, struct np_skb *skb)
+{
+	np_skb_struct_recycle(tc, skb);
+	np_skb_count(tc, freed);
 }
 
 void np_skb_struct_free(struct np_skb *skb)
@@ -679,8 +697,8 @@ NP_INLINE void np_skb_drop(struct np_skb *skb, enum np_skb_drop_reason reason)
 			np_skb_release_data_slow(skb, reason);
 	}
 	tc = &np_skb_tc;
-	np_skb_struct_put(tc, skb);
-	np_skb_count(tc, drops[reason]);
+	np_skb_struct_recycle(tc, skb);
+	np_skb_count(tc, drops[reason]);	/* counts the free too (np_skb_live()) */
 }
 
 void np_kfree_skb_reason(struct np_skb *skb, enum np_skb_drop_reason reason)
@@ -720,8 +738,10 @@ void np_kfree_skb_partial(struct np_skb *skb, bool head_stolen)
 		return;
 	if (head_stolen) {
 		/* the head and frags moved to another skb: only the struct goes */
-		np_skb_count(np_skb_tc_get(), drops[NP_SKB_DROP_CONSUMED]);
-		np_skb_struct_free(skb);
+		struct np_skb_thread_cache *tc = &np_skb_tc;
+
+		np_skb_struct_recycle(tc, skb);
+		np_skb_count(tc, drops[NP_SKB_DROP_CONSUMED]);	/* and the free */
 	} else {
 		np_consume_skb(skb);
 	}
