@@ -489,10 +489,15 @@ NP_INLINE void np_pool_put_unrefed_page(struct np_pool *pool, struct np_page *pa
 		     "page %p of pool %u returned to pool %u (wrong pool)", (void *)page,
 		     page->pp ? page->pp->id : 0, pool->id);
 
-	if (!allow_direct)
+	/*
+	 * A detached pool has no napi, so napi-local implies attached: only a
+	 * caller's allow_direct needs the detached test.
+	 */
+	if (allow_direct)
+		allow_direct = !atomic_load_explicit(&pool->detached, memory_order_relaxed);
+	else
 		allow_direct = np_pool_napi_local(pool);
 	if (np_likely(allow_direct && np_pool_page_recyclable(page) &&
-		      !atomic_load_explicit(&pool->detached, memory_order_relaxed) &&
 		      np_pool_recycle_in_cache(pool, page, dma_sync_size)))
 		return;
 	np_pool_put_page_slow(pool, page, dma_sync_size, allow_direct);
