@@ -257,7 +257,7 @@ sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(I
 	-e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|'
 endef
 MAN_PAGES := $(wildcard man/*.[1-9])
-DOCS      := README.md HACKING.md LICENSE $(wildcard docs/*.md)
+DOCS      := README.md HACKING.md LICENSE $(wildcard docs/*.md) $(wildcard docs/*.svg)
 
 install: lib tools
 	install -d $(DESTDIR)$(INCLUDEDIR)/netpool $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
