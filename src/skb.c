@@ -85,6 +85,19 @@ static struct np_skb_counters np_skb_retired;
 
 static void np_skb_tc_register(struct np_skb_thread_cache *tc);
 
+/*
+ * This thread's cache, its address computed once: hidden from the compiler,
+ * which would otherwise compute it again at each use, and in the shared
+ * library each is a call to __tls_get_addr.
+ */
+NP_INLINE struct np_skb_thread_cache *np_skb_tc_here(void)
+{
+	struct np_skb_thread_cache *tc = &np_skb_tc;
+
+	__asm__("" : "+r"(tc));
+	return tc;
+}
+
 /* This thread's cache, registered (for its destructor and its counters) on first use. */
 NP_INLINE struct np_skb_thread_cache *np_skb_tc_get(void)
 {
@@ -696,7 +709,7 @@ NP_INLINE void np_skb_drop(struct np_skb *skb, enum np_skb_drop_reason reason)
 		else
 			np_skb_release_data_slow(skb, reason);
 	}
-	tc = &np_skb_tc;
+	tc = np_skb_tc_here();
 	np_skb_struct_recycle(tc, skb);
 	np_skb_count(tc, drops[reason]);	/* counts the free too (np_skb_live()) */
 }
