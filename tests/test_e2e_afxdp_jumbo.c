@@ -79,6 +79,40 @@ static void udp_check(struct e2e_topo *t, int src, int rx, uint32_t n, const cha
 	EXPECT(u.received == u.sent && !u.corrupt && !u.dup, "%s: UDP lost or damaged", what);
 }
 
+/* The ifindex of @ifname in namespace @ns, or -1. */
+static int ifindex_in(const char *ns, const char *ifname)
+{
+	char cmd[200], buf[32];
+	FILE *p;
+	int v = -1;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /sys/class/net/%s/ifindex 2>/dev/null",
+		 ns, ifname);
+	p = popen(cmd, "r");
+	if (p && fgets(buf, sizeof(buf), p))
+		v = atoi(buf);
+	if (p)
+		pclose(p);
+	return v;
+}
+
+/*
+ * A decoy: a veth pair across two other namespaces with the same two indexes
+ * as A's veth and F's port (indexes repeat across namespaces; in fresh ones
+ * both ends are often 2), its checksum offload on. The peer is the one the
+ * kernel names (IFLA_LINK_NETNSID), never such a look-alike. Return:
+ * whether it was made.
+ */
+static bool decoy_make(const struct e2e_topo *t)
+{
+	int peer = ifindex_in(t->ns_a, t->if_a), self = ifindex_in(t->ns_f, t->fwd_in);
+	const char *x = e2e_ns_new("jx"), *y = e2e_ns_new("jy");
+
+	return peer > 1 && self > 1 &&
+	       netns_ip_try(x, "link add name npjx%d index %d type veth peer name npjy%d netns %s "
+			    "index %d", (int)getpid(), peer, (int)getpid(), y, self) == 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct e2e_topo t = { .driver = "afxdp" };
@@ -170,6 +204,8 @@ int main(int argc, char **argv)
 	/* the host's checksum offload on again: warned at start, bad checksums counted */
 	CHECK_EQ(e2e_sh_rc("ip netns exec %s ethtool -K %s tx on >/dev/null 2>&1", t.ns_a, t.if_a),
 		 0);
+	if (!decoy_make(&t))
+		printf("note: no decoy veth pair with the same indexes could be made\n");
 	{
 		char args[512], want[160];
 		unsigned char payload[512];

@@ -7,9 +7,11 @@
  * TX checksum offload on passes the peer host's TCP and UDP frames on with
  * their checksums left partial, and whoever receives them after a forwarder
  * drops them: TCP never connects. So at open, for a veth, the peer is found
- * (its ifindex from veth's ethtool statistics; in this namespace, or in one
- * of the named ones under /run/netns, looked at from a thread of its own)
- * and its TX checksum offload read; for another virtual device (no bus) its
+ * (its ifindex from veth's ethtool statistics; in this namespace, or in the
+ * one of the named ones under /run/netns whose id here is the link's
+ * IFLA_LINK_NETNSID — indexes repeat across namespaces, so an index alone
+ * may name another pair's veth — looked at from a thread of its own) and
+ * its TX checksum offload read; for another virtual device (no bus) its
  * own. When it is on, or cannot be known, one warning says so with the
  * command that turns it off.
  */
@@ -24,6 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/ethtool.h>
+#include <linux/if_link.h>
+#include <linux/net_namespace.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include "afxdp_priv.h"
 
@@ -103,8 +109,87 @@ static bool afx_is_peer(int fd, int peer, int self, char name[IF_NAMESIZE])
 	return afx_veth_peer(fd, name) == self;
 }
 
+/* ---- namespace ids (rtnetlink) ---- */
+
+/* One request on the route socket @nl and its reply into @buf. Return: the reply's length, or -errno. */
+static int afx_nl_ask(int nl, void *req, size_t len, void *buf, size_t size)
+{
+	struct nlmsghdr *nh = req;
+	ssize_t n;
+
+	nh->nlmsg_len = (uint32_t)len;
+	nh->nlmsg_flags = NLM_F_REQUEST;
+	nh->nlmsg_seq = 1;
+	if (send(nl, req, len, 0) != (ssize_t)len)
+		return -errno;
+	n = recv(nl, buf, size, 0);
+	if (n < 0)
+		return -errno;
+	nh = buf;
+	if (!NLMSG_OK(nh, (uint32_t)n) || nh->nlmsg_type == NLMSG_ERROR)
+		return -EPROTO;
+	return (int)n;
+}
+
+/* The 32-bit attribute @type of the reply @nh whose fixed header is @hdr bytes, or @none. */
+static int32_t afx_nl_s32(const struct nlmsghdr *nh, size_t hdr, unsigned short type, int32_t none)
+{
+	const struct rtattr *a = (const void *)((const char *)NLMSG_DATA(nh) + NLMSG_ALIGN(hdr));
+	int left = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(NLMSG_ALIGN(hdr));
+	int32_t v;
+
+	for (; RTA_OK(a, left); a = RTA_NEXT(a, left))
+		if (a->rta_type == type && RTA_PAYLOAD(a) >= sizeof(v)) {
+			memcpy(&v, RTA_DATA(a), sizeof(v));
+			return v;
+		}
+	return none;
+}
+
+/* The id, in this namespace, of the namespace where @ifindex's peer is; -1: none (here, or unknown). */
+static int32_t afx_link_netnsid(int nl, int ifindex)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = { .nh.nlmsg_type = RTM_GETLINK, .ifi.ifi_index = ifindex };
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	if (afx_nl_ask(nl, &req, sizeof(req), buf, sizeof(buf)) < 0 ||
+	    ((struct nlmsghdr *)buf)->nlmsg_type != RTM_NEWLINK)
+		return -1;
+	return afx_nl_s32((struct nlmsghdr *)buf, sizeof(struct ifinfomsg), IFLA_LINK_NETNSID, -1);
+}
+
+/* The id, in this namespace, of the namespace @nsfd opens; -1: none assigned. */
+static int32_t afx_fd_netnsid(int nl, int nsfd)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct rtgenmsg g;
+		char pad[3];
+		struct rtattr a;
+		uint32_t fd;
+	} req = {
+		.nh.nlmsg_type = RTM_GETNSID,
+		.g.rtgen_family = AF_UNSPEC,
+		.a = { .rta_len = RTA_LENGTH(sizeof(uint32_t)), .rta_type = NETNSA_FD },
+		.fd = (uint32_t)nsfd,
+	};
+	char buf[1024] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	_Static_assert(offsetof(__typeof__(req), a) == NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct rtgenmsg)),
+		       "the attribute follows the aligned rtgenmsg");
+	if (afx_nl_ask(nl, &req, sizeof(req), buf, sizeof(buf)) < 0 ||
+	    ((struct nlmsghdr *)buf)->nlmsg_type != RTM_NEWNSID)
+		return -1;
+	return afx_nl_s32((struct nlmsghdr *)buf, sizeof(struct rtgenmsg), NETNSA_NSID, -1);
+}
+
 struct afx_peer_search {
 	int peer, self;
+	int nl;			/* a route socket of our namespace, -1: none */
+	int32_t nsid;		/* the peer's namespace as our namespace names it, -1: unknown */
 	ino_t here;		/* our own namespace: both ends may share an index, skip it */
 	char name[IF_NAMESIZE];
 	char ns[256];
@@ -130,7 +215,8 @@ static void *afx_peer_search_thread(void *arg)
 		nsfd = open(path, O_RDONLY | O_CLOEXEC);
 		if (nsfd < 0)
 			continue;
-		if (!fstat(nsfd, &st) && st.st_ino == ps->here) {
+		if ((!fstat(nsfd, &st) && st.st_ino == ps->here) ||
+		    (ps->nsid >= 0 && afx_fd_netnsid(ps->nl, nsfd) != ps->nsid)) {
 			close(nsfd);
 			continue;
 		}
@@ -156,7 +242,7 @@ static void *afx_peer_search_thread(void *arg)
 
 void afx_probe_csum(const struct afxdp *ax)
 {
-	struct afx_peer_search ps = { .self = ax->ifindex, .csum = -ENOENT };
+	struct afx_peer_search ps = { .self = ax->ifindex, .nl = -1, .nsid = -1, .csum = -ENOENT };
 	struct ethtool_drvinfo di;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct stat here;
@@ -182,9 +268,17 @@ void afx_probe_csum(const struct afxdp *ax)
 	/* both ends may have the same index, each in its own namespace: then it is not here */
 	if (ps.peer && ps.peer != ps.self && afx_is_peer(fd, ps.peer, ps.self, ps.name))
 		ps.csum = afx_tx_csum(fd, ps.name);
-	else if (ps.peer && !stat("/proc/thread-self/ns/net", &here) &&
-		 (ps.here = here.st_ino, !pthread_create(&t, NULL, afx_peer_search_thread, &ps)))
-		pthread_join(t, NULL);
+	else if (ps.peer && !stat("/proc/thread-self/ns/net", &here)) {
+		ps.here = here.st_ino;
+		/* opened here: a socket keeps the namespace it was made in */
+		ps.nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (ps.nl >= 0)
+			ps.nsid = afx_link_netnsid(ps.nl, ps.self);
+		if (!pthread_create(&t, NULL, afx_peer_search_thread, &ps))
+			pthread_join(t, NULL);
+		if (ps.nl >= 0)
+			close(ps.nl);
+	}
 	close(fd);
 	if (ps.csum == 0)
 		return;
