@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +115,13 @@ struct fwd {
 
 /* ---- endings ---- */
 
-static volatile sig_atomic_t stop_flag;
+/*
+ * Set by a stop signal, which may land on any thread (a queue thread too),
+ * read by the main loop: a lock-free atomic, safe in a handler and free of
+ * a data race.
+ */
+static atomic_int stop_flag;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a handler may only touch lock-free atomics");
 
 /* The statistics object and the name it is made under, removed by an ending signal. */
 static char shm_path[96], shm_tmp_path[112];
@@ -162,11 +169,10 @@ static void on_ending_signal(int sig, siginfo_t *si, void *uc)
 /* SIGINT, SIGTERM, SIGHUP: a clean stop; a second one ends at once. */
 static void on_stop_signal(int sig, siginfo_t *si, void *uc)
 {
-	if (stop_flag) {
+	if (atomic_exchange(&stop_flag, 1)) {
 		on_ending_signal(sig, si, uc);
 		return;
 	}
-	stop_flag = 1;
 }
 
 static void catch_signal(int sig, void (*fn)(int, siginfo_t *, void *))
@@ -1399,7 +1405,7 @@ int main(int argc, char **argv)
 	cpu0 = cpu_seconds();
 	end = f.o.duration > 0 ? start + f.o.duration : 0;
 	prev = t0;
-	while (!stop_flag && !out_err) {
+	while (!atomic_load(&stop_flag) && !out_err) {
 		struct timespec ts = { 0, 50000000 };
 		double now;
 
