@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "netpool/null.h"
 #include "../tools/fwd_opts.h"
 #include "../tools/stat_opts.h"
 
@@ -342,9 +343,10 @@ static void fwd_check_vxlan(const struct opts *o, const struct cli_seen *seen, i
 		die("netpool-fwd", "the tunnel port is not the last given (or 4789)", argc, argv);
 	if (!o->vx_port)
 		die("netpool-fwd", "tunnel port 0", argc, argv);
-	if (!dmac != !o->vx_dmac_set || (!strcmp(o->out_driver, "vnic") && !dmac))
-		die("netpool-fwd", "--vxlan-dmac set without being given, or vnic without it", argc,
-		    argv);
+	if (!dmac != !o->vx_dmac_set ||
+	    ((!strcmp(o->out_driver, "vnic") || !strcmp(o->out_driver, "null")) && !dmac))
+		die("netpool-fwd", "--vxlan-dmac set without being given, or vnic/null without it",
+		    argc, argv);
 	if (dmac) {
 		if (strlen(dmac) != 17 ||
 		    sscanf(dmac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
@@ -360,7 +362,8 @@ static void fwd_check_vxlan(const struct opts *o, const struct cli_seen *seen, i
 
 static bool known_driver(const char *d)
 {
-	return d && (!strcmp(d, "vnic") || !strcmp(d, "afxdp") || !strcmp(d, "tap"));
+	return d && (!strcmp(d, "vnic") || !strcmp(d, "afxdp") || !strcmp(d, "tap") ||
+		     !strcmp(d, "null"));
 }
 
 /*
@@ -411,8 +414,12 @@ static void fwd_check_len(const struct opts *o, const char *len, int argc, char 
 	    hi > 9000)
 		die("netpool-fwd", "frame lengths out of 60..9000 or not the last given", argc,
 		    argv);
-	if (len && strcmp(o->in_driver, "vnic"))
-		die("netpool-fwd", "--len accepted without a vnic --in", argc, argv);
+	if (len && strcmp(o->in_driver, "vnic") && strcmp(o->in_driver, "null"))
+		die("netpool-fwd", "--len accepted without a vnic or null --in", argc, argv);
+	/* a null --in: one length, in one buffer */
+	if (len && !strcmp(o->in_driver, "null") && (lo != hi || hi > NP_NULL_FRAME_MAX))
+		die("netpool-fwd", "a null --in accepted a range or a length over a buffer", argc,
+		    argv);
 }
 
 /* The values given last, and the flags, against an independent scan of argv. */
@@ -454,8 +461,8 @@ static void fwd_check_accepted(const struct opts *o, int argc, char **argv)
 		die("netpool-fwd", "--mac-swap accepted outside fwd", argc, argv);
 	if (o->iommu && !has_port(o, "vnic"))
 		die("netpool-fwd", "--iommu accepted without a vnic port", argc, argv);
-	if (count && strcmp(o->in_driver, "vnic"))
-		die("netpool-fwd", "--count accepted without a vnic --in", argc, argv);
+	if (count && strcmp(o->in_driver, "vnic") && strcmp(o->in_driver, "null"))
+		die("netpool-fwd", "--count accepted without a vnic or null --in", argc, argv);
 	fwd_check_offloads(o, seen[F_TAP_OFFLOADS].val, argc, argv);
 	if (o->queues < 1 || o->queues > 64 ||
 	    (queues ? strtoull(queues, NULL, 10) != o->queues : o->queues != 1))
