@@ -411,6 +411,17 @@ int np_skb_gso_segment(struct np_skb *skb, np_netdev_features_t features, struct
 	return 0;
 }
 
+/* @skb dropped for @err (out of memory, or headers that cannot be), counted in @st. Return: NULL. */
+static struct np_skb *gso_drop(struct np_skb *skb, int err, struct np_gso_stats *st)
+{
+	if (err == -ENOMEM)
+		st->nomem++;
+	else
+		st->bad++;
+	np_kfree_skb_reason(skb, err == -ENOMEM ? NP_SKB_DROP_NOMEM : NP_SKB_DROP_HDR_TRUNC);
+	return NULL;
+}
+
 struct np_skb *np_validate_xmit_skb(struct np_skb *skb, np_netdev_features_t features,
 				    struct np_gso_stats *st)
 {
@@ -421,15 +432,8 @@ struct np_skb *np_validate_xmit_skb(struct np_skb *skb, np_netdev_features_t fea
 		     (void *)st);
 	if (np_skb_shinfo(skb)->gso_size && np_netif_needs_gso(skb, features)) {
 		err = np_skb_gso_segment(skb, features, &segs);
-		if (err) {
-			if (err == -ENOMEM)
-				st->nomem++;
-			else
-				st->bad++;
-			np_kfree_skb_reason(skb, err == -ENOMEM ? NP_SKB_DROP_NOMEM :
-								  NP_SKB_DROP_HDR_TRUNC);
-			return NULL;
-		}
+		if (err)
+			return gso_drop(skb, err, st);
 		st->segmented++;
 		for (struct np_skb *s = segs; s; s = s->next)
 			st->segments++;
@@ -439,15 +443,8 @@ struct np_skb *np_validate_xmit_skb(struct np_skb *skb, np_netdev_features_t fea
 	}
 	if (skb->ip_summed == NP_CHECKSUM_PARTIAL && !(features & NP_NETIF_F_HW_CSUM)) {
 		err = np_skb_checksum_help(skb);
-		if (err) {
-			if (err == -ENOMEM)
-				st->nomem++;
-			else
-				st->bad++;
-			np_kfree_skb_reason(skb, err == -ENOMEM ? NP_SKB_DROP_NOMEM :
-								  NP_SKB_DROP_HDR_TRUNC);
-			return NULL;
-		}
+		if (err)
+			return gso_drop(skb, err, st);
 		st->csum_help++;
 	}
 	return skb;
