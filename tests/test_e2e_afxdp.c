@@ -13,22 +13,14 @@ int main(int argc, char **argv)
 {
 	struct e2e_topo t = { .driver = "afxdp" };
 	char tool[4096], log[128];
-	int sub = (int)(getpid() % 200) + 20, pid = (int)getpid();
+	int pid = (int)getpid();
 
 	(void)argc;
 	e2e_require();
 	if (!netns_have_ethtool())
 		SKIP("ethtool is not installed (needed to turn veth checksum offload off)");
 	t_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
-	t.ns_a = e2e_ns_new("xa");
-	t.ns_b = e2e_ns_new("xb");
-	t.ns_f = e2e_ns_new("xf");
-	snprintf(t.if_a, sizeof(t.if_a), "npxa%d", pid);
-	snprintf(t.if_b, sizeof(t.if_b), "npxb%d", pid);
-	snprintf(t.fwd_in, sizeof(t.fwd_in), "npxc%d", pid);
-	snprintf(t.fwd_out, sizeof(t.fwd_out), "npxd%d", pid);
-	snprintf(t.ip_a, sizeof(t.ip_a), "10.202.%d.1", sub);
-	snprintf(t.ip_b, sizeof(t.ip_b), "10.202.%d.2", sub);
+	e2e_topo_names(&t, 'x', 202);
 	/* room for the 50-byte outer header of encap on the way to B */
 	e2e_veths(&t, 0, 1600);
 	CHECK_EQ(netns_offloads_off(t.ns_a, t.if_a), 0);

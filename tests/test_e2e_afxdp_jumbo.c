@@ -29,17 +29,6 @@
 #endif
 #define MTU		9000u
 
-static int fails;
-
-#define EXPECT(cond, ...)                                                          \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "FAIL: " __VA_ARGS__);                     \
-			fprintf(stderr, "\n");                                     \
-			fails++;                                                   \
-		}                                                                  \
-	} while (0)
-
 /* netpool-fwd between the two AF_XDP ports with @extra; its log in @log. Return: started. */
 static bool fwd_start(struct e2e_topo *t, const char *tool, const char *extra, const char *log)
 {
@@ -117,7 +106,7 @@ int main(int argc, char **argv)
 {
 	struct e2e_topo t = { .driver = "afxdp" };
 	char tool[4096], log[128], line[8192], why[256];
-	int pid = (int)getpid(), sub = pid % 200 + 20, src, rx, rc;
+	int pid = (int)getpid(), src, rx, rc;
 	struct e2e_tcp_result r;
 	uint64_t tx, zc;
 
@@ -127,15 +116,7 @@ int main(int argc, char **argv)
 	if (!netns_have_ethtool())
 		SKIP("ethtool is not installed (needed to turn veth checksum offload off)");
 	t_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
-	t.ns_a = e2e_ns_new("ja");
-	t.ns_b = e2e_ns_new("jb");
-	t.ns_f = e2e_ns_new("jf");
-	snprintf(t.if_a, sizeof(t.if_a), "npja%d", pid);
-	snprintf(t.if_b, sizeof(t.if_b), "npjb%d", pid);
-	snprintf(t.fwd_in, sizeof(t.fwd_in), "npjc%d", pid);
-	snprintf(t.fwd_out, sizeof(t.fwd_out), "npjd%d", pid);
-	snprintf(t.ip_a, sizeof(t.ip_a), "10.203.%d.1", sub);
-	snprintf(t.ip_b, sizeof(t.ip_b), "10.203.%d.2", sub);
+	e2e_topo_names(&t, 'j', 203);
 	e2e_veths(&t, MTU, MTU);
 	CHECK_EQ(netns_offloads_off(t.ns_a, t.if_a), 0);
 	CHECK_EQ(netns_offloads_off(t.ns_b, t.if_b), 0);
@@ -239,7 +220,7 @@ int main(int argc, char **argv)
 	}
 	close(src);
 	close(rx);
-	if (fails) {
+	if (e2e_fails) {
 		e2e_dump(log);
 		return 1;
 	}

@@ -31,17 +31,6 @@
 
 #define RESTARTS	20
 
-static int fails;
-
-#define EXPECT(cond, ...)                                                          \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "FAIL: " __VA_ARGS__);                     \
-			fprintf(stderr, "\n");                                     \
-			fails++;                                                   \
-		}                                                                  \
-	} while (0)
-
 static struct e2e_topo t = { .driver = "afxdp" };
 
 static uint64_t mono_ns(void)
@@ -126,7 +115,7 @@ static int foreign_prog_attach(const char *ifname)
 int main(int argc, char **argv)
 {
 	char log[128], log2[128], args[512], cmd[4800], line[1024], want[256];
-	int pid = (int)getpid(), sub = pid % 200 + 20, src, rx, rc;
+	int pid = (int)getpid(), src, rx, rc;
 	uint64_t t0, worst = 0;
 
 	(void)argc;
@@ -135,15 +124,7 @@ int main(int argc, char **argv)
 	if (!netns_have_ethtool())
 		SKIP("ethtool is not installed (needed to turn veth checksum offload off)");
 	t_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
-	t.ns_a = e2e_ns_new("ka");
-	t.ns_b = e2e_ns_new("kb");
-	t.ns_f = e2e_ns_new("kf");
-	snprintf(t.if_a, sizeof(t.if_a), "npka%d", pid);
-	snprintf(t.if_b, sizeof(t.if_b), "npkb%d", pid);
-	snprintf(t.fwd_in, sizeof(t.fwd_in), "npkc%d", pid);
-	snprintf(t.fwd_out, sizeof(t.fwd_out), "npkd%d", pid);
-	snprintf(t.ip_a, sizeof(t.ip_a), "10.204.%d.1", sub);
-	snprintf(t.ip_b, sizeof(t.ip_b), "10.204.%d.2", sub);
+	e2e_topo_names(&t, 'k', 204);
 	e2e_veths(&t, 0, 0);
 	CHECK_EQ(netns_offloads_off(t.ns_a, t.if_a), 0);
 	CHECK_EQ(netns_offloads_off(t.ns_b, t.if_b), 0);
@@ -197,7 +178,7 @@ int main(int argc, char **argv)
 		snprintf(want, sizeof(want), "of process %d (netpool-fwd)", (int)e2e_tool_pid);
 		EXPECT(log_has(log2, "already has an XDP program: 'np_xsk_redir'") &&
 		       log_has(log2, want), "the refusal does not name the holder (%s)", want);
-		if (fails)
+		if (e2e_fails)
 			e2e_dump(log2);
 	}
 	/* the last one killed too: nothing left behind */
@@ -309,7 +290,7 @@ int main(int argc, char **argv)
 	}
 	close(src);
 	close(rx);
-	if (fails) {
+	if (e2e_fails) {
 		e2e_dump(log);
 		return 1;
 	}

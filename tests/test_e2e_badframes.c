@@ -717,7 +717,7 @@ static int run_tap(struct bf_env *e, int sub)
 	return run_modes(e);
 }
 
-static int run_afxdp(struct bf_env *e, int sub)
+static int run_afxdp(struct bf_env *e)
 {
 	/*
 	 * Host A's MTU 3000 (native XDP on the forwarder's veth caps it at 3506:
@@ -732,19 +732,10 @@ static int run_afxdp(struct bf_env *e, int sub)
 		.good_max = 1514,
 	};
 	struct e2e_topo *t = &e->t;
-	int pid = (int)getpid();
 
 	e->d = &afxdp;
 	*t = (struct e2e_topo){ .driver = "afxdp" };
-	t->ns_a = e2e_ns_new("ya");
-	t->ns_b = e2e_ns_new("yb");
-	t->ns_f = e2e_ns_new("yf");
-	snprintf(t->if_a, sizeof(t->if_a), "npya%d", pid);
-	snprintf(t->if_b, sizeof(t->if_b), "npyb%d", pid);
-	snprintf(t->fwd_in, sizeof(t->fwd_in), "npyc%d", pid);
-	snprintf(t->fwd_out, sizeof(t->fwd_out), "npyd%d", pid);
-	snprintf(t->ip_a, sizeof(t->ip_a), "10.204.%d.1", sub);
-	snprintf(t->ip_b, sizeof(t->ip_b), "10.204.%d.2", sub);
+	e2e_topo_names(t, 'y', 204);
 	e2e_veths(t, 3000, 1600);
 	bf_hosts_up(e, 3000, 1600);
 	return run_modes(e);
@@ -971,7 +962,7 @@ int main(int argc, char **argv)
 		netns_del_all();
 	}
 	if (!only || !strcmp(only, "afxdp")) {
-		rc_x = run_afxdp(&e, sub);
+		rc_x = run_afxdp(&e);
 		netns_del_all();
 	}
 	if (e.failures) {

@@ -28,17 +28,6 @@
 #define NBAD		7u
 #define NGOOD		5u
 
-static int fails;
-
-#define EXPECT(cond, ...)                                                          \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "FAIL: " __VA_ARGS__);                     \
-			fprintf(stderr, "\n");                                     \
-			fails++;                                                   \
-		}                                                                  \
-	} while (0)
-
 static void tap_started(struct e2e_topo *t)
 {
 	if (!e2e_taps_to_hosts(t->ns_f, t->fwd_in, t->ns_a, t->fwd_out, t->ns_b)) {
@@ -205,7 +194,7 @@ int main(int argc, char **argv)
 	e2e_json_drops(line, "NOT_SPECIFIED FULL_RING", other, sizeof(other));
 	EXPECT(!other[0], "drops the test did not expect: %s", other);
 	unlink(log);
-	if (fails)
+	if (e2e_fails)
 		return 1;
 	printf("ok\n");
 	return 0;

@@ -23,17 +23,6 @@
 #define TCP_BYTES	(48ull << 20)
 #endif
 
-static int fails;
-
-#define EXPECT(cond, ...)                                                          \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "FAIL: " __VA_ARGS__);                     \
-			fprintf(stderr, "\n");                                     \
-			fails++;                                                   \
-		}                                                                  \
-	} while (0)
-
 #define TSHARK_BAD                                                                         \
 	"ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0 || " \
 	"_ws.malformed || _ws.expert.severity == error"
@@ -214,7 +203,7 @@ int main(int argc, char **argv)
 	e2e_json_drops(line, "NOT_SPECIFIED FULL_RING", other, sizeof(other));
 	EXPECT(!other[0], "drops the test did not expect: %s", other);
 	unlink(log);
-	if (fails)
+	if (e2e_fails)
 		return 1;
 	printf("ok\n");
 	return 0;

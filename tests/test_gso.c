@@ -18,18 +18,6 @@
 
 /* ---- the reference ---- */
 
-/* The ones' complement sum of @len bytes as big-endian words, plus @sum. */
-static uint32_t ref_sum(const uint8_t *p, uint32_t len, uint32_t sum)
-{
-	for (uint32_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffffu) + (sum >> 16);
-	return sum;
-}
-
 static uint16_t rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -50,10 +38,10 @@ static void wr16(uint8_t *p, uint32_t v)
 static bool ref_l4_ok(const uint8_t *f, uint32_t l3, uint32_t l4, uint32_t len, bool v6,
 		      uint8_t proto)
 {
-	uint32_t sum = v6 ? ref_sum(f + l3 + 8, 32, 0) : ref_sum(f + l3 + 12, 8, 0);
+	uint32_t sum = v6 ? t_csum_add(f + l3 + 8, 32, 0) : t_csum_add(f + l3 + 12, 8, 0);
 
 	sum += proto + (len - l4);
-	sum = ref_sum(f + l4, len - l4, sum);
+	sum = t_csum_add(f + l4, len - l4, sum);
 	return sum == 0xffff;
 }
 
@@ -91,7 +79,7 @@ static struct np_skb *gso_skb(struct env *e, const struct pkt *k, uint32_t plen,
 		p[22] = 64;
 		p[23] = k->proto;
 		memcpy(p + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-		wr16(p + 24, (uint16_t)~ref_sum(p + 14, 20, 0));
+		wr16(p + 24, (uint16_t)~t_csum_add(p + 14, 20, 0));
 	} else {
 		wr16(p + 12, 0x86dd);
 		p[14] = 0x60;
@@ -117,7 +105,7 @@ static struct np_skb *gso_skb(struct env *e, const struct pkt *k, uint32_t plen,
 	}
 	fill(p + k->hlen, plen);
 	/* seeded: the pseudo header over the whole length, as a sender leaves it */
-	sum = k->v6 ? ref_sum(p + 22, 32, 0) : ref_sum(p + 26, 8, 0);
+	sum = k->v6 ? t_csum_add(p + 22, 32, 0) : t_csum_add(p + 26, 8, 0);
 	sum += k->proto + (len - k->l4);
 	while (sum >> 16)
 		sum = (sum & 0xffffu) + (sum >> 16);
@@ -182,7 +170,7 @@ static void check_segments(struct np_skb *segs, const struct pkt *k, const uint8
 		if (!k->v6) {
 			CHECK_EQ(rd16(f + 16), len - 14);
 			CHECK_EQ(rd16(f + 18), (uint16_t)(0x1234 + n));
-			CHECK_EQ(ref_sum(f + 14, 20, 0), 0xffff);
+			CHECK_EQ(t_csum_add(f + 14, 20, 0), 0xffff);
 			CHECK(!memcmp(f + 20, orig + 20, 4));	/* DF, TTL, protocol */
 		} else {
 			CHECK_EQ(rd16(f + 18), len - 54);
@@ -226,9 +214,9 @@ static void test_csum(void)
 	for (uint32_t off = 0; off < 8; off++)
 		for (uint32_t len = 0; len < 300; len++)
 			CHECK_EQ(np_csum_fold(np_csum_partial(buf + off, len, 0)),
-				 htons((uint16_t)~ref_sum(buf + off, len, 0)));
+				 htons((uint16_t)~t_csum_add(buf + off, len, 0)));
 	CHECK_EQ(np_csum_fold(np_csum_partial(buf, sizeof(buf), 0)),
-		 htons((uint16_t)~ref_sum(buf, sizeof(buf), 0)));
+		 htons((uint16_t)~t_csum_add(buf, sizeof(buf), 0)));
 
 	/* across a head and odd-length frags, every range */
 	env_init_flags(&e, NULL, ENV_OWN_NAPI);
@@ -246,7 +234,7 @@ static void test_csum(void)
 			uint32_t sum = 0;
 
 			CHECK_EQ(np_skb_checksum(skb, off, len, 0, &sum), 0);
-			CHECK_EQ(np_csum_fold(sum), htons((uint16_t)~ref_sum(x->b + off, len, 0)));
+			CHECK_EQ(np_csum_fold(sum), htons((uint16_t)~t_csum_add(x->b + off, len, 0)));
 		}
 	}
 	{
@@ -492,19 +480,6 @@ static void test_validate(void)
 
 /* ---- GRO, then GSO: the packets that went in come out ---- */
 
-struct sink {
-	struct np_skb *skbs[64];
-	unsigned int n;
-};
-
-static void sink_deliver(struct np_skb *skb, void *arg)
-{
-	struct sink *s = arg;
-
-	CHECK(s->n < 64);
-	s->skbs[s->n++] = skb;
-}
-
 /* A TCPv4 packet of @plen payload at @seq, ID @id, checksums complete, in a pool page. */
 static struct np_skb *tcp_pkt(struct env *e, uint32_t seq, uint16_t id, uint32_t plen,
 			      uint8_t flags, uint8_t *f)
@@ -522,7 +497,7 @@ static struct np_skb *tcp_pkt(struct env *e, uint32_t seq, uint16_t id, uint32_t
 	f[22] = 64;
 	f[23] = 6;
 	memcpy(f + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-	wr16(f + 24, (uint16_t)~ref_sum(f + 14, 20, 0));
+	wr16(f + 24, (uint16_t)~t_csum_add(f + 14, 20, 0));
 	wr16(f + 34, 40000);
 	wr16(f + 36, 5001);
 	f[38] = (uint8_t)(seq >> 24);
@@ -536,8 +511,8 @@ static struct np_skb *tcp_pkt(struct env *e, uint32_t seq, uint16_t id, uint32_t
 	for (int i = 54; i < 66; i++)
 		f[i] = 1;
 	fill(f + 66, plen);
-	sum = ref_sum(f + 26, 8, 0) + 6 + (len - 34);
-	wr16(f + 50, (uint16_t)~ref_sum(f + 34, len - 34, sum));
+	sum = t_csum_add(f + 26, 8, 0) + 6 + (len - 34);
+	wr16(f + 50, (uint16_t)~t_csum_add(f + 34, len - 34, sum));
 	CHECK(pg);
 	skb = np_build_skb(np_page_address(pg), NP_PAGE_SIZE);
 	CHECK(skb);
@@ -551,7 +526,7 @@ static void test_gro_gso(void)
 {
 	static uint8_t f[40][1600];
 	static uint8_t got[1600];
-	struct sink s = { 0 };
+	struct skbt_sink s = { 0 };
 	struct np_gso_stats st = { 0 };
 	struct np_gro gro;
 	struct env e;
@@ -560,7 +535,7 @@ static void test_gro_gso(void)
 	unsigned int i, k;
 
 	env_init_flags(&e, NULL, ENV_OWN_NAPI);
-	np_gro_init(&gro, sink_deliver, &s);
+	np_gro_init(&gro, skbt_sink_deliver, &s);
 	skbt_seed(21);
 	/* 30 full segments, PSH on the last: one train */
 	for (i = 0; i < 30; i++) {

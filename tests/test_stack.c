@@ -50,29 +50,16 @@ static struct np_skb *udp_skb(struct env *e, uint32_t len, uint16_t sport, uint8
 	return skb;
 }
 
-struct sink {
-	struct np_skb *skbs[64];
-	unsigned int n;
-};
-
-static void sink_deliver(struct np_skb *skb, void *arg)
-{
-	struct sink *s = arg;
-
-	CHECK(s->n < 64);
-	s->skbs[s->n++] = skb;
-}
-
 static void test_gro(void)
 {
 	struct env e;
 	struct np_gro gro;
-	struct sink s = { 0 };
+	struct skbt_sink s = { 0 };
 	unsigned char buf[8192], want[8192];
 	uint32_t wlen = 0;
 
 	env_init_flags(&e, NULL, ENV_OWN_NAPI);
-	np_gro_init(&gro, sink_deliver, &s);
+	np_gro_init(&gro, skbt_sink_deliver, &s);
 	/* 5 packets of flow A, 3 of flow B interleaved, then a non-IP frame */
 	for (int i = 0; i < 5; i++) {
 		struct np_skb *a = udp_skb(&e, 500, 1000, (uint8_t)i, true);
@@ -190,11 +177,11 @@ static void test_gro_ids(void)
 	env_init_flags(&e, NULL, ENV_OWN_NAPI);
 	for (unsigned int k = 0; k < NP_ARRAY_SIZE(c); k++) {
 		struct np_gro gro;
-		struct sink s = { 0 };
+		struct skbt_sink s = { 0 };
 		struct np_skb *segs = NULL;
 		unsigned int n = 0;
 
-		np_gro_init(&gro, sink_deliver, &s);
+		np_gro_init(&gro, skbt_sink_deliver, &s);
 		for (unsigned int j = 0; j < 4; j++)
 			np_gro_receive(&gro, id_skb(&e, c[k].id[j], c[k].df, (uint8_t)j));
 		np_gro_flush(&gro);

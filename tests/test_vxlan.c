@@ -66,11 +66,7 @@ static void put16(unsigned char *p, uint32_t v)
 /* The Internet checksum, written for the test (not the library's). */
 static uint16_t csum(uint32_t sum, const unsigned char *p, uint32_t len)
 {
-	for (uint32_t i = 0; i < len; i++)
-		sum += i & 1 ? p[i] : (uint32_t)p[i] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return (uint16_t)~t_csum_add(p, len, sum);
 }
 
 static void ip_csum_fix(unsigned char *ip)

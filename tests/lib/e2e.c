@@ -6,6 +6,8 @@
  */
 #include "e2e.h"
 
+int e2e_fails;
+
 pid_t e2e_tool_pid;
 
 /* ---- shell commands, namespaces, the tool ---- */
@@ -506,6 +508,24 @@ bool e2e_tool_wait_ready(unsigned int ms)
 }
 
 /* ---- every netpool-fwd mode between two hosts ---- */
+
+void e2e_topo_names(struct e2e_topo *t, char tag, unsigned int net)
+{
+	int pid = (int)getpid(), sub = pid % 200 + 20;
+	char ns[3] = { tag, 'a', '\0' };
+
+	t->ns_a = e2e_ns_new(ns);
+	ns[1] = 'b';
+	t->ns_b = e2e_ns_new(ns);
+	ns[1] = 'f';
+	t->ns_f = e2e_ns_new(ns);
+	snprintf(t->if_a, sizeof(t->if_a), "np%ca%d", tag, pid);
+	snprintf(t->if_b, sizeof(t->if_b), "np%cb%d", tag, pid);
+	snprintf(t->fwd_in, sizeof(t->fwd_in), "np%cc%d", tag, pid);
+	snprintf(t->fwd_out, sizeof(t->fwd_out), "np%cd%d", tag, pid);
+	snprintf(t->ip_a, sizeof(t->ip_a), "10.%u.%d.1", net, sub);
+	snprintf(t->ip_b, sizeof(t->ip_b), "10.%u.%d.2", net, sub);
+}
 
 void e2e_veths(struct e2e_topo *t, unsigned mtu_in, unsigned mtu_out)
 {

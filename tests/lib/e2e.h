@@ -28,6 +28,21 @@
 #include "testutil.h"
 #include "netns.h"
 
+/*
+ * A check that records a failure and goes on, so that one run reports every
+ * way an end-to-end test failed (and its cleanup still runs): the test ends
+ * with a failing status when e2e_fails is not 0.
+ */
+extern int e2e_fails;
+#define EXPECT(cond, ...)                                                          \
+	do {                                                                       \
+		if (!(cond)) {                                                     \
+			fprintf(stderr, "FAIL: " __VA_ARGS__);                     \
+			fprintf(stderr, "\n");                                     \
+			e2e_fails++;                                               \
+		}                                                                  \
+	} while (0)
+
 /* ---- shell commands, namespaces, the tool ---- */
 
 /* Run a shell command; fail the test when it fails. */
@@ -196,6 +211,14 @@ struct e2e_topo {
  * @mtu_in and @mtu_out (0: as they are). The test fails if ip does.
  */
 void e2e_veths(struct e2e_topo *t, unsigned mtu_in, unsigned mtu_out);
+
+/*
+ * The names of a two-port topology, each with @tag and this process's pid:
+ * namespaces <tag>a, <tag>b, <tag>f; host veths np<tag>a<pid> and
+ * np<tag>b<pid>, the forwarder's np<tag>c<pid> and np<tag>d<pid>; the hosts
+ * 10.@net.S.1 and .2 (S from the pid). Nothing is made but the namespaces.
+ */
+void e2e_topo_names(struct e2e_topo *t, char tag, unsigned int net);
 /*
  * The hosts' ends: IPv6 off, fixed MACs, MTUs @mtu_a, @mtu_b (0: as they are),
  * up, addresses; static neighbours when @neigh (the modes that are no

@@ -102,13 +102,27 @@ out:
 
 /* ---- UDP GSO ---- */
 
+/* One datagram received (@n bytes at @got, @seg expected): counted intact, twice or corrupt. */
+static void udp_gso_take(struct e2e_udp_gso_result *r, uint8_t *seen, uint32_t total,
+			 const uint8_t *got, ssize_t n, uint16_t seg)
+{
+	uint32_t idx;
+
+	if (!e2e_payload_ok(got, (uint32_t)n, &idx) || idx >= total || n != seg)
+		r->corrupt++;
+	else if (seen[idx]++)
+		r->dup++;
+	else
+		r->received++;
+}
+
 struct e2e_udp_gso_result e2e_udp_gso_run(int src, int rx, const char *dst_ip, uint16_t port,
 					  uint32_t nsend, uint16_t seg, uint32_t nseg,
 					  unsigned int wait_ms)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct e2e_udp_gso_result r = { 0 };
-	uint32_t total = nsend * nseg, idx;
+	uint32_t total = nsend * nseg;
 	uint8_t *seen = calloc(total, 1);
 	static uint8_t buf[65536], got[65536];
 	int s = seg;
@@ -130,24 +144,12 @@ struct e2e_udp_gso_result e2e_udp_gso_run(int src, int rx, const char *dst_ip, u
 			r.sends++;
 			r.sent_dgrams += nseg;
 		}
-		while ((n = e2e_recv_one(rx, got, sizeof(got), 1, NULL)) > 0) {
-			if (!e2e_payload_ok(got, (uint32_t)n, &idx) || idx >= total || n != seg)
-				r.corrupt++;
-			else if (seen[idx]++)
-				r.dup++;
-			else
-				r.received++;
-		}
+		while ((n = e2e_recv_one(rx, got, sizeof(got), 1, NULL)) > 0)
+			udp_gso_take(&r, seen, total, got, n, seg);
 	}
 	for (unsigned int waited = 0; waited < wait_ms && r.received + r.corrupt < r.sent_dgrams;)
-		if ((n = e2e_recv_one(rx, got, sizeof(got), 50, &waited)) > 0) {
-			if (!e2e_payload_ok(got, (uint32_t)n, &idx) || idx >= total || n != seg)
-				r.corrupt++;
-			else if (seen[idx]++)
-				r.dup++;
-			else
-				r.received++;
-		}
+		if ((n = e2e_recv_one(rx, got, sizeof(got), 50, &waited)) > 0)
+			udp_gso_take(&r, seen, total, got, n, seg);
 	s = 0;
 	setsockopt(src, SOL_UDP, UDP_SEGMENT, &s, sizeof(s));
 	free(seen);
@@ -193,17 +195,6 @@ uint64_t e2e_nstat_errors(const char *ns, char *why, size_t len)
 
 /* ---- what a host receives, parsed ---- */
 
-static uint32_t sum16(const uint8_t *p, uint32_t len, uint32_t sum)
-{
-	for (uint32_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffffu) + (sum >> 16);
-	return sum;
-}
-
 static void wire_bad(struct e2e_wire *w, uint64_t *ctr, const char *what, uint32_t len)
 {
 	(*ctr)++;
@@ -231,7 +222,7 @@ static void wire_check(struct e2e_wire *w, const uint8_t *f, uint32_t len, bool 
 		wire_bad(w, &w->bad_len, "IPv4 header length", len);
 		return;
 	}
-	if (sum16(f + 14, ihl, 0) != 0xffff)
+	if (t_csum_add(f + 14, ihl, 0) != 0xffff)
 		wire_bad(w, &w->bad_ip_csum, "IPv4 header checksum", len);
 	/* short frames are padded to 60 bytes */
 	if (tot < ihl || 14 + tot > len || (14 + tot < len && len > 60)) {
@@ -247,7 +238,7 @@ static void wire_check(struct e2e_wire *w, const uint8_t *f, uint32_t len, bool 
 		wire_bad(w, &w->bad_len, "L4 header past the datagram", len);
 		return;
 	}
-	sum = sum16(f + 26, 8, 0) + proto + l4len;
+	sum = t_csum_add(f + 26, 8, 0) + proto + l4len;
 	if (partial) {
 		/* the checksum field holds the folded pseudo header, not complemented */
 		uint32_t field = l4 + (proto == 6 ? 16u : 6u);
@@ -262,7 +253,7 @@ static void wire_check(struct e2e_wire *w, const uint8_t *f, uint32_t len, bool 
 	w->complete++;
 	if (proto == 17 && !f[l4 + 6] && !f[l4 + 7])
 		return;		/* UDP without a checksum */
-	if (sum16(f + l4, l4len, sum) != 0xffff)
+	if (t_csum_add(f + l4, l4len, sum) != 0xffff)
 		wire_bad(w, &w->bad_l4_csum, proto == 6 ? "TCP checksum" : "UDP checksum", len);
 }
 

@@ -412,3 +412,11 @@ void check_skb(const struct np_skb *skb, const struct exp *x)
 	CHECK_EQ(np_skb_copy_bits(skb, 0, got, x->len + 1), -EFAULT);
 	free(got);
 }
+
+void skbt_sink_deliver(struct np_skb *skb, void *arg)
+{
+	struct skbt_sink *s = arg;
+
+	CHECK(s->n < NP_ARRAY_SIZE(s->skbs));
+	s->skbs[s->n++] = skb;
+}

@@ -47,6 +47,15 @@ void prov_done(struct np_provider *prov, bool skb_prov);
 
 /* A provider and an order-0 pool on @napi (NULL: none, or ENV_OWN_NAPI); @flags: ENV_*. */
 void env_init_flags(struct env *e, struct np_napi_ctx *napi, unsigned flags);
+
+/* What a GRO context or a queue delivers, kept in order (at most 64) for the test to look at. */
+struct skbt_sink {
+	struct np_skb *skbs[64];
+	unsigned int n;
+};
+
+/* An np_gro_deliver_fn: @skb into the struct skbt_sink at @arg. */
+void skbt_sink_deliver(struct np_skb *skb, void *arg);
 /* skb structs, small heads and page fragments come from the env's provider. */
 void env_init(struct env *e);
 /* The same on @napi, after a flush of this thread's skb cache. */

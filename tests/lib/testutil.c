@@ -247,3 +247,16 @@ unsigned t_each_order(unsigned n, bool (*keep)(const unsigned *ord, void *arg),
 	CHECK(n >= 1 && n <= T_ORDER_MAX);
 	return order_next(&w, 0, 0);
 }
+
+uint32_t t_csum_add(const void *p, uint32_t len, uint32_t sum)
+{
+	const uint8_t *b = p;
+
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffffu) + (sum >> 16);
+	return sum;
+}

@@ -66,6 +66,13 @@ extern char t_log_buf[16384];
 /* An np_set_print() callback: counts by level and keeps the text; safe from any thread. */
 int t_log_capture(enum np_log_level level, const char *fmt, va_list ap);
 void t_log_reset(void);
+
+/*
+ * The ones' complement sum of @len bytes read as big-endian 16-bit words (an
+ * odd last byte as the high half), added to @sum and folded to 16 bits: the
+ * tests' own Internet checksum, written apart from the library's.
+ */
+uint32_t t_csum_add(const void *p, uint32_t len, uint32_t sum);
 /* Return: whether @needle was captured. */
 bool t_log_has(const char *needle);
 /* Return: how often @needle was captured. */
