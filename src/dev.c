@@ -133,6 +133,9 @@ static int np_netdev_napi_poll(struct np_napi *napi, int budget)
 	int work;
 
 	np_netdev_qstat_add(q, NP_QSTAT(polls), 1);
+	/* skbs readers on other threads handed back: their pages refill the cache first */
+	if (q->pool)
+		np_pool_flush_deferred(q->pool);
 	np_tls_xmit.depth++;
 	work = q->dev->ops->poll(q->dev, q->index, budget);
 	/* inside the napi still: completions freed by the drivers recycle directly */

@@ -591,6 +591,8 @@ static void np_stats_from_values(struct np_pool_stats *st, const int64_t *v, uns
 	st->hold = (uint64_t)x[11];
 	st->release = (uint64_t)x[12];
 	st->inflight = x[13];
+	st->defer_skbs = (uint64_t)x[14];	/* 0 from an object of 14 values */
+	st->defer_refused = (uint64_t)x[15];
 }
 
 static void np_copy_name(char *dst, size_t dlen, const char *src, size_t slen)

@@ -56,4 +56,16 @@ int np_numa_local_node(void);
 typedef void (*np_provider_shrink_fn)(struct np_provider *prov);
 void np_provider_set_shrinker(struct np_provider *prov, np_provider_shrink_fn fn);
 
+/*
+ * pool.c: objects handed to a pool's owner to free there (the skb layer's
+ * deferred free). An object's first word links the list. @release frees a
+ * list the owner took and returns how many it freed; the pool layer keeps
+ * the last one named and calls it, so it never calls up by name.
+ */
+struct np_pool;
+typedef unsigned int (*np_pool_defer_release_fn)(void *list);
+#define NP_POOL_DEFER_MAX	64	/* waiting per pool; more are freed where they are */
+/* Return: true when @obj waits for the owner; false (counted) when the caller must free it. */
+bool np_pool_defer_push(struct np_pool *pool, void *obj, np_pool_defer_release_fn release);
+
 #endif /* NETPOOL_INTERNAL_H */

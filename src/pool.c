@@ -223,6 +223,74 @@ static unsigned np_pool_map_fresh(struct np_pool *pool, struct np_page **pages, 
 	return kept;
 }
 
+/* ---- objects freed elsewhere, handed to the owner (deferred free) ---- */
+
+#define NP_POOL_DEFER_CLOSED	((void *)(uintptr_t)1)
+
+static NP_ATOMIC(np_pool_defer_release_fn) np_pool_defer_release;
+
+bool np_pool_defer_push(struct np_pool *pool, void *obj, np_pool_defer_release_fn release)
+{
+	void *head;
+
+	if (np_unlikely(atomic_load_explicit(&np_pool_defer_release, memory_order_relaxed) !=
+			release))
+		atomic_store_explicit(&np_pool_defer_release, release, memory_order_relaxed);
+	/* a bound, not a lock: pushes racing past it overshoot by at most one each */
+	if (atomic_load_explicit(&pool->defer_count, memory_order_relaxed) >= NP_POOL_DEFER_MAX)
+		goto refused;
+	atomic_fetch_add_explicit(&pool->defer_count, 1, memory_order_relaxed);
+	head = atomic_load_explicit(&pool->defer_list, memory_order_relaxed);
+	do {
+		if (np_unlikely(head == NP_POOL_DEFER_CLOSED)) {
+			atomic_fetch_sub_explicit(&pool->defer_count, 1, memory_order_relaxed);
+			goto refused;
+		}
+		*(void **)obj = head;
+		/* release: the owner that takes the list sees the object as it was left */
+	} while (!atomic_compare_exchange_weak_explicit(&pool->defer_list, &head, obj,
+							 memory_order_release, memory_order_relaxed));
+	np_atomic_inc_relaxed(&pool->defer_in);
+	return true;	/* the object's page keeps the pool alive until the owner frees it */
+refused:
+	np_atomic_inc_relaxed(&pool->defer_refused);
+	return false;
+}
+
+/* Free @list, taken off @pool, with the release function its pushers named. */
+static void np_pool_deferred_release(struct np_pool *pool, void *list)
+{
+	np_pool_defer_release_fn release =
+		atomic_load_explicit(&np_pool_defer_release, memory_order_relaxed);
+	unsigned int n = release(list);
+
+	atomic_fetch_sub_explicit(&pool->defer_count, (int)n, memory_order_relaxed);
+}
+
+/* The owner frees what waits; inside its napi the pages come straight back into the cache. */
+bool np_pool_flush_deferred_slow(struct np_pool *pool)
+{
+	void *head = atomic_load_explicit(&pool->defer_list, memory_order_acquire);
+
+	do {
+		if (!head || head == NP_POOL_DEFER_CLOSED)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&pool->defer_list, &head, NULL,
+							 memory_order_acquire, memory_order_acquire));
+	np_pool_deferred_release(pool, head);
+	return true;
+}
+
+/* Destroy: no more pushes, and what waits is freed by the destroying thread. */
+static void np_pool_deferred_close(struct np_pool *pool)
+{
+	void *head = atomic_exchange_explicit(&pool->defer_list, NP_POOL_DEFER_CLOSED,
+					      memory_order_acq_rel);
+
+	if (head && head != NP_POOL_DEFER_CLOSED)
+		np_pool_deferred_release(pool, head);
+}
+
 struct np_page *np_pool_alloc_pages_slow(struct np_pool *pool)
 {
 	struct np_page *pages[NP_POOL_CACHE_REFILL];
@@ -234,6 +302,14 @@ struct np_page *np_pool_alloc_pages_slow(struct np_pool *pool)
 
 	NP_ASSERT(pool->alloc.count == 0);
 	NP_ASSERT_MISUSE(!atomic_load_explicit(&pool->destroyed, memory_order_relaxed));
+	/* skbs freed on other threads first: their pages are the cache's on this thread */
+	if (np_unlikely(atomic_load_explicit(&pool->defer_list, memory_order_relaxed) != NULL) &&
+	    np_pool_flush_deferred_slow(pool) && pool->alloc.count) {
+		page = pool->alloc.cache[--pool->alloc.count];
+		np_stat_inc_owner(pool->napi_stats.fast);
+		np_pool_page_busy(page);
+		return page;
+	}
 	kept = np_pool_refill(pool);
 	if (kept > 0) {
 		page = pool->alloc.cache[--pool->alloc.count];
@@ -732,6 +808,8 @@ void np_pool_destroy(struct np_pool *pool)
 		return;
 	NP_ASSERT_MISUSE(!atomic_load(&pool->destroyed));
 	np_pool_disable_direct_recycling(pool);
+	/* pushers now see no napi; one that raced past that finds the list closed */
+	np_pool_deferred_close(pool);
 	/* the detach time first: introspection never sees a destroyed pool without one */
 	atomic_store(&pool->priv->detach_time_ns, np_now_ns());
 	atomic_store(&pool->destroyed, 1);

@@ -55,6 +55,8 @@ static void np_stats_add(struct np_pool_stats *sum, const struct np_pool_stats *
 	sum->hold += st->hold;
 	sum->release += st->release;
 	sum->inflight += st->inflight;
+	sum->defer_skbs += st->defer_skbs;
+	sum->defer_refused += st->defer_refused;
 }
 
 /* A full snapshot of @pool (whatever size the library's struct has). */
@@ -311,6 +313,8 @@ int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *out)
 	st.release = atomic_load_explicit(&pool->release_cnt, memory_order_acquire);
 	st.hold = np_stat_read(pool->hold_cnt);
 	st.inflight = (int64_t)(st.hold - st.release);
+	st.defer_skbs = atomic_load_explicit(&pool->defer_in, memory_order_relaxed);
+	st.defer_refused = atomic_load_explicit(&pool->defer_refused, memory_order_relaxed);
 	/* a caller built against a newer, larger struct keeps its extra fields */
 	memcpy((char *)out + sizeof(uint32_t), (char *)&st + sizeof(uint32_t),
 	       NP_MIN(size, (uint32_t)sizeof(st)) - sizeof(uint32_t));

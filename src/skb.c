@@ -693,13 +693,11 @@ NP_INLINE bool np_skb_unref(struct np_skb *skb)
 	return atomic_fetch_sub_explicit(&skb->users, 1, memory_order_acq_rel) == 1;
 }
 
-/* Drop a reference to @skb; the last one releases its data and its struct. */
-NP_INLINE void np_skb_drop(struct np_skb *skb, enum np_skb_drop_reason reason)
+/* The last reference to @skb went: release its data and its struct. */
+NP_INLINE void np_skb_free_last(struct np_skb *skb, enum np_skb_drop_reason reason)
 {
 	struct np_skb_thread_cache *tc;
 
-	if (!skb || !np_skb_unref(skb))
-		return;
 	if (skb->head) {
 		const struct np_skb_shared_info *sh = np_skb_shinfo(skb);
 
@@ -712,6 +710,13 @@ NP_INLINE void np_skb_drop(struct np_skb *skb, enum np_skb_drop_reason reason)
 	tc = np_skb_tc_here();
 	np_skb_struct_recycle(tc, skb);
 	np_skb_count(tc, drops[reason]);	/* counts the free too (np_skb_live()) */
+}
+
+/* Drop a reference to @skb; the last one releases its data and its struct. */
+NP_INLINE void np_skb_drop(struct np_skb *skb, enum np_skb_drop_reason reason)
+{
+	if (skb && np_skb_unref(skb))
+		np_skb_free_last(skb, reason);
 }
 
 void np_kfree_skb_reason(struct np_skb *skb, enum np_skb_drop_reason reason)
@@ -743,6 +748,69 @@ void np_napi_consume_skb_bulk(struct np_skb *const *skbs, unsigned int n, int bu
 	NP_MISUSE_IF(n && !skbs, "np_napi_consume_skb_bulk", "%u skbs from a NULL array", n);
 	for (unsigned int i = 0; i < n; i++)
 		np_skb_drop(skbs[i], NP_SKB_DROP_CONSUMED);
+}
+
+/* ---- deferred free: the last reference on another thread than the builder's ---- */
+
+/*
+ * The pool whose owner should free @skb: that of its head page, else of its
+ * first frag, when it holds pool references (pp_recycle). NULL: none.
+ */
+static struct np_pool *np_skb_owner_pool(const struct np_skb *skb)
+{
+	const struct np_skb_shared_info *sh;
+	const struct np_page *page;
+
+	if (!skb->pp_recycle || !skb->head)
+		return NULL;
+	if (skb->head_frag) {
+		page = np_virt_to_page(skb->head);
+		if (np_page_is_pp(page))
+			return page->pp;
+	}
+	sh = np_skb_shinfo(skb);
+	if (sh->nr_frags && np_page_is_pp(sh->frags[0].page))
+		return sh->frags[0].page->pp;
+	return NULL;
+}
+
+/* The owner frees what other threads handed it (np_pool_defer_push()'s release). */
+static unsigned int np_skb_defer_release(void *list)
+{
+	struct np_skb *skb = list;
+	unsigned int n = 0;
+
+	while (skb) {
+		struct np_skb *next = skb->next;
+
+		if (next)
+			__builtin_prefetch(next);
+		skb->next = NULL;
+		np_skb_free_last(skb, NP_SKB_DROP_CONSUMED);
+		n++;
+		skb = next;
+	}
+	return n;
+}
+
+void np_skb_attempt_defer_free(struct np_skb *skb)
+{
+	struct np_napi_ctx *napi;
+	struct np_pool *pool;
+
+	if (!skb || !np_skb_unref(skb))
+		return;
+	pool = np_skb_owner_pool(skb);
+	if (!pool)
+		goto here;
+	napi = atomic_load_explicit(&pool->napi, memory_order_relaxed);
+	if (!napi || napi == np_napi_ctx_current())
+		goto here;
+	/* the skb keeps its one user and its page references while it waits */
+	if (np_pool_defer_push(pool, skb, np_skb_defer_release))
+		return;
+here:
+	np_skb_free_last(skb, NP_SKB_DROP_CONSUMED);
 }
 
 void np_kfree_skb_partial(struct np_skb *skb, bool head_stolen)

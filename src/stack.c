@@ -384,7 +384,8 @@ size_t np_sockq_read(struct np_sockq *q, void *buf, size_t len)
 				q->tail = NULL;
 			skb->next = NULL;
 			q->head_off = 0;
-			np_consume_skb(skb);
+			/* the reader is seldom the napi that built it: its owner frees it */
+			np_skb_attempt_defer_free(skb);
 		}
 	}
 	q->bytes -= done;
@@ -468,7 +469,7 @@ static void np_capture_write(struct np_capture *cap, struct np_skb *skb)
 		np_atomic_inc_relaxed(&cap->written);
 		np_atomic_add_relaxed(&cap->bytes, sizeof(r) + n);
 	}
-	np_consume_skb(skb);	/* on this thread: the pages go back through their rings */
+	np_skb_attempt_defer_free(skb);	/* the last share: freed by the pool's owner */
 }
 
 static void *np_capture_thread(void *arg)

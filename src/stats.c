@@ -8,6 +8,7 @@ const char *const np_pool_stats_names[NP_POOL_STATS_NR] = {
 	"alloc_fast", "alloc_slow", "alloc_slow_high_order", "alloc_empty", "alloc_refill",
 	"alloc_waive", "recycle_cached", "recycle_cache_full", "recycle_ring",
 	"recycle_ring_full", "recycle_released_refcnt", "hold", "release", "inflight",
+	"defer_skbs", "defer_refused",
 };
 
 int np_pool_stats_values(const struct np_pool_stats *st, int64_t out[NP_POOL_STATS_NR])
@@ -21,7 +22,7 @@ int np_pool_stats_values(const struct np_pool_stats *st, int64_t out[NP_POOL_STA
 		(int64_t)st->recycle.cached, (int64_t)st->recycle.cache_full,
 		(int64_t)st->recycle.ring, (int64_t)st->recycle.ring_full,
 		(int64_t)st->recycle.released_refcnt, (int64_t)st->hold, (int64_t)st->release,
-		st->inflight,
+		st->inflight, (int64_t)st->defer_skbs, (int64_t)st->defer_refused,
 	};
 
 	for (int i = 0; i < NP_POOL_STATS_NR; i++)

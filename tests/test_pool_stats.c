@@ -27,6 +27,8 @@ static bool value_by_name(const struct np_pool_stats *st, const char *name, int6
 		{ "recycle_released_refcnt", offsetof(struct np_pool_stats, recycle.released_refcnt) },
 		{ "hold", offsetof(struct np_pool_stats, hold) },
 		{ "release", offsetof(struct np_pool_stats, release) },
+		{ "defer_skbs", offsetof(struct np_pool_stats, defer_skbs) },
+		{ "defer_refused", offsetof(struct np_pool_stats, defer_refused) },
 	};
 
 	if (!strcmp(name, "inflight")) {
@@ -63,6 +65,8 @@ static struct np_pool_stats made_up(void)
 	st.hold = 1000000000000ull;
 	st.release = 1000000000005ull;
 	st.inflight = -5;
+	st.defer_skbs = 112;
+	st.defer_refused = 113;
 	return st;
 }
 
@@ -178,8 +182,15 @@ int main(void)
 	memset(&st, 0, sizeof(st));
 	st.size = 0;
 	CHECK_EQ(np_pool_get_stats(pool, &st), -EINVAL);
-	st.size = sizeof(st) - 1;
+	st.size = NP_POOL_STATS_V1_SIZE - 1;
 	CHECK_EQ(np_pool_get_stats(pool, &st), -EINVAL);
+	/* a caller built against version 1: its struct ends with inflight, nothing past it written */
+	memset(&st, 0xa5, sizeof(st));
+	st.size = NP_POOL_STATS_V1_SIZE;
+	CHECK_EQ(np_pool_get_stats(pool, &st), 0);
+	CHECK_EQ(st.inflight, 0);
+	CHECK_EQ(st.defer_skbs, 0xa5a5a5a5a5a5a5a5ull);
+	CHECK_EQ(st.defer_refused, 0xa5a5a5a5a5a5a5a5ull);
 	st.size = offsetof(struct np_pool_stats, inflight);
 	CHECK_EQ(np_pool_get_stats(pool, &st), -EINVAL);
 	st.size = sizeof(st);

@@ -56,11 +56,42 @@ NP_EXTERN_C_BEGIN
 NP_API int np_pool_create(const struct np_pool_params *params, struct np_pool **out);
 
 /**
+ * np_pool_flush_deferred_slow() - np_pool_flush_deferred() when the list is
+ * not empty: takes it with one compare-and-swap and frees each skb.
+ * @pool: the pool.
+ * Context: the owner, as np_pool_flush_deferred().
+ * Return: true when skbs were freed.
+ */
+NP_API bool np_pool_flush_deferred_slow(struct np_pool *pool);
+
+/**
+ * np_pool_flush_deferred() - free the skbs other threads handed to @pool's
+ * owner (np_skb_attempt_defer_free()): from the owner's napi, their pages go
+ * straight back into the alloc cache. The alloc slow path does this on its
+ * own when the cache runs empty; a napi poll calls it once per poll (the
+ * netdev layer does, before its driver's poll), as the kernel flushes its
+ * per-CPU defer list in each RX softirq, so that a busy reader's skbs never
+ * wait for the cache to run dry.
+ * @pool: the pool.
+ * Context: the owner, as np_pool_alloc_pages(); one relaxed load when nothing
+ * waits.
+ * Return: true when skbs were freed.
+ */
+NP_INLINE bool np_pool_flush_deferred(struct np_pool *pool)
+{
+	if (np_likely(!atomic_load_explicit(&pool->defer_list, memory_order_relaxed)))
+		return false;
+	return np_pool_flush_deferred_slow(pool);
+}
+
+/**
  * np_pool_destroy() - detach from the napi, release idle pages, unmap every
  * page still in flight, and free the pool now or when its last page returns
  * (checked every retry interval; a stall is warned about; a negative inflight
  * is reported and stops the retries). Nothing happens for a NULL @pool; a
  * second destroy is caught in debug builds.
+ * skbs other threads handed to the owner (np_skb_attempt_defer_free()) and
+ * still waiting are freed here first, and the pool takes no more.
  * Context: the owner, after its napi stopped polling (it empties the owner-only
  * cache and consumes the return ring). Takes the pool's mapping lock and the
  * deferred-release lock, may start the reaper thread. @pool may be freed as soon

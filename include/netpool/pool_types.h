@@ -105,6 +105,17 @@ struct np_pool {
 	NP_CACHE_ALIGNED np_atomic_u64 release_cnt;
 	np_atomic_u64 ring_full;
 	np_atomic_u64 released_refcnt;
+
+	/*
+	 * Objects (skbs) whose last reference went on another thread, waiting
+	 * for the owner to free them (np_skb_attempt_defer_free()): a list
+	 * linked through each object's first word, NP_POOL_DEFER_CLOSED once
+	 * the pool is destroyed. Any thread pushes; the owner takes them all.
+	 */
+	NP_CACHE_ALIGNED NP_ATOMIC(void *) defer_list;
+	np_atomic_int defer_count;		/* pushed and not yet taken */
+	np_atomic_u64 defer_in;			/* objects accepted */
+	np_atomic_u64 defer_refused;		/* refused: full or closed */
 };
 
 NP_STATIC_ASSERT(offsetof(struct np_pool, alloc) % NP_CACHE_LINE == 0, "cache on its own line");
@@ -112,6 +123,8 @@ NP_STATIC_ASSERT(offsetof(struct np_pool, frag_page) % NP_CACHE_LINE == 0, "owne
 NP_STATIC_ASSERT(offsetof(struct np_pool, release_cnt) % NP_CACHE_LINE == 0,
 	       "shared counters apart from owner state");
 NP_STATIC_ASSERT(offsetof(struct np_pool, ring) % NP_CACHE_LINE == 0, "ring apart");
+NP_STATIC_ASSERT(offsetof(struct np_pool, defer_list) % NP_CACHE_LINE == 0,
+	       "the defer list apart from the release counters");
 
 NP_EXTERN_C_END
 

@@ -690,6 +690,24 @@ NP_API void np_napi_consume_skb(struct np_skb *skb, int budget);
 NP_API void np_napi_consume_skb_bulk(struct np_skb *const *skbs, unsigned int n, int budget);
 
 /**
+ * np_skb_attempt_defer_free() - np_consume_skb() for a thread that did not
+ * build @skb (an application thread reading what a napi received): when
+ * this is the last reference and @skb holds pages of a pool owned by another
+ * napi, the skb is handed to that pool's owner, which frees it on its own
+ * thread the next time its alloc cache runs empty, so the pages go straight
+ * back into that cache and the struct into the owner's struct cache (the
+ * kernel's skb_attempt_defer_free()). Freed here instead when it holds no
+ * pool page, when this thread runs the owning napi, when the pool has no
+ * napi or is destroyed, and when 64 skbs already wait on that
+ * pool (counted in the pool's defer_refused). A waiting skb keeps its page
+ * references; np_pool_destroy() frees what still waits. NULL: nothing.
+ * @skb: the skb, or NULL.
+ * Context: any thread but a signal handler; lock-free (one compare-and-swap
+ * on the pool's list).
+ */
+NP_API void np_skb_attempt_defer_free(struct np_skb *skb);
+
+/**
  * np_kfree_skb_partial() - free an skb whose head was stolen (coalescing) or not.
  * NULL: nothing.
  * @skb: the skb, or NULL.

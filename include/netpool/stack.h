@@ -130,7 +130,8 @@ NP_API int np_sockq_queue(struct np_sockq *q, struct np_skb *skb);
 
 /**
  * np_sockq_read() - copy up to @len bytes out (NULL @buf: discard them),
- * freeing every skb read to its end.
+ * freeing every skb read to its end with np_skb_attempt_defer_free() (an
+ * skb a napi on another thread built goes back to that napi's pool owner).
  * @q: the queue.
  * @buf: room for @len bytes, or NULL to discard.
  * @len: bytes wanted.
@@ -389,7 +390,9 @@ NP_API int np_capture_open(const char *path, uint32_t snaplen, struct np_capture
 
 /**
  * np_capture_skb() - clone @skb (the caller keeps it) and queue the clone for
- * the writer thread, which writes it and frees it there.
+ * the writer thread, which writes it and frees it with
+ * np_skb_attempt_defer_free() (a last share of pool pages goes back to the
+ * pool's owner).
  * @cap: the capture.
  * @skb: the packet; its data is shared with the clone until the writer frees it.
  * Context: any thread holding @skb, several at once, but not a signal handler;

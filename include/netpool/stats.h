@@ -15,7 +15,7 @@
 
 NP_EXTERN_C_BEGIN
 
-#define NP_POOL_STATS_VERSION	1
+#define NP_POOL_STATS_VERSION	2
 
 struct np_pool_alloc_stats {
 	uint64_t fast;			/* served from the alloc cache */
@@ -42,6 +42,9 @@ struct np_pool_stats {
 	uint64_t hold;			/* pages that entered the pool */
 	uint64_t release;		/* pages that left it */
 	int64_t inflight;		/* hold - release */
+	/* version 2 */
+	uint64_t defer_skbs;		/* skbs freed elsewhere, handed to the owner to free */
+	uint64_t defer_refused;		/* not handed: the owner's list full, or the pool destroyed */
 };
 
 /* Version 1 ends with inflight; later versions only append. */
@@ -65,7 +68,7 @@ NP_API int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *st);
 
 /** np_pool_stats_names - "alloc_fast", ... in the order of np_pool_stats_values(). */
 extern NP_API const char *const np_pool_stats_names[];
-#define NP_POOL_STATS_NR 14
+#define NP_POOL_STATS_NR 16
 /**
  * np_pool_stats_values() - the counters of @st as a flat array in name order.
  * @st: a snapshot from np_pool_get_stats().

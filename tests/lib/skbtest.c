@@ -85,6 +85,11 @@ void env_init_pool_only(struct env *e)
 
 void env_fini(struct env *e)
 {
+	/* skbs freed outside the napi (np_sockq_read(), a capture) wait for the owner: this is it */
+	struct np_napi_ctx *prev = np_napi_ctx_enter(atomic_load(&e->pool->napi));
+
+	np_pool_flush_deferred(e->pool);
+	np_napi_ctx_leave(prev);
 	CHECK_EQ(np_skb_live(), e->live0);
 	pool_done(e->pool);
 	prov_done(e->prov, e->skb_prov);
