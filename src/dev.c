@@ -78,6 +78,7 @@ struct np_xmit_bq {
 static _Thread_local struct {
 	unsigned int depth;		/* netdev polls this thread is inside */
 	unsigned int nbq;
+	struct np_xmit_bq *hot;		/* where the last transmit went; NULL after a flush */
 	struct np_xmit_bq bq[NP_XMIT_BQS];
 } np_tls_xmit;
 
@@ -102,6 +103,7 @@ static void np_xmit_flush_all(void)
 	for (unsigned int i = 0; i < np_tls_xmit.nbq; i++)
 		np_xmit_bq_flush(&np_tls_xmit.bq[i]);
 	np_tls_xmit.nbq = 0;
+	np_tls_xmit.hot = NULL;
 }
 
 /* Gather @skb for its queue; a full batch goes at once. */
@@ -122,6 +124,7 @@ static void np_xmit_defer(struct np_netdev *dev, unsigned int qi, struct np_skb 
 		bq->q = qi;
 		bq->n = 0;
 	}
+	np_tls_xmit.hot = bq;
 	bq->skbs[bq->n++] = skb;
 	if (bq->n == NP_NETDEV_XMIT_BULK)
 		np_xmit_bq_flush(bq);
@@ -622,6 +625,91 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 	return NP_XDP_PASS;
 }
 
+/*
+ * One frame of np_netdev_receive_burst() that failed the buffer check: counted
+ * and dropped, as np_netdev_receive() would.
+ */
+static NP_NOINLINE void np_netdev_rx_bad(struct np_netdev_queue *q, const struct np_rx_buf *buf)
+{
+	np_netdev_qstat_add(q, NP_QSTAT(rx_bad_desc), 1);
+	np_netdev_drop_bufs(buf, 1);
+}
+
+unsigned int np_netdev_receive_burst(struct np_netdev *dev, unsigned int qi,
+				     const struct np_rx_buf *bufs, unsigned int n)
+{
+	struct np_skb *skbs[NP_NETDEV_RX_BURST];
+	void *data[NP_NETDEV_RX_BURST];
+	uint8_t idx[NP_NETDEV_RX_BURST];
+	struct np_netdev_queue *q;
+	np_rx_handler_fn handler;
+	unsigned int passed = 0;
+	void *arg;
+
+	NP_MISUSE_IF(!dev || (n && !bufs) || qi >= dev->nqueues, "np_netdev_receive_burst",
+		     "netdev %p (%s): queue %u, %u frames at %p", (void *)dev,
+		     dev ? dev->name : "-", qi, n, (const void *)bufs);
+	/* a hook gives each frame its own verdict: the one-frame path */
+	if (atomic_load_explicit(&dev->xdp_prog, memory_order_acquire)) {
+		for (unsigned int i = 0; i < n; i++)
+			passed += np_netdev_receive(dev, qi, &bufs[i], 1) == NP_XDP_PASS;
+		return passed;
+	}
+	q = &dev->q[qi];
+	handler = dev->rx_handler;
+	arg = dev->rx_arg;
+	while (n) {
+		unsigned int chunk = NP_MIN(n, (unsigned int)NP_NETDEV_RX_BURST);
+		unsigned int ok = 0, built;
+		uint64_t bytes = 0;
+
+		/* the same buffer checks as one frame at a time; bad ones leave the batch */
+		for (unsigned int i = 0; i < chunk; i++) {
+			if (np_unlikely((uint64_t)bufs[i].offset + bufs[i].len >
+					NP_PAGE_SIZE - NP_SKB_SHINFO_SIZE ||
+					bufs[i].offset < NP_XDP_HEADROOM)) {
+				np_netdev_rx_bad(q, &bufs[i]);
+				continue;
+			}
+			bytes += bufs[i].len;
+			idx[ok] = (uint8_t)i;
+			data[ok++] = np_page_address(bufs[i].page);
+		}
+		np_netdev_qstat_add(q, NP_QSTAT(rx_packets), ok);
+		np_netdev_qstat_add(q, NP_QSTAT(rx_bytes), bytes);
+		built = np_build_skb_bulk(data, (uint32_t)NP_PAGE_SIZE, skbs, ok);
+		for (unsigned int k = 0; k < ok; k++) {
+			const struct np_rx_buf *b = &bufs[idx[k]];
+			struct np_skb *skb;
+
+			if (np_unlikely(k >= built)) {
+				np_netdev_qstat_add(q, NP_QSTAT(rx_nomem), 1);
+				np_netdev_drop_bufs(b, 1);
+				continue;
+			}
+			skb = skbs[k];
+			np_skb_reserve(skb, b->offset);
+			np_skb_put(skb, b->len);
+			if (np_likely(!dev->params.no_recycle))
+				np_skb_mark_for_recycle(skb);
+			else
+				np_pool_release_page(b->page->pp, b->page);
+			skb->queue_mapping = (uint16_t)qi;
+			skb->napi_id = q->napi.ctx.id;
+			if (dev->ops->rx_offload)
+				dev->ops->rx_offload(dev, qi, skb);
+			if (handler)
+				handler(dev, qi, skb, arg);
+		}
+		if (!handler)
+			np_napi_consume_skb_bulk(skbs, built, NP_NAPI_WEIGHT);
+		passed += built;
+		bufs += chunk;
+		n -= chunk;
+	}
+	return passed;
+}
+
 /* ---- transmit ---- */
 
 static int np_netdev_xmit_one(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
@@ -640,10 +728,9 @@ static int np_netdev_xmit_one(struct np_netdev *dev, unsigned int qi, struct np_
 	return 0;
 }
 
-int np_netdev_xmit(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
+static NP_NOINLINE int np_netdev_xmit_slow(struct np_netdev *dev, unsigned int qi,
+					   struct np_skb *skb)
 {
-	NP_MISUSE_IF(!dev || !skb, "np_netdev_xmit", "transmit of skb %p on netdev %p",
-		     (void *)skb, (void *)dev);
 	if (np_unlikely(qi >= dev->nqueues))
 		qi %= dev->nqueues;
 	if (np_tls_xmit.depth && dev->ops->xmit_bulk && np_likely(np_netdev_up(dev))) {
@@ -651,4 +738,20 @@ int np_netdev_xmit(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
 		return 0;
 	}
 	return np_netdev_xmit_one(dev, qi, skb);
+}
+
+int np_netdev_xmit(struct np_netdev *dev, unsigned int qi, struct np_skb *skb)
+{
+	struct np_xmit_bq *bq = np_tls_xmit.hot;
+
+	NP_MISUSE_IF(!dev || !skb, "np_netdev_xmit", "transmit of skb %p on netdev %p",
+		     (void *)skb, (void *)dev);
+	/* inside a poll, to the queue the last transmit went to: the batch is there */
+	if (np_likely(bq && bq->dev == dev && bq->q == qi && np_netdev_up(dev))) {
+		bq->skbs[bq->n++] = skb;
+		if (np_unlikely(bq->n == NP_NETDEV_XMIT_BULK))
+			np_xmit_bq_flush(bq);
+		return 0;
+	}
+	return np_netdev_xmit_slow(dev, qi, skb);
 }

@@ -484,6 +484,29 @@ struct np_rx_buf {
 NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int q,
 					     const struct np_rx_buf *bufs, unsigned int n);
 
+#define NP_NETDEV_RX_BURST	64	/* frames np_netdev_receive_burst() builds at once */
+
+/**
+ * np_netdev_receive_burst() - np_netdev_receive() of @n frames of one buffer
+ * each, built and handed up in bursts of up to NP_NETDEV_RX_BURST: the buffer
+ * checks, then the queue's counters once, the skb structs from the per-thread
+ * cache at once (np_build_skb_bulk()), the RX handler called for each skb in
+ * order, or without one every skb consumed in one batch. With an XDP program
+ * attached every frame goes through np_netdev_receive() for its own verdict.
+ * Every buffer's pool reference is consumed, whatever happens; a frame that
+ * fails the buffer check (rx_bad_desc) or finds no skb struct (rx_nomem) is
+ * dropped alone. A NULL @dev, @bufs NULL with @n > 0, and @q out of range are
+ * caught in debug builds.
+ * @dev: the netdev.
+ * @q: the receiving queue.
+ * @bufs: @n frames, one buffer each, pages of queue @q's pool.
+ * @n: frames in @bufs (any number; 0 does nothing).
+ * Context: as np_netdev_receive().
+ * Return: frames passed up as skbs.
+ */
+NP_API unsigned int np_netdev_receive_burst(struct np_netdev *dev, unsigned int q,
+					    const struct np_rx_buf *bufs, unsigned int n);
+
 /**
  * np_netdev_xmit() - send @skb on @dev's TX queue @q; on a full ring the skb
  * is dropped and counted (tx_busy), on another error too (tx_dropped).

@@ -35,6 +35,7 @@ int np_afxdp_inject_rx(struct np_netdev *dev, unsigned int q, uint64_t addr, uin
 		addr = frame + (addr & ~NP_AFXDP_INJECT_POSTED);
 	}
 	err = afx_rx_desc(dev, aq, addr, len, options);
+	afx_rx_flush(dev, aq);	/* one descriptor in, its frame up at once */
 	np_napi_ctx_leave(prev);
 	return err;
 }

@@ -172,6 +172,9 @@ struct afx_queue {
 	/* a multi-buffer frame being received (the poll's), or the rest of a refused one */
 	struct np_rx_buf chain[AFX_CHAIN_MAX];
 	unsigned int nchain;
+	/* one-buffer frames of this poll, handed up together (np_netdev_receive_burst()) */
+	struct np_rx_buf single[NP_NETDEV_RX_BURST];
+	unsigned int nsingle;
 	bool discard;
 	_Atomic bool zerocopy;		/* read by the stats export */
 	np_atomic_u64 cnt[AFX_NR_COUNTERS];
@@ -358,6 +361,8 @@ void afx_reserve_release(struct afx_queue *aq);
 
 int afx_rx_desc(struct np_netdev *dev, struct afx_queue *aq, uint64_t addr, uint32_t len,
 		uint32_t options);
+/* The one-buffer frames afx_rx_desc() gathered, up the stack now. Context: the queue's napi. */
+void afx_rx_flush(struct np_netdev *dev, struct afx_queue *aq);
 int afx_rx(struct np_netdev *dev, struct afx_queue *aq, int budget);
 /* A frame half received (its chain unfinished) back to the pool. Context: the queue's napi. */
 void afx_rx_chain_reset(struct afx_queue *aq);

@@ -43,6 +43,15 @@ static void afx_rx_chain_drop(struct afx_queue *aq, int why, bool more)
 	aq->discard = more;
 }
 
+
+void afx_rx_flush(struct np_netdev *dev, struct afx_queue *aq)
+{
+	if (aq->nsingle) {
+		np_netdev_receive_burst(dev, aq->index, aq->single, aq->nsingle);
+		aq->nsingle = 0;
+	}
+}
+
 /*
  * One descriptor as the kernel (or a test) returned it: checked, then kept
  * as part of a chain, received, or dropped. Context: the queue's poll.
@@ -114,8 +123,15 @@ int afx_rx_desc(struct np_netdev *dev, struct afx_queue *aq, uint64_t addr, uint
 	aq->chain[aq->nchain++] = (struct np_rx_buf){ .page = page, .offset = off, .len = len };
 	if (more)
 		return 0;
-	if (aq->nchain > 1)
-		afx_count(aq, AFX_RX_MULTIBUF, 1);
+	if (aq->nchain == 1) {
+		aq->single[aq->nsingle++] = aq->chain[0];
+		aq->nchain = 0;
+		if (aq->nsingle == NP_NETDEV_RX_BURST)
+			afx_rx_flush(dev, aq);
+		return 0;
+	}
+	afx_count(aq, AFX_RX_MULTIBUF, 1);
+	afx_rx_flush(dev, aq);	/* frames go up in order: the burst before this one */
 	np_netdev_receive(dev, aq->index, aq->chain, aq->nchain);
 	aq->nchain = 0;
 	return 0;
@@ -146,5 +162,6 @@ int afx_rx(struct np_netdev *dev, struct afx_queue *aq, int budget)
 		xsk_ring_cons__release(&aq->rx, n);
 		work += (int)n;
 	}
+	afx_rx_flush(dev, aq);
 	return work;
 }

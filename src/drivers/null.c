@@ -110,7 +110,7 @@ static int null_poll(struct np_netdev *dev, unsigned int q, int budget)
 	struct null_dev *nl = to_null(dev);
 	struct null_queue *nq = &nl->q[q];
 	struct np_page *pages[NP_NAPI_WEIGHT];
-	struct np_rx_buf buf = { .offset = NP_XDP_HEADROOM, .len = nl->frame_len };
+	struct np_rx_buf bufs[NP_NAPI_WEIGHT];
 	unsigned int want, got, hdrs = 0;
 
 	if (nl->no_rx || budget <= 0)
@@ -130,9 +130,10 @@ static int null_poll(struct np_netdev *dev, unsigned int q, int budget)
 			pages[i]->owner_data = nl->hdr_tag;
 			hdrs++;
 		}
-		buf.page = pages[i];
-		np_netdev_receive(dev, q, &buf, 1);
+		bufs[i] = (struct np_rx_buf){ .page = pages[i], .offset = NP_XDP_HEADROOM,
+					      .len = nl->frame_len };
 	}
+	np_netdev_receive_burst(dev, q, bufs, got);
 	if (hdrs)
 		null_count(nq, NULL_RX_HEADERS, hdrs);
 	if (nl->counted)

@@ -310,6 +310,8 @@ static int vnic_rx(struct np_netdev *dev, struct vnic_queue *vq, int budget)
 	uint32_t post = atomic_load_explicit(&vq->rx.post, memory_order_relaxed);
 	uint32_t done = atomic_load_explicit(&vq->rx.done, memory_order_acquire);
 	struct np_rx_buf bufs[VNIC_FRAME_BUFS];
+	struct np_rx_buf single[NP_NETDEV_RX_BURST];	/* one-buffer frames, handed up together */
+	unsigned int nsingle = 0;
 	int work = 0;
 
 	if (np_unlikely(done - clean > post - clean)) {
@@ -348,13 +350,25 @@ static int vnic_rx(struct np_netdev *dev, struct vnic_queue *vq, int budget)
 					np_dma_sync_for_cpu(vn->dma,
 							    vq->rxd[(clean + i) & vn->mask].addr,
 							    bufs[i].len, NP_DMA_BIDIRECTIONAL);
-			np_netdev_receive(dev, vq->index, bufs, n);
+			if (n == 1) {
+				single[nsingle++] = bufs[0];
+				if (nsingle == NP_NETDEV_RX_BURST) {
+					np_netdev_receive_burst(dev, vq->index, single, nsingle);
+					nsingle = 0;
+				}
+			} else {
+				/* frames go up in order: the burst before this one */
+				np_netdev_receive_burst(dev, vq->index, single, nsingle);
+				nsingle = 0;
+				np_netdev_receive(dev, vq->index, bufs, n);
+			}
 		}
 		vq->rx_skip = !eop;	/* a piece of a chain too long: drop on to its EOP */
 		clean += n;
 		if (eop)
 			work++;
 	}
+	np_netdev_receive_burst(dev, vq->index, single, nsingle);
 	atomic_store_explicit(&vq->rx.clean, clean, memory_order_release);
 	return work;
 }
