@@ -2,7 +2,9 @@
 # What a user of an installed netpool gets: `make install DESTDIR=... PREFIX=/usr`
 # into a temporary tree, then a first program (tests/install/hello.c) built
 # against that tree with pkg-config, linked dynamically and statically, as C
-# and as C++, each run; the installed man pages render without warnings;
+# and as C++, each run; a program that dlopen()s the installed library and
+# uses it from three threads (tests/install/plugin.c); the installed man pages
+# render without warnings;
 # `make uninstall` leaves nothing behind.
 # Usage: scripts/check-install.sh [O [make arguments of that build...]]
 #   (a release build dir, default build/install; give the arguments it was built with,
@@ -41,6 +43,11 @@ for lang in c c++; do
 	"$root/hello-static" || fail "$cc: the static program failed"
 	n=$((n + 2))
 done
+# loaded at run time: the library's thread-locals in dynamic TLS
+gcc -std=c11 -Wall -Wextra -Werror tests/install/plugin.c -o "$root/plugin" -ldl -pthread ||
+	fail "the dlopen program did not build"
+"$root/plugin" "$root/usr/lib/libnetpool.so.0" || fail "the dlopen program failed"
+n=$((n + 1))
 for t in netpool-fwd netpool-stat netpool-bench; do
 	[ -x "$root/usr/bin/$t" ] || fail "$t not installed"
 done
