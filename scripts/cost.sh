@@ -24,6 +24,8 @@
 #                   DEBUG=0, -O2 -g, made here when needed
 #   -n N            packets of the larger run (default 200000; the smaller is N/2)
 #   --no-build      use DIR/bench/cost as it is
+#   --shared        the same program linked with DIR/libnetpool.so instead of the
+#                   archive: what a program using the shared library pays
 #
 # Needs valgrind (Debian package valgrind; callgrind_annotate comes with it).
 set -eu
@@ -35,6 +37,7 @@ json=0
 topk=0
 paths=
 build=1
+shared=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) n2=20000 ;;
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
 	-O) out=$2; shift ;;
 	-n) n2=$2; shift ;;
 	--no-build) build=0 ;;
+	--shared) shared=1 ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "cost.sh: unknown argument '$1' (--help)" >&2; exit 2 ;;
 	esac
@@ -64,14 +68,23 @@ if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/nul
 	exit 77
 fi
 if [ "$build" = 1 ]; then
-	make -s -j2 O="$out" DEBUG=0 SAN= OPT=-O2 "$out/bench/cost" >&2
+	make -s -j2 O="$out" DEBUG=0 SAN= OPT=-O2 "$out/bench/cost" "$out/libnetpool.so" >&2
 fi
-cost="$out/bench/cost"
-[ -x "$cost" ] || { echo "cost.sh: $cost not built" >&2; exit 1; }
-[ -n "$paths" ] || paths=$("$cost" --list | cut -f1)
-
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/netpool-cost.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+cost="$out/bench/cost"
+if [ "$shared" = 1 ]; then
+	# the library under its soname, beside a copy of the program linked with it
+	mkdir "$tmp/lib"
+	ln -s "$(realpath "$out/libnetpool.so")" "$tmp/lib/libnetpool.so.0"
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -g -Iinclude -DNP_DEBUG=0 -pthread bench/cost.c \
+		-o "$tmp/cost" -L"$tmp/lib" -l:libnetpool.so.0 -lm ||
+		{ echo "cost.sh: cannot link bench/cost.c with $out/libnetpool.so" >&2; exit 1; }
+	export LD_LIBRARY_PATH="$tmp/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+	cost="$tmp/cost"
+fi
+[ -x "$cost" ] || { echo "cost.sh: $cost not built" >&2; exit 1; }
+[ -n "$paths" ] || paths=$("$cost" --list | cut -f1)
 t0=$(date +%s)
 
 # one run: $tmp/$path.$n.{out,txt,fn}; echoes "packets instructions"
@@ -148,7 +161,7 @@ functions() {
 
 if [ "$json" = 0 ]; then
 	rev=$(git describe --always --dirty 2>/dev/null || true)
-	echo "netpool instructions per packet${rev:+ at $rev}: callgrind, $cost (DEBUG=0, -O2 -g),"
+	echo "netpool instructions per packet${rev:+ at $rev}: callgrind, $out/bench/cost (DEBUG=0, -O2 -g$([ "$shared" = 1 ] && echo ", linked with libnetpool.so")),"
 	echo "(Ir($n2 packets) - Ir($n1 packets)) / the difference in packets"
 	echo
 	printf "%-22s %10s  %s\n" path instr/pkt what
