@@ -22,7 +22,7 @@ PLACE = {
     # utilities every layer uses
     'src/log.c': (0, 0), 'src/fault.c': (0, 0), 'src/stats.c': (0, 0), 'src/version.c': (0, 0),
     'src/csum.c': (0, 0),
-    'src/napi_ctx.c': (0, 0), 'src/hook.c': (0, 0),
+    'src/napi_ctx.c': (0, 0), 'src/hook.c': (0, 0), 'src/thread.c': (0, 0),
     # NUMA: which node this thread runs on (the page layer's node numbers)
     'src/numa.c': (1, -1),
     # page provider: the small-object allocator above the pages

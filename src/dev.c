@@ -438,7 +438,7 @@ int np_netdev_start(struct np_netdev *dev, const int *cpus)
 		int err;
 
 		q->cpu = cpus ? cpus[i] : -1;
-		err = pthread_create(&q->thread, NULL, np_netdev_queue_thread, q);
+		err = np_thread_create(&q->thread, NULL, "np-queue", np_netdev_queue_thread, q);
 		if (err) {
 			np_netdev_stop(dev);
 			return -err;

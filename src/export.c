@@ -469,7 +469,7 @@ int np_stats_export_start(const char *name, unsigned int interval_ms)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&ex->wait_cond, &ca);
 	pthread_condattr_destroy(&ca);
-	err = -pthread_create(&ex->thread, NULL, np_export_thread, ex);
+	err = -np_thread_create(&ex->thread, NULL, "np-export", np_export_thread, ex);
 	if (err) {
 		shm_unlink(ex->shm_name);
 		pthread_cond_destroy(&ex->wait_cond);

@@ -44,6 +44,14 @@ static inline uint32_t np_roundup_pow2_u32(uint32_t v)
 	return v <= 1 ? 1 : 1u << (32 - __builtin_clz(v - 1));
 }
 
+/*
+ * thread.c: pthread_create() for the library's own threads, named @name (at
+ * most 15 characters): asynchronous signals stay blocked on them (the fault
+ * signals do not). Return: 0 or an errno value, as pthread_create().
+ */
+int np_thread_create(pthread_t *thread, const pthread_attr_t *attr, const char *name,
+		     void *(*fn)(void *), void *arg);
+
 /* numa.c */
 int np_numa_local_node(void);
 

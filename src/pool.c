@@ -783,7 +783,7 @@ static void np_pool_defer(struct np_pool *pool)
 
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&tid, &attr, np_reaper_main, NULL) == 0)
+		if (np_thread_create(&tid, &attr, "np-reaper", np_reaper_main, NULL) == 0)
 			np_reaper_running = true;
 		else
 			np_err("netpool: cannot start the pool reaper; pool %u waits\n", pool->id);

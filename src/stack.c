@@ -526,7 +526,7 @@ int np_capture_open(const char *path, uint32_t snaplen, struct np_capture **out)
 	}
 	pthread_mutex_init(&cap->lock, NULL);
 	pthread_cond_init(&cap->wake, NULL);
-	err = -pthread_create(&cap->thread, NULL, np_capture_thread, cap);
+	err = -np_thread_create(&cap->thread, NULL, "np-capture", np_capture_thread, cap);
 	if (err) {
 		pthread_mutex_destroy(&cap->lock);
 		pthread_cond_destroy(&cap->wake);

@@ -40,7 +40,7 @@ static uint64_t mono_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
-static char tool[4096];
+static char tool[4096], stat_tool[4096];
 
 static void fwd_args(char *args, size_t len)
 {
@@ -87,8 +87,22 @@ static bool udp_ok(int src, int rx)
 {
 	static const uint32_t lens[] = { 60, 700, 1400 };
 	struct e2e_udp_result u = e2e_udp_run(src, rx, t.ip_b, E2E_PORT, 30, lens, 3, 1000);
+	bool ok = u.received == u.sent && !u.corrupt;
 
-	return u.received == u.sent && !u.corrupt;
+	if (!ok) {
+		/* what the running forwarder saw, and the kernel's drops on each link */
+		char cmd[4200];
+
+		fprintf(stderr, "UDP: sent %u received %u corrupt %u dup %u; link drops: %s %llu, "
+			"%s %llu\n", u.sent, u.received, u.corrupt, u.dup, t.fwd_in,
+			(unsigned long long)e2e_link_drops(t.ns_f, t.fwd_in), t.fwd_out,
+			(unsigned long long)e2e_link_drops(t.ns_f, t.fwd_out));
+		snprintf(cmd, sizeof(cmd), "%s --pid %d --json >&2", stat_tool, (int)e2e_tool_pid);
+		if (system(cmd) != 0)
+			fprintf(stderr, "UDP: netpool-stat found no statistics of %d\n",
+				(int)e2e_tool_pid);
+	}
+	return ok;
 }
 
 #ifdef HAVE_BPF
@@ -124,6 +138,7 @@ int main(int argc, char **argv)
 	if (!netns_have_ethtool())
 		SKIP("ethtool is not installed (needed to turn veth checksum offload off)");
 	t_tool_path(argv[0], "netpool-fwd", tool, sizeof(tool));
+	t_tool_path(argv[0], "netpool-stat", stat_tool, sizeof(stat_tool));
 	e2e_topo_names(&t, 'k', 204);
 	e2e_veths(&t, 0, 0);
 	CHECK_EQ(netns_offloads_off(t.ns_a, t.if_a), 0);

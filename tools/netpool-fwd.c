@@ -863,7 +863,15 @@ static void *queue_thread(void *arg)
 	struct fwd *f = ta->f;
 	struct fwd_queue *q = &f->q[ta->qi];
 	unsigned int idle = 0;
+	sigset_t faults;
 
+	/* started with every signal blocked (the main thread takes the others): faults again */
+	sigemptyset(&faults);
+	sigaddset(&faults, SIGSEGV);
+	sigaddset(&faults, SIGBUS);
+	sigaddset(&faults, SIGFPE);
+	sigaddset(&faults, SIGILL);
+	pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
 	while (atomic_load_explicit(&running, memory_order_acquire)) {
 		int work = np_netdev_poll(f->in, ta->qi);
 
@@ -1310,6 +1318,7 @@ int main(int argc, char **argv)
 	uint64_t last_rx = 0;
 	int64_t lost = 0;
 	int rc, quiet = 0;
+	sigset_t all_sigs, main_sigs;
 	bool ok;
 
 	rc = fwd_opts_parse(argc, argv, &f.o, stderr);
@@ -1387,9 +1396,16 @@ int main(int argc, char **argv)
 		printf("%s\n", f.o.gro ? ", GRO" : "");
 		out_flush();
 	}
+	/*
+	 * Queue threads start with every signal blocked: the ending signals go to
+	 * the main thread, never to a thread still being set up.
+	 */
+	sigfillset(&all_sigs);
+	pthread_sigmask(SIG_SETMASK, &all_sigs, &main_sigs);
 	for (unsigned int i = 0; i < f.o.queues; i++) {
 		ta[i] = (struct thread_arg){ .f = &f, .qi = i };
 		if (pthread_create(&f.q[i].thread, NULL, queue_thread, &ta[i])) {
+			pthread_sigmask(SIG_SETMASK, &main_sigs, NULL);
 			fprintf(stderr, "netpool-fwd: cannot start a thread\n");
 			atomic_store(&running, false);
 			for (unsigned int k = 0; k < i; k++)
@@ -1400,6 +1416,7 @@ int main(int argc, char **argv)
 		if (f.o.ncpus)
 			pin_thread(f.q[i].thread, i, f.o.cpus[i % f.o.ncpus]);
 	}
+	pthread_sigmask(SIG_SETMASK, &main_sigs, NULL);
 
 	start = last = now_s();
 	cpu0 = cpu_seconds();
