@@ -48,7 +48,8 @@ static unsigned int vnic_tx_complete_locked(struct vnic_queue *vq, int budget)
 	uint32_t clean = atomic_load_explicit(&vq->tx.clean, memory_order_relaxed);
 	uint32_t done = atomic_load_explicit(&vq->tx.done, memory_order_acquire);
 	uint32_t post = atomic_load_explicit(&vq->tx.post, memory_order_relaxed);
-	unsigned int n = 0;
+	struct np_skb *skbs[NP_NAPI_WEIGHT];	/* freed in batches */
+	unsigned int n = 0, nskb = 0;
 
 	/* the device cannot have sent what was never posted: an index past post is ignored */
 	if (np_unlikely(done - clean > post - clean)) {
@@ -59,7 +60,11 @@ static unsigned int vnic_tx_complete_locked(struct vnic_queue *vq, int budget)
 		struct vnic_tx_slot *s = &vq->tx_slot[clean & vq->vn->mask];
 
 		if (s->skb) {
-			np_napi_consume_skb(s->skb, budget);
+			skbs[nskb++] = s->skb;
+			if (nskb == NP_ARRAY_SIZE(skbs)) {
+				np_napi_consume_skb_bulk(skbs, nskb, budget);
+				nskb = 0;
+			}
 			s->skb = NULL;
 			n++;
 		} else if (s->xdp_page) {
@@ -70,6 +75,7 @@ static unsigned int vnic_tx_complete_locked(struct vnic_queue *vq, int budget)
 			n++;
 		}
 	}
+	np_napi_consume_skb_bulk(skbs, nskb, budget);
 	atomic_store_explicit(&vq->tx.clean, clean, memory_order_release);
 	return n;
 }
