@@ -18,6 +18,8 @@
 #define NETPOOL_BENCH_H
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -341,6 +343,63 @@ static inline int np_bench_teardown(const char *bench, const char *dma_name, str
 		return -1;
 	}
 	*prov = NULL;
+	return 0;
+}
+
+/* ---- two threads on two CPUs, released together (the cross-thread rows) ---- */
+
+struct np_bench_pair {
+	np_atomic_int ready;		/* threads pinned and waiting */
+	NP_ATOMIC(bool) go;
+};
+
+/* Pin the calling thread to @cpu (-1: leave it). */
+static inline void np_bench_pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+/* A thread of the pair: pinned to @cpu, says it is ready and waits for the start. */
+static inline void np_bench_pair_wait(struct np_bench_pair *p, int cpu)
+{
+	np_bench_pin(cpu);
+	atomic_fetch_add_explicit(&p->ready, 1, memory_order_acq_rel);
+	while (!atomic_load_explicit(&p->go, memory_order_acquire))
+		np_cpu_relax();
+}
+
+/*
+ * np_bench_pair_run() - start @second, then @first (both with @arg), release
+ * them together once both wait (np_bench_pair_wait()), join both. When @first
+ * cannot start, @cancel(@arg) must let @second finish without it.
+ * Return: 0, or -1 when a thread could not be started.
+ */
+static inline int np_bench_pair_run(struct np_bench_pair *p, void *(*first)(void *),
+				    void *(*second)(void *), void (*cancel)(void *), void *arg)
+{
+	pthread_t a, b;
+
+	atomic_store(&p->ready, 0);
+	atomic_store(&p->go, false);
+	if (pthread_create(&b, NULL, second, arg))
+		return -1;
+	if (pthread_create(&a, NULL, first, arg)) {
+		cancel(arg);
+		atomic_store(&p->go, true);
+		pthread_join(b, NULL);
+		return -1;
+	}
+	while (atomic_load_explicit(&p->ready, memory_order_acquire) != 2)
+		sched_yield();
+	atomic_store_explicit(&p->go, true, memory_order_release);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
 	return 0;
 }
 #endif

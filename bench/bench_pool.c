@@ -456,30 +456,11 @@ struct xt_ctx {
 	NP_CACHE_ALIGNED struct pool_env *e;
 	uint64_t pages;			/* per run */
 	int cpu[2];			/* -1: not pinned */
-	_Atomic int ready;
-	_Atomic bool go;
+	struct np_bench_pair pair;
 	/* owner's results */
 	uint64_t owner_ns, owner_cycles;
 	const char *failed;
 };
-
-static void pin_to_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-static void xt_wait_go(struct xt_ctx *x)
-{
-	atomic_fetch_add_explicit(&x->ready, 1, memory_order_acq_rel);
-	while (!atomic_load_explicit(&x->go, memory_order_acquire))
-		np_cpu_relax();
-}
 
 static void *xt_owner(void *arg)
 {
@@ -488,9 +469,8 @@ static void *xt_owner(void *arg)
 	struct np_napi_ctx *prev;
 	uint64_t head = 0, tail_seen = 0, left = x->pages, t0, c0;
 
-	pin_to_cpu(x->cpu[0]);
 	prev = np_napi_ctx_enter(&x->e->napi);
-	xt_wait_go(x);
+	np_bench_pair_wait(&x->pair, x->cpu[0]);
 	t0 = np_bench_now_ns();
 	c0 = np_bench_cycles_start();
 	while (left) {
@@ -526,8 +506,7 @@ static void *xt_returner(void *arg)
 	struct xt_ctx *x = arg;
 	uint64_t tail = 0;
 
-	pin_to_cpu(x->cpu[1]);
-	xt_wait_go(x);
+	np_bench_pair_wait(&x->pair, x->cpu[1]);
 	for (;;) {
 		uint64_t head = atomic_load_explicit(&x->head, memory_order_acquire);
 
@@ -564,7 +543,7 @@ static void *xt_pong(void *arg)
 {
 	struct xt_pingpong *pp = arg;
 
-	pin_to_cpu(pp->cpu);
+	np_bench_pin(pp->cpu);
 	for (uint64_t i = 1; i <= pp->rounds; i++) {
 		while (atomic_load_explicit(&pp->ping, memory_order_acquire) != i)
 			np_cpu_relax();
@@ -606,35 +585,27 @@ static double xt_line_rtt(const int cpu[2])
 	return rtt;
 }
 
+/* The owner could not start: the returner stops at once. */
+static void xt_cancel(void *arg)
+{
+	struct xt_ctx *x = arg;
+
+	x->failed = "pthread_create failed";
+	atomic_store(&x->owner_done, true);
+}
+
 /* One run of @pages pages. Return: 0, or -1 (thread or allocation failure). */
 static int xt_run(struct xt_ctx *x, uint64_t pages)
 {
-	pthread_t owner, returner;
-
 	atomic_store(&x->head, 0);
 	atomic_store(&x->tail, 0);
 	atomic_store(&x->owner_done, false);
-	atomic_store(&x->ready, 0);
-	atomic_store(&x->go, false);
 	x->pages = pages;
 	x->failed = NULL;
-	if (pthread_create(&returner, NULL, xt_returner, x)) {
+	if (np_bench_pair_run(&x->pair, xt_owner, xt_returner, xt_cancel, x)) {
 		x->failed = "pthread_create failed";
 		return -1;
 	}
-	if (pthread_create(&owner, NULL, xt_owner, x)) {
-		x->failed = "pthread_create failed";
-		/* release the returner with nothing to do */
-		atomic_store(&x->owner_done, true);
-		atomic_store(&x->go, true);
-		pthread_join(returner, NULL);
-		return -1;
-	}
-	while (atomic_load_explicit(&x->ready, memory_order_acquire) != 2)
-		sched_yield();
-	atomic_store_explicit(&x->go, true, memory_order_release);
-	pthread_join(owner, NULL);
-	pthread_join(returner, NULL);
 	return x->failed ? -1 : 0;
 }
 
@@ -792,7 +763,7 @@ int np_bench_pool_main(const struct np_bench_opts *opts)
 		np_bench_table_header(stdout);
 	}
 
-	pin_to_cpu(cpu[0]);
+	np_bench_pin(cpu[0]);
 	if (run_baseline(rep, "empty_loop", body_empty_loop, it.empty_loop) ||
 	    run_baseline(rep, "atomic_inc", body_atomic_inc, it.atomic_inc) ||
 	    run_baseline(rep, "lock", body_lock, it.lock) ||

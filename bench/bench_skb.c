@@ -683,26 +683,9 @@ struct xf_ctx {
 	uint64_t packets;
 	bool defer;
 	int cpu[2];
-	_Atomic int ready;
-	_Atomic bool go;
+	struct np_bench_pair pair;
 	uint64_t owner_ns, owner_cycles;
 };
-
-static void xf_pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-static void xf_wait_go(struct xf_ctx *x)
-{
-	atomic_fetch_add_explicit(&x->ready, 1, memory_order_acq_rel);
-	while (!atomic_load_explicit(&x->go, memory_order_acquire))
-		np_cpu_relax();
-}
 
 static void *xf_owner(void *arg)
 {
@@ -711,9 +694,8 @@ static void *xf_owner(void *arg)
 	struct np_napi_ctx *prev;
 	uint64_t head = 0, tail_seen = 0, t0, c0;
 
-	xf_pin(x->cpu[0]);
 	prev = np_napi_ctx_enter(&e->napi);
-	xf_wait_go(x);
+	np_bench_pair_wait(&x->pair, x->cpu[0]);
 	t0 = np_bench_now_ns();
 	c0 = np_bench_cycles_start();
 	for (; head < x->packets; head++) {
@@ -748,8 +730,7 @@ static void *xf_reader(void *arg)
 	struct xf_ctx *x = arg;
 	uint64_t tail = 0;
 
-	xf_pin(x->cpu[1]);
-	xf_wait_go(x);
+	np_bench_pair_wait(&x->pair, x->cpu[1]);
 	for (;;) {
 		uint64_t head = atomic_load_explicit(&x->head, memory_order_acquire);
 
@@ -774,31 +755,25 @@ static void *xf_reader(void *arg)
 	return NULL;
 }
 
+/* The owner could not start: the reader stops at once. */
+static void xf_cancel(void *arg)
+{
+	struct xf_ctx *x = arg;
+
+	atomic_store(&x->owner_done, true);
+}
+
 /* One run; afterwards the main thread, as the owner, frees what still waits. */
 static int xf_run(struct xf_ctx *x, uint64_t packets)
 {
 	struct np_napi_ctx *prev;
-	pthread_t owner, reader;
 
 	atomic_store(&x->head, 0);
 	atomic_store(&x->tail, 0);
 	atomic_store(&x->owner_done, false);
-	atomic_store(&x->ready, 0);
-	atomic_store(&x->go, false);
 	x->packets = packets;
-	if (pthread_create(&reader, NULL, xf_reader, x))
+	if (np_bench_pair_run(&x->pair, xf_owner, xf_reader, xf_cancel, x))
 		return -1;
-	if (pthread_create(&owner, NULL, xf_owner, x)) {
-		atomic_store(&x->owner_done, true);
-		atomic_store(&x->go, true);
-		pthread_join(reader, NULL);
-		return -1;
-	}
-	while (atomic_load_explicit(&x->ready, memory_order_acquire) != 2)
-		sched_yield();
-	atomic_store_explicit(&x->go, true, memory_order_release);
-	pthread_join(owner, NULL);
-	pthread_join(reader, NULL);
 	prev = np_napi_ctx_enter(&x->e->napi);
 	np_pool_flush_deferred(x->e->pool);
 	np_napi_ctx_leave(prev);
