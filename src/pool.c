@@ -239,19 +239,25 @@ bool np_pool_defer_push(struct np_pool *pool, void *obj, np_pool_defer_release_f
 	/* a bound, not a lock: pushes racing past it overshoot by at most one each */
 	if (atomic_load_explicit(&pool->defer_count, memory_order_relaxed) >= NP_POOL_DEFER_MAX)
 		goto refused;
+	/*
+	 * Counted before the push: once the object is on the list the owner may
+	 * free it, the pool's last page may come back and the pool go, so
+	 * nothing of the pool is touched after a successful exchange.
+	 */
 	atomic_fetch_add_explicit(&pool->defer_count, 1, memory_order_relaxed);
+	np_atomic_inc_relaxed(&pool->defer_in);
 	head = atomic_load_explicit(&pool->defer_list, memory_order_relaxed);
 	do {
 		if (np_unlikely(head == NP_POOL_DEFER_CLOSED)) {
 			atomic_fetch_sub_explicit(&pool->defer_count, 1, memory_order_relaxed);
+			atomic_fetch_sub_explicit(&pool->defer_in, 1, memory_order_relaxed);
 			goto refused;
 		}
 		*(void **)obj = head;
 		/* release: the owner that takes the list sees the object as it was left */
 	} while (!atomic_compare_exchange_weak_explicit(&pool->defer_list, &head, obj,
 							 memory_order_release, memory_order_relaxed));
-	np_atomic_inc_relaxed(&pool->defer_in);
-	return true;	/* the object's page keeps the pool alive until the owner frees it */
+	return true;	/* the pool may be gone from here on */
 refused:
 	np_atomic_inc_relaxed(&pool->defer_refused);
 	return false;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Threads the library starts (queue threads, the stats exporter, the pool
- * reaper, the capture writer): an application's asynchronous signals are
+ * reaper, the capture writer, the AF_XDP driver's short veth-peer probe): an application's asynchronous signals are
  * never delivered to them, so its handlers run on its own threads, and a
  * signal never lands on a thread still being set up. Each starts with every
  * signal blocked and, once running, takes the synchronous fault signals
@@ -33,6 +33,7 @@ static void *np_thread_trampoline(void *p)
 	sigaddset(&faults, SIGILL);
 	sigaddset(&faults, SIGTRAP);
 	sigaddset(&faults, SIGSYS);
+	sigaddset(&faults, SIGABRT);
 	pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
 	return st.fn(st.arg);
 }

@@ -161,6 +161,49 @@ static void test_json(const struct np_pool_stats *st)
 	free(buf);
 }
 
+/*
+ * A caller built against version 1: its struct ends with inflight and its
+ * array holds NP_POOL_STATS_V1_NR values; nothing past either is read or
+ * written, and the text and JSON forms carry version 1's counters only.
+ */
+static void test_version1_caller(const struct np_pool_stats *full)
+{
+	struct {
+		struct np_pool_stats st;
+	} v1;
+	int64_t v[NP_POOL_STATS_NR];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int lines = 0;
+
+	memcpy(&v1.st, full, NP_POOL_STATS_V1_SIZE);
+	v1.st.size = NP_POOL_STATS_V1_SIZE;
+	v1.st.defer_skbs = 0x5151515151515151ull;	/* past the caller's struct */
+	for (int i = 0; i < NP_POOL_STATS_NR; i++)
+		v[i] = -777;
+	CHECK_EQ(np_pool_stats_values(&v1.st, v), 0);
+	CHECK_EQ(v[NP_POOL_STATS_V1_NR - 1], full->inflight);
+	for (int i = NP_POOL_STATS_V1_NR; i < NP_POOL_STATS_NR; i++)
+		CHECK_EQ(v[i], -777);
+	f = open_memstream(&buf, &len);
+	CHECK(f);
+	CHECK_EQ(np_pool_stats_dump(f, &v1.st), 0);
+	fclose(f);
+	for (char *p = buf; *p; p++)
+		lines += *p == '\n';
+	CHECK_EQ(lines, NP_POOL_STATS_V1_NR);
+	CHECK(!strstr(buf, "defer_"));
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	CHECK(f);
+	CHECK_EQ(np_pool_stats_json(f, &v1.st), 0);
+	fclose(f);
+	CHECK(strstr(buf, "\"inflight\"") && !strstr(buf, "defer_"));
+	free(buf);
+}
+
 int main(void)
 {
 	struct np_pool_params pp = { .nid = NP_NUMA_NO_NODE };
@@ -233,6 +276,7 @@ int main(void)
 	test_names_and_values(&fake);
 	test_dump(&fake);
 	test_json(&fake);
+	test_version1_caller(&fake);
 
 	np_pool_destroy(pool);
 	CHECK_EQ(np_provider_destroy(prov), 0);

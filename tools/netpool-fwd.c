@@ -867,10 +867,8 @@ static void *queue_thread(void *arg)
 
 	/* started with every signal blocked (the main thread takes the others): faults again */
 	sigemptyset(&faults);
-	sigaddset(&faults, SIGSEGV);
-	sigaddset(&faults, SIGBUS);
-	sigaddset(&faults, SIGFPE);
-	sigaddset(&faults, SIGILL);
+	for (unsigned int i = 0; i < NP_ARRAY_SIZE(fault_signals); i++)
+		sigaddset(&faults, fault_signals[i]);
 	pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
 	while (atomic_load_explicit(&running, memory_order_acquire)) {
 		int work = np_netdev_poll(f->in, ta->qi);

@@ -495,8 +495,10 @@ NP_API enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int 
  * attached every frame goes through np_netdev_receive() for its own verdict.
  * Every buffer's pool reference is consumed, whatever happens; a frame that
  * fails the buffer check (rx_bad_desc) or finds no skb struct (rx_nomem) is
- * dropped alone. A NULL @dev, @bufs NULL with @n > 0, and @q out of range are
- * caught in debug builds.
+ * dropped alone. A burst's skbs are all built before the first goes up, so a
+ * driver whose rx_offload or rx_skip_xdp reads the queue's current frame (TAP's
+ * virtio-net header) must use np_netdev_receive(). A NULL @dev, @bufs NULL with
+ * @n > 0, and @q out of range are caught in debug builds.
  * @dev: the netdev.
  * @q: the receiving queue.
  * @bufs: @n frames, one buffer each, pages of queue @q's pool.

@@ -696,7 +696,9 @@ NP_API void np_napi_consume_skb_bulk(struct np_skb *const *skbs, unsigned int n,
  * napi, the skb is handed to that pool's owner, which frees it on its own
  * thread the next time its alloc cache runs empty, so the pages go straight
  * back into that cache and the struct into the owner's struct cache (the
- * kernel's skb_attempt_defer_free()). Freed here instead when it holds no
+ * kernel's skb_attempt_defer_free()); a netdev's poll frees what waits before
+ * each driver poll, and an owner running its own napi calls
+ * np_pool_flush_deferred() once per poll. Freed here instead when it holds no
  * pool page, when this thread runs the owning napi, when the pool has no
  * napi or is destroyed, and when 64 skbs already wait on that
  * pool (counted in the pool's defer_refused). A waiting skb keeps its page

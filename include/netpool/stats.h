@@ -69,10 +69,14 @@ NP_API int np_pool_get_stats(struct np_pool *pool, struct np_pool_stats *st);
 /** np_pool_stats_names - "alloc_fast", ... in the order of np_pool_stats_values(). */
 extern NP_API const char *const np_pool_stats_names[];
 #define NP_POOL_STATS_NR 16
+#define NP_POOL_STATS_V1_NR 14		/* the counters of a version-1 struct */
 /**
  * np_pool_stats_values() - the counters of @st as a flat array in name order.
  * @st: a snapshot from np_pool_get_stats().
- * @out: NP_POOL_STATS_NR values, in the order of np_pool_stats_names.
+ * @out: NP_POOL_STATS_NR values, in the order of np_pool_stats_names; for an @st
+ *   whose size is version 1's, the first NP_POOL_STATS_V1_NR only (a caller built
+ *   against version 1 has room for no more). np_pool_stats_dump() and
+ *   np_pool_stats_json() print as many.
  * Context: any thread; pure.
  * Return: 0, or -EINVAL (@st or @out NULL).
  */

@@ -274,7 +274,7 @@ void afx_probe_csum(const struct afxdp *ax)
 		ps.nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 		if (ps.nl >= 0)
 			ps.nsid = afx_link_netnsid(ps.nl, ps.self);
-		if (!pthread_create(&t, NULL, afx_peer_search_thread, &ps))
+		if (!np_thread_create(&t, NULL, "np-probe", afx_peer_search_thread, &ps))
 			pthread_join(t, NULL);
 		if (ps.nl >= 0)
 			close(ps.nl);

@@ -19,6 +19,7 @@
  * the pool, each refused descriptor is counted under its reason and each
  * dropped chain once.
  */
+#include <string.h>
 #include "afxdp_priv.h"
 
 /* A frame of ours back into the pool (directly: the queue's napi runs). */
@@ -46,10 +47,15 @@ static void afx_rx_chain_drop(struct afx_queue *aq, int why, bool more)
 
 void afx_rx_flush(struct np_netdev *dev, struct afx_queue *aq)
 {
-	if (aq->nsingle) {
-		np_netdev_receive_burst(dev, aq->index, aq->single, aq->nsingle);
-		aq->nsingle = 0;
-	}
+	struct np_rx_buf bufs[NP_NETDEV_RX_BURST];
+	unsigned int n = aq->nsingle;
+
+	if (!n)
+		return;
+	/* taken out first: a handler may receive on this queue again (an injection) */
+	memcpy(bufs, aq->single, n * sizeof(bufs[0]));
+	aq->nsingle = 0;
+	np_netdev_receive_burst(dev, aq->index, bufs, n);
 }
 
 /*
