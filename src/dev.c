@@ -502,25 +502,53 @@ static bool np_netdev_xmit_frame(struct np_netdev *to, unsigned int qi, struct n
 }
 
 /* PASS: an skb around the first buffer, the rest as frags, marked for recycling. */
-static struct np_skb *np_netdev_build(struct np_netdev *dev, const struct np_xdp_buff *xdp,
-				      const struct np_rx_buf *bufs, unsigned int n)
+/* A driver's validation slipped: never build an skb past its buffer. @first: a frame's first. */
+NP_INLINE bool np_rx_buf_bad(const struct np_rx_buf *b, bool first)
 {
-	struct np_skb *skb = np_napi_build_skb(xdp->data_hard_start, xdp->frame_sz);
+	return (uint64_t)b->offset + b->len > (first ? NP_PAGE_SIZE - NP_SKB_SHINFO_SIZE :
+						  NP_PAGE_SIZE) ||
+	       (first && b->offset < NP_XDP_HEADROOM);
+}
 
-	if (!skb)
-		return NULL;
-	np_skb_reserve(skb, (uint32_t)(xdp->data - xdp->data_hard_start));
-	np_skb_put(skb, (uint32_t)(xdp->data_end - xdp->data));
+/*
+ * An skb just built on the first buffer's page: its data (@headroom, @len),
+ * the other buffers as frags, and the kind of its references.
+ */
+NP_INLINE void np_netdev_fill(struct np_netdev *dev, struct np_skb *skb, uint32_t headroom,
+			      uint32_t len, const struct np_rx_buf *bufs, unsigned int n)
+{
+	np_skb_reserve(skb, headroom);
+	np_skb_put(skb, len);
 	for (unsigned int i = 1; i < n; i++)
 		np_skb_add_rx_frag(skb, i - 1, bufs[i].page, bufs[i].offset, bufs[i].len,
 				   (uint32_t)NP_PAGE_SIZE);
-	if (!dev->params.no_recycle) {
+	if (np_likely(!dev->params.no_recycle)) {
 		np_skb_mark_for_recycle(skb);
 	} else {
 		/* a driver without recycling: the pages leave the pool, the skb holds page references */
 		for (unsigned int i = 0; i < n; i++)
 			np_pool_release_page(bufs[i].page->pp, bufs[i].page);
 	}
+}
+
+/* What the stack learns of where @skb came in: queue, napi, the driver's offload results. */
+NP_INLINE void np_netdev_stamp(struct np_netdev *dev, const struct np_netdev_queue *q,
+			       unsigned int qi, struct np_skb *skb)
+{
+	skb->queue_mapping = (uint16_t)qi;
+	skb->napi_id = q->napi.ctx.id;
+	if (dev->ops->rx_offload)
+		dev->ops->rx_offload(dev, qi, skb);
+}
+
+static struct np_skb *np_netdev_build(struct np_netdev *dev, const struct np_xdp_buff *xdp,
+				      const struct np_rx_buf *bufs, unsigned int n)
+{
+	struct np_skb *skb = np_napi_build_skb(xdp->data_hard_start, xdp->frame_sz);
+
+	if (skb)
+		np_netdev_fill(dev, skb, (uint32_t)(xdp->data - xdp->data_hard_start),
+			       (uint32_t)(xdp->data_end - xdp->data), bufs, n);
 	return skb;
 }
 
@@ -552,10 +580,7 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 		.queue = qi,
 	};
 	for (unsigned int i = 0; i < n; i++) {
-		/* a driver's validation slipped: never build an skb past its buffer */
-		if (np_unlikely((uint64_t)bufs[i].offset + bufs[i].len >
-				(i ? NP_PAGE_SIZE : NP_PAGE_SIZE - NP_SKB_SHINFO_SIZE) ||
-				(!i && bufs[0].offset < NP_XDP_HEADROOM))) {
+		if (np_unlikely(np_rx_buf_bad(&bufs[i], i == 0))) {
 			np_netdev_qstat_add(q, NP_QSTAT(rx_bad_desc), 1);
 			np_netdev_drop_bufs(bufs, n);
 			return NP_XDP_DROP;
@@ -614,10 +639,7 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 		np_netdev_drop_bufs(bufs, n);
 		return NP_XDP_DROP;
 	}
-	skb->queue_mapping = (uint16_t)qi;
-	skb->napi_id = q->napi.ctx.id;
-	if (dev->ops->rx_offload)
-		dev->ops->rx_offload(dev, qi, skb);
+	np_netdev_stamp(dev, q, qi, skb);
 	if (dev->rx_handler)
 		dev->rx_handler(dev, qi, skb, dev->rx_arg);
 	else
@@ -665,9 +687,7 @@ unsigned int np_netdev_receive_burst(struct np_netdev *dev, unsigned int qi,
 
 		/* the same buffer checks as one frame at a time; bad ones leave the batch */
 		for (unsigned int i = 0; i < chunk; i++) {
-			if (np_unlikely((uint64_t)bufs[i].offset + bufs[i].len >
-					NP_PAGE_SIZE - NP_SKB_SHINFO_SIZE ||
-					bufs[i].offset < NP_XDP_HEADROOM)) {
+			if (np_unlikely(np_rx_buf_bad(&bufs[i], true))) {
 				np_netdev_rx_bad(q, &bufs[i]);
 				continue;
 			}
@@ -688,16 +708,8 @@ unsigned int np_netdev_receive_burst(struct np_netdev *dev, unsigned int qi,
 				continue;
 			}
 			skb = skbs[k];
-			np_skb_reserve(skb, b->offset);
-			np_skb_put(skb, b->len);
-			if (np_likely(!dev->params.no_recycle))
-				np_skb_mark_for_recycle(skb);
-			else
-				np_pool_release_page(b->page->pp, b->page);
-			skb->queue_mapping = (uint16_t)qi;
-			skb->napi_id = q->napi.ctx.id;
-			if (dev->ops->rx_offload)
-				dev->ops->rx_offload(dev, qi, skb);
+			np_netdev_fill(dev, skb, b->offset, b->len, b, 1);
+			np_netdev_stamp(dev, q, qi, skb);
 			if (handler)
 				handler(dev, qi, skb, arg);
 		}

@@ -309,8 +309,7 @@ struct np_page *np_pool_alloc_pages_slow(struct np_pool *pool)
 	NP_ASSERT(pool->alloc.count == 0);
 	NP_ASSERT_MISUSE(!atomic_load_explicit(&pool->destroyed, memory_order_relaxed));
 	/* skbs freed on other threads first: their pages are the cache's on this thread */
-	if (np_unlikely(atomic_load_explicit(&pool->defer_list, memory_order_relaxed) != NULL) &&
-	    np_pool_flush_deferred_slow(pool) && pool->alloc.count) {
+	if (np_pool_flush_deferred(pool) && pool->alloc.count) {
 		page = pool->alloc.cache[--pool->alloc.count];
 		np_stat_inc_owner(pool->napi_stats.fast);
 		np_pool_page_busy(page);

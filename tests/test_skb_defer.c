@@ -7,14 +7,16 @@
  * free is immediate; a held reference, a non-pool skb, a destroyed pool's
  * skb are freed where they are; 64 wait at most, the rest are refused and
  * counted; a clone and a small head with a pool frag go to the right pool;
- * np_pool_destroy() frees what waits; two threads (owner building, reader
+ * np_pool_destroy() frees what waits; a netdev's poll frees what waits and a
+ * socket-queue read hands its skbs over; two threads (owner building, reader
  * freeing) end with every skb and page back, also when the owner destroys
  * the pool while the reader still frees.
  * Mutations it catches: without the flush in the alloc slow path the list is
  * never taken (test_owner_takes_back: the owner runs its cache dry and the
  * list is still there); without the close in np_pool_destroy() the waiting
  * skbs are never freed (test_destroy_frees: live 11, want 1); without the
- * count bound all 100 wait (test_bound: defer_skbs 100, want 64).
+ * count bound all 100 wait (test_bound: defer_skbs 100, want 64); without the
+ * flush in the netdev's poll the read skbs stay (test_netdev_poll_takes_back).
  */
 #include <pthread.h>
 #include "testutil.h"
@@ -243,6 +245,64 @@ static void test_destroy_frees(void)
 	rig_fini(&r, false);
 }
 
+/*
+ * A netdev's poll takes back what waits before its driver polls (the pool's
+ * cache is not empty, so only that poll can have freed them), and a socket
+ * queue read outside the napi hands its skbs over.
+ */
+static void test_netdev_poll_takes_back(void)
+{
+	struct np_vnic_params vp = { .ring_size = 64 };
+	struct np_pool_stats st0, st;
+	struct np_napi_ctx *prev;
+	struct np_netdev *dev;
+	struct np_sockq q;
+	struct np_pool *pool;
+	int64_t live0 = np_skb_live(), queued;
+	uint32_t id;
+
+	CHECK_EQ(np_vnic_create(&vp, &dev), 0);
+	CHECK_EQ(np_netdev_open(dev), 0);
+	pool = dev->q[0].pool;
+	id = pool->id;
+	CHECK_EQ(np_sockq_init(&q, 1 << 20), 0);
+	prev = np_napi_ctx_enter(&dev->q[0].napi.ctx);
+	for (unsigned int i = 0; i < 8; i++) {
+		struct np_page *page = np_pool_alloc_pages(pool);
+		struct np_skb *skb;
+
+		CHECK(page);
+		skb = np_build_skb(np_page_address(page), NP_PAGE_SIZE);
+		CHECK(skb);
+		np_skb_reserve(skb, NP_XDP_HEADROOM);
+		CHECK(np_skb_put(skb, 100));
+		np_skb_mark_for_recycle(skb);
+		CHECK_EQ(np_sockq_queue(&q, skb), 0);
+	}
+	np_napi_ctx_leave(prev);
+	CHECK(pool->alloc.count > 0);
+	st0 = t_pool_stats(pool);
+	/* the queue coalesces (copies small frames into the first): fewer skbs than frames */
+	queued = np_skb_live() - live0;
+	CHECK(queued >= 1);
+	/* the reader, outside the napi: every skb read is handed over, none freed */
+	CHECK_EQ(np_sockq_read(&q, NULL, (size_t)-1), 800);
+	st = t_pool_stats(pool);
+	CHECK_EQ(st.defer_skbs - st0.defer_skbs, queued);
+	CHECK_EQ(np_skb_live(), live0 + queued);
+	/* the owner's next poll: the pages the read skbs held straight into the cache */
+	np_netdev_poll(dev, 0);
+	st = t_pool_stats(pool);
+	CHECK(!atomic_load(&pool->defer_list));
+	CHECK_EQ(np_skb_live(), live0);
+	CHECK(st.recycle.cached - st0.recycle.cached >= (uint64_t)queued);
+	CHECK_EQ(st.recycle.ring, st0.recycle.ring);
+	np_sockq_purge(&q);
+	np_netdev_close(dev);
+	np_netdev_destroy(dev);
+	CHECK(t_wait_pool_freed(id, 10000));
+}
+
 /* ---- two threads: the owner builds, a reader frees ---- */
 
 #define HANDOFF	128u	/* the owner at most this far ahead of the reader */
@@ -364,6 +424,7 @@ int main(void)
 	test_freed_here();
 	test_bound();
 	test_destroy_frees();
+	test_netdev_poll_takes_back();
 	run_threads(packets, false, 0);
 	/* the destroy at a spread of points in the reader's backlog */
 	for (unsigned int i = 0; i < 50; i++)
