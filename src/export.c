@@ -64,7 +64,12 @@ struct np_shm_hdr {
 	uint32_t nr_pools, pools_total;
 	uint32_t nr_queues, queues_total;
 	uint32_t nr_drops;
-	uint32_t reserved1;
+	/*
+	 * the publisher's start time, clock ticks after boot (/proc/PID/stat's
+	 * field 22), its low 32 bits; 0: unknown. A pid outlives its process:
+	 * this tells the object of a dead process from one of the pid's new owner.
+	 */
+	uint32_t start_ticks;
 };
 
 #define NP_SHM_POOL_F_DESTROYED	1u
@@ -359,6 +364,37 @@ static void np_export_release(struct np_export *ex)
 #define NP_SHM_TOTAL_SIZE \
 	np_shm_align(NP_SHM_DROP_OFF + NP_STATS_MAX_DROPS * sizeof(struct np_shm_drop))
 
+/*
+ * When process @pid started: field 22 of /proc/PID/stat (clock ticks after
+ * boot), its low 32 bits; 0 where /proc cannot tell. The command name
+ * (field 2) may hold spaces and parentheses: the fields are counted after
+ * its last ')'.
+ */
+static uint32_t np_proc_start_ticks(pid_t pid)
+{
+	char path[40], buf[1024], *p;
+	unsigned long long ticks;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	/* from ')' to the space before each field from 3 (the state) to 22 */
+	for (int field = 3; p && field <= 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", &ticks) != 1)
+		return 0;
+	return (uint32_t)ticks;
+}
+
 /* Lay out the static header in the stage. */
 static void np_export_layout(struct np_export *ex, const char *name, pid_t pid)
 {
@@ -382,6 +418,7 @@ static void np_export_layout(struct np_export *ex, const char *name, pid_t pid)
 	h->drop_off = NP_SHM_DROP_OFF;
 	h->total_size = ex->size;
 	h->start_ns = np_now_ns();
+	h->start_ticks = np_proc_start_ticks(pid);
 	h->interval_ms = ex->interval_ms;
 	snprintf(h->name, sizeof(h->name), "%s", name);
 }
@@ -830,6 +867,48 @@ static int np_proc_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/*
+ * Whose is the object of @pid: 0 its running publisher's, -ESRCH a dead
+ * process's (gone, or the pid since taken by a process started later),
+ * -ENOENT none, -EINVAL not an object of ours, else the -errno of open/read.
+ */
+static int np_export_owner(pid_t pid)
+{
+	struct np_shm_hdr h;
+	uint32_t now;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	np_stats_export_path(pid, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, &h, sizeof(h), 0);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	/* one of an older layout has no start time: whether the pid lives says it all */
+	if ((size_t)n < offsetof(struct np_shm_hdr, version) + sizeof(h.version) ||
+	    h.magic != NP_SHM_MAGIC)
+		return -EINVAL;
+	if (h.version != NP_SHM_VERSION || (size_t)n < sizeof(h) || h.hdr_size < sizeof(h))
+		h.start_ticks = 0;
+	else if (h.pid != pid)
+		return -EINVAL;
+	if (kill(pid, 0) && errno == ESRCH)
+		return -ESRCH;
+	now = np_proc_start_ticks(pid);
+	return h.start_ticks && now && now != h.start_ticks ? -ESRCH : 0;
+}
+
+int np_stats_export_check(pid_t pid)
+{
+	if (pid <= 0)
+		return -EINVAL;
+	return np_export_owner(pid);
+}
+
 int np_stats_export_list(struct np_stats_proc *out, unsigned int max)
 {
 	DIR *dir = opendir(NP_STATS_SHM_DIR);
@@ -846,7 +925,11 @@ int np_stats_export_list(struct np_stats_proc *out, unsigned int max)
 		if (out && n < max) {
 			out[n].pid = pid;
 			np_stats_export_path(pid, out[n].path, sizeof(out[n].path));
-			out[n].stale = kill(pid, 0) && errno == ESRCH;
+			int owner = np_export_owner(pid);
+
+			/* one that cannot be read: stale when its process is gone */
+			out[n].stale = owner == -ESRCH ||
+				       (owner && kill(pid, 0) && errno == ESRCH);
 		}
 		n++;
 	}

@@ -495,6 +495,9 @@ static void test_export(void)
 	UNTOUCHED(buf);
 	CHECK_ERR(np_stats_export_path(getpid(), buf, 5), -ENAMETOOLONG);
 	CHECK_EQ(strlen(buf), 4);
+	CHECK_ERR(np_stats_export_check(0), -EINVAL);
+	CHECK_ERR(np_stats_export_check(-1), -EINVAL);
+	CHECK_ERR(np_stats_export_check(getpid()), -ENOENT);	/* not publishing */
 
 	FILL(snap);
 	CHECK_ERR(np_stats_snapshot_read(NULL, &snap), -EINVAL);

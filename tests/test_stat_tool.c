@@ -8,6 +8,8 @@
  * forwarder exits its object is gone. Bad usage exits 2 with a message.
  * --prune removes the object a kill -9 left, says so (or that there was
  * nothing to prune), in JSON too, and never the object of a live process.
+ * An object under a pid that a later process has now is stale too: not
+ * read, listed stale, pruned.
  * Every --json line (--watch and --list too) is one JSON object with no
  * key twice at any depth, as a strict checker (itself checked first) reads it.
  */
@@ -43,9 +45,11 @@ static uint64_t json_sum(const char *out, const char *type, const char *key, int
 /* netpool-fwd on two vnic queues, dropping what its sources send, for @duration seconds. */
 static pid_t start_fwd(const char *duration)
 {
+	int sync[2];
 	pid_t pid;
 
 	fflush(NULL);		/* a child's exit must not write our buffered lines again */
+	t_exec_pipe(sync);
 	pid = fork();
 
 	CHECK(pid >= 0);
@@ -53,17 +57,20 @@ static pid_t start_fwd(const char *duration)
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(null, 1);
+		t_exec_child(sync);
 		execl(fwd_tool, fwd_tool, "--driver", "vnic", "--in", "a", "--mode", "drop",
 		      "--queues", "2", "--duration", duration, "--json", (char *)NULL);
 		_exit(127);
 	}
+	t_exec_wait(sync);
 	return pid;
 }
 
-static bool wait_path(const char *path, unsigned ms)
+/* Wait up to @ms until @pid has published (not: an object of an earlier owner of the pid). */
+static bool wait_published(pid_t pid, unsigned ms)
 {
 	for (unsigned i = 0; i < ms; i += 5) {
-		if (!access(path, R_OK))
+		if (!np_stats_export_check(pid))
 			return true;
 		t_sleep_ms(5);
 	}
@@ -79,7 +86,7 @@ static void test_live(void)
 	int n, st;
 
 	np_stats_export_path(pid, path, sizeof(path));
-	CHECK(wait_path(path, 10000));
+	CHECK(wait_published(pid, 10000));
 	snprintf(args, sizeof(args), "--pid %d --json", (int)pid);
 	/* the first snapshot may predate the traffic */
 	for (int i = 0; i < 100; i++) {
@@ -182,6 +189,145 @@ static void test_stale(void)
 	CHECK_EQ(unlink(path), 0);
 }
 
+/* The object's header: where the writer's pid is, and (its last field) its start time. */
+#define HDR_SIZE_OFF	8
+#define HDR_PID_OFF	44
+
+/* Field 22 of /proc/@pid/stat (the start time, clock ticks after boot), low 32 bits. */
+static uint32_t proc_start(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	CHECK(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	CHECK(p);
+	/* after the name: the state (field 3) ... field 21, then the start time */
+	CHECK_EQ(sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			"%*d %*d %*d %llu", &v), 1);
+	return (uint32_t)v;
+}
+
+/* A child that publishes, then exits without removing its object. Return: its pid. */
+static pid_t publish_and_die(const char *name)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid)
+		_exit(np_stats_export_start(name, 1000) ? 1 : 0);	/* no atexit: it stays */
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return pid;
+}
+
+/*
+ * A pid given to another process after its publisher was killed: the object
+ * there is not the new process's. Made here by copying a dead publisher's
+ * object under the pid of a process started later (the pid field set to
+ * it): np_stats_export_check() and the list call it stale, netpool-stat
+ * neither reads it nor takes the process for a publisher, and --prune
+ * removes it though the process runs. The object records the writer's start
+ * time as /proc has it; our own object is ours.
+ */
+static void test_pid_reused(void)
+{
+	static char out[1 << 16];
+	static unsigned char obj[1 << 22];
+	char path[128], path2[128], args[128], want[256];
+	struct np_stats_proc procs[256];
+	uint32_t hdr_size, ticks;
+	int32_t wpid;
+	pid_t dead, later;
+	ssize_t len;
+	int fd, n, st;
+	bool listed = false;
+
+	dead = publish_and_die("t-reused");
+	CHECK_EQ(np_stats_export_check(dead), -ESRCH);	/* gone */
+	np_stats_export_path(dead, path, sizeof(path));
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	len = read(fd, obj, sizeof(obj));
+	close(fd);
+	CHECK(len > 256);
+	memcpy(&wpid, obj + HDR_PID_OFF, sizeof(wpid));
+	CHECK_EQ(wpid, dead);
+	CHECK_EQ(unlink(path), 0);
+
+	/* a process started at least a tick after the dead one */
+	t_sleep_ms(50);
+	fflush(NULL);
+	later = fork();
+	CHECK(later >= 0);
+	if (!later) {
+		pause();
+		_exit(0);
+	}
+	wpid = later;
+	memcpy(obj + HDR_PID_OFF, &wpid, sizeof(wpid));
+	np_stats_export_path(later, path2, sizeof(path2));
+	fd = open(path2, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, obj, (size_t)len), len);
+	close(fd);
+
+	CHECK_EQ(np_stats_export_check(later), -ESRCH);
+	n = np_stats_export_list(procs, NP_ARRAY_SIZE(procs));
+	CHECK(n > 0);
+	for (int i = 0; i < n && i < (int)NP_ARRAY_SIZE(procs); i++)
+		if (procs[i].pid == later) {
+			CHECK(procs[i].stale);
+			listed = true;
+		}
+	CHECK(listed);
+	snprintf(args, sizeof(args), "--pid %d", (int)later);
+	CHECK_EQ(run_stat(args, out, sizeof(out)), 1);
+	if (!strstr(out, "its pid is another process's now")) {
+		fprintf(stderr, "%s: a reused pid not said:\n%s\n", args, out);
+		exit(1);
+	}
+	snprintf(args, sizeof(args), "--prune --pid %d", (int)later);
+	CHECK_EQ(run_stat(args, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "removed %s (the process that wrote it is gone; pid %d is "
+		 "another process's now)\n", path2, (int)later);
+	if (!strstr(out, want)) {
+		fprintf(stderr, "%s: no '%s' in:\n%s\n", args, want, out);
+		exit(1);
+	}
+	CHECK(access(path2, F_OK) && errno == ENOENT);
+	CHECK_EQ(np_stats_export_check(later), -ENOENT);
+	kill(later, SIGKILL);
+	CHECK_EQ(waitpid(later, &st, 0), later);
+
+	/* our own: the start time /proc gives, and the object is ours */
+	CHECK_EQ(np_stats_export_start("t-self", 1000), 0);
+	CHECK_EQ(np_stats_export_check(getpid()), 0);
+	np_stats_export_path(getpid(), path, sizeof(path));
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(pread(fd, &hdr_size, sizeof(hdr_size), HDR_SIZE_OFF), (ssize_t)sizeof(hdr_size));
+	CHECK(hdr_size > HDR_PID_OFF + 4 && hdr_size < 4096);
+	CHECK_EQ(pread(fd, &ticks, sizeof(ticks), hdr_size - 4), (ssize_t)sizeof(ticks));
+	close(fd);
+	CHECK_EQ(ticks, proc_start(getpid()));
+	CHECK(ticks != 0);
+	np_stats_export_stop();
+	CHECK_EQ(np_stats_export_check(getpid()), -ENOENT);
+	printf("a pid reused after its publisher died: its object stale (check, list, "
+	       "netpool-stat), pruned though the process runs; our own object ours: ok\n");
+}
+
 /* Every line of @out one JSON object with each key once; the test fails otherwise. */
 static int check_json_lines(const char *out, const char *args)
 {
@@ -267,7 +413,7 @@ static void test_json_strict(void)
 	pid_t pid = start_fwd("20");
 
 	np_stats_export_path(pid, path, sizeof(path));
-	CHECK(wait_path(path, 10000));
+	CHECK(wait_published(pid, 10000));
 	snprintf(args, sizeof(args), "--pid %d --json", (int)pid);
 	CHECK_EQ(run_stat(args, out, sizeof(out)), 0);
 	lines = check_json_lines(out, args);
@@ -321,7 +467,7 @@ static pid_t make_stale(void)
 	int st;
 
 	np_stats_export_path(pid, path, sizeof(path));
-	if (!wait_path(path, 10000)) {
+	if (!wait_published(pid, 10000)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		fprintf(stderr, "no %s from netpool-fwd\n", path);
@@ -394,7 +540,7 @@ static void test_prune(void)
 	/* a live process: refused, its object stays */
 	live = start_fwd("20");
 	np_stats_export_path(live, path, sizeof(path));
-	CHECK(wait_path(path, 10000));
+	CHECK(wait_published(live, 10000));
 	snprintf(args, sizeof(args), "--prune --pid %d", (int)live);
 	CHECK_EQ(run_stat(args, out, sizeof(out)), 1);
 	CHECK(strstr(out, "is running"));
@@ -450,6 +596,7 @@ int main(int argc, char **argv)
 	test_json_checker();
 	test_usage();
 	test_stale();
+	test_pid_reused();
 	test_live();
 	test_json_strict();
 	atexit(remove_stale);

@@ -481,6 +481,18 @@ static bool pid_gone(pid_t pid)
 	return kill(pid, 0) && errno == ESRCH;
 }
 
+/*
+ * Whether the object named @name of @pid is stale: its process is gone, or
+ * the pid now belongs to a process started after the object was written. A
+ * half-made one (.tmp) or one that cannot be read: when the pid is gone.
+ */
+static bool object_stale(const char *name, pid_t pid)
+{
+	int owner = strstr(name, ".tmp") ? -EINVAL : np_stats_export_check(pid);
+
+	return owner == -ESRCH || (owner && pid_gone(pid));
+}
+
 /* How many of the @n objects listed are stale. */
 static int stale_count(const struct np_stats_proc *procs, int n)
 {
@@ -513,10 +525,10 @@ static pid_t object_pid(const char *name)
 }
 
 /*
- * --prune: remove the objects whose process is gone (kill(pid, 0) says no
- * such process; a process of another user counts as there), each named;
- * with --pid only that process's. Return: 0, or 1 when one could not be
- * removed or --pid's process is running.
+ * --prune: remove the objects whose process is gone (no such process, or
+ * the pid taken by a later one; a process of another user counts as there),
+ * each named; with --pid only that process's. Return: 0, or 1 when one could
+ * not be removed or --pid's object is its running publisher's.
  */
 static int prune(const struct stat_opts *o)
 {
@@ -533,7 +545,7 @@ static int prune(const struct stat_opts *o)
 		pid_t pid = object_pid(de->d_name);
 		char path[sizeof(NP_STATS_SHM_DIR) + 256];
 
-		if (!pid || (o->pid && pid != o->pid) || !pid_gone(pid))
+		if (!pid || (o->pid && pid != o->pid) || !object_stale(de->d_name, pid))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", NP_STATS_SHM_DIR, de->d_name);
 		if (unlink(path)) {
@@ -549,12 +561,15 @@ static int prune(const struct stat_opts *o)
 			printf("{\"type\": \"pruned\", \"pid\": %d, \"object\": ", (int)pid);
 			json_str(path);
 			printf("}\n");
-		} else {
+		} else if (pid_gone(pid)) {
 			printf("removed %s (process %d is gone)\n", path, (int)pid);
+		} else {
+			printf("removed %s (the process that wrote it is gone; pid %d is another "
+			       "process's now)\n", path, (int)pid);
 		}
 	}
 	closedir(dir);
-	if (o->pid && !pid_gone(o->pid)) {
+	if (o->pid && np_stats_export_check(o->pid) == 0) {
 		fprintf(stderr, "netpool-stat: process %d is running: its object is not stale "
 				"(nothing removed)\n", (int)o->pid);
 		return 1;
@@ -667,12 +682,17 @@ static int read_snapshot(pid_t pid, struct np_stats_snapshot *s)
 	int err;
 
 	np_stats_export_path(pid, path, sizeof(path));
-	if (pid_gone(pid)) {
-		if (access(path, F_OK) == 0)
+	err = np_stats_export_check(pid);
+	if (err == -ESRCH || (err == -ENOENT && pid_gone(pid))) {
+		if (err == -ENOENT)
+			fprintf(stderr, "netpool-stat: no process %d\n", (int)pid);
+		else if (pid_gone(pid))
 			fprintf(stderr, "netpool-stat: process %d is gone: %s is stale "
 					"(not read; netpool-stat --prune removes it)\n", (int)pid, path);
 		else
-			fprintf(stderr, "netpool-stat: no process %d\n", (int)pid);
+			fprintf(stderr, "netpool-stat: %s is stale: the process %d that wrote it is "
+					"gone, and its pid is another process's now (not read; "
+					"netpool-stat --prune removes it)\n", path, (int)pid);
 		return 1;
 	}
 	err = np_stats_snapshot_read(path, s);
@@ -747,7 +767,9 @@ int main(int argc, char **argv)
 			break;
 		prev = cur;
 		np_stats_export_path(o.pid, path, sizeof(path));
-		err = pid_gone(o.pid) ? -ENOENT : np_stats_snapshot_read(path, &cur);
+		/* gone, or killed and its pid given to another process: it exited */
+		err = np_stats_export_check(o.pid);
+		err = err == -ESRCH ? -ENOENT : err ? err : np_stats_snapshot_read(path, &cur);
 		if (err) {
 			np_stats_snapshot_free(&prev);
 			if (err == -ENOENT) {

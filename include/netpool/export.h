@@ -161,15 +161,39 @@ NP_API void np_stats_snapshot_free(struct np_stats_snapshot *snap);
 struct np_stats_proc {
 	pid_t pid;
 	char path[64];			/* /dev/shm/netpool.<pid> */
-	bool stale;			/* the process is gone (kill(pid, 0) == ESRCH) */
+	bool stale;			/* its process is gone: see np_stats_export_check() */
 };
 
 /**
+ * np_stats_export_check() - whether /dev/shm/netpool.<pid> is the object of
+ * the process now running as @pid.
+ * @pid: the publisher's pid.
+ *
+ * A process killed before it could remove its object leaves it behind, and
+ * its pid is given to a later process: an object counts as that process's
+ * only when the start time it records is the running process's (from
+ * /proc/PID/stat; where /proc cannot tell, or the object is of an older
+ * layout, a running @pid is taken as its owner). So "the object exists" is
+ * never mistaken for "the process has published".
+ * Context: any thread, any process; opens the object and /proc/PID/stat,
+ * takes no lock.
+ * Return: 0 (the running process's), -ESRCH (stale: the process is gone, or
+ * @pid now belongs to a process that started after the object was written),
+ * -ENOENT (no object), -EINVAL (@pid not positive, or the file is not an
+ * object of netpool's), or the -errno of open/pread (-EACCES).
+ */
+NP_API int np_stats_export_check(pid_t pid);
+
+/**
  * np_stats_export_list() - the objects in /dev/shm, live or stale, sorted by
- * pid; nothing is opened or removed.
+ * pid; nothing is removed.
  * @out: up to @max entries (may be NULL with @max 0, to count).
  * @max: room in @out.
- * Context: any thread, any process; reads the directory, takes no lock.
+ *
+ * An entry is stale as np_stats_export_check() says, or, for an object it
+ * cannot read, when no process has its pid.
+ * Context: any thread, any process; reads the directory and, for each entry
+ * filled, the object's header and /proc/PID/stat; takes no lock.
  * Return: how many objects exist (may exceed @max), or -errno of opendir.
  */
 NP_API int np_stats_export_list(struct np_stats_proc *out, unsigned int max);
