@@ -165,24 +165,29 @@ net_up() {
 
 # start_x MODE LOG: netpool-fwd in F, ready (statistics published; TAP: devices moved
 # to the hosts). Return: 0, 1 failed, 2 the kernel refused AF_XDP
+forget='rm -f "/dev/shm/netpool.$$"; exec "$@"'
 start_x() {
 	local extra= i
 	[ "$1" = capture ] && extra="--pcap /dev/null"
 	[ "$1" = encap ] && extra="$vxlan_args"
+	# under sh -c "$forget": the object a killed process left under the pid the forwarder
+	# gets (sh execs ip, ip execs it) is removed before it runs
 	if [ "$xdriver" = afxdp ]; then
-		ip netns exec "$F" "$fwd" --driver afxdp --in "$vi" --out "$vo" --mode "$1" \
-			--duration "$seg" --json $extra >"$2" 2>&1 &
+		sh -c "$forget" sh ip netns exec "$F" "$fwd" --driver afxdp --in "$vi" --out "$vo" \
+			--mode "$1" --duration "$seg" --json $extra >"$2" 2>&1 &
 	else
-		ip netns exec "$F" "$fwd" --driver tap --in "$ta" --out "$tb" --mode "$1" \
-			--duration "$seg" --json $extra >"$2" 2>&1 &
+		sh -c "$forget" sh ip netns exec "$F" "$fwd" --driver tap --in "$ta" --out "$tb" \
+			--mode "$1" --duration "$seg" --json $extra >"$2" 2>&1 &
 	fi
 	fwd_pid=$!
+	# ready once it has published: netpool-stat reads its own object only (not one a
+	# killed process left under the same pid)
 	for ((i = 0; i < 500; i++)); do
-		[ -e "/dev/shm/netpool.$fwd_pid" ] && break
+		"$stat" --pid "$fwd_pid" >/dev/null 2>&1 && break
 		kill -0 "$fwd_pid" 2>/dev/null || break
 		sleep 0.02
 	done
-	if ! kill -0 "$fwd_pid" 2>/dev/null || [ ! -e "/dev/shm/netpool.$fwd_pid" ]; then
+	if ! kill -0 "$fwd_pid" 2>/dev/null || ! "$stat" --pid "$fwd_pid" >/dev/null 2>&1; then
 		kill "$fwd_pid" 2>/dev/null; wait "$fwd_pid" 2>/dev/null; fwd_pid=
 		if [ "$xdriver" = afxdp ] && grep -Eq 'cannot open afxdp|cannot open the interfaces: .*(not permitted|not supported)' "$2"; then
 			return 2

@@ -80,7 +80,7 @@ static pid_t spawn_fwd(const char *const *args, int *rd)
 {
 	static const int sigs[] = { SIGPIPE, SIGTERM, SIGHUP, SIGINT, SIGUSR1, SIGSEGV };
 	char *argv[32];
-	int fds[2] = { -1, -1 };
+	int fds[2] = { -1, -1 }, sync[2];
 	unsigned int n = 0;
 	pid_t pid;
 
@@ -91,6 +91,7 @@ static pid_t spawn_fwd(const char *const *args, int *rd)
 	if (rd)
 		CHECK_EQ(pipe(fds), 0);
 	fflush(NULL);
+	t_exec_pipe(sync);
 	pid = fork();
 	CHECK(pid >= 0);
 	if (!pid) {
@@ -110,9 +111,11 @@ static pid_t spawn_fwd(const char *const *args, int *rd)
 		env_append("ASAN_OPTIONS", "handle_segv=0");
 		env_append("TSAN_OPTIONS", "handle_segv=0");
 		env_append("UBSAN_OPTIONS", "handle_segv=0");
+		t_exec_child(sync);
 		execv(tool, argv);
 		_exit(127);
 	}
+	t_exec_wait(sync);
 	if (rd) {
 		close(fds[1]);
 		*rd = fds[0];
@@ -160,14 +163,11 @@ static bool shm_left(pid_t pid)
 	return !access(path, F_OK) || !access(tmp, F_OK);
 }
 
-/* Wait up to @ms for @pid's statistics object: its ports are open. */
+/* Wait up to @ms for @pid's own statistics object (not one of an earlier owner of the pid). */
 static bool wait_shm(pid_t pid, unsigned int ms)
 {
-	char path[128];
-
-	np_stats_export_path(pid, path, sizeof(path));
 	for (unsigned int t = 0; t <= ms; t += 5) {
-		if (!access(path, F_OK))
+		if (!np_stats_export_check(pid))
 			return true;
 		t_sleep_ms(5);
 	}

@@ -72,16 +72,20 @@ const char *e2e_ns_new(const char *tag)
 /* Start "ip netns exec @ns @tool @args" with stdout+stderr into @log. */
 pid_t e2e_spawn_in(const char *ns, const char *cmd, const char *log)
 {
+	int sync[2];
 	char *line;
 	pid_t pid;
 
 	CHECK(asprintf(&line, "exec ip netns exec %s %s >%s 2>&1", ns, cmd, log) > 0);
+	t_exec_pipe(sync);
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
+		t_exec_child(sync);	/* sh, ip and the tool keep this pid */
 		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
 		_exit(127);
 	}
+	t_exec_wait(sync);
 	free(line);
 	netns_track_pid(pid);	/* killed before the namespaces go */
 	return pid;
@@ -119,6 +123,22 @@ bool e2e_tool_alive(void)
 	netns_untrack_pid(e2e_tool_pid);
 	e2e_tool_pid = 0;
 	return false;
+}
+
+void e2e_tool_kill(void)
+{
+	siginfo_t si;
+	char path[64];
+
+	CHECK(e2e_tool_pid > 0);
+	CHECK_EQ(kill(e2e_tool_pid, SIGKILL), 0);
+	/* exited, not reaped: no other process can have the pid yet */
+	while (waitid(P_PID, (id_t)e2e_tool_pid, &si, WEXITED | WNOWAIT) < 0)
+		CHECK_EQ(errno, EINTR);
+	if (!np_stats_export_path(e2e_tool_pid, path, sizeof(path)))
+		unlink(path);
+	while (e2e_tool_alive())
+		t_sleep_ms(1);
 }
 
 void e2e_dump(const char *log)
@@ -494,11 +514,9 @@ bool e2e_fwd_qstats(const char *stat, pid_t pid, const char *dev, struct e2e_qst
 /* Wait until the tool (e2e_tool_pid) publishes its statistics: its devices are open. */
 bool e2e_tool_wait_ready(unsigned int ms)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/dev/shm/netpool.%d", (int)e2e_tool_pid);
 	for (unsigned int i = 0; i < ms / 10; i++) {
-		if (!access(path, R_OK))
+		/* its own object: one a killed process left under a pid reused now does not count */
+		if (!np_stats_export_check(e2e_tool_pid))
 			return true;
 		if (!e2e_tool_alive())
 			return false;

@@ -70,6 +70,11 @@ void e2e_tool_start(const char *ns, const char *tool, const char *args, const ch
 int e2e_tool_stop(void);
 /* Whether the tool still runs (once it exited it is reaped, e2e_tool_pid 0). */
 bool e2e_tool_alive(void);
+/*
+ * kill -9 the tool and reap it; the statistics object the kill left is
+ * removed while the pid is still its (a zombie's), never another process's.
+ */
+void e2e_tool_kill(void);
 /* Wait until the tool publishes its statistics: its devices are open. */
 bool e2e_tool_wait_ready(unsigned int ms);
 /* The last lines of @log on stderr. */

@@ -3,6 +3,7 @@
  * The test harness: the message capture, counter readers, child processes
  * and the order driver of testutil.h.
  */
+#include <fcntl.h>
 #include <libgen.h>
 #include "testutil.h"
 
@@ -145,6 +146,31 @@ int t_run_tool(const char *tool, const char *args, char *out, size_t len)
 	st = pclose(p);
 	CHECK(WIFEXITED(st));
 	return WEXITSTATUS(st);
+}
+
+void t_exec_pipe(int fds[2])
+{
+	CHECK_EQ(pipe2(fds, O_CLOEXEC), 0);
+}
+
+void t_exec_child(int fds[2])
+{
+	char path[64];
+
+	close(fds[0]);
+	if (!np_stats_export_path(getpid(), path, sizeof(path)))
+		unlink(path);
+	/* fds[1] closes at exec: the parent's read sees the end then */
+}
+
+void t_exec_wait(int fds[2])
+{
+	char c;
+
+	close(fds[1]);
+	while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
 }
 
 void t_tool_path(const char *argv0, const char *name, char *out, size_t len)

@@ -116,6 +116,18 @@ int t_run_tool(const char *tool, const char *args, char *out, size_t len);
  * build/X/tools/@name (the test skips when it is not built).
  */
 void t_tool_path(const char *argv0, const char *name, char *out, size_t len);
+/*
+ * Starting a tool that publishes statistics, so that the object under its
+ * pid is known to be its own (a killed process leaves its object, and its
+ * pid is given to a later process; an object of an older layout does not
+ * say whose it is): t_exec_pipe() before fork(); in the child
+ * t_exec_child() just before exec (the object left under this pid is
+ * removed); in the parent t_exec_wait(), which returns once the child has
+ * exec'd (or died). Only then may the parent look for the object.
+ */
+void t_exec_pipe(int fds[2]);
+void t_exec_child(int fds[2]);
+void t_exec_wait(int fds[2]);
 
 /* Where the value of "@key" starts on @line (up to its end), or NULL. */
 const char *t_json_at(const char *line, const char *key);
