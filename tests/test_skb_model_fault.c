@@ -326,9 +326,11 @@ out:
 	printf("\n%llu seeds run with faults, %llu steps, %.2f s\n", (unsigned long long)fault_runs,
 	       (unsigned long long)total_steps, t_sweep);
 	printf("model turns: %llu pages handed out again in the op that ended their life (%llu "
-	       "reserve), %llu pool frag pages and %llu page-fragment blocks drained by a failed "
-	       "allocation (%llu freed and back), %llu XDP copies\n",
+	       "reserve, %llu released by another pool), %llu pool frag pages and %llu "
+	       "page-fragment blocks drained by a failed allocation (%llu freed and back), %llu "
+	       "XDP copies\n",
 	       (unsigned long long)n_rehanded, (unsigned long long)n_rehanded_reserve,
+	       (unsigned long long)n_rehanded_other,
 	       (unsigned long long)n_frag_drained, (unsigned long long)n_block_drained,
 	       (unsigned long long)n_block_reborn, (unsigned long long)n_xdp_copied);
 	if (!ok) {

@@ -207,6 +207,7 @@ static uint64_t ring_full_step;		/* pages released for a full (or refusing) ring
 /* how often the model met the rarer turns a failure takes (for coverage and regression seeds) */
 uint64_t n_rehanded;		/* a life ended and the page handed out again in one op */
 uint64_t n_rehanded_reserve;	/* ... a reserve page: released */
+uint64_t n_rehanded_other;	/* ... released by another pool, handed out by this one */
 uint64_t n_frag_drained;	/* a pool fragment page drained by a failed allocation */
 uint64_t n_block_drained;	/* a page-fragment block drained by a failed allocation */
 uint64_t n_block_reborn;	/* ... freed and back as the next block */
@@ -479,26 +480,31 @@ static long page_total(const struct pent *e)
  * operation: a fragment page drained into the cache and popped again; or,
  * under faults, released (a reserve page always is; any page whose ring
  * produce was refused) and handed out again by the provider, which only the
- * pool's counters tell apart.
+ * pool's counters tell apart. The pools share one provider: a page another
+ * pool released may come back as this pool's, and then its old pool
+ * released it (no pool recycles into another's cache).
  */
 static struct pent *birth_pool(struct np_page *page, int pi)
 {
 	struct pent *e = pget(page);
 
 	if (e->active && e->alive) {
-		MCHECK(e->pool == pi && e->hp + e->hg + e->raw_pp + e->raw_pg == 0,
-		       "pool %d handed out page %p still in use (hp %d hg %d raw %d/%d)", pi,
-		       (void *)page, e->hp, e->hg, e->raw_pp, e->raw_pg);
-		if (np_page_is_reserve(page))
-			ev_released[pi]++;
+		MCHECK(e->pool >= 0 && e->hp + e->hg + e->raw_pp + e->raw_pg == 0,
+		       "pool %d handed out page %p still in use (pool %d, hp %d hg %d raw %d/%d)",
+		       pi, (void *)page, e->pool, e->hp, e->hg, e->raw_pp, e->raw_pg);
+		if (e->pool != pi || np_page_is_reserve(page))
+			ev_released[e->pool]++;
 		else if (fault_mode != FAULT_OFF)
 			ev_either[pi]++;
 		else
 			ev_recycled[pi]++;
-		logstep("  page %p of pool %d ended its life and was handed out again%s", (void *)page,
-			pi, np_page_is_reserve(page) ? " (reserve: released)" : "");
+		logstep("  page %p of pool %d ended its life and was handed out again by pool %d%s",
+			(void *)page, e->pool, pi,
+			e->pool != pi ? " (released)" :
+			np_page_is_reserve(page) ? " (reserve: released)" : "");
 		n_rehanded++;
 		n_rehanded_reserve += np_page_is_reserve(page);
+		n_rehanded_other += e->pool != pi;
 	} else if (e->active) {
 		MCHECK(e->pool >= 0 || page_total(e) == 0,
 		       "pool %d handed out non-pool page %p still referenced", pi, (void *)page);

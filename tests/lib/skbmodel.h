@@ -48,6 +48,7 @@ extern struct np_dma_dev *model_dma_dev;	/* fault mode: the pools map their page
 extern uint64_t total_steps;
 extern uint64_t n_rehanded;		/* a life ended and the page handed out again in one op */
 extern uint64_t n_rehanded_reserve;	/* ... a reserve page: released */
+extern uint64_t n_rehanded_other;	/* ... released by another pool, handed out by this one */
 extern uint64_t n_frag_drained;		/* a pool fragment page drained by a failed allocation */
 extern uint64_t n_block_drained;	/* a page-fragment block drained by a failed allocation */
 extern uint64_t n_block_reborn;		/* ... freed and back as the next block */
