@@ -16,7 +16,10 @@ secs=${DEMO_SECONDS:-5}
 rate=${DEMO_RATE:-400M}
 jobs=$(nproc 2>/dev/null || echo 2)
 make -s -j"$jobs" O=build/demo DEBUG=0 tools
-fwd=$PWD/build/demo/tools/netpool-fwd
+fwd=$PWD/build/demo/tools/netpool-fwd stat=$PWD/build/demo/tools/netpool-stat
+# sh -c "$forget" CMD...: CMD under this pid, with the statistics object a killed process may
+# have left under it removed first (sh execs ip, ip execs netpool-fwd: one pid throughout)
+forget='rm -f "/dev/shm/netpool.$$"; exec "$@"'
 tag=$$
 A=npdemo-a-$tag F=npdemo-f-$tag B=npdemo-b-$tag
 logdir=$(mktemp -d /tmp/netpool-demo.XXXXXX)
@@ -99,16 +102,23 @@ done
 
 start_fwd() { # log extra-args...
 	local log=$1; shift
+	local i
 	if [ $driver = afxdp ]; then
-		ip netns exec "$F" "$fwd" --driver afxdp --in npdA1 --out npdB1 --mode fwd --json "$@" \
-			>"$log" 2>&1 &
+		sh -c "$forget" sh ip netns exec "$F" "$fwd" --driver afxdp --in npdA1 --out npdB1 \
+			--mode fwd --json "$@" >"$log" 2>&1 &
 	else
-		ip netns exec "$F" "$fwd" --driver tap --in npdtA --out npdtB --mode fwd --json "$@" \
-			>"$log" 2>&1 &
+		sh -c "$forget" sh ip netns exec "$F" "$fwd" --driver tap --in npdtA --out npdtB \
+			--mode fwd --json "$@" >"$log" 2>&1 &
 	fi
 	fwd_pid=$!
-	sleep 1
-	if ! kill -0 "$fwd_pid" 2>/dev/null; then
+	# ready once it publishes its statistics (its ports are open then), 10 s at most
+	for ((i = 0; i < 500; i++)); do
+		"$stat" --pid "$fwd_pid" >/dev/null 2>&1 && break
+		kill -0 "$fwd_pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	if ! "$stat" --pid "$fwd_pid" >/dev/null 2>&1; then
+		kill -TERM "$fwd_pid" 2>/dev/null
 		wait "$fwd_pid" 2>/dev/null || true
 		fwd_pid=
 		return 1
