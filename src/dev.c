@@ -349,13 +349,47 @@ int np_netdev_rx_fd(struct np_netdev *dev, unsigned int q)
 	return dev->ops->rx_fd(dev, q);
 }
 
+/*
+ * The hook and its argument as a pair, under a sequence count: a writer makes
+ * it odd (one writer at a time), stores both, makes it even again; a reader
+ * retries while it was odd or moved. The stores of the pair are releases and
+ * its loads acquires (no fences: ThreadSanitizer does not model them): a
+ * reader that sees a new value then sees the count the writer made odd.
+ */
 int np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg)
 {
+	uint32_t seq;
+
 	if (!dev)
 		return -EINVAL;
-	atomic_store_explicit(&dev->xdp_arg, arg, memory_order_relaxed);
+	for (;;) {
+		seq = atomic_load_explicit(&dev->xdp_seq, memory_order_relaxed);
+		if (!(seq & 1) && atomic_compare_exchange_weak_explicit(&dev->xdp_seq, &seq, seq + 1,
+									 memory_order_relaxed,
+									 memory_order_relaxed))
+			break;
+		np_cpu_relax();
+	}
 	atomic_store_explicit(&dev->xdp_prog, prog, memory_order_release);
+	atomic_store_explicit(&dev->xdp_arg, arg, memory_order_release);
+	atomic_store_explicit(&dev->xdp_seq, seq + 2, memory_order_release);
 	return 0;
+}
+
+/* The hook and its argument, read as one pair. */
+static np_xdp_prog_fn np_netdev_xdp_get(struct np_netdev *dev, void **arg)
+{
+	np_xdp_prog_fn prog;
+	uint32_t seq;
+
+	for (;;) {
+		seq = atomic_load_explicit(&dev->xdp_seq, memory_order_acquire);
+		prog = atomic_load_explicit(&dev->xdp_prog, memory_order_acquire);
+		*arg = atomic_load_explicit(&dev->xdp_arg, memory_order_acquire);
+		if (!(seq & 1) && atomic_load_explicit(&dev->xdp_seq, memory_order_relaxed) == seq)
+			return prog;
+		np_cpu_relax();
+	}
 }
 
 int np_netdev_set_rx_handler(struct np_netdev *dev, np_rx_handler_fn fn, void *arg)
@@ -557,6 +591,7 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 {
 	struct np_netdev_queue *q;
 	np_xdp_prog_fn prog;
+	void *prog_arg = NULL;
 	unsigned char *start;
 	struct np_xdp_buff xdp;
 	enum np_xdp_action act = NP_XDP_PASS;
@@ -567,7 +602,9 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 		     "np_netdev_receive", "netdev %p (%s): queue %u, %u buffers at %p",
 		     (void *)dev, dev ? dev->name : "-", qi, n, (const void *)bufs);
 	q = &dev->q[qi];
-	prog = atomic_load_explicit(&dev->xdp_prog, memory_order_acquire);
+	prog = atomic_load_explicit(&dev->xdp_prog, memory_order_relaxed);
+	if (prog)
+		prog = np_netdev_xdp_get(dev, &prog_arg);
 	start = np_page_address(bufs[0].page);
 	xdp = (struct np_xdp_buff){
 		.data_hard_start = start,
@@ -593,7 +630,7 @@ enum np_xdp_action np_netdev_receive(struct np_netdev *dev, unsigned int qi,
 	if (prog && np_unlikely(dev->ops->rx_skip_xdp) && dev->ops->rx_skip_xdp(dev, qi))
 		prog = NULL;	/* a GSO frame: no raw-buffer verdict, the skb path cuts it */
 	if (prog) {
-		act = prog(&xdp, atomic_load_explicit(&dev->xdp_arg, memory_order_relaxed));
+		act = prog(&xdp, prog_arg);
 		/* a program may move data, but not outside the buffer */
 		if (xdp.data < start || xdp.data > xdp.data_end ||
 		    xdp.data_end > start + NP_PAGE_SIZE - NP_SKB_SHINFO_SIZE)

@@ -441,6 +441,77 @@ static void test_threads(bool no_recycle)
 	       no_recycle ? "no_recycle" : "recycle", 2 * count);
 }
 
+/* A hook replaced while two queue threads run it: each program sees its own argument. */
+struct swap_ctl {
+	np_atomic_u64 runs, wrong;
+};
+
+static struct swap_ctl swap_a, swap_b;
+
+static enum np_xdp_action swap_prog_a(struct np_xdp_buff *xdp, void *arg)
+{
+	(void)xdp;
+	np_atomic_inc_relaxed(&swap_a.runs);
+	if (arg != &swap_a)
+		np_atomic_inc_relaxed(&swap_a.wrong);
+	return NP_XDP_PASS;
+}
+
+static enum np_xdp_action swap_prog_b(struct np_xdp_buff *xdp, void *arg)
+{
+	(void)xdp;
+	np_atomic_inc_relaxed(&swap_b.runs);
+	if (arg != &swap_b)
+		np_atomic_inc_relaxed(&swap_b.wrong);
+	return NP_XDP_DROP;
+}
+
+static void test_xdp_swap(void)
+{
+	const uint64_t count = 5 * THREAD_FRAMES;
+	struct np_null_params p = { .nqueues = 2, .count = count };
+	struct np_netdev_qstats qs;
+	struct np_netdev *dev;
+	int64_t live0 = np_skb_live();
+	uint64_t swaps = 0;
+
+	CHECK_EQ(np_null_create(&p, &dev), 0);
+	CHECK_EQ(np_netdev_open(dev), 0);
+	CHECK_EQ(np_netdev_start(dev, NULL), 0);
+	do {
+		switch (swaps++ % 3) {
+		case 0:
+			np_netdev_set_xdp(dev, swap_prog_a, &swap_a);
+			break;
+		case 1:
+			np_netdev_set_xdp(dev, swap_prog_b, &swap_b);
+			break;
+		default:
+			np_netdev_set_xdp(dev, NULL, NULL);
+		}
+		np_netdev_get_qstats(dev, -1, &qs);
+	} while (qs.rx_packets < 2 * count);
+	np_netdev_stop(dev);
+	np_netdev_get_qstats(dev, -1, &qs);
+	CHECK_EQ(qs.rx_packets, 2 * count);
+	CHECK_EQ(qs.xdp_pass + qs.xdp_drop, np_stat_read(swap_a.runs) + np_stat_read(swap_b.runs));
+	CHECK(np_stat_read(swap_a.runs) > 0 && np_stat_read(swap_b.runs) > 0);
+	if (np_stat_read(swap_a.wrong) || np_stat_read(swap_b.wrong)) {
+		fprintf(stderr, "FAIL: a program ran with the other's argument: %" PRIu64 " of %"
+			PRIu64 " (a), %" PRIu64 " of %" PRIu64 " (b)\n",
+			np_stat_read(swap_a.wrong), np_stat_read(swap_a.runs),
+			np_stat_read(swap_b.wrong), np_stat_read(swap_b.runs));
+		exit(1);
+	}
+	np_netdev_close(dev);
+	check_pools_clean(dev);
+	CHECK_EQ(np_skb_live(), live0);
+	finish(dev);
+	printf("xdp swap: %" PRIu64 " hook changes under two queue threads, %" PRIu64 " frames "
+	       "(a %" PRIu64 ", b %" PRIu64 "): each program always with its argument: ok\n",
+	       swaps, 2 * count, np_stat_read(swap_a.runs), np_stat_read(swap_b.runs));
+}
+
 /* ---- the driver's counters through the export's op ---- */
 
 static void test_ethtool(void)
@@ -485,6 +556,7 @@ int main(void)
 	test_xdp(NP_XDP_DROP);
 	test_threads(false);
 	test_threads(true);
+	test_xdp_swap();
 	test_ethtool();
 	return 0;
 }

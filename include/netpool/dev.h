@@ -280,8 +280,10 @@ struct np_netdev {
 	np_netdev_features_t features;
 	struct np_netdev_params params;
 	struct np_netdev_queue *q;
+	/* the hook and its argument, published as one pair: odd xdp_seq while they change */
 	NP_ATOMIC(np_xdp_prog_fn) xdp_prog;
 	NP_ATOMIC(void *) xdp_arg;
+	NP_ATOMIC(uint32_t) xdp_seq;
 	np_rx_handler_fn rx_handler;
 	void *rx_arg;
 	NP_ATOMIC(bool) running;		/* queue threads keep polling while set */
@@ -369,9 +371,12 @@ NP_API int np_netdev_get_pool_stats(struct np_netdev *dev, struct np_pool_stats 
  * @dev: the netdev.
  * @prog: the program, run in each queue's poll; NULL: every frame passes.
  * @arg: handed to @prog.
- * Context: any thread, also while queues poll (two atomic stores): a frame
- * already past the program's load may run the old program with the new @arg,
- * so replace both at once only while no queue polls, or keep @arg good for both.
+ * Context: any thread, also while queues poll: @prog and @arg change as one
+ * (each frame runs a program with its own argument, never one with the
+ * other's). A frame whose program was read before the change may still run
+ * the old pair after this returns: keep the old @arg valid until every queue
+ * has polled once more (np_netdev_stop() waits for them). Concurrent calls
+ * are serialized.
  * Return: 0, -EINVAL (@dev NULL).
  */
 NP_API int np_netdev_set_xdp(struct np_netdev *dev, np_xdp_prog_fn prog, void *arg);
