@@ -867,12 +867,7 @@ static int np_proc_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/*
- * Whose is the object of @pid: 0 its running publisher's, -ESRCH a dead
- * process's (gone, or the pid since taken by a process started later),
- * -ENOENT none, -EINVAL not an object of ours, else the -errno of open/read.
- */
-static int np_export_owner(pid_t pid)
+int np_stats_export_check(pid_t pid)
 {
 	struct np_shm_hdr h;
 	uint32_t now;
@@ -880,33 +875,31 @@ static int np_export_owner(pid_t pid)
 	ssize_t n;
 	int fd;
 
+	if (pid <= 0)
+		return -EINVAL;
 	np_stats_export_path(pid, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* its process gone: stale, whatever the file holds */
+	if (kill(pid, 0) && errno == ESRCH) {
+		close(fd);
+		return -ESRCH;
+	}
 	n = pread(fd, &h, sizeof(h), 0);
 	close(fd);
 	if (n < 0)
 		return -errno;
-	/* one of an older layout has no start time: whether the pid lives says it all */
 	if ((size_t)n < offsetof(struct np_shm_hdr, version) + sizeof(h.version) ||
 	    h.magic != NP_SHM_MAGIC)
 		return -EINVAL;
+	/* one of an older layout has no start time: the pid lives, it counts as its */
 	if (h.version != NP_SHM_VERSION || (size_t)n < sizeof(h) || h.hdr_size < sizeof(h))
-		h.start_ticks = 0;
-	else if (h.pid != pid)
+		return 0;
+	if (h.pid != pid)
 		return -EINVAL;
-	if (kill(pid, 0) && errno == ESRCH)
-		return -ESRCH;
 	now = np_proc_start_ticks(pid);
 	return h.start_ticks && now && now != h.start_ticks ? -ESRCH : 0;
-}
-
-int np_stats_export_check(pid_t pid)
-{
-	if (pid <= 0)
-		return -EINVAL;
-	return np_export_owner(pid);
 }
 
 int np_stats_export_list(struct np_stats_proc *out, unsigned int max)
@@ -925,11 +918,7 @@ int np_stats_export_list(struct np_stats_proc *out, unsigned int max)
 		if (out && n < max) {
 			out[n].pid = pid;
 			np_stats_export_path(pid, out[n].path, sizeof(out[n].path));
-			int owner = np_export_owner(pid);
-
-			/* one that cannot be read: stale when its process is gone */
-			out[n].stale = owner == -ESRCH ||
-				       (owner && kill(pid, 0) && errno == ESRCH);
+			out[n].stale = np_stats_export_check(pid) == -ESRCH;
 		}
 		n++;
 	}

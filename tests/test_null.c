@@ -448,21 +448,25 @@ struct swap_ctl {
 
 static struct swap_ctl swap_a, swap_b;
 
+/* One run of the program whose argument is @me, handed @arg. */
+static void swap_ran(struct swap_ctl *me, const void *arg)
+{
+	np_atomic_inc_relaxed(&me->runs);
+	if (arg != me)
+		np_atomic_inc_relaxed(&me->wrong);
+}
+
 static enum np_xdp_action swap_prog_a(struct np_xdp_buff *xdp, void *arg)
 {
 	(void)xdp;
-	np_atomic_inc_relaxed(&swap_a.runs);
-	if (arg != &swap_a)
-		np_atomic_inc_relaxed(&swap_a.wrong);
+	swap_ran(&swap_a, arg);
 	return NP_XDP_PASS;
 }
 
 static enum np_xdp_action swap_prog_b(struct np_xdp_buff *xdp, void *arg)
 {
 	(void)xdp;
-	np_atomic_inc_relaxed(&swap_b.runs);
-	if (arg != &swap_b)
-		np_atomic_inc_relaxed(&swap_b.wrong);
+	swap_ran(&swap_b, arg);
 	return NP_XDP_DROP;
 }
 

@@ -57,19 +57,27 @@ static void rig_fini(struct rig *r, bool destroy)
 	CHECK_EQ(np_provider_destroy(r->prov), 0);
 }
 
-/* A received frame as a driver builds it, inside the owner's napi. */
-static struct np_skb *rx_skb(struct rig *r)
+/* A received frame of @len bytes on a page of @pool, as a driver builds it (in the pool's napi). */
+static struct np_skb *rx_skb_on(struct np_pool *pool, uint32_t len)
 {
-	struct np_napi_ctx *prev = np_napi_ctx_enter(&r->napi);
-	struct np_page *page = np_pool_alloc_pages(r->pool);
+	struct np_page *page = np_pool_alloc_pages(pool);
 	struct np_skb *skb;
 
 	CHECK(page);
 	skb = np_build_skb(np_page_address(page), NP_PAGE_SIZE);
 	CHECK(skb);
 	np_skb_reserve(skb, 64);
-	CHECK(np_skb_put(skb, FRAME));
+	CHECK(np_skb_put(skb, len));
 	np_skb_mark_for_recycle(skb);
+	return skb;
+}
+
+/* A received frame, inside the owner's napi. */
+static struct np_skb *rx_skb(struct rig *r)
+{
+	struct np_napi_ctx *prev = np_napi_ctx_enter(&r->napi);
+	struct np_skb *skb = rx_skb_on(r->pool, FRAME);
+
 	np_napi_ctx_leave(prev);
 	return skb;
 }
@@ -267,18 +275,8 @@ static void test_netdev_poll_takes_back(void)
 	id = pool->id;
 	CHECK_EQ(np_sockq_init(&q, 1 << 20), 0);
 	prev = np_napi_ctx_enter(&dev->q[0].napi.ctx);
-	for (unsigned int i = 0; i < 8; i++) {
-		struct np_page *page = np_pool_alloc_pages(pool);
-		struct np_skb *skb;
-
-		CHECK(page);
-		skb = np_build_skb(np_page_address(page), NP_PAGE_SIZE);
-		CHECK(skb);
-		np_skb_reserve(skb, NP_XDP_HEADROOM);
-		CHECK(np_skb_put(skb, 100));
-		np_skb_mark_for_recycle(skb);
-		CHECK_EQ(np_sockq_queue(&q, skb), 0);
-	}
+	for (unsigned int i = 0; i < 8; i++)
+		CHECK_EQ(np_sockq_queue(&q, rx_skb_on(pool, 100)), 0);
 	np_napi_ctx_leave(prev);
 	CHECK(pool->alloc.count > 0);
 	st0 = t_pool_stats(pool);

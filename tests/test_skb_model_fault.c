@@ -180,6 +180,9 @@ static const struct regress {
 	  "an order-0 fallback block, idle, is drained for a larger request and the provider "
 	  "hands the same page back as the order-3 block at step 21 (model: a block re-born "
 	  "in a call that succeeded; the library was right)" },
+	{ 594207171, 500, NP_FAULT_NR, 0, NULL,
+	  "a reserve page pool 1 released comes back from the shared provider as pool 0's at "
+	  "step 60 (model: a release of its old pool; the library was right)" },
 };
 
 static void run_regress(int i)

@@ -484,13 +484,11 @@ static bool pid_gone(pid_t pid)
 /*
  * Whether the object named @name of @pid is stale: its process is gone, or
  * the pid now belongs to a process started after the object was written. A
- * half-made one (.tmp) or one that cannot be read: when the pid is gone.
+ * half-made one (.tmp): when the pid is gone.
  */
 static bool object_stale(const char *name, pid_t pid)
 {
-	int owner = strstr(name, ".tmp") ? -EINVAL : np_stats_export_check(pid);
-
-	return owner == -ESRCH || (owner && pid_gone(pid));
+	return strstr(name, ".tmp") ? pid_gone(pid) : np_stats_export_check(pid) == -ESRCH;
 }
 
 /* How many of the @n objects listed are stale. */

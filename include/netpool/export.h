@@ -177,10 +177,11 @@ struct np_stats_proc {
  * never mistaken for "the process has published".
  * Context: any thread, any process; opens the object and /proc/PID/stat,
  * takes no lock.
- * Return: 0 (the running process's), -ESRCH (stale: the process is gone, or
- * @pid now belongs to a process that started after the object was written),
- * -ENOENT (no object), -EINVAL (@pid not positive, or the file is not an
- * object of netpool's), or the -errno of open/pread (-EACCES).
+ * Return: 0 (the running process's), -ESRCH (stale: the process is gone,
+ * whatever the file holds, or @pid now belongs to a process that started after
+ * the object was written), -ENOENT (no object), -EINVAL (@pid not positive, or
+ * the file of a running @pid is not an object of netpool's), or the -errno of
+ * open/pread (-EACCES).
  */
 NP_API int np_stats_export_check(pid_t pid);
 
@@ -190,8 +191,7 @@ NP_API int np_stats_export_check(pid_t pid);
  * @out: up to @max entries (may be NULL with @max 0, to count).
  * @max: room in @out.
  *
- * An entry is stale as np_stats_export_check() says, or, for an object it
- * cannot read, when no process has its pid.
+ * An entry is stale when np_stats_export_check() says -ESRCH.
  * Context: any thread, any process; reads the directory and, for each entry
  * filled, the object's header and /proc/PID/stat; takes no lock.
  * Return: how many objects exist (may exceed @max), or -errno of opendir.
